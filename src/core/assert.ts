@@ -1,0 +1,15 @@
+/**
+ * Assertions for programmer errors: they crash, and are never caught. Operating errors (a full disk,
+ * a reset connection, a bad request) are error values instead.
+ */
+export class AssertionError extends Error {
+  override name = 'AssertionError';
+}
+
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new AssertionError(`assertion failed: ${message}`);
+}
+
+export function unreachable(value: never, message = 'unreachable'): never {
+  throw new AssertionError(`${message}: ${JSON.stringify(value)}`);
+}
