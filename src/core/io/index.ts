@@ -9,6 +9,7 @@ export * from './disk.ts';
 export * from './log.ts';
 export * from './network.ts';
 export * from './random.ts';
+export * from './seeded-random.ts';
 
 /**
  * Everything a node's logic may use to touch the world. Production builds one from src/io-real;

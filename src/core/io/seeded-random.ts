@@ -1,0 +1,39 @@
+import seedrandom from 'seedrandom';
+import { assert } from '../assert.ts';
+import type { Random } from './random.ts';
+
+/**
+ * A Random over seedrandom's xor4096 generator. The seed is a string; `fork(name)` derives an
+ * independent stream from `${seed}/${name}`, so a sub-stream's draws depend only on the root seed
+ * and its name, never on how many draws other streams made. The simulator seeds it from the run's
+ * seed; production seeds it from the operating system (src/io-real).
+ */
+export class SeededRandom implements Random {
+  private readonly prng: seedrandom.PRNG;
+
+  constructor(readonly seed: string) {
+    this.prng = seedrandom.xor4096(seed);
+  }
+
+  next(): number {
+    return this.prng.double();
+  }
+
+  int(maxExclusive: number): number {
+    assert(Number.isInteger(maxExclusive) && maxExclusive > 0, `int() bound ${maxExclusive}`);
+    return Math.floor(this.prng.double() * maxExclusive);
+  }
+
+  between(min: number, max: number): number {
+    assert(Number.isInteger(min) && Number.isInteger(max) && min <= max, `between(${min}, ${max})`);
+    return min + this.int(max - min + 1);
+  }
+
+  chance(p: number): boolean {
+    return this.prng.double() < p;
+  }
+
+  fork(name: string): SeededRandom {
+    return new SeededRandom(`${this.seed}/${name}`);
+  }
+}

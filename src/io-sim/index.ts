@@ -1,0 +1,3 @@
+export { Simulation, SimNode, type BootFn, type NodeHandle, type SimulationOptions } from './simulation.ts';
+export type { DiskFaults, DiskBugs, DiskLatency } from './sim-disk.ts';
+export type { NetworkBugs, LinkLatency } from './sim-network.ts';

@@ -1,0 +1,117 @@
+import { assert } from '../core/assert.ts';
+
+/** Who an event belongs to: a node incarnation (dropped when that incarnation dies) or the world. */
+export interface EventOwner {
+  /** True while the owner is alive; a dead owner's events are skipped when they come due. */
+  alive(): boolean;
+}
+
+export const worldOwner: EventOwner = { alive: () => true };
+
+interface SimEvent {
+  readonly timeMs: number;
+  readonly seq: number;
+  readonly owner: EventOwner;
+  readonly fn: () => void;
+  cancelled: boolean;
+}
+
+export interface ScheduledEvent {
+  cancel(): void;
+}
+
+/**
+ * A discrete-event queue ordered by (virtual time, insertion sequence). Two events due at the same
+ * time fire in the order they were scheduled, so the order never depends on anything but the
+ * program and the seed. A binary heap keeps insert and pop at O(log n).
+ */
+export class Scheduler {
+  private readonly heap: SimEvent[] = [];
+  private seqNext = 0;
+  private nowMsValue = 0;
+
+  nowMs(): number {
+    return this.nowMsValue;
+  }
+
+  size(): number {
+    return this.heap.length;
+  }
+
+  schedule(delayMs: number, owner: EventOwner, fn: () => void): ScheduledEvent {
+    assert(Number.isFinite(delayMs) && delayMs >= 0, `event delay ${delayMs}`);
+    const event: SimEvent = { timeMs: this.nowMsValue + delayMs, seq: this.seqNext++, owner, fn, cancelled: false };
+    this.push(event);
+    return {
+      cancel: () => {
+        event.cancelled = true;
+      },
+    };
+  }
+
+  /** Time of the next live event, or undefined when none is left. */
+  peekTimeMs(): number | undefined {
+    this.dropDead();
+    return this.heap[0]?.timeMs;
+  }
+
+  /** Removes the next live event, advances time to it and returns its callback. */
+  popDue(): (() => void) | undefined {
+    this.dropDead();
+    const event = this.pop();
+    if (event === undefined) return undefined;
+    assert(event.timeMs >= this.nowMsValue, 'time never runs backwards');
+    this.nowMsValue = event.timeMs;
+    return event.fn;
+  }
+
+  /** Moves time forward to `timeMs` without firing anything (used when a run stops at a deadline). */
+  advanceTo(timeMs: number): void {
+    assert(timeMs >= this.nowMsValue, 'time never runs backwards');
+    this.nowMsValue = timeMs;
+  }
+
+  private dropDead(): void {
+    while (this.heap.length > 0) {
+      const head = this.heap[0]!;
+      if (!head.cancelled && head.owner.alive()) return;
+      this.pop();
+    }
+  }
+
+  private less(a: SimEvent, b: SimEvent): boolean {
+    return a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq);
+  }
+
+  private push(event: SimEvent): void {
+    const heap = this.heap;
+    heap.push(event);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): SimEvent | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && this.less(heap[left]!, heap[smallest]!)) smallest = left;
+      if (right < heap.length && this.less(heap[right]!, heap[smallest]!)) smallest = right;
+      if (smallest === i) break;
+      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      i = smallest;
+    }
+    return top;
+  }
+}

@@ -1,0 +1,367 @@
+import { assert } from '../core/assert.ts';
+import { DiskError, dirName, type Disk, type DiskFile } from '../core/io/disk.ts';
+import type { Random } from '../core/io/random.ts';
+import type { EventOwner, Scheduler } from './scheduler.ts';
+
+type PendingOp =
+  | { kind: 'write'; seq: number; position: number; data: Uint8Array }
+  | { kind: 'truncate'; seq: number; size: number };
+
+/**
+ * A file's bytes as the simulated platter and page cache hold them: `durable` is what survives a
+ * crash; `pending` are the writes and truncates since the last good sync, in issue order. Reads see
+ * durable bytes with the pending ops laid over them.
+ */
+class Inode {
+  durable = new Uint8Array(64);
+  durableSize = 0;
+  pending: PendingOp[] = [];
+  size = 0;
+  opSeqNext = 0;
+
+  read(position: number, length: number): Uint8Array {
+    const end = Math.min(position + length, this.size);
+    if (end <= position) return new Uint8Array(0);
+    const out = new Uint8Array(end - position);
+    out.set(this.durable.subarray(position, Math.min(end, this.durableSize)));
+    let sizeSoFar = this.durableSize;
+    for (const op of this.pending) {
+      if (op.kind === 'truncate') {
+        if (op.size < end) out.fill(0, Math.max(op.size - position, 0));
+        sizeSoFar = op.size;
+        continue;
+      }
+      const from = Math.max(op.position, position);
+      const to = Math.min(op.position + op.data.length, end);
+      if (from < to) out.set(op.data.subarray(from - op.position, to - op.position), from - position);
+      sizeSoFar = Math.max(sizeSoFar, op.position + op.data.length);
+    }
+    assert(sizeSoFar === this.size, 'inode size agrees with its ops');
+    return out;
+  }
+
+  /** Applies the first `count` pending ops to the durable image (count < 0: all). */
+  persist(count: number, tornBytes = -1): void {
+    const n = count < 0 ? this.pending.length : count;
+    for (let i = 0; i < n; i++) this.applyDurable(this.pending[i]!, -1);
+    if (tornBytes >= 0 && n < this.pending.length) this.applyDurable(this.pending[n]!, tornBytes);
+    this.pending = this.pending.slice(n);
+  }
+
+  private applyDurable(op: PendingOp, tornBytes: number): void {
+    if (op.kind === 'truncate') {
+      if (op.size < this.durableSize) this.durable.fill(0, op.size, this.durableSize);
+      this.durableSize = op.size;
+      this.ensureCapacity(op.size);
+      return;
+    }
+    const data = tornBytes >= 0 ? op.data.subarray(0, Math.min(tornBytes, op.data.length)) : op.data;
+    const end = op.position + data.length;
+    this.ensureCapacity(end);
+    this.durable.set(data, op.position);
+    if (end > this.durableSize) this.durableSize = end;
+  }
+
+  private ensureCapacity(bytes: number): void {
+    if (bytes <= this.durable.length) return;
+    let capacity = this.durable.length;
+    while (capacity < bytes) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.durable.subarray(0, this.durableSize));
+    this.durable = grown;
+  }
+}
+
+export interface DiskLatency {
+  readonly opMsMin: number;
+  readonly opMsMax: number;
+  readonly syncMsMin: number;
+  readonly syncMsMax: number;
+}
+
+/** Fault knobs of one node's disk, set by scenarios (never by the code under test). */
+export interface DiskFaults {
+  /** The next sync() on any file of this disk fails with EIO (its data's fate is then unknown). */
+  failNextSync(): void;
+  /** While full, writes that grow the disk's bytes fail with ENOSPC and store nothing. */
+  setFull(full: boolean): void;
+  /** Flips one random bit of one random durable byte of one random non-empty file (bit rot). */
+  corruptRandomByte(): string | null;
+  latency: DiskLatency;
+}
+
+/** Test-only hooks that make the disk itself wrong, to show the checkers notice. */
+export interface DiskBugs {
+  /** sync() resolves but makes nothing durable (the earlier broker's flush). */
+  syncIsNoop: boolean;
+}
+
+/**
+ * The simulated disk of one node. It outlives the node's incarnations: `crash()` keeps only the
+ * durable namespace and durable bytes, plus (per file) a random prefix of the unsynced ops, the last
+ * of which may be torn.
+ */
+export class SimDiskState {
+  private entries = new Map<string, Inode>();
+  private durableEntries = new Map<string, Inode>();
+  private readonly dirs = new Set<string>(['']);
+  private syncFailuresPending = 0;
+  private full = false;
+  readonly bugs: DiskBugs = { syncIsNoop: false };
+  readonly faults: DiskFaults;
+
+  constructor(
+    private readonly random: Random,
+    private readonly onEvent: (event: string, fields: Record<string, string | number>) => void,
+  ) {
+    const latency: DiskLatency = { opMsMin: 0, opMsMax: 0.2, syncMsMin: 0.5, syncMsMax: 3 };
+    this.faults = {
+      failNextSync: () => void this.syncFailuresPending++,
+      setFull: (full) => void (this.full = full),
+      corruptRandomByte: () => this.corruptRandomByte(),
+      latency,
+    };
+  }
+
+  /** A Disk facade for one incarnation of the node. */
+  facade(scheduler: Scheduler, owner: EventOwner): Disk {
+    return new SimDisk(this, scheduler, owner, this.random);
+  }
+
+  /** What a power loss leaves: the durable namespace, durable bytes, and torn remains of the rest. */
+  crash(): { filesTorn: number; opsLost: number } {
+    let filesTorn = 0;
+    let opsLost = 0;
+    const survivors = new Set(this.durableEntries.values());
+    for (const inode of new Set([...this.entries.values(), ...survivors])) {
+      if (inode.pending.length === 0) continue;
+      const kept = this.random.int(inode.pending.length + 1);
+      const torn = kept < inode.pending.length && this.random.chance(0.5);
+      const op = inode.pending[kept];
+      const tornBytes = torn && op?.kind === 'write' ? this.random.int(op.data.length + 1) : -1;
+      opsLost += inode.pending.length - kept;
+      if (tornBytes >= 0) filesTorn++;
+      inode.persist(kept, tornBytes);
+      inode.pending = [];
+      inode.size = inode.durableSize;
+    }
+    this.entries = new Map(this.durableEntries);
+    return { filesTorn, opsLost };
+  }
+
+  // ---- operations used by the facade (all synchronous; the facade adds latency) ----
+
+  inode(path: string): Inode | undefined {
+    return this.entries.get(path);
+  }
+
+  create(path: string): Inode {
+    const parent = dirName(path);
+    if (!this.dirs.has(parent)) throw new DiskError('ENOENT', `directory '${parent}' does not exist`);
+    const inode = new Inode();
+    this.entries.set(path, inode);
+    return inode;
+  }
+
+  list(dir: string): string[] {
+    const names = new Set<string>();
+    const prefix = dir === '' ? '' : `${dir}/`;
+    for (const path of [...this.entries.keys(), ...this.dirs]) {
+      if (path === dir || !path.startsWith(prefix)) continue;
+      names.add(path.slice(prefix.length).split('/')[0]!);
+    }
+    return [...names].sort();
+  }
+
+  mkdir(dir: string): void {
+    const parts = dir.split('/').filter((p) => p.length > 0);
+    for (let i = 1; i <= parts.length; i++) this.dirs.add(parts.slice(0, i).join('/'));
+  }
+
+  exists(path: string): boolean {
+    return this.entries.has(path) || this.dirs.has(path);
+  }
+
+  rename(from: string, to: string): void {
+    const inode = this.entries.get(from);
+    if (inode === undefined) throw new DiskError('ENOENT', `rename: '${from}' does not exist`);
+    this.entries.delete(from);
+    this.entries.set(to, inode);
+  }
+
+  remove(path: string): void {
+    this.entries.delete(path);
+  }
+
+  syncDir(dir: string): void {
+    for (const path of [...this.durableEntries.keys()]) {
+      if (dirName(path) === dir) this.durableEntries.delete(path);
+    }
+    for (const [path, inode] of this.entries) {
+      if (dirName(path) === dir) this.durableEntries.set(path, inode);
+    }
+  }
+
+  write(inode: Inode, position: number, data: Uint8Array): void {
+    const end = position + data.length;
+    if (this.full && end > inode.size) throw new DiskError('ENOSPC', 'no space left on simulated disk');
+    inode.pending.push({ kind: 'write', seq: inode.opSeqNext++, position, data: data.slice() });
+    if (end > inode.size) inode.size = end;
+  }
+
+  truncate(inode: Inode, size: number): void {
+    inode.pending.push({ kind: 'truncate', seq: inode.opSeqNext++, size });
+    inode.size = size;
+  }
+
+  /** The op sequence a sync issued now must make durable up to; throws EIO when a failure was injected. */
+  beginSync(inode: Inode): number {
+    if (this.syncFailuresPending > 0) {
+      this.syncFailuresPending--;
+      this.onEvent('DiskSyncFailed', { ops: inode.pending.length });
+      throw new DiskError('EIO', 'fsync failed (injected)');
+    }
+    return inode.opSeqNext;
+  }
+
+  completeSync(inode: Inode, seqEnd: number): void {
+    if (this.bugs.syncIsNoop) return;
+    let count = 0;
+    while (count < inode.pending.length && inode.pending[count]!.seq < seqEnd) count++;
+    inode.persist(count);
+  }
+
+  private corruptRandomByte(): string | null {
+    const candidates = [...this.durableEntries.entries()].filter(([, inode]) => inode.durableSize > 0);
+    candidates.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (candidates.length === 0) return null;
+    const [path, inode] = candidates[this.random.int(candidates.length)]!;
+    const position = this.random.int(inode.durableSize);
+    inode.durable[position]! ^= 1 << this.random.int(8);
+    this.onEvent('DiskBitFlipped', { path, position });
+    return `${path}@${position}`;
+  }
+}
+
+class SimDisk implements Disk {
+  constructor(
+    private readonly state: SimDiskState,
+    private readonly scheduler: Scheduler,
+    private readonly owner: EventOwner,
+    private readonly random: Random,
+  ) {}
+
+  /** Runs `op` now (its effect is immediate, like a write into the page cache) and settles after latency. */
+  settle<T>(op: () => T, sync = false): Promise<T> {
+    const latency = this.state.faults.latency;
+    const delayMs = sync
+      ? latency.syncMsMin + this.random.next() * (latency.syncMsMax - latency.syncMsMin)
+      : latency.opMsMin + this.random.next() * (latency.opMsMax - latency.opMsMin);
+    return new Promise<T>((resolve, reject) => {
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, value: op() };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      this.scheduler.schedule(delayMs, this.owner, () => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)));
+    });
+  }
+
+  open(path: string, options?: { create?: boolean }): Promise<DiskFile> {
+    return this.settle(() => {
+      let inode = this.state.inode(path);
+      if (inode === undefined) {
+        if (options?.create !== true) throw new DiskError('ENOENT', `no such file '${path}'`);
+        inode = this.state.create(path);
+      }
+      return new SimFile(path, inode, this.state, this);
+    });
+  }
+
+  list(dir: string): Promise<string[]> {
+    return this.settle(() => this.state.list(dir));
+  }
+
+  mkdir(dir: string): Promise<void> {
+    return this.settle(() => this.state.mkdir(dir));
+  }
+
+  exists(path: string): Promise<boolean> {
+    return this.settle(() => this.state.exists(path));
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return this.settle(() => this.state.rename(from, to));
+  }
+
+  remove(path: string): Promise<void> {
+    return this.settle(() => this.state.remove(path));
+  }
+
+  syncDir(dir: string): Promise<void> {
+    return this.settle(() => this.state.syncDir(dir), true);
+  }
+}
+
+class SimFile implements DiskFile {
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly inode: Inode,
+    private readonly state: SimDiskState,
+    private readonly disk: SimDisk,
+  ) {}
+
+  private checkOpen(): void {
+    if (this.closed) throw new DiskError('ECLOSED', `file '${this.path}' is closed`);
+  }
+
+  size(): number {
+    return this.inode.size;
+  }
+
+  append(data: Uint8Array): Promise<void> {
+    return this.disk.settle(() => {
+      this.checkOpen();
+      this.state.write(this.inode, this.inode.size, data);
+    });
+  }
+
+  write(position: number, data: Uint8Array): Promise<void> {
+    return this.disk.settle(() => {
+      this.checkOpen();
+      this.state.write(this.inode, position, data);
+    });
+  }
+
+  read(position: number, length: number): Promise<Uint8Array> {
+    return this.disk.settle(() => {
+      this.checkOpen();
+      return this.inode.read(position, length);
+    });
+  }
+
+  sync(): Promise<void> {
+    let seqEnd = 0;
+    const started = this.disk.settle(() => {
+      this.checkOpen();
+      seqEnd = this.state.beginSync(this.inode);
+    }, true);
+    return started.then(() => this.state.completeSync(this.inode, seqEnd));
+  }
+
+  truncate(size: number): Promise<void> {
+    return this.disk.settle(() => {
+      this.checkOpen();
+      this.state.truncate(this.inode, size);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.disk.settle(() => {
+      this.closed = true;
+    });
+  }
+}

@@ -1,0 +1,337 @@
+import { assert } from '../core/assert.ts';
+import { connectionWriteBufferBytesHighWater } from '../core/limits.ts';
+import {
+  NetError,
+  type Connection,
+  type ConnectionHandlers,
+  type Listener,
+  type Network,
+} from '../core/io/network.ts';
+import type { Random } from '../core/io/random.ts';
+import { worldOwner, type EventOwner, type Scheduler } from './scheduler.ts';
+
+type Chunk = { kind: 'data'; bytes: Uint8Array; readyAtMs: number } | { kind: 'fin' | 'rst'; readyAtMs: number };
+
+export interface LinkLatency {
+  minMs: number;
+  maxMs: number;
+}
+
+/** Test-only hooks that make the network itself wrong, to show the checkers notice. */
+export interface NetworkBugs {
+  /** Chunks are delivered in ready-time order instead of FIFO (breaks per-connection order). */
+  reorder: boolean;
+  /** Partitions block nothing. */
+  leakAcrossPartition: boolean;
+}
+
+type TraceFn = (host: string | null, event: string, fields: Record<string, string | number>) => void;
+
+/** One direction of a connection: a FIFO of chunks pumped by one scheduled event at a time. */
+class Direction {
+  queue: Chunk[] = [];
+  bytesQueued = 0;
+  pumping = false;
+  stalled = false;
+  lastReadyAtMs = 0;
+  constructor(
+    readonly from: Endpoint,
+    readonly to: Endpoint,
+  ) {}
+}
+
+class Endpoint implements Connection {
+  handlers: ConnectionHandlers | null = null;
+  private early: Uint8Array[] = [];
+  closed = false;
+  wantsDrain = false;
+  out!: Direction;
+
+  constructor(
+    readonly id: string,
+    readonly host: string,
+    readonly localAddress: string,
+    readonly remoteAddress: string,
+    readonly owner: EventOwner,
+    private readonly world: SimNetworkWorld,
+  ) {}
+
+  setHandlers(handlers: ConnectionHandlers): void {
+    assert(this.handlers === null, 'setHandlers is called once');
+    this.handlers = handlers;
+    for (const chunk of this.early) handlers.onData(chunk);
+    this.early = [];
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.closed) return false;
+    this.world.send(this.out, data);
+    const below = this.out.bytesQueued < connectionWriteBufferBytesHighWater;
+    if (!below) this.wantsDrain = true;
+    return below;
+  }
+
+  bufferedBytes(): number {
+    return this.out.bytesQueued;
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.world.sendControl(this.out, 'fin');
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.world.sendControl(this.out, 'fin');
+    this.close(undefined);
+  }
+
+  receive(bytes: Uint8Array): void {
+    if (this.closed || !this.owner.alive()) return;
+    if (this.handlers === null) this.early.push(bytes);
+    else this.handlers.onData(bytes);
+  }
+
+  close(error: NetError | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.world.forget(this);
+    if (this.owner.alive()) this.handlers?.onClose(error);
+  }
+}
+
+/** A listener registered by a node incarnation. */
+interface ListenerEntry {
+  owner: EventOwner;
+  onConnection: (connection: Connection) => void;
+}
+
+/**
+ * The simulated network: hosts (one per node or client), listeners, live connections, partitions and
+ * per-link latency. Every delay and every split of a write into chunks comes from its seeded Random.
+ */
+export class SimNetworkWorld {
+  private readonly listeners = new Map<string, ListenerEntry>();
+  private readonly blocked = new Set<string>();
+  private readonly slowFactors = new Map<string, number>();
+  private readonly live = new Map<string, Endpoint>();
+  private connectionSeq = 0;
+  private ephemeralPortNext = 40000;
+  readonly latency: LinkLatency = { minMs: 0.05, maxMs: 1 };
+  readonly bugs: NetworkBugs = { reorder: false, leakAcrossPartition: false };
+  connectTimeoutMsDefault = 3000;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly random: Random,
+    private readonly trace: TraceFn,
+  ) {}
+
+  facade(host: string, owner: EventOwner): Network {
+    return {
+      listen: (listenHost, port, onConnection) => this.listen(host, owner, listenHost, port, onConnection),
+      connect: (toHost, port, options) => this.connect(host, owner, toHost, port, options?.timeoutMs),
+    };
+  }
+
+  // ---- faults -----------------------------------------------------------------------------------
+
+  partition(a: string, b: string, options?: { oneWay?: boolean }): void {
+    this.blocked.add(`${a}>${b}`);
+    if (options?.oneWay !== true) this.blocked.add(`${b}>${a}`);
+    this.trace(null, 'NetPartitioned', { from: a, to: b, oneWay: options?.oneWay === true ? 1 : 0 });
+  }
+
+  heal(): void {
+    this.blocked.clear();
+    this.trace(null, 'NetHealed', {});
+    for (const endpoint of this.live.values()) {
+      const direction = endpoint.out;
+      if (direction.stalled) {
+        direction.stalled = false;
+        this.pump(direction);
+      }
+    }
+  }
+
+  isBlocked(from: string, to: string): boolean {
+    return !this.bugs.leakAcrossPartition && this.blocked.has(`${from}>${to}`);
+  }
+
+  /** Makes the link between two hosts `factor` times slower (1 restores it). */
+  setSlow(a: string, b: string, factor: number): void {
+    this.slowFactors.set(a < b ? `${a}|${b}` : `${b}|${a}`, factor);
+  }
+
+  /** Breaks one live connection mid-stream, both ways: a random prefix of in-flight bytes arrives, then ECONNRESET. */
+  resetRandomConnection(): string | null {
+    const ids = [...this.live.keys()].filter((id) => id.endsWith('/c'));
+    if (ids.length === 0) return null;
+    const endpoint = this.live.get(ids[this.random.int(ids.length)]!)!;
+    this.reset(endpoint);
+    return endpoint.id;
+  }
+
+  /** A host went down: its listeners vanish and its connections break (peers see a reset). */
+  hostDown(host: string): void {
+    for (const key of [...this.listeners.keys()]) {
+      if (key.startsWith(`${host}:`)) this.listeners.delete(key);
+    }
+    for (const endpoint of [...this.live.values()]) {
+      if (endpoint.host === host) this.reset(endpoint);
+    }
+  }
+
+  // ---- plumbing used by endpoints -----------------------------------------------------------------
+
+  send(direction: Direction, data: Uint8Array): void {
+    if (data.length === 0) return;
+    const copy = data.slice();
+    const pieces = this.random.int(3) + 1;
+    let start = 0;
+    for (let i = 1; i <= pieces; i++) {
+      const end = i === pieces ? copy.length : start + this.random.int(copy.length - start + 1);
+      if (end > start) this.enqueue(direction, { kind: 'data', bytes: copy.subarray(start, end), readyAtMs: this.readyAt(direction) });
+      start = end;
+    }
+    direction.bytesQueued += copy.length;
+  }
+
+  sendControl(direction: Direction, kind: 'fin' | 'rst'): void {
+    this.enqueue(direction, { kind, readyAtMs: this.readyAt(direction) });
+  }
+
+  forget(endpoint: Endpoint): void {
+    this.live.delete(endpoint.id);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------
+
+  private readyAt(direction: Direction): number {
+    const pair = direction.from.host < direction.to.host ? `${direction.from.host}|${direction.to.host}` : `${direction.to.host}|${direction.from.host}`;
+    const factor = this.slowFactors.get(pair) ?? 1;
+    const delayMs = (this.latency.minMs + this.random.next() * (this.latency.maxMs - this.latency.minMs)) * factor;
+    return this.scheduler.nowMs() + delayMs;
+  }
+
+  private enqueue(direction: Direction, chunk: Chunk): void {
+    direction.queue.push(chunk);
+    if (this.bugs.reorder) direction.queue.sort((a, b) => a.readyAtMs - b.readyAtMs);
+    this.pump(direction);
+  }
+
+  private pump(direction: Direction): void {
+    if (direction.pumping || direction.stalled) return;
+    const head = direction.queue[0];
+    if (head === undefined) return;
+    direction.pumping = true;
+    const delayMs = Math.max(head.readyAtMs - this.scheduler.nowMs(), 0);
+    this.scheduler.schedule(delayMs, worldOwner, () => {
+      direction.pumping = false;
+      this.deliverHead(direction);
+    });
+  }
+
+  private deliverHead(direction: Direction): void {
+    if (this.isBlocked(direction.from.host, direction.to.host)) {
+      direction.stalled = true;
+      return;
+    }
+    const chunk = direction.queue.shift();
+    if (chunk === undefined) return;
+    if (chunk.kind === 'data') {
+      direction.bytesQueued -= chunk.bytes.length;
+      direction.to.receive(chunk.bytes);
+      const from = direction.from;
+      if (from.wantsDrain && direction.bytesQueued < connectionWriteBufferBytesHighWater) {
+        from.wantsDrain = false;
+        if (!from.closed && from.owner.alive()) from.handlers?.onDrain?.();
+      }
+    } else {
+      direction.queue = [];
+      direction.bytesQueued = 0;
+      const error = chunk.kind === 'rst' ? new NetError('ECONNRESET', `connection ${direction.to.id} reset by peer`) : undefined;
+      direction.to.close(error);
+      if (chunk.kind === 'fin') direction.from.close(undefined);
+    }
+    this.pump(direction);
+  }
+
+  /** Cuts both directions at a random byte of what is in flight, then delivers a reset each way. */
+  private reset(endpoint: Endpoint): void {
+    const peer = endpoint.out.to;
+    for (const direction of [endpoint.out, peer.out]) {
+      const dataBytes = direction.queue.reduce((n, c) => n + (c.kind === 'data' ? c.bytes.length : 0), 0);
+      let keep = this.random.int(dataBytes + 1);
+      const kept: Chunk[] = [];
+      for (const chunk of direction.queue) {
+        if (chunk.kind !== 'data' || keep === 0) continue;
+        const bytes = chunk.bytes.subarray(0, Math.min(keep, chunk.bytes.length));
+        keep -= bytes.length;
+        kept.push({ ...chunk, bytes });
+      }
+      direction.queue = kept;
+      direction.bytesQueued = kept.reduce((n, c) => n + (c.kind === 'data' ? c.bytes.length : 0), 0);
+      direction.queue.push({ kind: 'rst', readyAtMs: this.readyAt(direction) });
+      this.pump(direction);
+    }
+    this.trace(endpoint.host, 'ConnReset', { conn: endpoint.id.slice(0, -2) });
+  }
+
+  private listen(
+    nodeHost: string,
+    owner: EventOwner,
+    host: string,
+    port: number,
+    onConnection: (connection: Connection) => void,
+  ): Promise<Listener> {
+    return new Promise((resolve, reject) => {
+      this.scheduler.schedule(0, owner, () => {
+        if (host !== nodeHost) return reject(new NetError('EOTHER', `host '${nodeHost}' cannot listen on '${host}'`));
+        const chosenPort = port === 0 ? this.ephemeralPortNext++ : port;
+        const key = `${host}:${chosenPort}`;
+        const existing = this.listeners.get(key);
+        if (existing !== undefined && existing.owner.alive()) {
+          return reject(new NetError('EADDRINUSE', `address ${key} already in use`));
+        }
+        const entry: ListenerEntry = { owner, onConnection };
+        this.listeners.set(key, entry);
+        this.trace(nodeHost, 'NetListening', { port: chosenPort });
+        resolve({
+          host,
+          port: chosenPort,
+          close: async () => {
+            if (this.listeners.get(key) === entry) this.listeners.delete(key);
+          },
+        });
+      });
+    });
+  }
+
+  private connect(fromHost: string, owner: EventOwner, toHost: string, port: number, timeoutMs?: number): Promise<Connection> {
+    const latencyMs = this.latency.minMs + this.random.next() * (this.latency.maxMs - this.latency.minMs);
+    return new Promise((resolve, reject) => {
+      this.scheduler.schedule(latencyMs, owner, () => {
+        if (this.isBlocked(fromHost, toHost) || this.isBlocked(toHost, fromHost)) {
+          const waitMs = timeoutMs ?? this.connectTimeoutMsDefault;
+          this.scheduler.schedule(waitMs, owner, () => reject(new NetError('ETIMEDOUT', `connect to ${toHost}:${port} timed out`)));
+          return;
+        }
+        const entry = this.listeners.get(`${toHost}:${port}`);
+        if (entry === undefined || !entry.owner.alive()) {
+          return reject(new NetError('ECONNREFUSED', `connect to ${toHost}:${port} refused`));
+        }
+        const id = `${fromHost}-${toHost}:${port}#${this.connectionSeq++}`;
+        const client = new Endpoint(`${id}/c`, fromHost, `${fromHost}:${this.ephemeralPortNext++}`, `${toHost}:${port}`, owner, this);
+        const server = new Endpoint(`${id}/s`, toHost, `${toHost}:${port}`, client.localAddress, entry.owner, this);
+        client.out = new Direction(client, server);
+        server.out = new Direction(server, client);
+        this.live.set(client.id, client);
+        this.live.set(server.id, server);
+        this.trace(fromHost, 'ConnOpened', { conn: id });
+        entry.onConnection(server);
+        resolve(client);
+      });
+    });
+  }
+}

@@ -1,0 +1,322 @@
+import { openSync, closeSync } from 'node:fs';
+import { assert } from '../core/assert.ts';
+import type { Clock, Timer } from '../core/io/clock.ts';
+import type { Io } from '../core/io/index.ts';
+import type { Log, LogFields } from '../core/io/log.ts';
+import type { Random } from '../core/io/random.ts';
+import { SeededRandom } from '../core/io/seeded-random.ts';
+import { simEventsMax } from '../core/limits.ts';
+import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
+import { SimDiskState } from './sim-disk.ts';
+import { SimNetworkWorld } from './sim-network.ts';
+import { Trace, type TraceEvent } from './trace.ts';
+
+/** What a node's boot function may hand back: how to stop it gracefully. */
+export interface NodeHandle {
+  stop(): Promise<void>;
+}
+
+export type BootFn = (io: Io) => Promise<NodeHandle | void> | NodeHandle | void;
+
+export interface SimulationOptions {
+  seed: number;
+  /** Write every trace event as a JSON line to this file. */
+  traceFile?: string;
+  /** Also keep debug-level events in the trace (off by default: they are many). */
+  traceDebug?: boolean;
+}
+
+/** Virtual wall-clock origin: 2026-01-01T00:00:00Z, so Kafka timestamps look real and never vary. */
+const wallClockOriginMs = 1_767_225_600_000;
+
+/** A node incarnation: alive until the node crashes, stops or restarts. */
+class Incarnation implements EventOwner {
+  dead = false;
+  alive(): boolean {
+    return !this.dead;
+  }
+}
+
+class SimLog implements Log {
+  constructor(
+    private readonly sim: Simulation,
+    private readonly node: string | null,
+    private readonly owner: EventOwner,
+    private readonly bound: LogFields = {},
+  ) {}
+  private emit(level: string, event: string, fields?: LogFields): void {
+    if (!this.owner.alive()) return;
+    if (level === 'debug' && !this.sim.traceDebug) return;
+    this.sim.addTrace(this.node, level, event, fields === undefined ? this.bound : { ...this.bound, ...fields });
+  }
+  debug(event: string, fields?: LogFields): void {
+    this.emit('debug', event, fields);
+  }
+  info(event: string, fields?: LogFields): void {
+    this.emit('info', event, fields);
+  }
+  warn(event: string, fields?: LogFields): void {
+    this.emit('warn', event, fields);
+  }
+  error(event: string, fields?: LogFields): void {
+    this.emit('error', event, fields);
+  }
+  child(fields: LogFields): Log {
+    return new SimLog(this.sim, this.node, this.owner, { ...this.bound, ...fields });
+  }
+}
+
+/**
+ * One simulated node: a host name, a disk that outlives its incarnations, and a boot function that
+ * builds the node's logic from a fresh Io each time it (re)starts.
+ */
+export class SimNode {
+  private incarnation = new Incarnation();
+  private handle: NodeHandle | void = undefined;
+  private up = false;
+  incarnationCount = 0;
+  readonly diskState: SimDiskState;
+
+  constructor(
+    readonly name: string,
+    private readonly sim: Simulation,
+    private readonly boot: BootFn,
+    readonly isClient: boolean,
+  ) {
+    this.diskState = new SimDiskState(sim.random.fork(`disk/${name}`), (event, fields) =>
+      sim.addTrace(name, 'info', event, fields),
+    );
+  }
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  /** Fault knobs of this node's disk. */
+  get disk(): { faults: SimDiskState['faults']; bugs: SimDiskState['bugs'] } {
+    return this.diskState;
+  }
+
+  /** Builds a fresh Io for a new incarnation and runs the boot function in it. */
+  start(): Io {
+    assert(!this.up, `node ${this.name} is already up`);
+    this.incarnation = new Incarnation();
+    this.incarnationCount++;
+    this.up = true;
+    const io = this.sim.makeIo(this.name, this.incarnation, this.diskState);
+    this.sim.addTrace(this.name, 'info', 'NodeStarted', { incarnation: this.incarnationCount });
+    const owner = this.incarnation;
+    this.sim.schedule(0, () => {
+      void Promise.resolve(this.boot(io)).then(
+        (handle) => {
+          if (owner.alive()) this.handle = handle;
+        },
+        (error: unknown) => {
+          if (owner.alive()) this.sim.fail(`node ${this.name} failed to boot: ${describe(error)}`);
+        },
+      );
+    });
+    return io;
+  }
+
+  /** Power loss: memory, timers and connections vanish; the disk keeps only what was synced. */
+  crash(): void {
+    if (!this.up) return;
+    this.die();
+    const lost = this.diskState.crash();
+    this.sim.addTrace(this.name, 'info', 'NodeCrashed', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
+  }
+
+  restart(): void {
+    if (this.up) this.crash();
+    this.start();
+  }
+
+  /** Graceful stop: awaits the node's own stop(), then takes it down (its disk keeps everything synced). */
+  async stop(): Promise<void> {
+    if (!this.up) return;
+    const owner = this.incarnation;
+    const handle = this.handle;
+    if (handle !== undefined) await handle.stop();
+    if (this.incarnation !== owner || !this.up) return;
+    this.die();
+    this.sim.addTrace(this.name, 'info', 'NodeStopped', {});
+  }
+
+  private die(): void {
+    this.incarnation.dead = true;
+    this.up = false;
+    this.handle = undefined;
+    this.sim.network.hostDown(this.name);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * The deterministic simulator: one scheduler of virtual time, one seeded random source from which
+ * every choice derives, simulated disks and a simulated network, and nodes that crash and restart.
+ *
+ * Determinism: `run()` fires one event, then waits for a macrotask (setImmediate), which lets every
+ * promise continuation the event caused drain completely before the next event fires. Nothing real
+ * (timers, fs, sockets) is used by simulated code, so that drain is the same on every run.
+ */
+export class Simulation {
+  readonly seed: number;
+  readonly random: SeededRandom;
+  readonly scheduler = new Scheduler();
+  readonly network: SimNetworkWorld;
+  readonly nodes: SimNode[] = [];
+  readonly traceDebug: boolean;
+  private readonly traceSink: Trace;
+  private readonly traceFd: number | null;
+  private readonly failures: string[] = [];
+  eventsProcessed = 0;
+
+  constructor(options: SimulationOptions) {
+    this.seed = options.seed;
+    this.random = new SeededRandom(String(options.seed));
+    this.traceDebug = options.traceDebug === true;
+    this.traceFd = options.traceFile === undefined ? null : openSync(options.traceFile, 'w');
+    this.traceSink = new Trace(this.traceFd);
+    this.network = new SimNetworkWorld(this.scheduler, this.random.fork('net'), (host, event, fields) =>
+      this.addTrace(host, 'info', event, fields),
+    );
+  }
+
+  nowMs(): number {
+    return this.scheduler.nowMs();
+  }
+
+  /** Adds a node named `name` (also its host name) and boots it. */
+  addNode(name: string, boot: BootFn): SimNode {
+    assert(!this.nodes.some((n) => n.name === name), `node name ${name} is unique`);
+    const node = new SimNode(name, this, boot, false);
+    this.nodes.push(node);
+    node.start();
+    return node;
+  }
+
+  /** An Io for a workload or client process on host `name`; it never crashes. */
+  addClient(name: string): Io {
+    assert(!this.nodes.some((n) => n.name === name), `node name ${name} is unique`);
+    const node = new SimNode(name, this, () => undefined, true);
+    this.nodes.push(node);
+    return node.start();
+  }
+
+  node(name: string): SimNode {
+    const node = this.nodes.find((n) => n.name === name);
+    assert(node !== undefined, `no node named ${name}`);
+    return node;
+  }
+
+  schedule(delayMs: number, fn: () => void): void {
+    this.scheduler.schedule(delayMs, worldOwner, fn);
+  }
+
+  /** Adds an event to the trace (hashed; kept for the failure dump; written to the trace file). */
+  trace(node: string | null, event: string, fields?: LogFields): void {
+    this.addTrace(node, 'info', event, fields);
+  }
+
+  addTrace(node: string | null, level: string, event: string, fields: LogFields | undefined): void {
+    const entry: TraceEvent = { timeMs: this.scheduler.nowMs(), node, level, event, fields };
+    this.traceSink.add(entry);
+  }
+
+  /** Records a failure found while running (the run stops at the next event). */
+  fail(message: string): void {
+    this.failures.push(message);
+    this.addTrace(null, 'error', 'SimulationFailure', { message });
+  }
+
+  get failed(): readonly string[] {
+    return this.failures;
+  }
+
+  traceHash(): string {
+    return this.traceSink.digest();
+  }
+
+  recentTrace(): string[] {
+    return this.traceSink.recentLines();
+  }
+
+  get eventsTraced(): number {
+    return this.traceSink.eventsTraced;
+  }
+
+  /**
+   * Fires events in (time, sequence) order until virtual time passes `untilMs`, `until()` holds, no
+   * event is left, or a failure is recorded. Errors thrown by events or left unhandled by promises
+   * become failures.
+   */
+  async run(options: { untilMs?: number; until?: () => boolean } = {}): Promise<void> {
+    const onUnhandled = (reason: unknown): void => this.fail(`unhandled rejection: ${describe(reason)}`);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      while (this.failures.length === 0) {
+        if (options.until?.() === true) break;
+        const nextMs = this.scheduler.peekTimeMs();
+        if (nextMs === undefined) break;
+        if (options.untilMs !== undefined && nextMs > options.untilMs) {
+          this.scheduler.advanceTo(options.untilMs);
+          break;
+        }
+        const fn = this.scheduler.popDue()!;
+        this.eventsProcessed++;
+        assert(this.eventsProcessed < simEventsMax, 'simulation exceeded its event budget');
+        try {
+          fn();
+        } catch (error) {
+          this.fail(`event threw: ${describe(error)}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
+        }
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (options.untilMs !== undefined && this.failures.length === 0 && this.scheduler.nowMs() < options.untilMs) {
+        this.scheduler.advanceTo(options.untilMs);
+      }
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  }
+
+  /** Closes the trace file, if any. */
+  close(): void {
+    if (this.traceFd !== null) closeSync(this.traceFd);
+  }
+
+  makeIo(host: string, owner: EventOwner, diskState: SimDiskState): Io {
+    const random = this.random.fork(`node/${host}`).fork(String(this.nodes.find((n) => n.name === host)?.incarnationCount ?? 0));
+    const clock = new SimClock(this, owner);
+    const log = new SimLog(this, host, owner);
+    return {
+      clock,
+      disk: diskState.facade(this.scheduler, owner),
+      net: this.network.facade(host, owner),
+      random,
+      log,
+    };
+  }
+}
+
+class SimClock implements Clock {
+  constructor(
+    private readonly sim: Simulation,
+    private readonly owner: EventOwner,
+  ) {}
+  nowMs(): number {
+    return this.sim.scheduler.nowMs();
+  }
+  wallClockMs(): number {
+    return wallClockOriginMs + Math.floor(this.sim.scheduler.nowMs());
+  }
+  setTimer(delayMs: number, callback: () => void): Timer {
+    return this.sim.scheduler.schedule(Math.max(delayMs, 0), this.owner, callback);
+  }
+}
+
+export type { Random };
