@@ -11,6 +11,103 @@ export const requestBytesMaxDefault = 100 * 1024 * 1024;
 /** Outgoing bytes queued on one connection before writers are asked to wait for drain. */
 export const connectionWriteBufferBytesHighWater = 4 * 1024 * 1024;
 
+// ---- raft metadata quorum (src/core/raft, src/core/metadata) ---------------------------------------
+/** Controller voters: 1, 3 or 5 (static, from configuration). */
+export const raftVotersMax = 5;
+/** Entries carried by one append message (leader to follower). */
+export const raftAppendEntriesPerMessageMax = 256;
+/** Payload bytes carried by one append message (at least one entry is always sent). */
+export const raftAppendBytesPerMessageMax = 1024 * 1024;
+/** Append messages in flight to one follower in the replicate state (the pipelining window). */
+export const raftInflightMessagesMax = 32;
+/** Proposed but uncommitted entries a leader holds before it refuses new proposals. */
+export const raftUncommittedEntriesMax = 4096;
+/** Committed entries handed to the application in one Ready. */
+export const raftApplyEntriesPerReadyMax = 1024;
+/** One entry's payload. */
+export const raftEntryBytesMax = 1024 * 1024;
+/** Applied entries after which the driver takes a snapshot and compacts the log. */
+export const raftSnapshotEntriesInterval = 1024;
+/** Entries kept behind a snapshot so a briefly lagging follower is caught up without one. */
+export const raftCompactionTrailEntries = 256;
+/** A serialized metadata snapshot. */
+export const raftSnapshotBytesMax = 32 * 1024 * 1024;
+/** One framed message on the controller transport (a snapshot is the largest). */
+export const raftFrameBytesMax = raftSnapshotBytesMax + 64 * 1024;
+/** Messages queued towards one peer while its connection is busy; more are dropped (Raft retransmits). */
+export const raftPeerQueueMessagesMax = 1024;
+/** Client proposals waiting to be committed and applied on one node. */
+export const raftPendingProposalsMax = 8192;
+/** Reconnect backoff towards a peer that is down: doubles from the minimum up to the maximum. */
+export const raftReconnectBackoffMsMin = 25;
+export const raftReconnectBackoffMsMax = 1000;
+/** Log records in one segment file before it rolls. */
+export const raftSegmentBytesMax = 8 * 1024 * 1024;
+/** Forwarded controller requests (CreateTopics, DeleteTopics) waiting for an answer on one node. */
+export const controllerForwardsInflightMax = 1024;
+
+assert(raftUncommittedEntriesMax >= raftAppendEntriesPerMessageMax, 'raft: uncommitted window holds a full append');
+assert(raftCompactionTrailEntries < raftSnapshotEntriesInterval, 'raft: compaction trail shorter than the snapshot interval');
+assert(raftEntryBytesMax <= raftAppendBytesPerMessageMax, 'raft: one entry fits one append message');
+assert(raftAppendBytesPerMessageMax * 2 < raftFrameBytesMax, 'raft: an append message fits a frame');
+assert(raftReconnectBackoffMsMin < raftReconnectBackoffMsMax, 'raft: backoff range');
+
+// ---- consumer groups and idempotent producers -----------------------------------------------------
+/** Groups one coordinator holds (active or only holding offsets); a new group beyond it is refused. */
+export const groupsMax = 10_000;
+/** Members plus pending (MEMBER_ID_REQUIRED) members of one group; more answer GROUP_MAX_SIZE_REACHED. */
+export const groupMembersMax = 1000;
+/** Session timeouts a member may ask for (Kafka's group.min/max.session.timeout.ms defaults). */
+export const groupSessionTimeoutMsMin = 6000;
+export const groupSessionTimeoutMsMax = 1_800_000;
+/** Kafka's group.initial.rebalance.delay.ms default: an empty group waits this long for more joiners. */
+export const groupInitialRebalanceDelayMsDefault = 3000;
+/** UTF-8 bytes of the metadata string stored with one committed offset (Kafka offset.metadata.max.bytes). */
+export const offsetMetadataBytesMax = 4096;
+/** Offset commits accepted but not yet durable, per coordinator; beyond it commits answer COORDINATOR_NOT_AVAILABLE. */
+export const offsetCommitsInFlightMax = 4096;
+/** Distinct (group, topic, partition) keys with a committed offset, per coordinator. */
+export const committedOffsetKeysMax = 1_000_000;
+/** One record in an offsets or producer-id file; a longer length prefix is treated as corruption. */
+export const recordFileRecordBytesMax = 64 * 1024;
+/** Bytes read at once while loading a record file. */
+export const recordFileReadChunkBytes = 1024 * 1024;
+/** The offsets file is rewritten with only the latest commit per key once it is larger than this... */
+export const offsetsFileCompactBytesMin = 4 * 1024 * 1024;
+/** ...and larger than this many times the bytes of its live records. */
+export const offsetsFileCompactRatio = 2;
+/** Producer ids reserved (persisted as a high-water mark) per disk write. */
+export const producerIdBlockSize = 1000;
+/** Batches remembered per (producer, partition) for duplicate detection (Kafka's NumBatchesToRetain). */
+export const producerBatchesRetained = 5;
+/** Producers tracked per partition; the one with the oldest last write is forgotten beyond it. */
+export const producersPerPartitionMax = 10_000;
+
+assert(groupSessionTimeoutMsMin < groupSessionTimeoutMsMax, 'groups: session timeout range');
+assert(offsetMetadataBytesMax * 4 < recordFileRecordBytesMax, 'groups: an offset record with metadata fits a record');
+assert(offsetsFileCompactRatio > 1, 'groups: compaction must shrink the file');
+assert(producerBatchesRetained >= 5, 'producer: clients keep up to 5 batches in flight');
+
+// ---- partition log ------------------------------------------------------------------------------
+/** Largest segment size a config may ask for: positions in the sparse index are int32. */
+export const logSegmentBytesMaxLimit = 1024 * 1024 * 1024;
+/** Bytes of one append() call (a produce request's batches for one partition). */
+export const logAppendBytesMax = 64 * 1024 * 1024;
+/** Bytes the group-commit writer coalesces into one disk write. */
+export const logWriteBytesMax = 8 * 1024 * 1024;
+/** Bytes of appends waiting for the writer; append() waits for room beyond it (backpressure). */
+export const logAppendQueueBytesMax = 64 * 1024 * 1024;
+/** Bytes read from a segment per disk read while scanning (recovery, index lookups, reads). */
+export const logScanChunkBytes = 1024 * 1024;
+/** Sparse-index entries one segment may hold (bounds indexIntervalBytes from below). */
+export const logIndexEntriesPerSegmentMax = 1024 * 1024;
+/** Iterations of the group-commit loop before it yields the lock to truncation, retention or stop. */
+export const logWriterRoundsPerLock = 16;
+
+assert(logWriteBytesMax <= logAppendQueueBytesMax, 'log: one write fits in the append queue');
+assert(logAppendBytesMax <= logAppendQueueBytesMax, 'log: one append fits in the append queue');
+assert(logSegmentBytesMaxLimit + logAppendBytesMax < 2 ** 31, 'log: segment positions fit int32');
+
 // ---- simulator ----------------------------------------------------------------------------------
 /** Events one simulation run may process before it is declared stuck. */
 export const simEventsMax = 50_000_000;
