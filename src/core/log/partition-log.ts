@@ -1,22 +1,38 @@
-import type { Io } from '../io/index.ts';
+/**
+ * PartitionLog: one Kafka partition as an append-only sequence of record batches in segments on
+ * io.disk. Entry point: `PartitionLog.open(io, dir, config)`.
+ *
+ * Ordering contract (the whole durability argument):
+ * 1. append() only queues. One writer, holding the log's lock, takes the queue, assigns offsets,
+ *    writes the batches as one disk write, and only then (per the flush policy) fsyncs the active
+ *    segment. An append's promise resolves after an fsync that began after its write finished, so
+ *    a resolved append is durable. Appends that arrive during an fsync share the next one
+ *    (group commit).
+ * 2. A segment is fsynced, with its index files, before the next segment is created (and the new
+ *    name is made durable with syncDir before anything is written to it), so only the last segment
+ *    can ever hold unsynced bytes: recovery needs to scan only that one.
+ * 3. A failed fsync or a failed write other than "disk full" fails the log: everything pending and
+ *    everything later rejects with LOG_FAILED. A full disk cuts the partial write back and rejects
+ *    just the appends of that write with DISK_FULL.
+ * 4. stop() refuses new appends, writes and fsyncs what was accepted, writes the index files and a
+ *    clean-shutdown marker, and closes the files.
+ */
+import { AssertionError, assert, unreachable } from '../assert.ts';
+import { DiskError, joinPath, type Io, type Log, type Timer } from '../io/index.ts';
+import {
+  logAppendBytesMax,
+  logAppendQueueBytesMax,
+  logIndexEntriesPerSegmentMax,
+  logSegmentBytesMaxLimit,
+  logWriteBytesMax,
+  logWriterRoundsPerLock,
+} from '../limits.ts';
+import { LogError, OffsetOutOfRangeError } from './errors.ts';
+import { offsetForTimestampInSegment, readSegment } from './log-reader.ts';
+import { batchLogOverheadBytes, readBatchHeader, splitBatches, writeBaseOffset, type BatchSpan } from './record-batch.ts';
+import { cleanShutdownMarker, recoverSegments } from './recovery.ts';
+import { ChunkReader, Segment, scanInto, segmentFileName } from './segment.ts';
 import type { AppendResult, PartitionLogApi, PartitionLogConfig, RecoveryReport } from './types.ts';
-
-/** One partition's log. Placeholder with the final signatures; the implementation lands next. */
-export class PartitionLog implements PartitionLogApi {
-  static async open(_io: Io, _dir: string, _config: PartitionLogConfig): Promise<{ log: PartitionLog; recovery: RecoveryReport }> {
-    throw new Error('PartitionLog: not implemented yet');
-  }
-  get logStartOffset(): bigint { return 0n; }
-  get logEndOffset(): bigint { return 0n; }
-  get durableEndOffset(): bigint { return 0n; }
-  get sizeBytes(): number { return 0; }
-  async append(_batches: Uint8Array): Promise<AppendResult> { throw new Error('not implemented'); }
-  async read(_offset: bigint, _maxBytes: number): Promise<Uint8Array> { throw new Error('not implemented'); }
-  async offsetForTimestamp(_timestampMs: bigint): Promise<bigint | null> { throw new Error('not implemented'); }
-  async enforceRetention(): Promise<bigint> { throw new Error('not implemented'); }
-  async truncateTo(_offset: bigint): Promise<void> { throw new Error('not implemented'); }
-  async stop(): Promise<void> { throw new Error('not implemented'); }
-}
 
 /** Defaults (Kafka's, except the flush policy, which is fsync-before-ack). */
 export const defaultPartitionLogConfig: PartitionLogConfig = {
@@ -27,3 +43,558 @@ export const defaultPartitionLogConfig: PartitionLogConfig = {
   retentionBytesMax: null,
   retentionMsMax: 7 * 24 * 60 * 60 * 1000,
 };
+
+/**
+ * Test-only hooks that plant known bugs, so tests can show the checkers catch them. Never set in
+ * production code.
+ */
+export interface PartitionLogBugs {
+  /** Resolve appends as soon as their bytes are written, before any fsync. */
+  ackBeforeSync?: boolean;
+  /** stop() resolves pending appends and closes without writing or fsyncing (the earlier broker's flush). */
+  stopSkipsFlush?: boolean;
+}
+
+export interface PartitionLogOptions {
+  bugs?: PartitionLogBugs;
+}
+
+interface PendingAppend {
+  readonly bytes: Uint8Array;
+  readonly spans: readonly BatchSpan[];
+  /** Offsets the append needs: the sum of (lastOffsetDelta + 1) over its batches. */
+  readonly offsetCount: bigint;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: LogError) => void;
+  baseOffset: bigint;
+  lastOffset: bigint;
+}
+
+const int32Max = 2 ** 31 - 1;
+
+function validateConfig(config: PartitionLogConfig): void {
+  assert(config.segmentBytesMax >= 1024 && config.segmentBytesMax <= logSegmentBytesMaxLimit, 'log config: segmentBytesMax in range');
+  assert(config.segmentAgeMsMax > 0, 'log config: segmentAgeMsMax positive');
+  assert(config.indexIntervalBytes >= 1, 'log config: indexIntervalBytes positive');
+  assert(config.segmentBytesMax / config.indexIntervalBytes <= logIndexEntriesPerSegmentMax, 'log config: index entries per segment bounded');
+  if (config.flush.mode === 'interval') assert(config.flush.intervalMs > 0 && config.flush.bytesMax > 0, 'log config: flush interval positive');
+  assert(config.retentionBytesMax === null || config.retentionBytesMax >= 0, 'log config: retentionBytesMax >= 0');
+  assert(config.retentionMsMax === null || config.retentionMsMax >= 0, 'log config: retentionMsMax >= 0');
+}
+
+export class PartitionLog implements PartitionLogApi {
+  private readonly log: Log;
+  private readonly batchBytesMax: number;
+  private readonly bugs: PartitionLogBugs;
+  private readonly lock = new Mutex();
+  private queue: PendingAppend[] = [];
+  private queuedBytes = 0;
+  private readonly queueSpaceWaiters: Array<() => void> = [];
+  private unsynced: PendingAppend[] = [];
+  private unsyncedBytes = 0;
+  private durableEnd: bigint;
+  private failure: LogError | null = null;
+  private stopping = false;
+  private stopped: Promise<void> | null = null;
+  private closed = false;
+  private writerActive = false;
+  private flushTimer: Timer | null = null;
+  private flushTimerFired = false;
+
+  private constructor(
+    private readonly io: Io,
+    private readonly dir: string,
+    private readonly config: PartitionLogConfig,
+    private segments: Segment[],
+    options: PartitionLogOptions,
+  ) {
+    this.log = io.log.child({ log: dir });
+    this.batchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
+    this.bugs = options.bugs ?? {};
+    this.durableEnd = this.active.nextOffset;
+  }
+
+  /** Opens (recovering if needed) the log in `dir`, creating it when empty. */
+  static async open(
+    io: Io,
+    dir: string,
+    config: PartitionLogConfig,
+    options: PartitionLogOptions = {},
+  ): Promise<{ log: PartitionLog; recovery: RecoveryReport }> {
+    validateConfig(config);
+    const batchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
+    let recovered: Awaited<ReturnType<typeof recoverSegments>>;
+    try {
+      recovered = await recoverSegments(io, dir, config, batchBytesMax);
+    } catch (error) {
+      if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
+      throw error;
+    }
+    const log = new PartitionLog(io, dir, config, recovered.segments, options);
+    const r = recovered.report;
+    const fields = { segments: r.segmentCount, clean: r.cleanShutdown, scanned: r.batchesScanned, truncatedBytes: r.truncatedBytes };
+    log.log.info('LogRecovered', { ...fields, start: r.logStartOffset, end: r.logEndOffset, rebuilt: r.indexesRebuilt.length, corrupt: r.corruptRanges.length });
+    return { log, recovery: r };
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  get logStartOffset(): bigint {
+    return this.segments[0]!.baseOffset;
+  }
+
+  get logEndOffset(): bigint {
+    return this.active.nextOffset;
+  }
+
+  get durableEndOffset(): bigint {
+    return this.durableEnd;
+  }
+
+  get sizeBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+  }
+
+  /** The error that failed the log, or null while it is healthy. */
+  get failedWith(): LogError | null {
+    return this.failure;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  // ---- append ----------------------------------------------------------------------------------
+
+  /**
+   * Appends one or more magic-2 batches. The buffer is not modified, but it must not be changed by
+   * the caller until the promise settles (it is copied when written).
+   */
+  async append(batches: Uint8Array): Promise<AppendResult> {
+    const spans = this.validateAppend(batches);
+    while (this.queuedBytes + batches.length > logAppendQueueBytesMax && this.queuedBytes > 0) {
+      await new Promise<void>((resolve) => this.queueSpaceWaiters.push(resolve));
+    }
+    this.checkAccepting();
+    const offsetCount = spans.reduce((sum, s) => sum + BigInt(s.header.lastOffsetDelta) + 1n, 0n);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ bytes: batches, spans, offsetCount, resolve, reject, baseOffset: -1n, lastOffset: -1n });
+      this.queuedBytes += batches.length;
+      this.kick();
+    });
+  }
+
+  private checkAccepting(): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.stopping) throw new LogError('LOG_STOPPED', `log ${this.dir} is stopping`);
+  }
+
+  private validateAppend(batches: Uint8Array): BatchSpan[] {
+    this.checkAccepting();
+    if (batches.length === 0) throw new LogError('INVALID_RECORD', 'no batches');
+    if (batches.length > logAppendBytesMax) throw new LogError('RECORD_TOO_LARGE', `${batches.length} bytes in one append, limit ${logAppendBytesMax}`);
+    const split = splitBatches(batches, this.batchBytesMax);
+    if (!split.ok) {
+      const tooLarge = split.problem.kind === 'bad-length' && split.problem.batchLength + batchLogOverheadBytes > this.batchBytesMax;
+      const message = `batch at byte ${split.position}: ${JSON.stringify(split.problem)}`;
+      throw new LogError(tooLarge ? 'RECORD_TOO_LARGE' : 'INVALID_RECORD', message);
+    }
+    for (const span of split.spans) {
+      const { recordCount, lastOffsetDelta } = span.header;
+      if (recordCount < 1 || lastOffsetDelta !== recordCount - 1) {
+        throw new LogError('INVALID_RECORD', `batch at byte ${span.position}: recordCount ${recordCount}, lastOffsetDelta ${lastOffsetDelta}`);
+      }
+    }
+    return split.spans;
+  }
+
+  /** Starts the writer unless it is already running (it loops until the queue is empty). */
+  private kick(): void {
+    if (this.writerActive || this.closed) return;
+    this.writerActive = true;
+    void this.lock
+      .run(() => this.drainLocked(false))
+      .catch((error: unknown) => this.markFailed(error))
+      .finally(() => {
+        this.writerActive = false;
+        if (this.hasImmediateWork()) this.kick();
+      });
+  }
+
+  private hasImmediateWork(): boolean {
+    if (this.failure !== null || this.closed) return false;
+    return this.queue.length > 0 || (this.unsynced.length > 0 && this.syncDue());
+  }
+
+  private syncDue(): boolean {
+    const flush = this.config.flush;
+    switch (flush.mode) {
+      case 'per-append':
+        return true;
+      case 'interval':
+        return this.flushTimerFired || this.unsyncedBytes >= flush.bytesMax;
+      default:
+        return unreachable(flush);
+    }
+  }
+
+  /** The group-commit loop. Runs with the lock held. `force`: fsync regardless of the policy, until empty. */
+  private async drainLocked(force: boolean): Promise<void> {
+    for (let round = 0; force || round < logWriterRoundsPerLock; round++) {
+      if (this.failure !== null || this.closed) return;
+      if (this.queue.length > 0) await this.writeQueued();
+      if (this.failure !== null) return;
+      const syncNow = this.unsynced.length > 0 && (force || this.syncDue());
+      if (syncNow) await this.syncActive();
+      else if (this.unsynced.length > 0) this.armFlushTimer();
+      if (this.queue.length === 0 && (this.unsynced.length === 0 || !(force || this.syncDue()))) return;
+    }
+  }
+
+  private armFlushTimer(): void {
+    const flush = this.config.flush;
+    if (flush.mode !== 'interval' || this.flushTimer !== null) return;
+    this.flushTimer = this.io.clock.setTimer(flush.intervalMs, () => {
+      this.flushTimer = null;
+      this.flushTimerFired = true;
+      this.kick();
+    });
+  }
+
+  /** Takes queued appends (up to one write's worth, within one segment) and writes them. */
+  private async writeQueued(): Promise<void> {
+    const group: PendingAppend[] = [];
+    let groupBytes = 0;
+    let groupOffsets = 0n;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (group.length > 0 && groupBytes + next.bytes.length > logWriteBytesMax) break;
+      if (this.needsRoll(next, groupBytes, groupOffsets)) {
+        if (group.length > 0) break; // write what we have; roll on the next round
+        if (!(await this.roll())) {
+          this.dequeue();
+          if (this.failure === null) next.reject(new LogError('DISK_FULL', `no space to start a new segment in ${this.dir}`));
+          continue;
+        }
+      }
+      group.push(this.dequeue());
+      groupBytes += next.bytes.length;
+      groupOffsets += next.offsetCount;
+    }
+    if (group.length > 0) await this.writeGroup(group);
+  }
+
+  private dequeue(): PendingAppend {
+    const append = this.queue.shift()!;
+    this.queuedBytes -= append.bytes.length;
+    for (const wake of this.queueSpaceWaiters.splice(0)) wake();
+    return append;
+  }
+
+  private needsRoll(next: PendingAppend, groupBytes: number, groupOffsets: bigint): boolean {
+    const segment = this.active;
+    const size = segment.sizeBytes + groupBytes;
+    if (size === 0) return false;
+    if (size + next.bytes.length > this.config.segmentBytesMax) return true;
+    if (segment.nextOffset + groupOffsets + next.offsetCount - segment.baseOffset > BigInt(int32Max)) return true;
+    const reference = segment.rollReferenceMs;
+    return reference !== null && this.io.clock.wallClockMs() - reference >= this.config.segmentAgeMsMax;
+  }
+
+  /** Writes `group` as one disk write at the end of the active segment, assigning offsets. */
+  private async writeGroup(group: PendingAppend[]): Promise<void> {
+    const segment = this.active;
+    const startPosition = segment.sizeBytes;
+    const total = group.reduce((sum, a) => sum + a.bytes.length, 0);
+    const buffer = new Uint8Array(total);
+    let cursor = 0;
+    let next = segment.nextOffset;
+    for (const append of group) {
+      append.baseOffset = next;
+      for (const span of append.spans) {
+        buffer.set(append.bytes.subarray(span.position, span.position + span.size), cursor);
+        writeBaseOffset(buffer, cursor, next);
+        next += BigInt(span.header.lastOffsetDelta) + 1n;
+        cursor += span.size;
+      }
+      append.lastOffset = next - 1n;
+    }
+    try {
+      await segment.file.append(buffer);
+    } catch (error) {
+      await this.writeFailed(error, segment, startPosition, group);
+      return;
+    }
+    for (let position = 0; position < total; ) {
+      const header = readBatchHeader(buffer, position);
+      const size = batchLogOverheadBytes + header.batchLength;
+      segment.noteBatch(startPosition + position, size, header);
+      position += size;
+    }
+    if (this.bugs.ackBeforeSync === true) {
+      for (const append of group) append.resolve({ baseOffset: append.baseOffset, lastOffset: append.lastOffset });
+      return;
+    }
+    this.unsynced.push(...group);
+    this.unsyncedBytes += total;
+  }
+
+  private async writeFailed(error: unknown, segment: Segment, startPosition: number, group: PendingAppend[]): Promise<void> {
+    if (!(error instanceof DiskError) || error.code !== 'ENOSPC') {
+      this.markFailed(error, group);
+      return;
+    }
+    try {
+      if (segment.file.size() > startPosition) await segment.file.truncate(startPosition);
+    } catch (truncateError) {
+      this.markFailed(truncateError, group);
+      return;
+    }
+    this.log.warn('LogDiskFull', { appends: group.length, bytes: group.reduce((s, a) => s + a.bytes.length, 0) });
+    for (const append of group) append.reject(new LogError('DISK_FULL', `disk full writing to ${this.dir}`, { cause: error }));
+  }
+
+  /** fsyncs the active segment and acknowledges every append written before the fsync began. */
+  private async syncActive(): Promise<void> {
+    const segment = this.active;
+    const appends = this.unsynced;
+    const target = segment.nextOffset;
+    this.unsynced = [];
+    this.unsyncedBytes = 0;
+    this.flushTimerFired = false;
+    this.flushTimer?.cancel();
+    this.flushTimer = null;
+    try {
+      await segment.file.sync();
+    } catch (error) {
+      this.markFailed(error, appends);
+      return;
+    }
+    this.durableEnd = target;
+    for (const append of appends) append.resolve({ baseOffset: append.baseOffset, lastOffset: append.lastOffset });
+  }
+
+  /**
+   * Closes the active segment and starts the next: fsync data and index files, create the new file,
+   * syncDir. Returns false when the disk was full (the log stays on the old segment) or the log failed.
+   */
+  private async roll(): Promise<boolean> {
+    if (this.unsynced.length > 0) await this.syncActive();
+    if (this.failure !== null) return false;
+    const old = this.active;
+    const path = joinPath(this.dir, segmentFileName(old.nextOffset, 'log'));
+    try {
+      await old.writeIndexFiles(this.io.disk);
+      const file = await this.io.disk.open(path, { create: true });
+      await this.io.disk.syncDir(this.dir);
+      this.segments.push(new Segment(this.dir, old.nextOffset, file, this.config.indexIntervalBytes));
+    } catch (error) {
+      if (!(error instanceof DiskError) || error.code !== 'ENOSPC') {
+        this.markFailed(error);
+        return false;
+      }
+      await this.io.disk.remove(path).catch(() => undefined);
+      return false;
+    }
+    this.durableEnd = old.nextOffset;
+    this.log.info('LogRolled', { base: old.nextOffset, previousBytes: old.sizeBytes });
+    await this.enforceRetentionLocked();
+    return true;
+  }
+
+  /** Fails the log: every pending and later append rejects with LOG_FAILED. */
+  private markFailed(cause: unknown, inFlight: readonly PendingAppend[] = []): void {
+    if (cause instanceof AssertionError) throw cause;
+    if (this.failure === null) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      this.failure = new LogError('LOG_FAILED', `log ${this.dir} failed and accepts nothing until reopened: ${detail}`, { cause });
+      this.log.error('LogFailed', { cause: detail, durableEnd: this.durableEnd });
+    }
+    const failure = this.failure;
+    const everyone = [...inFlight, ...this.unsynced, ...this.queue];
+    this.unsynced = [];
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.flushTimer?.cancel();
+    this.flushTimer = null;
+    for (const append of everyone) append.reject(failure);
+    for (const wake of this.queueSpaceWaiters.splice(0)) wake();
+  }
+
+  // ---- read ------------------------------------------------------------------------------------
+
+  /**
+   * Whole batches from the one holding `offset`, at most `maxBytes` (at least one batch). With
+   * `offsetLimit`, only batches that end below it (a broker passes durableEndOffset or its high
+   * watermark). Empty at the end.
+   */
+  async read(offset: bigint, maxBytes: number, offsetLimit?: bigint): Promise<Uint8Array> {
+    assert(maxBytes >= 0, 'read: maxBytes >= 0');
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new LogError('LOG_STOPPED', `log ${this.dir} is stopped`);
+      if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
+      const limit = offsetLimit ?? this.logEndOffset;
+      try {
+        return await this.readOnce(offset, maxBytes, limit);
+      } catch (error) {
+        // Retention or truncation closed the segment under us: look again (once).
+        if (error instanceof DiskError && error.code === 'ECLOSED' && attempt === 0) continue;
+        if (error instanceof DiskError) throw new LogError('IO_ERROR', `reading ${this.dir} at ${offset}: ${error.message}`, { cause: error });
+        throw error;
+      }
+    }
+  }
+
+  private async readOnce(offset: bigint, maxBytes: number, offsetLimit: bigint): Promise<Uint8Array> {
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      if (offset >= segment.nextOffset) continue;
+      return readSegment(segment, offset, maxBytes, offsetLimit, this.batchBytesMax);
+    }
+    return new Uint8Array(0);
+  }
+
+  /** Index of the last segment whose base offset is <= `offset` (0 if none). */
+  private segmentIndexFor(offset: bigint): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  async offsetForTimestamp(timestampMs: bigint): Promise<bigint | null> {
+    if (this.closed) throw new LogError('LOG_STOPPED', `log ${this.dir} is stopped`);
+    for (const segment of [...this.segments]) {
+      const found = await offsetForTimestampInSegment(segment, timestampMs, this.batchBytesMax);
+      if (found !== null) return found < this.logStartOffset ? this.logStartOffset : found;
+    }
+    return null;
+  }
+
+  // ---- retention, truncation, stop ---------------------------------------------------------------
+
+  async enforceRetention(): Promise<bigint> {
+    return this.lock.run(async () => {
+      await this.enforceRetentionLocked();
+      return this.logStartOffset;
+    });
+  }
+
+  /** Deletes the oldest whole segments past the size or age limit (never the active segment). */
+  private async enforceRetentionLocked(): Promise<void> {
+    if (this.closed) return;
+    const { retentionBytesMax, retentionMsMax } = this.config;
+    const nowMs = this.io.clock.wallClockMs();
+    let total = this.sizeBytes;
+    let count = 0;
+    while (count < this.segments.length - 1) {
+      const segment = this.segments[count]!;
+      const bySize = retentionBytesMax !== null && total - segment.sizeBytes >= retentionBytesMax;
+      const byAge = retentionMsMax !== null && segment.maxTimestampMs < nowMs - retentionMsMax;
+      if (!bySize && !byAge) break;
+      total -= segment.sizeBytes;
+      count++;
+    }
+    if (count === 0) return;
+    const doomed = this.segments.slice(0, count);
+    this.segments = this.segments.slice(count);
+    await this.removeSegments(doomed);
+    this.log.info('LogRetentionDeleted', { segments: count, start: this.logStartOffset });
+  }
+
+  private async removeSegments(doomed: readonly Segment[]): Promise<void> {
+    for (const segment of doomed) {
+      await segment.file.close().catch(() => undefined);
+      // The .log goes first: a crash in between leaves index files without a segment, which open() removes.
+      for (const kind of ['log', 'index', 'timeindex'] as const) await this.io.disk.remove(segment.path(kind));
+    }
+    await this.io.disk.syncDir(this.dir);
+  }
+
+  /**
+   * Cuts every batch that holds an offset >= `offset` (a follower dropping a divergent tail). Cuts at
+   * batch boundaries, as Kafka does: logEndOffset becomes the base of the batch holding `offset`.
+   */
+  async truncateTo(offset: bigint): Promise<void> {
+    await this.lock.run(async () => {
+      await this.drainLocked(true);
+      if (this.failure !== null) throw this.failure;
+      if (this.closed) throw new LogError('LOG_STOPPED', `log ${this.dir} is stopped`);
+      if (offset >= this.logEndOffset) return;
+      if (offset < this.logStartOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
+      const keep = this.segmentIndexFor(offset);
+      const doomed = this.segments.slice(keep + 1);
+      this.segments = this.segments.slice(0, keep + 1);
+      if (doomed.length > 0) await this.removeSegments(doomed);
+      await this.cutSegment(this.active, offset);
+      this.durableEnd = this.active.nextOffset;
+      this.log.info('LogTruncated', { requested: offset, end: this.active.nextOffset });
+    });
+  }
+
+  /** Cuts `segment` at the batch holding `offset` and rebuilds its in-memory index. */
+  private async cutSegment(segment: Segment, offset: bigint): Promise<void> {
+    const reader = new ChunkReader(segment.file, segment.sizeBytes);
+    segment.resetInMemory();
+    const { stop } = await scanInto(segment, reader, 0, this.batchBytesMax, offset);
+    if (stop !== null) throw new LogError('CORRUPT_RECORD', `cannot truncate ${this.dir} to ${offset}: damage at byte ${stop.position}`);
+    await segment.file.truncate(segment.sizeBytes);
+    await segment.file.sync();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped === null) {
+      this.stopping = true;
+      for (const wake of this.queueSpaceWaiters.splice(0)) wake();
+      this.stopped = this.lock.run(() => this.stopLocked());
+    }
+    return this.stopped;
+  }
+
+  private async stopLocked(): Promise<void> {
+    if (this.bugs.stopSkipsFlush === true) {
+      for (const append of [...this.unsynced, ...this.queue]) append.resolve({ baseOffset: append.baseOffset, lastOffset: append.lastOffset });
+      this.unsynced = [];
+      this.queue = [];
+    } else {
+      await this.drainLocked(true);
+    }
+    this.flushTimer?.cancel();
+    this.flushTimer = null;
+    if (this.failure !== null) {
+      await this.closeFiles();
+      throw this.failure;
+    }
+    const active = this.active;
+    if (this.bugs.stopSkipsFlush !== true) await active.file.sync();
+    if (active.indexDirty) await active.writeIndexFiles(this.io.disk);
+    await this.io.disk.syncDir(this.dir);
+    const marker = await this.io.disk.open(joinPath(this.dir, cleanShutdownMarker), { create: true });
+    await marker.close();
+    await this.io.disk.syncDir(this.dir);
+    await this.closeFiles();
+    this.log.info('LogStopped', { end: this.logEndOffset, durableEnd: this.durableEnd });
+  }
+
+  private async closeFiles(): Promise<void> {
+    this.closed = true;
+    for (const segment of this.segments) await segment.file.close().catch(() => undefined);
+  }
+}
+
+/** A FIFO async lock: run() waits for every earlier holder to finish. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

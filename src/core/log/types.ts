@@ -43,6 +43,8 @@ export interface AppendResult {
 export interface RecoveryReport {
   /** Segments found on disk (after removing leftovers such as orphan index files). */
   readonly segmentCount: number;
+  /** The previous run ended with a graceful stop (its marker was found): only the tail after the last index entry was scanned. */
+  readonly cleanShutdown: boolean;
   /** Batches verified by the tail scan (only the last segment is scanned unless its index was stale). */
   readonly batchesScanned: number;
   /** Bytes cut from the end of the last segment (torn write, bad CRC, or garbage). 0 when clean. */
@@ -51,8 +53,13 @@ export interface RecoveryReport {
   readonly truncationReason: string | null;
   /** Names of index files rebuilt because they were missing, short, or did not match the segment. */
   readonly indexesRebuilt: readonly string[];
-  /** Files removed as leftovers (an index without its segment, an empty segment after a crash, temp files). */
+  /** Files removed as leftovers (index files without their segment). */
   readonly filesRemoved: readonly string[];
+  /**
+   * Damage found inside the data (bit rot) that recovery stepped over rather than cut, because valid
+   * batches follow it: those offsets stay taken and reads of them fail with CORRUPT_RECORD.
+   */
+  readonly corruptRanges: readonly string[];
   readonly logStartOffset: bigint;
   readonly logEndOffset: bigint;
 }

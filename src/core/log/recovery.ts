@@ -1,0 +1,257 @@
+/**
+ * Opening a partition directory: find the segments, trust or rebuild their indexes, verify the tail
+ * of the last segment batch by batch, cut a torn or corrupt tail, and say what was done.
+ *
+ * Rules (docs/log.md has the reasoning):
+ * - Only the last segment can hold unsynced bytes: a segment is fsynced before the next one is created.
+ *   So only the last segment's tail is scanned (all of it after a crash, the part after its last index
+ *   entry after a graceful stop, which leaves a `clean-shutdown` marker).
+ * - A problem at position p of the last segment is a torn tail (cut at p) unless valid batches follow
+ *   it: then the stretch is bit rot in the middle, kept and reported, and reads of it fail.
+ * - Index files of older segments are validated (sizes, order, last entry points at its batch) and
+ *   rebuilt by a full scan when they fail.
+ */
+import type { Io } from '../io/index.ts';
+import { DiskError, joinPath } from '../io/disk.ts';
+import { batchHeaderBytes, checkBatch, describeBatchProblem, readBatchHeader } from './record-batch.ts';
+import { decodeIndexFiles } from './segment-index.ts';
+import { ChunkReader, Segment, parseSegmentFileName, scanInto, segmentFileName, type ScanStop } from './segment.ts';
+import type { PartitionLogConfig, RecoveryReport } from './types.ts';
+
+export const cleanShutdownMarker = 'clean-shutdown';
+
+interface RecoveryNotes {
+  batchesScanned: number;
+  truncatedBytes: number;
+  truncationReason: string | null;
+  indexesRebuilt: string[];
+  filesRemoved: string[];
+  corruptRanges: string[];
+}
+
+export async function recoverSegments(
+  io: Io,
+  dir: string,
+  config: PartitionLogConfig,
+  batchBytesMax: number,
+): Promise<{ segments: Segment[]; report: RecoveryReport }> {
+  await io.disk.mkdir(dir);
+  const names = await io.disk.list(dir);
+  const clean = names.includes(cleanShutdownMarker);
+  const notes: RecoveryNotes = { batchesScanned: 0, truncatedBytes: 0, truncationReason: null, indexesRebuilt: [], filesRemoved: [], corruptRanges: [] };
+  const bases = await sortOutFiles(io, dir, names, notes);
+  const segments: Segment[] = [];
+  for (const base of bases) {
+    const file = await io.disk.open(joinPath(dir, segmentFileName(base, 'log')));
+    segments.push(new Segment(dir, base, file, config.indexIntervalBytes));
+  }
+  if (segments.length === 0) {
+    const file = await io.disk.open(joinPath(dir, segmentFileName(0n, 'log')), { create: true });
+    await io.disk.syncDir(dir);
+    segments.push(new Segment(dir, 0n, file, config.indexIntervalBytes));
+  }
+  for (let i = 0; i < segments.length - 1; i++) {
+    await recoverOlderSegment(io, segments[i]!, segments[i + 1]!.baseOffset, batchBytesMax, notes);
+  }
+  await recoverLastSegment(io, segments[segments.length - 1]!, clean, batchBytesMax, notes);
+  if (clean) {
+    await io.disk.remove(joinPath(dir, cleanShutdownMarker));
+    await io.disk.syncDir(dir);
+  }
+  const last = segments[segments.length - 1]!;
+  const report: RecoveryReport = {
+    segmentCount: segments.length,
+    cleanShutdown: clean,
+    ...notes,
+    logStartOffset: segments[0]!.baseOffset,
+    logEndOffset: last.nextOffset,
+  };
+  return { segments, report };
+}
+
+/** Removes leftovers (index files without a segment) and returns the segments' base offsets, sorted. */
+async function sortOutFiles(io: Io, dir: string, names: readonly string[], notes: RecoveryNotes): Promise<bigint[]> {
+  const logs = new Set<bigint>();
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name);
+    if (parsed?.kind === 'log') logs.add(parsed.baseOffset);
+  }
+  let removed = false;
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name);
+    if (parsed === null || parsed.kind === 'log' || logs.has(parsed.baseOffset)) continue;
+    await io.disk.remove(joinPath(dir, name));
+    notes.filesRemoved.push(name);
+    removed = true;
+  }
+  if (removed) await io.disk.syncDir(dir);
+  return [...logs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+async function readWhole(io: Io, path: string): Promise<Uint8Array | null> {
+  try {
+    const file = await io.disk.open(path);
+    try {
+      return await file.read(0, file.size());
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    if (error instanceof DiskError && error.code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/**
+ * Loads a segment's index files and checks them against the segment. Returns a reason when they
+ * cannot be trusted. On success the segment ends at `sizeBytes` with offsets up to `nextOffset`
+ * (for the last segment, the caller scans on from the last entry to find the real end).
+ */
+async function loadIndex(io: Io, segment: Segment, nextOffset: bigint | null): Promise<string | null> {
+  const offsetBytes = await readWhole(io, segment.path('index'));
+  const timeBytes = await readWhole(io, segment.path('timeindex'));
+  if (offsetBytes === null || timeBytes === null) return 'missing';
+  const sizeBytes = segment.file.size();
+  const decoded = decodeIndexFiles(offsetBytes, timeBytes, sizeBytes);
+  if (typeof decoded === 'string') return decoded;
+  const { index } = decoded;
+  if (index.entryCount === 0) {
+    segment.adoptIndex(index, 0, segment.baseOffset, -1, -1);
+    return nextOffset === null || nextOffset === segment.baseOffset ? null : 'empty index for a segment with offsets';
+  }
+  const last = index.entry(index.entryCount - 1);
+  const head = await segment.file.read(last.position, batchHeaderBytes);
+  if (head.length < batchHeaderBytes) return 'last entry points past the end';
+  const header = readBatchHeader(head, 0);
+  if (header.magic !== 2 || header.baseOffset !== segment.baseOffset + BigInt(last.relOffset)) return 'last entry does not point at its batch';
+  if (nextOffset === null) {
+    // The last segment: take the index up to its last entry; the caller scans the rest.
+    segment.adoptIndex(index, last.position, header.baseOffset, decoded.maxTimestampMs, last.relOffset);
+    return null;
+  }
+  segment.adoptIndex(index, sizeBytes, nextOffset, decoded.maxTimestampMs, decoded.lastBatchRelOffset);
+  return null;
+}
+
+async function recoverOlderSegment(io: Io, segment: Segment, nextBase: bigint, batchBytesMax: number, notes: RecoveryNotes): Promise<void> {
+  const problem = await loadIndex(io, segment, nextBase);
+  if (problem === null) return;
+  segment.resetInMemory();
+  await scanAll(io, segment, 0, batchBytesMax, notes, false);
+  notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
+  await segment.writeIndexFiles(io.disk);
+  await io.disk.syncDir(segment.dir);
+}
+
+async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batchBytesMax: number, notes: RecoveryNotes): Promise<void> {
+  let from = 0;
+  const problem = clean ? await loadIndex(io, segment, null) : 'unclean shutdown';
+  if (problem === null) {
+    from = segment.sizeBytes;
+  } else {
+    segment.resetInMemory();
+    if (segment.file.size() > 0) notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
+  }
+  await scanAll(io, segment, from, batchBytesMax, notes, true);
+  // Bytes that survived a crash may still sit only in the page cache: make them durable before
+  // anyone is told they are.
+  await segment.file.sync();
+}
+
+/**
+ * Scans `segment` from `from` to its file's end, classifying every problem: bit rot with valid
+ * batches after it is stepped over (and reported); anything else ends the segment. In the last
+ * segment the end is cut off the file; in an older one (which cannot have a torn tail) it is only
+ * reported.
+ */
+async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: number, notes: RecoveryNotes, isLast: boolean): Promise<void> {
+  const fileBytes = segment.file.size();
+  const reader = new ChunkReader(segment.file, fileBytes);
+  let position = from;
+  for (;;) {
+    const { stop, batches } = await scanInto(segment, reader, position, batchBytesMax);
+    notes.batchesScanned += batches;
+    if (stop === null) return;
+    const skip = await findResume(reader, segment, stop, batchBytesMax);
+    const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
+    if (skip !== null) {
+      notes.corruptRanges.push(`${where}: ${describeStop(stop)}; ${skip.end - stop.position} bytes, offsets ${segment.nextOffset}..${skip.nextOffset - 1n} unreadable`);
+      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: skip.end - stop.position });
+      segment.noteCorruptRegion(skip.end, skip.nextOffset);
+      position = skip.end;
+      continue;
+    }
+    if (!isLast) {
+      notes.corruptRanges.push(`${where}: ${describeStop(stop)}; rest of an older segment unreadable`);
+      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position });
+      segment.noteCorruptRegion(fileBytes, segment.nextOffset);
+      return;
+    }
+    notes.truncatedBytes += fileBytes - stop.position;
+    notes.truncationReason = `${where}: ${describeStop(stop)}`;
+    io.log.warn('LogTailTruncated', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, reason: describeStop(stop) });
+    await segment.file.truncate(stop.position);
+    await segment.file.sync();
+    return;
+  }
+}
+
+function describeStop(stop: ScanStop): string {
+  const problem = stop.problem;
+  if (problem.kind === 'offset-gap') return `baseOffset ${problem.found}, expected ${problem.expected}`;
+  return describeBatchProblem(problem);
+}
+
+/**
+ * Decides whether a bad stretch starting at `stop.position` is bit rot inside the segment (returns
+ * where good batches resume and the offset they resume at) or the end of the good data (null).
+ */
+async function findResume(
+  reader: ChunkReader,
+  segment: Segment,
+  stop: ScanStop,
+  batchBytesMax: number,
+): Promise<{ end: number; nextOffset: bigint } | null> {
+  const p = stop.position;
+  const head = await reader.bytes(p, batchHeaderBytes);
+  if (head.length === batchHeaderBytes && (stop.problem.kind === 'bad-crc' || stop.problem.kind === 'bad-header')) {
+    // A whole batch whose header still fits its place: a flipped bit in its body or header fields.
+    const header = readBatchHeader(head, 0);
+    const size = 12 + header.batchLength;
+    const plausible = header.baseOffset === segment.nextOffset && header.lastOffsetDelta >= 0 && header.lastOffsetDelta === header.recordCount - 1;
+    if (plausible && p + size <= reader.end) {
+      const next = await validBatchAt(reader, p + size, batchBytesMax);
+      const nextOffset = segment.nextOffset + BigInt(header.lastOffsetDelta) + 1n;
+      if (p + size === reader.end || next?.baseOffset === nextOffset) return { end: p + size, nextOffset };
+    }
+  }
+  // Otherwise look for a valid batch with a later offset within one batch's reach.
+  const limit = Math.min(reader.end, p + batchBytesMax + 1);
+  for (let q = p + 1; q + batchHeaderBytes <= limit; q++) {
+    if ((await reader.bytes(q + 16, 1))[0] !== 2) continue;
+    const found = await validBatchAt(reader, q, batchBytesMax);
+    if (found === null || found.baseOffset < segment.nextOffset) continue;
+    // Demand a second link (or the exact end) so that a batch embedded in a record value of a torn
+    // tail is not mistaken for a place to resume.
+    const after = q + found.size;
+    const second = after === reader.end ? null : await validBatchAt(reader, after, batchBytesMax);
+    if (after === reader.end || second?.baseOffset === found.nextOffset) return { end: q, nextOffset: found.baseOffset };
+  }
+  return null;
+}
+
+/** The offsets and size of a whole, valid batch at `position`, or null. */
+async function validBatchAt(
+  reader: ChunkReader,
+  position: number,
+  batchBytesMax: number,
+): Promise<{ baseOffset: bigint; nextOffset: bigint; size: number } | null> {
+  const head = await reader.bytes(position, batchHeaderBytes);
+  if (head.length < batchHeaderBytes || head[16] !== 2) return null;
+  const size = 12 + new DataView(head.buffer, head.byteOffset, head.byteLength).getInt32(8);
+  if (size < batchHeaderBytes || size > batchBytesMax || position + size > reader.end) return null;
+  const whole = await reader.bytes(position, size);
+  if (!checkBatch(whole, 0, batchBytesMax).ok) return null;
+  const header = readBatchHeader(whole, 0);
+  return { baseOffset: header.baseOffset, nextOffset: header.baseOffset + BigInt(header.lastOffsetDelta) + 1n, size };
+}
