@@ -73,10 +73,10 @@ class Inode {
 }
 
 export interface DiskLatency {
-  readonly opMsMin: number;
-  readonly opMsMax: number;
-  readonly syncMsMin: number;
-  readonly syncMsMax: number;
+  opMsMin: number;
+  opMsMax: number;
+  syncMsMin: number;
+  syncMsMax: number;
 }
 
 /** Fault knobs of one node's disk, set by scenarios (never by the code under test). */

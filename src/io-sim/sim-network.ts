@@ -33,6 +33,8 @@ class Direction {
   bytesQueued = 0;
   pumping = false;
   stalled = false;
+  /** A fin or rst is queued: nothing more may be sent this way. */
+  shut = false;
   lastReadyAtMs = 0;
   constructor(
     readonly from: Endpoint,
@@ -165,7 +167,9 @@ export class SimNetworkWorld {
 
   /** Breaks one live connection mid-stream, both ways: a random prefix of in-flight bytes arrives, then ECONNRESET. */
   resetRandomConnection(): string | null {
-    const ids = [...this.live.keys()].filter((id) => id.endsWith('/c'));
+    const ids = [...this.live.entries()]
+      .filter(([id, e]) => id.endsWith('/c') && !(e.out.shut && e.out.to.out.shut))
+      .map(([id]) => id);
     if (ids.length === 0) return null;
     const endpoint = this.live.get(ids[this.random.int(ids.length)]!)!;
     this.reset(endpoint);
@@ -185,7 +189,7 @@ export class SimNetworkWorld {
   // ---- plumbing used by endpoints -----------------------------------------------------------------
 
   send(direction: Direction, data: Uint8Array): void {
-    if (data.length === 0) return;
+    if (data.length === 0 || direction.shut) return;
     const copy = data.slice();
     const pieces = this.random.int(3) + 1;
     let start = 0;
@@ -198,6 +202,8 @@ export class SimNetworkWorld {
   }
 
   sendControl(direction: Direction, kind: 'fin' | 'rst'): void {
+    if (direction.shut) return;
+    direction.shut = true;
     this.enqueue(direction, { kind, readyAtMs: this.readyAt(direction) });
   }
 
@@ -260,7 +266,9 @@ export class SimNetworkWorld {
   /** Cuts both directions at a random byte of what is in flight, then delivers a reset each way. */
   private reset(endpoint: Endpoint): void {
     const peer = endpoint.out.to;
+    if (endpoint.out.shut && peer.out.shut) return;
     for (const direction of [endpoint.out, peer.out]) {
+      if (direction.shut) continue;
       const dataBytes = direction.queue.reduce((n, c) => n + (c.kind === 'data' ? c.bytes.length : 0), 0);
       let keep = this.random.int(dataBytes + 1);
       const kept: Chunk[] = [];
@@ -272,8 +280,7 @@ export class SimNetworkWorld {
       }
       direction.queue = kept;
       direction.bytesQueued = kept.reduce((n, c) => n + (c.kind === 'data' ? c.bytes.length : 0), 0);
-      direction.queue.push({ kind: 'rst', readyAtMs: this.readyAt(direction) });
-      this.pump(direction);
+      this.sendControl(direction, 'rst');
     }
     this.trace(endpoint.host, 'ConnReset', { conn: endpoint.id.slice(0, -2) });
   }

@@ -7,8 +7,8 @@ import type { Random } from '../core/io/random.ts';
 import { SeededRandom } from '../core/io/seeded-random.ts';
 import { simEventsMax } from '../core/limits.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
-import { SimDiskState } from './sim-disk.ts';
-import { SimNetworkWorld } from './sim-network.ts';
+import { SimDiskState, type DiskBugs } from './sim-disk.ts';
+import { SimNetworkWorld, type NetworkBugs } from './sim-network.ts';
 import { Trace, type TraceEvent } from './trace.ts';
 
 /** What a node's boot function may hand back: how to stop it gracefully. */
@@ -24,6 +24,8 @@ export interface SimulationOptions {
   traceFile?: string;
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
+  /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
+  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs> };
 }
 
 /** Virtual wall-clock origin: 2026-01-01T00:00:00Z, so Kafka timestamps look real and never vary. */
@@ -86,6 +88,7 @@ export class SimNode {
     this.diskState = new SimDiskState(sim.random.fork(`disk/${name}`), (event, fields) =>
       sim.addTrace(name, 'info', event, fields),
     );
+    Object.assign(this.diskState.bugs, sim.plantedDiskBugs);
   }
 
   get isUp(): boolean {
@@ -170,6 +173,7 @@ export class Simulation {
   readonly network: SimNetworkWorld;
   readonly nodes: SimNode[] = [];
   readonly traceDebug: boolean;
+  readonly plantedDiskBugs: Partial<DiskBugs>;
   private readonly traceSink: Trace;
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
@@ -184,6 +188,8 @@ export class Simulation {
     this.network = new SimNetworkWorld(this.scheduler, this.random.fork('net'), (host, event, fields) =>
       this.addTrace(host, 'info', event, fields),
     );
+    this.plantedDiskBugs = options.plantedBugs?.disk ?? {};
+    Object.assign(this.network.bugs, options.plantedBugs?.net ?? {});
   }
 
   nowMs(): number {

@@ -1,0 +1,127 @@
+import { randomInt } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadCase, reproduceCommand, runOne, saveCase, type RunOutcome } from './runner.ts';
+import { scenarios } from './scenarios/index.ts';
+
+export interface SimCommandOptions {
+  scenario?: string;
+  seed?: number;
+  seeds?: { first: number; last: number };
+  nodes?: number;
+  trace?: string;
+  replay?: string;
+  list?: boolean;
+  json?: boolean;
+  save: boolean;
+}
+
+function parseSeed(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new InvalidArgumentError(`a seed is a whole number from 0 to 10^15, got '${text}'`);
+  return Number(text);
+}
+
+function parseSeedRange(text: string): { first: number; last: number } {
+  const match = /^(\d{1,15})\.\.(\d{1,15})$/.exec(text);
+  if (match === null) throw new InvalidArgumentError(`expected a range A..B (e.g. 1..500), got '${text}'`);
+  const first = Number(match[1]);
+  const last = Number(match[2]);
+  if (last < first) throw new InvalidArgumentError(`range ${text} is empty: ${last} < ${first}`);
+  return { first, last };
+}
+
+function parseNodes(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new InvalidArgumentError(`--nodes takes 1 to 9, got '${text}'`);
+  return n;
+}
+
+/** Adds `sim` to a commander program (used by `chronik sim` and `npm run sim`). */
+export function addSimCommand(program: Command): void {
+  program
+    .command('sim')
+    .description('run seeded, deterministic simulations (same seed, same trace hash, on any machine)')
+    .option('--scenario <name>', `scenario to run (default: ${scenarios[0]!.name}; see --list)`)
+    .option('--seed <n>', 'run one seed (default: a random one, printed)', parseSeed)
+    .option('--seeds <a..b>', 'sweep every seed from a to b inclusive', parseSeedRange)
+    .option('--nodes <n>', 'number of nodes (default: the scenario\'s)', parseNodes)
+    .option('--trace <file>', 'write every trace event as a JSON line (virtual time and node on each)')
+    .option('--replay <file>', 'replay a saved case from sim/corpus/')
+    .option('--list', 'list the scenarios and exit')
+    .option('--json', 'print the outcome as one JSON line')
+    .option('--no-save', 'do not save failing seeds under sim/corpus/')
+    .action(async (options: SimCommandOptions) => {
+      process.exitCode = await runSimCommand(options);
+    });
+}
+
+export async function runSimCommand(options: SimCommandOptions): Promise<number> {
+  if (options.list === true) {
+    for (const s of scenarios) console.log(`${s.name.padEnd(16)} ${String(s.defaultNodes).padStart(2)} nodes  ${s.description}`);
+    return 0;
+  }
+  if (options.replay !== undefined) {
+    const entry = loadCase(options.replay);
+    console.log(`replaying ${options.replay}: found ${entry.foundAt}, trace then ${entry.traceHashWhenFound}`);
+    return runSingle({ ...options, scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes, save: false });
+  }
+  if (options.seeds !== undefined) return runSweep(options, options.seeds);
+  return runSingle(options);
+}
+
+async function runSingle(options: SimCommandOptions): Promise<number> {
+  const seed = options.seed ?? randomInt(0, 2 ** 31);
+  const outcome = await runOne({ scenario: options.scenario ?? scenarios[0]!.name, seed, nodes: options.nodes, traceFile: options.trace });
+  if (options.json === true) {
+    const { recentTrace: _recent, ...rest } = outcome;
+    console.log(JSON.stringify(rest));
+  } else {
+    printOutcome(outcome);
+  }
+  if (!outcome.ok && options.save) console.log(`saved as ${saveCase(outcome, new Date().toISOString())}`);
+  return outcome.ok ? 0 : 1;
+}
+
+function printOutcome(o: RunOutcome): void {
+  const speed = o.wallMs > 0 ? o.virtualMs / o.wallMs : 0;
+  console.log(`scenario  ${o.scenario}`);
+  console.log(`nodes     ${o.nodes}`);
+  for (const [key, value] of Object.entries(o.summary)) console.log(`${key.padEnd(9)} ${value}`);
+  console.log(`events    ${o.events}  virtual ${o.virtualMs.toFixed(0)} ms  wall ${o.wallMs.toFixed(0)} ms  speed ${speed.toFixed(1)}x real time`);
+  if (!o.ok) {
+    console.log('\nfailures:');
+    for (const f of o.failures) console.log(`  ${f}`);
+    console.log('\nlast trace events:');
+    for (const line of o.recentTrace.slice(-40)) console.log(`  ${line}`);
+    console.log(`\nreproduce: ${reproduceCommand(o)}`);
+  }
+  console.log(`seed ${o.seed}  trace ${o.traceHash}  ${o.ok ? 'PASS' : 'FAIL'}`);
+}
+
+async function runSweep(options: SimCommandOptions, range: { first: number; last: number }): Promise<number> {
+  const scenario = options.scenario ?? scenarios[0]!.name;
+  const total = range.last - range.first + 1;
+  const failed: RunOutcome[] = [];
+  const startedMs = performance.now();
+  let lastReportMs = startedMs;
+  let virtualMs = 0;
+  for (let seed = range.first; seed <= range.last; seed++) {
+    const outcome = await runOne({ scenario, seed, nodes: options.nodes });
+    virtualMs += outcome.virtualMs;
+    if (!outcome.ok) {
+      failed.push(outcome);
+      console.log(`FAIL seed ${seed}: ${outcome.failures[0] ?? ''}\n  reproduce: ${reproduceCommand(outcome)}`);
+      if (options.save) console.log(`  saved as ${saveCase(outcome, new Date().toISOString())}`);
+    }
+    const nowMs = performance.now();
+    if (nowMs - lastReportMs > 2000 || seed === range.last) {
+      lastReportMs = nowMs;
+      const done = seed - range.first + 1;
+      process.stderr.write(`${scenario}: ${done}/${total} seeds, ${failed.length} failed, ${((nowMs - startedMs) / 1000).toFixed(1)} s\n`);
+    }
+  }
+  const wallMs = performance.now() - startedMs;
+  console.log(`swept ${scenario} seeds ${range.first}..${range.last}: ${(virtualMs / 1000).toFixed(0)} s virtual in ${(wallMs / 1000).toFixed(1)} s wall (${(virtualMs / wallMs).toFixed(0)}x)`);
+  for (const o of failed) console.log(`failing seed ${o.seed}: ${reproduceCommand(o)}`);
+  console.log(`${total - failed.length} passed, ${failed.length} failed`);
+  return failed.length === 0 ? 0 : 1;
+}

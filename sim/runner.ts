@@ -1,0 +1,112 @@
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Simulation, type SimulationOptions } from '../src/io-sim/index.ts';
+import type { ScenarioResult } from './scenario.ts';
+import { findScenario, scenarios } from './scenarios/index.ts';
+
+export const corpusDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'corpus');
+
+export interface RunRequest {
+  scenario: string;
+  seed: number;
+  nodes?: number;
+  traceFile?: string;
+  plantedBugs?: SimulationOptions['plantedBugs'];
+}
+
+export interface RunOutcome extends ScenarioResult {
+  scenario: string;
+  seed: number;
+  nodes: number;
+  traceHash: string;
+  events: number;
+  virtualMs: number;
+  wallMs: number;
+  recentTrace: string[];
+}
+
+/** Runs one seeded scenario to the end and reports what it found. */
+export async function runOne(request: RunRequest): Promise<RunOutcome> {
+  const scenario = findScenario(request.scenario);
+  if (scenario === undefined) {
+    throw new Error(`unknown scenario '${request.scenario}' (known: ${scenarios.map((s) => s.name).join(', ')})`);
+  }
+  const nodes = request.nodes ?? scenario.defaultNodes;
+  const sim = new Simulation({ seed: request.seed, traceFile: request.traceFile, plantedBugs: request.plantedBugs });
+  const startedMs = performance.now();
+  let result: ScenarioResult;
+  try {
+    result = await scenario.run(sim, { nodes });
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    result = { ok: false, failures: [`scenario threw: ${text}`], summary: {} };
+  } finally {
+    sim.close();
+  }
+  const failures = [...new Set([...result.failures, ...sim.failed])];
+  return {
+    ...result,
+    ok: result.ok && failures.length === 0,
+    failures,
+    scenario: scenario.name,
+    seed: request.seed,
+    nodes,
+    traceHash: sim.traceHash(),
+    events: sim.eventsProcessed,
+    virtualMs: sim.nowMs(),
+    wallMs: performance.now() - startedMs,
+    recentTrace: sim.recentTrace(),
+  };
+}
+
+/** The exact command that reproduces a run. */
+export function reproduceCommand(outcome: Pick<RunOutcome, 'scenario' | 'seed' | 'nodes'>): string {
+  return `npm run sim -- --scenario ${outcome.scenario} --seed ${outcome.seed} --nodes ${outcome.nodes}`;
+}
+
+/** A saved failing case: replayed by `npm test` until it passes, and forever after. */
+export interface CorpusCase {
+  scenario: string;
+  seed: number;
+  nodes: number;
+  traceHashWhenFound: string;
+  foundAt: string;
+  failures: string[];
+  /** What the bug was, once understood. */
+  note?: string;
+}
+
+export function saveCase(outcome: RunOutcome, foundAt: string): string {
+  mkdirSync(corpusDir, { recursive: true });
+  const file = path.join(corpusDir, `${outcome.scenario}-seed${outcome.seed}-n${outcome.nodes}.json`);
+  const entry: CorpusCase = {
+    scenario: outcome.scenario,
+    seed: outcome.seed,
+    nodes: outcome.nodes,
+    traceHashWhenFound: outcome.traceHash,
+    foundAt,
+    failures: outcome.failures.slice(0, 5),
+  };
+  writeFileSync(file, JSON.stringify(entry, null, 2) + '\n');
+  return file;
+}
+
+export function loadCase(file: string): CorpusCase {
+  const entry = JSON.parse(readFileSync(file, 'utf8')) as CorpusCase;
+  if (typeof entry.scenario !== 'string' || !Number.isInteger(entry.seed) || !Number.isInteger(entry.nodes)) {
+    throw new Error(`${file}: not a corpus case (needs scenario, seed, nodes)`);
+  }
+  return entry;
+}
+
+export function corpusFiles(): string[] {
+  try {
+    return readdirSync(corpusDir)
+      .filter((name) => name.endsWith('.json'))
+      .sort()
+      .map((name) => path.join(corpusDir, name));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Connection } from '../core/io/network.ts';
+import { Simulation } from './simulation.ts';
+
+/** Sends `sizes.length` numbered writes from c1 to n1 and records what n1 receives, with times. */
+async function stream(options: {
+  seed: number;
+  sizes: number[];
+  latency: { minMs: number; maxMs: number };
+  partitionAtMs?: number;
+  healAtMs?: number;
+  resetAtMs?: number;
+  reorder?: boolean;
+}): Promise<{ received: Uint8Array; sent: Uint8Array; arrivals: number[]; closeCode: string | undefined; sim: Simulation }> {
+  const sim = new Simulation({ seed: options.seed, plantedBugs: { net: { reorder: options.reorder === true } } });
+  Object.assign(sim.network.latency, options.latency);
+  const chunks: Uint8Array[] = [];
+  const arrivals: number[] = [];
+  let closeCode: string | undefined = 'open';
+  sim.addNode('n1', async (io) => {
+    await io.net.listen('n1', 1, (conn: Connection) =>
+      conn.setHandlers({
+        onData: (chunk) => {
+          chunks.push(chunk);
+          arrivals.push(sim.nowMs());
+        },
+        onClose: (error) => void (closeCode = error?.code),
+      }),
+    );
+  });
+  const client = sim.addClient('c1');
+  const sent: number[] = [];
+  sim.schedule(1, () => {
+    void client.net.connect('n1', 1).then((conn) => {
+      conn.setHandlers({ onData() {}, onClose() {} });
+      let counter = 0;
+      options.sizes.forEach((size, i) => {
+        client.clock.setTimer(i * 0.3, () => {
+          const bytes = Uint8Array.from({ length: size }, () => counter++ & 0xff);
+          sent.push(...bytes);
+          conn.write(bytes);
+        });
+      });
+    });
+  });
+  if (options.partitionAtMs !== undefined) sim.schedule(options.partitionAtMs, () => sim.network.partition('c1', 'n1'));
+  if (options.healAtMs !== undefined) sim.schedule(options.healAtMs, () => sim.network.heal());
+  if (options.resetAtMs !== undefined) sim.schedule(options.resetAtMs, () => void sim.network.resetRandomConnection());
+  await sim.run({ untilMs: 10_000 });
+  const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    received.set(c, at);
+    at += c.length;
+  }
+  return { received, sent: Uint8Array.from(sent), arrivals, closeCode, sim };
+}
+
+const sizes = fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 40 });
+const latency = fc
+  .tuple(fc.double({ min: 0, max: 5, noNaN: true }), fc.double({ min: 0, max: 50, noNaN: true }))
+  .map(([a, b]) => ({ minMs: Math.min(a, b), maxMs: Math.max(a, b) }));
+
+describe('simulated network', () => {
+  it('keeps per-connection FIFO order, byte for byte, under any latency draws', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), sizes, latency, async (seed, sz, lat) => {
+        const { received, sent } = await stream({ seed, sizes: sz, latency: lat });
+        expect(Buffer.from(received).equals(Buffer.from(sent))).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the FIFO property is sharp: it catches a network that reorders chunks', async () => {
+    const result = await fc.check(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), sizes, latency, async (seed, sz, lat) => {
+        const { received, sent } = await stream({ seed, sizes: sz, latency: lat, reorder: true });
+        expect(Buffer.from(received).equals(Buffer.from(sent))).toBe(true);
+      }),
+      { numRuns: 100, seed: 1 },
+    );
+    expect(result.failed).toBe(true);
+  });
+
+  it('delivers nothing across a partition, and the held bytes, in order, after it heals', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), sizes, fc.integer({ min: 2, max: 8 }), async (seed, sz, partitionAtMs) => {
+        const healAtMs = partitionAtMs + 500;
+        const { received, sent, arrivals } = await stream({ seed, sizes: sz, latency: { minMs: 0.1, maxMs: 3 }, partitionAtMs, healAtMs });
+        for (const t of arrivals) expect(t < partitionAtMs || t >= healAtMs).toBe(true);
+        expect(Buffer.from(received).equals(Buffer.from(sent))).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a reset delivers a prefix of the stream, then ECONNRESET', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), sizes, fc.integer({ min: 1, max: 12 }), async (seed, sz, resetAtMs) => {
+        const { received, sent, closeCode } = await stream({ seed, sizes: sz, latency: { minMs: 0.5, maxMs: 4 }, resetAtMs });
+        expect(Buffer.from(sent.subarray(0, received.length)).equals(Buffer.from(received))).toBe(true);
+        if (received.length < sent.length) expect(closeCode).toBe('ECONNRESET');
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('refuses connections to a node that is down, and to a port nobody listens on', async () => {
+    const sim = new Simulation({ seed: 1 });
+    const node = sim.addNode('n1', async (io) => void (await io.net.listen('n1', 1, (c) => c.destroy())));
+    const client = sim.addClient('c1');
+    const outcomes: string[] = [];
+    sim.schedule(5, () => {
+      node.crash();
+      void client.net.connect('n1', 1).catch((e: { code: string }) => outcomes.push(`down:${e.code}`));
+    });
+    sim.schedule(10, () => {
+      node.restart();
+    });
+    sim.schedule(20, () => void client.net.connect('n1', 2).catch((e: { code: string }) => outcomes.push(`noport:${e.code}`)));
+    sim.schedule(30, () => void client.net.connect('n1', 1).then(() => outcomes.push('up:connected')));
+    await sim.run({ untilMs: 100 });
+    expect(outcomes).toEqual(['down:ECONNREFUSED', 'noport:ECONNREFUSED', 'up:connected']);
+  });
+});
