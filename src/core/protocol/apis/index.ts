@@ -8,6 +8,20 @@ import { apiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponse, type
 import { fetchApi, type FetchRequest, type FetchResponse } from './fetch.ts';
 import { metadataApi, type MetadataRequest, type MetadataResponse } from './metadata.ts';
 import { produceApi, type ProduceRequest, type ProduceResponse } from './produce.ts';
+import { listOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
+import { createTopicsApi, type CreateTopicsRequest, type CreateTopicsResponse } from './create-topics.ts';
+import { deleteTopicsApi, type DeleteTopicsRequest, type DeleteTopicsResponse } from './delete-topics.ts';
+import { findCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from './find-coordinator.ts';
+import { joinGroupApi, type JoinGroupRequest, type JoinGroupResponse } from './join-group.ts';
+import { syncGroupApi, type SyncGroupRequest, type SyncGroupResponse } from './sync-group.ts';
+import { heartbeatApi, type HeartbeatRequest, type HeartbeatResponse } from './heartbeat.ts';
+import { leaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponse } from './leave-group.ts';
+import { offsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } from './offset-commit.ts';
+import { offsetFetchApi, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
+import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
+import { listGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
+import { initProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from './init-producer-id.ts';
+import { describeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 
 /** Request and response body types by API key. */
 export interface ApiTypes {
@@ -15,6 +29,20 @@ export interface ApiTypes {
   [ApiKey.Fetch]: { request: FetchRequest; response: FetchResponse };
   [ApiKey.Metadata]: { request: MetadataRequest; response: MetadataResponse };
   [ApiKey.ApiVersions]: { request: ApiVersionsRequest; response: ApiVersionsResponse };
+  [ApiKey.ListOffsets]: { request: ListOffsetsRequest; response: ListOffsetsResponse };
+  [ApiKey.CreateTopics]: { request: CreateTopicsRequest; response: CreateTopicsResponse };
+  [ApiKey.DeleteTopics]: { request: DeleteTopicsRequest; response: DeleteTopicsResponse };
+  [ApiKey.FindCoordinator]: { request: FindCoordinatorRequest; response: FindCoordinatorResponse };
+  [ApiKey.JoinGroup]: { request: JoinGroupRequest; response: JoinGroupResponse };
+  [ApiKey.SyncGroup]: { request: SyncGroupRequest; response: SyncGroupResponse };
+  [ApiKey.Heartbeat]: { request: HeartbeatRequest; response: HeartbeatResponse };
+  [ApiKey.LeaveGroup]: { request: LeaveGroupRequest; response: LeaveGroupResponse };
+  [ApiKey.OffsetCommit]: { request: OffsetCommitRequest; response: OffsetCommitResponse };
+  [ApiKey.OffsetFetch]: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  [ApiKey.DescribeGroups]: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
+  [ApiKey.ListGroups]: { request: ListGroupsRequest; response: ListGroupsResponse };
+  [ApiKey.InitProducerId]: { request: InitProducerIdRequest; response: InitProducerIdResponse };
+  [ApiKey.DescribeConfigs]: { request: DescribeConfigsRequest; response: DescribeConfigsResponse };
 }
 
 export type SupportedApiKey = keyof ApiTypes & number;
@@ -26,6 +54,20 @@ export const SUPPORTED_APIS: { readonly [K in SupportedApiKey]: ApiCodec<Request
   [ApiKey.Fetch]: fetchApi,
   [ApiKey.Metadata]: metadataApi,
   [ApiKey.ApiVersions]: apiVersionsApi,
+  [ApiKey.ListOffsets]: listOffsetsApi,
+  [ApiKey.CreateTopics]: createTopicsApi,
+  [ApiKey.DeleteTopics]: deleteTopicsApi,
+  [ApiKey.FindCoordinator]: findCoordinatorApi,
+  [ApiKey.JoinGroup]: joinGroupApi,
+  [ApiKey.SyncGroup]: syncGroupApi,
+  [ApiKey.Heartbeat]: heartbeatApi,
+  [ApiKey.LeaveGroup]: leaveGroupApi,
+  [ApiKey.OffsetCommit]: offsetCommitApi,
+  [ApiKey.OffsetFetch]: offsetFetchApi,
+  [ApiKey.DescribeGroups]: describeGroupsApi,
+  [ApiKey.ListGroups]: listGroupsApi,
+  [ApiKey.InitProducerId]: initProducerIdApi,
+  [ApiKey.DescribeConfigs]: describeConfigsApi,
 };
 
 const codecsByKey = new Map<number, ApiCodec<unknown, unknown>>(
