@@ -1,0 +1,55 @@
+/**
+ * Committed offsets in memory: group -> topic -> partition -> latest commit. Filled from the offset
+ * store on start and by every commit once it is durable. Iteration for "all offsets of a group" is
+ * sorted (topic name, then partition) so answers never depend on commit order.
+ */
+import type { CommittedOffset } from './types.ts';
+
+export class OffsetCache {
+  private readonly groups = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+  private keyCount = 0;
+
+  /** Distinct (group, topic, partition) keys held. */
+  get size(): number {
+    return this.keyCount;
+  }
+
+  get(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.groups.get(groupId)?.get(topic)?.get(partition);
+  }
+
+  put(record: CommittedOffset): void {
+    let topics = this.groups.get(record.groupId);
+    if (topics === undefined) {
+      topics = new Map();
+      this.groups.set(record.groupId, topics);
+    }
+    let partitions = topics.get(record.topic);
+    if (partitions === undefined) {
+      partitions = new Map();
+      topics.set(record.topic, partitions);
+    }
+    if (!partitions.has(record.partition)) this.keyCount += 1;
+    partitions.set(record.partition, record);
+  }
+
+  hasGroup(groupId: string): boolean {
+    return this.groups.has(groupId);
+  }
+
+  groupIds(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  /** Every committed offset of the group, sorted by topic then partition. */
+  allFor(groupId: string): CommittedOffset[] {
+    const topics = this.groups.get(groupId);
+    if (topics === undefined) return [];
+    const out: CommittedOffset[] = [];
+    for (const topic of [...topics.keys()].sort()) {
+      const partitions = topics.get(topic)!;
+      for (const partition of [...partitions.keys()].sort((a, b) => a - b)) out.push(partitions.get(partition)!);
+    }
+    return out;
+  }
+}

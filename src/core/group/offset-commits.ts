@@ -1,0 +1,155 @@
+/**
+ * OffsetCommit and OffsetFetch over the in-memory cache, with the "durable before acknowledged" rule:
+ * an accepted commit becomes a persist-offsets effect, and only offsetsPersisted(token, true) puts
+ * its records in the cache and answers the client. Commits complete in the order they were accepted.
+ */
+import { assert } from '../assert.ts';
+import { GroupErrorCode } from './error-codes.ts';
+import { OffsetCache } from './offset-cache.ts';
+import type {
+  CommittedOffset,
+  GroupEffect,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  OffsetFetchResponsePartition,
+  Reply,
+  ReplyToken,
+} from './types.ts';
+
+const E = GroupErrorCode;
+const utf8 = new TextEncoder();
+
+interface OffsetCommitsConfig {
+  readonly offsetMetadataBytesMax: number;
+  readonly offsetCommitsInFlightMax: number;
+  readonly committedOffsetKeysMax: number;
+}
+
+interface InFlightCommit {
+  readonly token: ReplyToken;
+  readonly records: readonly CommittedOffset[];
+  /** Per topic, per partition: the code decided at validation (NONE for the ones being persisted). */
+  readonly codes: { name: string; partitions: { partitionIndex: number; errorCode: GroupErrorCode }[] }[];
+}
+
+export class OffsetCommits {
+  private readonly cache = new OffsetCache();
+  private readonly inFlight: InFlightCommit[] = [];
+
+  constructor(
+    private readonly config: OffsetCommitsConfig,
+    private readonly emit: (effect: GroupEffect) => void,
+    private readonly nextToken: () => ReplyToken,
+  ) {}
+
+  load(record: CommittedOffset): void {
+    this.cache.put(record);
+  }
+
+  hasGroup(groupId: string): boolean {
+    return this.cache.hasGroup(groupId);
+  }
+
+  groupIds(): string[] {
+    return this.cache.groupIds();
+  }
+
+  /** `groupError` is the coordinator's verdict on generation and membership (NONE: go ahead). */
+  commit(req: OffsetCommitRequest, groupError: GroupErrorCode, wallClockMs: number): Reply<OffsetCommitResponse> {
+    if (groupError !== E.NONE) return { kind: 'done', response: allPartitions(req, groupError) };
+    if (this.inFlight.length >= this.config.offsetCommitsInFlightMax) {
+      return { kind: 'done', response: allPartitions(req, E.COORDINATOR_NOT_AVAILABLE) };
+    }
+    const records: CommittedOffset[] = [];
+    let newKeys = 0;
+    const codes = req.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((p) => {
+        const metadataBytes = p.committedMetadata === null ? 0 : utf8.encode(p.committedMetadata).length;
+        if (metadataBytes > this.config.offsetMetadataBytesMax) {
+          return { partitionIndex: p.partitionIndex, errorCode: E.OFFSET_METADATA_TOO_LARGE as GroupErrorCode };
+        }
+        const isNew = this.cache.get(req.groupId, topic.name, p.partitionIndex) === undefined;
+        if (isNew && this.cache.size + newKeys >= this.config.committedOffsetKeysMax) {
+          return { partitionIndex: p.partitionIndex, errorCode: E.UNKNOWN_SERVER_ERROR as GroupErrorCode };
+        }
+        if (isNew) newKeys += 1;
+        records.push({
+          groupId: req.groupId,
+          topic: topic.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata,
+          commitTimestampMs: wallClockMs,
+        });
+        return { partitionIndex: p.partitionIndex, errorCode: E.NONE as GroupErrorCode };
+      }),
+    }));
+    if (records.length === 0) return { kind: 'done', response: { topics: codes } };
+    const token = this.nextToken();
+    this.inFlight.push({ token, records, codes });
+    this.emit({ kind: 'persist-offsets', token, records });
+    return { kind: 'pending', token };
+  }
+
+  persisted(token: ReplyToken, ok: boolean): void {
+    const commit = this.inFlight[0];
+    assert(commit !== undefined && commit.token === token, 'offset commits complete in the order they were emitted');
+    this.inFlight.shift();
+    if (ok) for (const record of commit.records) this.cache.put(record);
+    const topics = commit.codes.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: ok || p.errorCode !== E.NONE ? p.errorCode : E.COORDINATOR_NOT_AVAILABLE,
+      })),
+    }));
+    this.emit({ kind: 'reply-commit', token, response: { topics } });
+  }
+
+  fetch(req: OffsetFetchRequest): OffsetFetchResponse {
+    if (req.topics === null) {
+      const byTopic = new Map<string, OffsetFetchResponsePartition[]>();
+      for (const record of this.cache.allFor(req.groupId)) {
+        const partitions = byTopic.get(record.topic) ?? [];
+        partitions.push(found(record));
+        byTopic.set(record.topic, partitions);
+      }
+      return { errorCode: E.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+    }
+    const topics = req.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitionIndexes.map((partitionIndex) => {
+        const record = this.cache.get(req.groupId, topic.name, partitionIndex);
+        return record === undefined ? notFound(partitionIndex) : found(record);
+      }),
+    }));
+    return { errorCode: E.NONE, topics };
+  }
+}
+
+function allPartitions(req: OffsetCommitRequest, errorCode: GroupErrorCode): OffsetCommitResponse {
+  return {
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+    })),
+  };
+}
+
+function found(record: CommittedOffset): OffsetFetchResponsePartition {
+  return {
+    partitionIndex: record.partition,
+    committedOffset: record.offset,
+    committedLeaderEpoch: record.leaderEpoch,
+    metadata: record.metadata,
+    errorCode: E.NONE,
+  };
+}
+
+function notFound(partitionIndex: number): OffsetFetchResponsePartition {
+  return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E.NONE };
+}

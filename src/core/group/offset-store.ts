@@ -1,0 +1,159 @@
+/**
+ * Where committed offsets live between restarts. The coordinator never touches it: the driver turns
+ * persist-offsets effects into append() calls and answers offsetsPersisted() when they settle, and
+ * feeds load()'s offsets to a new coordinator on start.
+ *
+ * FileOffsetStore keeps one append-only file, `<dir>/offsets.log`, of CRC-checked records (framing in
+ * record-file.ts, payload in offset-record-codec.ts); append() resolves after fsync. When the file
+ * grows past compactBytesMin and past compactRatio times the bytes of its live records (the latest
+ * per group, topic and partition), it is rewritten with only those, atomically; this happens on
+ * load and, in the background, after an append.
+ */
+import { assert } from '../assert.ts';
+import { joinPath, type Disk } from '../io/disk.ts';
+import { offsetsFileCompactBytesMin, offsetsFileCompactRatio } from '../limits.ts';
+import { decodeOffsetRecord, encodeOffsetRecord } from './offset-record-codec.ts';
+import { RecordFile } from './record-file.ts';
+import type { CommittedOffset } from './types.ts';
+
+export interface OffsetStoreLoad {
+  /** The latest commit per (group, topic, partition). */
+  readonly offsets: CommittedOffset[];
+  /** Bytes cut from a torn or corrupt tail of the file (0 when clean), and why. */
+  readonly truncatedBytes: number;
+  readonly truncationReason: string | null;
+  /** Whether load() rewrote the file without superseded records. */
+  readonly compacted: boolean;
+}
+
+export interface OffsetStore {
+  /** Called once, before any append. */
+  load(): Promise<OffsetStoreLoad>;
+  /** Resolves once the records are durable; rejects when they may not be. */
+  append(records: readonly CommittedOffset[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A record in the file that passed its CRC but is not a valid offset record (written by other code). */
+export class OffsetStoreFormatError extends Error {
+  override name = 'OffsetStoreFormatError';
+}
+
+export interface FileOffsetStoreOptions {
+  readonly compactBytesMin?: number;
+  readonly compactRatio?: number;
+}
+
+export const offsetsFileName = 'offsets.log';
+
+export class FileOffsetStore implements OffsetStore {
+  private file: RecordFile | null = null;
+  private readonly live = new Map<string, Uint8Array>();
+  private liveBytes = 0;
+  /** The file's size once every queued append is written (what compaction decisions use). */
+  private fileBytes = 0;
+  private readonly compactBytesMin: number;
+  private readonly compactRatio: number;
+
+  constructor(
+    private readonly disk: Disk,
+    private readonly dir: string,
+    options: FileOffsetStoreOptions = {},
+  ) {
+    this.compactBytesMin = options.compactBytesMin ?? offsetsFileCompactBytesMin;
+    this.compactRatio = options.compactRatio ?? offsetsFileCompactRatio;
+    assert(this.compactRatio > 1, 'compaction ratio above 1');
+  }
+
+  async load(): Promise<OffsetStoreLoad> {
+    assert(this.file === null, 'load() once');
+    const opened = await RecordFile.open(this.disk, joinPath(this.dir, offsetsFileName));
+    this.file = opened.file;
+    const latest = new Map<string, CommittedOffset>();
+    for (const payload of opened.records) {
+      const record = decodeOffsetRecord(payload);
+      if (typeof record === 'string') throw new OffsetStoreFormatError(`${opened.file.path}: ${record}`);
+      const key = keyOf(record);
+      latest.delete(key); // re-insert so iteration order is "latest commit last"
+      latest.set(key, record);
+      this.remember(key, payload);
+    }
+    this.fileBytes = opened.file.sizeBytes;
+    const compacted = this.shouldCompact();
+    if (compacted) {
+      this.fileBytes = this.liveBytes;
+      await opened.file.replaceAll([...this.live.values()]);
+    }
+    return {
+      offsets: [...latest.values()],
+      truncatedBytes: opened.truncatedBytes,
+      truncationReason: opened.truncationReason,
+      compacted,
+    };
+  }
+
+  append(records: readonly CommittedOffset[]): Promise<void> {
+    const file = this.file;
+    assert(file !== null, 'load() before append()');
+    const payloads = records.map((record) => {
+      const payload = encodeOffsetRecord(record);
+      this.remember(keyOf(record), payload);
+      this.fileBytes += framedBytes(payload);
+      return payload;
+    });
+    const appended = file.append(payloads);
+    if (this.shouldCompact()) {
+      // Queued behind the append; the snapshot holds every record queued so far. A failure is kept
+      // by the RecordFile and rejects every later append, so it needs no handler of its own here.
+      this.fileBytes = this.liveBytes;
+      file.replaceAll([...this.live.values()]).catch(() => undefined);
+    }
+    return appended;
+  }
+
+  async close(): Promise<void> {
+    await this.file?.close();
+  }
+
+  private remember(key: string, payload: Uint8Array): void {
+    const previous = this.live.get(key);
+    if (previous !== undefined) this.liveBytes -= framedBytes(previous);
+    this.live.set(key, payload);
+    this.liveBytes += framedBytes(payload);
+  }
+
+  private shouldCompact(): boolean {
+    return this.fileBytes > this.compactBytesMin && this.fileBytes > this.compactRatio * this.liveBytes;
+  }
+}
+
+/** An OffsetStore in memory, for tests and simulations that do not exercise the disk. */
+export class MemoryOffsetStore implements OffsetStore {
+  readonly records: CommittedOffset[] = [];
+
+  load(): Promise<OffsetStoreLoad> {
+    const latest = new Map<string, CommittedOffset>();
+    for (const record of this.records) {
+      latest.delete(keyOf(record));
+      latest.set(keyOf(record), record);
+    }
+    return Promise.resolve({ offsets: [...latest.values()], truncatedBytes: 0, truncationReason: null, compacted: false });
+  }
+
+  append(records: readonly CommittedOffset[]): Promise<void> {
+    this.records.push(...records);
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function keyOf(record: CommittedOffset): string {
+  return `${record.groupId}\u0000${record.topic}\u0000${record.partition}`;
+}
+
+function framedBytes(payload: Uint8Array): number {
+  return 8 + payload.length;
+}
