@@ -1,0 +1,39 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, resolveConfig } from './config.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'chronik-config-'));
+
+describe('broker configuration', () => {
+  it('defaults to ./data and 127.0.0.1:9092', () => {
+    const config = resolveConfig({}, {});
+    expect(config).toEqual(defaultConfig);
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9092 });
+    expect(config.dataDir).toBe('./data');
+  });
+
+  it('flags override environment variables, which override the config file', () => {
+    const file = path.join(dir, 'a.json');
+    writeFileSync(file, JSON.stringify({ nodeId: 3, dataDir: '/from/file', listen: '127.0.0.1:9300' }));
+    const config = resolveConfig({ config: file, nodeId: '5' }, { CHRONIK_NODE_ID: '4', CHRONIK_DATA_DIR: '/from/env' });
+    expect(config.nodeId).toBe(5);
+    expect(config.dataDir).toBe('/from/env');
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9300 });
+    expect(config.advertised).toEqual({ host: '127.0.0.1', port: 9300 });
+  });
+
+  it('names the option, the variable and the source of an invalid value', () => {
+    expect(() => resolveConfig({ listen: 'localhost' }, {})).toThrow(/option --listen \(--listen \/ CHRONIK_LISTEN\): expected HOST:PORT/);
+    expect(() => resolveConfig({}, { CHRONIK_NODE_ID: 'two' })).toThrow(/environment variable CHRONIK_NODE_ID .*whole number/);
+    expect(() => resolveConfig({ listen: '127.0.0.1:70000' }, {})).toThrow(/port from 0 to 65535/);
+  });
+
+  it('rejects an unreadable or unknown-keyed config file with its path', () => {
+    expect(() => resolveConfig({ config: path.join(dir, 'missing.json') }, {})).toThrow(/cannot read config file .*missing\.json/);
+    const file = path.join(dir, 'b.json');
+    writeFileSync(file, JSON.stringify({ nodeid: 1 }));
+    expect(() => resolveConfig({ config: file }, {})).toThrow(/unknown key "nodeid"/);
+  });
+});
