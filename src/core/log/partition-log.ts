@@ -112,6 +112,7 @@ export class PartitionLog implements PartitionLogApi {
     this.batchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
     this.bugs = options.bugs ?? {};
     this.durableEnd = this.active.nextOffset;
+    if (!this.active.isEmpty) this.active.rollReferenceMs = io.clock.wallClockMs();
   }
 
   /** Opens (recovering if needed) the log in `dir`, creating it when empty. */
@@ -327,6 +328,7 @@ export class PartitionLog implements PartitionLogApi {
       await this.writeFailed(error, segment, startPosition, group);
       return;
     }
+    segment.rollReferenceMs ??= this.io.clock.wallClockMs();
     for (let position = 0; position < total; ) {
       const header = readBatchHeader(buffer, position);
       const size = batchLogOverheadBytes + header.batchLength;

@@ -39,7 +39,11 @@ export class Segment {
   maxTimestampMs = -1;
   /** Relative offset of the last batch; -1 when empty. */
   lastBatchRelOffset = -1;
-  /** maxTimestamp of the first batch: the reference for rolling by age (as Kafka does). */
+  /**
+   * Broker wall-clock time of the first append into this segment since open (or the open time, for a
+   * segment that was not empty then): the segment rolls `segmentAgeMsMax` after it. Kafka measures
+   * age by record timestamps instead; the broker's clock cannot be skewed by a producer's.
+   */
   rollReferenceMs: number | null = null;
   /** The in-memory index differs from the index files (they are rewritten on roll and stop). */
   indexDirty = true;
@@ -70,7 +74,6 @@ export class Segment {
     const relOffset = Number(header.baseOffset - this.baseOffset);
     const maxTimestampMs = Number(header.maxTimestamp);
     this.maxTimestampMs = Math.max(this.maxTimestampMs, maxTimestampMs);
-    if (this.rollReferenceMs === null) this.rollReferenceMs = maxTimestampMs;
     if (this.index.entryCount === 0 || this.bytesSinceIndexEntry >= this.indexIntervalBytes || this.forceIndexEntry) {
       this.index.add(relOffset, position, this.maxTimestampMs);
       this.bytesSinceIndexEntry = 0;
@@ -116,7 +119,6 @@ export class Segment {
     this.nextOffset = nextOffset;
     this.maxTimestampMs = maxTimestampMs;
     this.lastBatchRelOffset = lastBatchRelOffset;
-    this.rollReferenceMs = index.entryCount > 0 ? index.entry(0).maxTimestampMs : null;
     this.bytesSinceIndexEntry = index.entryCount > 0 ? sizeBytes - index.entry(index.entryCount - 1).position : 0;
     this.indexDirty = false;
   }

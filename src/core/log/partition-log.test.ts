@@ -1,0 +1,340 @@
+import { describe, expect, it } from 'vitest';
+import { joinPath } from '../io/index.ts';
+import { CorruptRecordError, LogError, OffsetOutOfRangeError } from './errors.ts';
+import { readBatchHeader, splitBatches } from './record-batch.ts';
+import { segmentFileName } from './segment.ts';
+import { LogHarness, concatBytes, hex, smallConfig, testBatch, testLogDir, withoutBaseOffset } from './test-harness.ts';
+import type { PartitionLog } from './partition-log.ts';
+
+function batchesOf(bytes: Uint8Array) {
+  const split = splitBatches(bytes, 1 << 20);
+  if (!split.ok) throw new Error(`bad read: ${JSON.stringify(split.problem)}`);
+  return split.spans.map((s) => ({ ...s, bytes: bytes.subarray(s.position, s.position + s.size) }));
+}
+
+async function appendMany(h: LogHarness, log: PartitionLog, count: number, tag = 'b', records = 1, valueBytes = 40) {
+  const results = [];
+  for (let i = 0; i < count; i++) results.push(await h.run(log.append(testBatch(`${tag}${i}`, records, valueBytes))));
+  return results;
+}
+
+async function errorOf(h: LogHarness, promise: Promise<unknown>): Promise<unknown> {
+  return h.run(promise.then(() => null, (error: unknown) => error));
+}
+
+describe('PartitionLog: append and read', () => {
+  it('assigns dense offsets and reads back the same bytes with the new baseOffset', async () => {
+    const h = new LogHarness(1);
+    const { log, recovery } = await h.open();
+    expect(recovery).toMatchObject({ segmentCount: 1, truncatedBytes: 0, logStartOffset: 0n, logEndOffset: 0n });
+    const sent = [testBatch('a', 3), testBatch('b', 1), testBatch('c', 5)];
+    const results = [];
+    for (const batch of sent) results.push(await h.run(log.append(batch)));
+    expect(results).toEqual([
+      { baseOffset: 0n, lastOffset: 2n },
+      { baseOffset: 3n, lastOffset: 3n },
+      { baseOffset: 4n, lastOffset: 8n },
+    ]);
+    expect(log.logEndOffset).toBe(9n);
+    expect(log.durableEndOffset).toBe(9n);
+    const all = batchesOf(await h.run(log.read(0n, 1 << 20)));
+    expect(all.map((b) => b.header.baseOffset)).toEqual([0n, 3n, 4n]);
+    all.forEach((b, i) => expect(hex(withoutBaseOffset(b.bytes))).toBe(hex(sent[i]!)));
+    // A read from the middle of a batch starts at that batch.
+    expect(batchesOf(await h.run(log.read(6n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([4n]);
+    expect((await h.run(log.read(9n, 1000))).length).toBe(0);
+  });
+
+  it('returns whole batches within maxBytes, but always at least one', async () => {
+    const h = new LogHarness(2);
+    const { log } = await h.open();
+    await appendMany(h, log, 5, 'x', 1, 100);
+    const size = testBatch('x0', 1, 100).length;
+    expect(batchesOf(await h.run(log.read(0n, 1))).length).toBe(1);
+    expect(batchesOf(await h.run(log.read(0n, size * 2 + 5))).length).toBe(2);
+    expect(batchesOf(await h.run(log.read(1n, size * 10))).length).toBe(4);
+    expect((await h.run(log.read(0n, 1 << 20, 2n))).length).toBe(size * 2); // offset limit
+  });
+
+  it('rejects reads outside [logStartOffset, logEndOffset] with OffsetOutOfRange', async () => {
+    const h = new LogHarness(3);
+    const { log } = await h.open();
+    await appendMany(h, log, 2);
+    const error = await errorOf(h, log.read(3n, 100));
+    expect(error).toBeInstanceOf(OffsetOutOfRangeError);
+    expect((error as LogError).kafkaErrorCode).toBe(1);
+    expect(await errorOf(h, log.read(-1n, 100))).toBeInstanceOf(OffsetOutOfRangeError);
+  });
+
+  it('rejects malformed input with INVALID_RECORD and changes nothing', async () => {
+    const h = new LogHarness(4);
+    const { log } = await h.open();
+    const bad = testBatch('a', 2);
+    bad[bad.length - 1]! ^= 1;
+    expect(await errorOf(h, log.append(bad))).toMatchObject({ code: 'INVALID_RECORD' });
+    expect(await errorOf(h, log.append(new Uint8Array(10)))).toMatchObject({ code: 'INVALID_RECORD' });
+    expect(await errorOf(h, log.append(concatBytes([testBatch('ok'), new Uint8Array(5)])))).toMatchObject({ code: 'INVALID_RECORD' });
+    expect(log.logEndOffset).toBe(0n);
+    expect(await h.run(log.append(testBatch('ok')))).toEqual({ baseOffset: 0n, lastOffset: 0n });
+  });
+
+  it('rolls segments by size, indexes them, and reads every offset across segments', async () => {
+    const h = new LogHarness(5);
+    const { log } = await h.open();
+    await appendMany(h, log, 60, 'r', 2, 60); // ~ 60 * 150 bytes over 4 KiB segments
+    expect(log.segmentCount).toBeGreaterThan(2);
+    for (let offset = 0n; offset < 120n; offset++) {
+      const [first] = batchesOf(await h.run(log.read(offset, 1)));
+      expect(first!.header.baseOffset).toBe(offset - (offset % 2n));
+    }
+    const names = await h.run(h.io.disk.list(testLogDir));
+    expect(names).toContain(segmentFileName(0n, 'index'));
+    expect(names).toContain(segmentFileName(0n, 'timeindex'));
+  });
+
+  it('rolls a segment by age', async () => {
+    const h = new LogHarness(6);
+    const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20, segmentAgeMsMax: 1000 });
+    const now = BigInt(h.io.clock.wallClockMs());
+    await h.run(log.append(testBatch('old', 1, 10, now)));
+    await h.advance(1500);
+    await h.run(log.append(testBatch('new', 1, 10, now + 1500n)));
+    expect(log.segmentCount).toBe(2);
+  });
+
+  it('finds offsets by timestamp', async () => {
+    const h = new LogHarness(7);
+    const { log } = await h.open();
+    for (let i = 0; i < 40; i++) await h.run(log.append(testBatch(`t${i}`, 3, 50, BigInt(10_000 + i * 100))));
+    // batch i holds offsets 3i..3i+2 with timestamps 10000+100i + {0,1,2}
+    expect(await h.run(log.offsetForTimestamp(0n))).toBe(0n);
+    expect(await h.run(log.offsetForTimestamp(10_000n + 2000n))).toBe(60n);
+    expect(await h.run(log.offsetForTimestamp(10_000n + 2001n))).toBe(61n);
+    expect(await h.run(log.offsetForTimestamp(10_000n + 2003n))).toBe(63n);
+    expect(await h.run(log.offsetForTimestamp(99_999n))).toBe(null);
+  });
+});
+
+describe('PartitionLog: group commit and flush policy', () => {
+  it('shares one fsync among concurrent appends', async () => {
+    const h = new LogHarness(8);
+    const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    const before = h.syncCount;
+    const results = await h.run(Promise.all(Array.from({ length: 50 }, (_, i) => log.append(testBatch(`g${i}`)))));
+    expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)));
+    expect(h.syncCount - before).toBeLessThanOrEqual(3);
+  });
+
+  it('interval mode acknowledges only after the timed fsync', async () => {
+    const h = new LogHarness(9);
+    const { log } = await h.open({ ...smallConfig, flush: { mode: 'interval', intervalMs: 200, bytesMax: 1 << 20 } });
+    let done = false;
+    const pending = log.append(testBatch('i')).then(() => (done = true));
+    await h.advance(100);
+    expect(done).toBe(false);
+    expect(log.logEndOffset).toBe(1n);
+    expect(log.durableEndOffset).toBe(0n);
+    await h.advance(150);
+    await h.run(pending);
+    expect(log.durableEndOffset).toBe(1n);
+  });
+
+  it('interval mode flushes early once bytesMax is waiting', async () => {
+    const h = new LogHarness(10);
+    const { log } = await h.open({ ...smallConfig, flush: { mode: 'interval', intervalMs: 60_000, bytesMax: 500 } });
+    const start = h.sim.nowMs();
+    await h.run(Promise.all(Array.from({ length: 10 }, (_, i) => log.append(testBatch(`i${i}`, 1, 100)))));
+    expect(h.sim.nowMs() - start).toBeLessThan(1000);
+  });
+});
+
+describe('PartitionLog: recovery', () => {
+  it('cuts a torn tail and reports it', async () => {
+    const h = new LogHarness(11);
+    const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    await appendMany(h, log, 5);
+    // A torn write: half a batch reaches the platter.
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    const good = file.size();
+    await h.run(file.append(testBatch('torn', 3).subarray(0, 70)));
+    await h.run(file.sync());
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    expect(recovery.truncatedBytes).toBe(70);
+    expect(recovery.truncationReason).toMatch(/batch of \d+ bytes but only 70 present/);
+    expect(recovery.cleanShutdown).toBe(false);
+    expect(reopened.logEndOffset).toBe(5n);
+    expect(h.sim.recentTrace().some((line) => line.includes('LogTailTruncated'))).toBe(true);
+    const reread = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    expect(reread.size()).toBe(good);
+    expect(await h.run(reopened.append(testBatch('after')))).toEqual({ baseOffset: 5n, lastOffset: 5n });
+  });
+
+  it('detects bit rot in the middle of a segment, never serves it, and keeps what follows', async () => {
+    const h = new LogHarness(12);
+    const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    await appendMany(h, log, 6, 'm', 1, 40);
+    const size = testBatch('m0', 1, 40).length;
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    await h.run(file.write(2 * size + 70, new Uint8Array([0xee]))); // inside batch 2's records
+    await h.run(file.sync());
+    const error = await errorOf(h, log.read(2n, 1000));
+    expect(error).toBeInstanceOf(CorruptRecordError);
+    expect((error as LogError).kafkaErrorCode).toBe(2);
+    // Batches before the damage are served up to it; batches after it are served.
+    expect(batchesOf(await h.run(log.read(0n, 1 << 20))).length).toBe(2);
+    expect(batchesOf(await h.run(log.read(3n, 1 << 20))).length).toBe(3);
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    expect(recovery.truncatedBytes).toBe(0);
+    expect(recovery.corruptRanges.length).toBe(1);
+    expect(reopened.logEndOffset).toBe(6n);
+    expect(await errorOf(h, reopened.read(2n, 1000))).toBeInstanceOf(CorruptRecordError);
+    expect(batchesOf(await h.run(reopened.read(3n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([3n, 4n, 5n]);
+  });
+
+  it('steps over a damaged batch length when valid batches follow', async () => {
+    const h = new LogHarness(13);
+    const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    await appendMany(h, log, 6, 'l', 1, 40);
+    const size = testBatch('l0', 1, 40).length;
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    await h.run(file.write(3 * size + 8, new Uint8Array([0x7f]))); // batch 3's batchLength
+    await h.run(file.sync());
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    expect(recovery.truncatedBytes).toBe(0);
+    expect(recovery.corruptRanges).toHaveLength(1);
+    expect(reopened.logEndOffset).toBe(6n);
+    expect(await errorOf(h, reopened.read(3n, 1000))).toBeInstanceOf(CorruptRecordError);
+    expect(batchesOf(await h.run(reopened.read(4n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([4n, 5n]);
+  });
+
+  it('trusts index files after a graceful stop and rebuilds missing or stale ones', async () => {
+    const h = new LogHarness(14);
+    const { log } = await h.open();
+    await appendMany(h, log, 60, 'x', 2, 60);
+    await h.run(log.stop());
+    const first = await h.open();
+    expect(first.recovery.cleanShutdown).toBe(true);
+    expect(first.recovery.indexesRebuilt).toEqual([]);
+    await h.run(first.log.stop());
+    await h.run(h.io.disk.remove(joinPath(testLogDir, segmentFileName(0n, 'timeindex'))));
+    const index1 = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(first.log['segments'][1]!.baseOffset, 'index'))));
+    await h.run(index1.write(8, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1]))); // entry 1 -> nonsense
+    await h.run(index1.sync());
+    const second = await h.open();
+    expect(second.recovery.indexesRebuilt).toHaveLength(2);
+    for (let offset = 0n; offset < 120n; offset += 7n) {
+      expect(batchesOf(await h.run(second.log.read(offset, 1)))[0]!.header.baseOffset).toBe(offset - (offset % 2n));
+    }
+  });
+
+  it('removes index files left without their segment', async () => {
+    const h = new LogHarness(15);
+    const { log } = await h.open();
+    await h.run(log.stop());
+    const orphan = joinPath(testLogDir, segmentFileName(500n, 'index'));
+    await h.run(h.io.disk.open(orphan, { create: true }));
+    await h.run(h.io.disk.syncDir(testLogDir));
+    const { recovery } = await h.open();
+    expect(recovery.filesRemoved).toEqual([segmentFileName(500n, 'index')]);
+  });
+});
+
+describe('PartitionLog: retention and truncation', () => {
+  it('deletes whole old segments by size and advances logStartOffset', async () => {
+    const h = new LogHarness(16);
+    const { log } = await h.open({ ...smallConfig, retentionBytesMax: 8192 });
+    await appendMany(h, log, 100, 's', 1, 100);
+    // Kafka's rule: a segment goes while the rest still holds retentionBytesMax; retention runs at each
+    // roll, so at most one more old segment plus the active one sit above the limit.
+    expect(log.sizeBytes).toBeLessThanOrEqual(8192 + 2 * 4096);
+    expect(log.logStartOffset).toBeGreaterThan(0n);
+    const start = log.logStartOffset;
+    expect(await errorOf(h, log.read(start - 1n, 100))).toBeInstanceOf(OffsetOutOfRangeError);
+    expect(batchesOf(await h.run(log.read(start, 1)))[0]!.header.baseOffset).toBe(start);
+    await h.crashAndRestart();
+    const { log: reopened } = await h.open({ ...smallConfig, retentionBytesMax: 8192 });
+    expect(reopened.logStartOffset).toBe(start);
+  });
+
+  it('deletes segments older than retentionMsMax', async () => {
+    const h = new LogHarness(17);
+    const { log } = await h.open({ ...smallConfig, retentionMsMax: 60_000 });
+    const now = BigInt(h.io.clock.wallClockMs());
+    for (let i = 0; i < 40; i++) await h.run(log.append(testBatch(`o${i}`, 1, 100, now)));
+    const segments = log.segmentCount;
+    expect(segments).toBeGreaterThan(1);
+    expect(await h.run(log.enforceRetention())).toBe(0n);
+    await h.advance(61_000);
+    const start = await h.run(log.enforceRetention());
+    expect(start).toBe(log.logStartOffset);
+    expect(log.segmentCount).toBe(1);
+    expect(start).toBeGreaterThan(0n);
+  });
+
+  it('truncateTo cuts a divergent tail at a batch boundary', async () => {
+    const h = new LogHarness(18);
+    const { log } = await h.open();
+    await appendMany(h, log, 60, 'x', 2, 60);
+    await h.run(log.truncateTo(51n));
+    expect(log.logEndOffset).toBe(50n);
+    expect(await h.run(log.append(testBatch('new')))).toEqual({ baseOffset: 50n, lastOffset: 50n });
+    await h.crashAndRestart();
+    const { log: reopened } = await h.open();
+    expect(reopened.logEndOffset).toBe(51n);
+    const last = batchesOf(await h.run(reopened.read(50n, 1000)))[0]!;
+    expect(readBatchHeader(last.bytes).recordCount).toBe(1);
+  });
+});
+
+describe('PartitionLog: faults', () => {
+  it('fails the partition on an fsync error: pending and later appends reject, stop reports it', async () => {
+    const h = new LogHarness(19);
+    const { log } = await h.open();
+    await appendMany(h, log, 3);
+    h.node.disk.faults.failNextSync();
+    const error = await errorOf(h, log.append(testBatch('lost')));
+    expect(error).toMatchObject({ code: 'LOG_FAILED' });
+    expect((error as LogError).kafkaErrorCode).toBe(56);
+    expect(await errorOf(h, log.append(testBatch('later')))).toMatchObject({ code: 'LOG_FAILED' });
+    expect(log.durableEndOffset).toBe(3n);
+    expect(await errorOf(h, log.stop())).toMatchObject({ code: 'LOG_FAILED' });
+    await h.crashAndRestart();
+    const { log: reopened } = await h.open();
+    expect(batchesOf(await h.run(reopened.read(0n, 1 << 20))).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('answers DISK_FULL without losing anything acknowledged, and carries on when space returns', async () => {
+    const h = new LogHarness(20);
+    const { log } = await h.open();
+    await appendMany(h, log, 3);
+    h.node.disk.faults.setFull(true);
+    expect(await errorOf(h, log.append(testBatch('full')))).toMatchObject({ code: 'DISK_FULL' });
+    expect(log.logEndOffset).toBe(3n);
+    h.node.disk.faults.setFull(false);
+    expect(await h.run(log.append(testBatch('room')))).toEqual({ baseOffset: 3n, lastOffset: 3n });
+    await h.run(log.stop());
+    const { log: reopened } = await h.open();
+    expect(batchesOf(await h.run(reopened.read(0n, 1 << 20))).length).toBe(4);
+  });
+});
+
+describe('PartitionLog: graceful stop', () => {
+  it('drains in-flight appends, makes them durable, and refuses new ones', async () => {
+    const h = new LogHarness(21);
+    const { log } = await h.open({ ...smallConfig, flush: { mode: 'interval', intervalMs: 60_000, bytesMax: 1 << 20 } });
+    const inflight = Array.from({ length: 20 }, (_, i) => log.append(testBatch(`s${i}`)));
+    const stopped = log.stop();
+    expect(await errorOf(h, log.append(testBatch('late')))).toMatchObject({ code: 'LOG_STOPPED' });
+    await h.run(stopped);
+    const results = await h.run(Promise.all(inflight));
+    expect(results.at(-1)).toEqual({ baseOffset: 19n, lastOffset: 19n });
+    h.node.crash(); // a power loss right after the stop loses nothing
+    h.node.start();
+    const { log: reopened, recovery } = await h.open();
+    expect(recovery.cleanShutdown).toBe(true);
+    expect(reopened.logEndOffset).toBe(20n);
+  });
+});
