@@ -1,4 +1,3 @@
-/// <reference types="vite/client" />
 /**
  * Guards the hand-written codecs against drift from Kafka's JSON specs (/work/shared/kafka-message-specs):
  * the advertised version ranges must lie inside each spec's validVersions, the flexible boundary must be
@@ -10,20 +9,9 @@ import { describe, expect, test } from 'vitest';
 import type { ApiCodec } from './api-codec.ts';
 import { SUPPORTED_APIS } from './apis/index.ts';
 import { Reader } from './reader.ts';
-import { bytesEqual, parseSpec, specArbitrary, specDecode, specEncode, versionRange, type MessageSpec } from './testing/kafka-spec.ts';
+import { bytesEqual, specArbitrary, specDecode, specEncode, versionRange } from './testing/kafka-spec.ts';
+import { loadSpec } from './testing/load-specs.ts';
 import { Writer } from './writer.ts';
-
-const specTexts = import.meta.glob('../../../../shared/kafka-message-specs/*.json', {
-  query: '?raw',
-  import: 'default',
-  eager: true,
-}) as Record<string, string>;
-
-function loadSpec(name: string): MessageSpec {
-  const entry = Object.entries(specTexts).find(([path]) => path.endsWith(`/${name}.json`));
-  if (entry === undefined) throw new Error(`spec ${name}.json not found under shared/kafka-message-specs`);
-  return parseSpec(entry[1]);
-}
 
 const codecs = Object.values(SUPPORTED_APIS) as ApiCodec<unknown, unknown>[];
 
