@@ -31,3 +31,7 @@ export * from './apis/describe-groups.ts';
 export * from './apis/list-groups.ts';
 export * from './apis/init-producer-id.ts';
 export * from './apis/describe-configs.ts';
+export * from './apis/create-partitions.ts';
+export * from './apis/delete-groups.ts';
+export * from './apis/alter-configs.ts';
+export * from './apis/delete-records.ts';

@@ -8,6 +8,10 @@ import { apiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponse, type
 import { fetchApi, type FetchRequest, type FetchResponse } from './fetch.ts';
 import { metadataApi, type MetadataRequest, type MetadataResponse } from './metadata.ts';
 import { produceApi, type ProduceRequest, type ProduceResponse } from './produce.ts';
+import { createPartitionsApi, type CreatePartitionsRequest, type CreatePartitionsResponse } from './create-partitions.ts';
+import { deleteGroupsApi, type DeleteGroupsRequest, type DeleteGroupsResponse } from './delete-groups.ts';
+import { alterConfigsApi, type AlterConfigsRequest, type AlterConfigsResponse } from './alter-configs.ts';
+import { deleteRecordsApi, type DeleteRecordsRequest, type DeleteRecordsResponse } from './delete-records.ts';
 import { listOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
 import { createTopicsApi, type CreateTopicsRequest, type CreateTopicsResponse } from './create-topics.ts';
 import { deleteTopicsApi, type DeleteTopicsRequest, type DeleteTopicsResponse } from './delete-topics.ts';
@@ -43,6 +47,10 @@ export interface ApiTypes {
   [ApiKey.ListGroups]: { request: ListGroupsRequest; response: ListGroupsResponse };
   [ApiKey.InitProducerId]: { request: InitProducerIdRequest; response: InitProducerIdResponse };
   [ApiKey.DescribeConfigs]: { request: DescribeConfigsRequest; response: DescribeConfigsResponse };
+  [ApiKey.CreatePartitions]: { request: CreatePartitionsRequest; response: CreatePartitionsResponse };
+  [ApiKey.DeleteGroups]: { request: DeleteGroupsRequest; response: DeleteGroupsResponse };
+  [ApiKey.AlterConfigs]: { request: AlterConfigsRequest; response: AlterConfigsResponse };
+  [ApiKey.DeleteRecords]: { request: DeleteRecordsRequest; response: DeleteRecordsResponse };
 }
 
 export type SupportedApiKey = keyof ApiTypes & number;
@@ -68,6 +76,10 @@ export const SUPPORTED_APIS: { readonly [K in SupportedApiKey]: ApiCodec<Request
   [ApiKey.ListGroups]: listGroupsApi,
   [ApiKey.InitProducerId]: initProducerIdApi,
   [ApiKey.DescribeConfigs]: describeConfigsApi,
+  [ApiKey.CreatePartitions]: createPartitionsApi,
+  [ApiKey.DeleteGroups]: deleteGroupsApi,
+  [ApiKey.AlterConfigs]: alterConfigsApi,
+  [ApiKey.DeleteRecords]: deleteRecordsApi,
 };
 
 const codecsByKey = new Map<number, ApiCodec<unknown, unknown>>(
