@@ -74,6 +74,15 @@ export interface GroupCoordinatorOptions {
   readonly committed?: Iterable<CommittedOffset>;
 }
 
+export interface GroupSnapshot {
+  readonly state: GroupState;
+  readonly generationId: number;
+  readonly protocolName: string | null;
+  readonly leaderId: string | null;
+  readonly memberIds: readonly string[];
+  readonly pendingMemberIds: readonly string[];
+}
+
 const E = GroupErrorCode;
 
 export class GroupCoordinator {
@@ -524,6 +533,20 @@ export class GroupCoordinator {
       if (wanted.size === 0 || wanted.has(listed.groupState.toLowerCase())) out.push(listed);
     }
     return out;
+  }
+
+  /** A read-only view of one group's membership, for tests, checkers and debug endpoints. */
+  groupSnapshot(groupId: string): GroupSnapshot | null {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return null;
+    return {
+      state: group.state,
+      generationId: group.generationId,
+      protocolName: group.protocolName,
+      leaderId: group.leaderId,
+      memberIds: [...group.members.keys()],
+      pendingMemberIds: [...group.pendingMembers.keys()],
+    };
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
