@@ -533,8 +533,14 @@ export class PartitionLog implements PartitionLogApi {
       const keep = this.segmentIndexFor(offset);
       const doomed = this.segments.slice(keep + 1);
       this.segments = this.segments.slice(0, keep + 1);
-      if (doomed.length > 0) await this.removeSegments(doomed);
-      await this.cutSegment(this.active, offset);
+      try {
+        if (doomed.length > 0) await this.removeSegments(doomed);
+        await this.cutSegment(this.active, offset);
+      } catch (error) {
+        if (!(error instanceof DiskError)) throw error;
+        this.markFailed(error);
+        throw this.failure ?? error;
+      }
       this.durableEnd = this.active.nextOffset;
       this.log.info('LogTruncated', { requested: offset, end: this.active.nextOffset });
     });
@@ -573,6 +579,19 @@ export class PartitionLog implements PartitionLogApi {
       await this.closeFiles();
       throw this.failure;
     }
+    try {
+      await this.writeCleanShutdown();
+    } catch (error) {
+      this.markFailed(error);
+      await this.closeFiles();
+      throw this.failure ?? error;
+    }
+    await this.closeFiles();
+    this.log.info('LogStopped', { end: this.logEndOffset, durableEnd: this.durableEnd });
+  }
+
+  /** Final fsync, index files, then the clean-shutdown marker (durable only after all the rest). */
+  private async writeCleanShutdown(): Promise<void> {
     const active = this.active;
     if (this.bugs.stopSkipsFlush !== true) await active.file.sync();
     if (active.indexDirty) await active.writeIndexFiles(this.io.disk);
@@ -580,8 +599,6 @@ export class PartitionLog implements PartitionLogApi {
     const marker = await this.io.disk.open(joinPath(this.dir, cleanShutdownMarker), { create: true });
     await marker.close();
     await this.io.disk.syncDir(this.dir);
-    await this.closeFiles();
-    this.log.info('LogStopped', { end: this.logEndOffset, durableEnd: this.durableEnd });
   }
 
   private async closeFiles(): Promise<void> {

@@ -1,0 +1,324 @@
+import type { Io, Random } from '../../src/core/io/index.ts';
+import { LogError } from '../../src/core/log/errors.ts';
+import { PartitionLog, defaultPartitionLogConfig, type PartitionLogBugs } from '../../src/core/log/partition-log.ts';
+import { checkBatch, encodeRecordBatch, readBatchHeader } from '../../src/core/log/record-batch.ts';
+import type { PartitionLogConfig } from '../../src/core/log/types.ts';
+import type { SimNode, Simulation } from '../../src/io-sim/index.ts';
+import type { Scenario, ScenarioResult } from '../scenario.ts';
+
+/**
+ * One partition log on one node, under appends (many in flight), crashes with torn writes,
+ * graceful stops, failed fsyncs and a full disk. After every restart the whole log is read back and
+ * checked:
+ * (a) every append acknowledged as durable is there, at the offsets it was given, byte for byte;
+ * (b) offsets are dense and increasing from logStartOffset, and acknowledgements arrive in offset order;
+ * (c) every batch served is whole, passes its CRC, and is one that some append sent (no phantom or
+ *     duplicate batches; appends rejected with DISK_FULL never appear);
+ * (d) a graceful stop settles every accepted append, and after it nothing accepted is missing.
+ * The same workload runs as the fast-check property in src/core/log/partition-log.prop.test.ts.
+ */
+
+export type LogStep =
+  | { readonly kind: 'append'; readonly count: number; readonly records: number; readonly valueBytes: number; readonly waitMs: number }
+  | { readonly kind: 'wait'; readonly ms: number }
+  | { readonly kind: 'crash' }
+  | { readonly kind: 'stop' }
+  | { readonly kind: 'failSync' }
+  | { readonly kind: 'diskFull'; readonly ms: number };
+
+export interface LogPlan {
+  readonly config: PartitionLogConfig;
+  readonly steps: readonly LogStep[];
+  readonly bugs?: PartitionLogBugs;
+}
+
+export function describeStep(step: LogStep): string {
+  switch (step.kind) {
+    case 'append':
+      return `append ${step.count}x${step.records} records of ${step.valueBytes}B, wait ${step.waitMs}ms`;
+    case 'wait':
+      return `wait ${step.ms}ms`;
+    case 'diskFull':
+      return `disk full for ${step.ms}ms`;
+    case 'crash':
+    case 'stop':
+    case 'failSync':
+      return step.kind;
+  }
+}
+
+interface Sent {
+  readonly tag: string;
+  readonly bytes: Uint8Array; // as sent (baseOffset 0)
+  state: 'pending' | 'acked' | 'rejected';
+  code: string | null;
+  baseOffset: bigint;
+  incarnation: number;
+}
+
+const logDir = 'data/orders-0';
+const readChunkBytes = 16 * 1024;
+
+function keyOf(batch: Uint8Array): string {
+  const copy = batch.slice();
+  new DataView(copy.buffer).setBigInt64(0, 0n);
+  let text = '';
+  for (const byte of copy) text += byte.toString(16).padStart(2, '0');
+  return text;
+}
+
+/** Drives the plan against one simulated node and checks (a) to (d). */
+export class LogWorkload {
+  readonly failures: string[] = [];
+  readonly counts = { appends: 0, acked: 0, rejected: 0, crashes: 0, stops: 0, truncatedBytes: 0, syncFailures: 0, diskFull: 0, batchesChecked: 0 };
+  private readonly node: SimNode;
+  private io: Io | null = null;
+  private boots = 0;
+  private log: PartitionLog | null = null;
+  private incarnation = 0;
+  private readonly sent: Sent[] = [];
+  private readonly byKey = new Map<string, Sent>();
+  private nextAckOffset = 0n;
+  private stepLabel = 'open';
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly plan: LogPlan,
+  ) {
+    this.node = sim.addNode('n1', (io) => {
+      this.io = io;
+      this.boots++;
+    });
+  }
+
+  fail(message: string): void {
+    if (this.failures.length < 10) this.failures.push(`[${this.stepLabel}] t=${this.sim.nowMs().toFixed(3)}ms ${message}`);
+  }
+
+  async run(): Promise<void> {
+    await this.reopen();
+    for (let i = 0; i < this.plan.steps.length && this.failures.length === 0 && this.sim.failed.length === 0; i++) {
+      const step = this.plan.steps[i]!;
+      this.stepLabel = `step ${i}: ${describeStep(step)}`;
+      await this.step(step);
+    }
+    if (this.failures.length === 0) {
+      this.stepLabel = 'final stop';
+      await this.step({ kind: 'stop' });
+    }
+  }
+
+  private async step(step: LogStep): Promise<void> {
+    switch (step.kind) {
+      case 'append':
+        for (let i = 0; i < step.count; i++) this.appendOne(step.records, step.valueBytes);
+        return this.advance(step.waitMs);
+      case 'wait':
+        return this.advance(step.ms);
+      case 'crash':
+        this.counts.crashes++;
+        this.node.crash();
+        return this.restart();
+      case 'stop':
+        return this.gracefulStop();
+      case 'failSync':
+        this.counts.syncFailures++;
+        this.node.disk.faults.failNextSync();
+        return;
+      case 'diskFull':
+        this.counts.diskFull++;
+        this.node.disk.faults.setFull(true);
+        await this.advance(step.ms);
+        this.node.disk.faults.setFull(false);
+        return;
+    }
+  }
+
+  private appendOne(records: number, valueBytes: number): void {
+    const log = this.log;
+    if (log === null) return;
+    const tag = `a${this.sent.length}`;
+    const value = new Uint8Array(Math.max(valueBytes, tag.length + 4));
+    value.set(new TextEncoder().encode(`${tag}:`));
+    const bytes = encodeRecordBatch({
+      records: Array.from({ length: records }, (_, i) => ({ key: null, value, timestampDelta: i })),
+      baseTimestamp: BigInt(this.io!.clock.wallClockMs()),
+    });
+    const sent: Sent = { tag, bytes, state: 'pending', code: null, baseOffset: -1n, incarnation: this.incarnation };
+    this.sent.push(sent);
+    this.byKey.set(keyOf(bytes), sent);
+    this.counts.appends++;
+    log.append(bytes).then(
+      (result) => this.acked(sent, result.baseOffset, result.lastOffset),
+      (error: unknown) => this.rejected(sent, error),
+    );
+  }
+
+  private acked(sent: Sent, baseOffset: bigint, lastOffset: bigint): void {
+    sent.state = 'acked';
+    sent.baseOffset = baseOffset;
+    this.counts.acked++;
+    if (baseOffset !== this.nextAckOffset) this.fail(`${sent.tag} acknowledged at ${baseOffset}, expected the next acknowledged offset ${this.nextAckOffset}`);
+    if (lastOffset - baseOffset + 1n !== BigInt(readBatchHeader(sent.bytes).recordCount)) this.fail(`${sent.tag}: offsets ${baseOffset}..${lastOffset} for ${readBatchHeader(sent.bytes).recordCount} records`);
+    this.nextAckOffset = lastOffset + 1n;
+  }
+
+  private rejected(sent: Sent, error: unknown): void {
+    sent.state = 'rejected';
+    this.counts.rejected++;
+    if (!(error instanceof LogError)) {
+      this.fail(`${sent.tag} rejected with a non-LogError: ${String(error)}`);
+      return;
+    }
+    sent.code = error.code;
+    if (!['DISK_FULL', 'LOG_FAILED', 'LOG_STOPPED'].includes(error.code)) this.fail(`${sent.tag} rejected with unexpected ${error.code}: ${error.message}`);
+  }
+
+  /** Runs the simulation until `promise` settles (or nothing is left to run). */
+  private async settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown } | null> {
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
+    promise.then(
+      (value) => (outcome = { ok: true, value }),
+      (error: unknown) => (outcome = { ok: false, error }),
+    );
+    for (let idle = 0; outcome === null && idle < 3 && this.sim.failed.length === 0; ) {
+      this.sim.schedule(0, () => undefined);
+      const before = this.sim.eventsProcessed;
+      await this.sim.run({ until: () => outcome !== null });
+      idle = this.sim.eventsProcessed - before <= 1 ? idle + 1 : 0;
+    }
+    return outcome;
+  }
+
+  private async advance(ms: number): Promise<void> {
+    this.sim.schedule(0, () => undefined);
+    await this.sim.run({ untilMs: this.sim.nowMs() + ms });
+  }
+
+  private async gracefulStop(): Promise<void> {
+    const log = this.log;
+    if (log === null) return this.restart();
+    this.counts.stops++;
+    const stopped = await this.settle(log.stop());
+    if (stopped === null) return this.fail('stop() never returned');
+    const failedBefore = !stopped.ok;
+    if (failedBefore && !(stopped.error instanceof LogError && stopped.error.code === 'LOG_FAILED')) {
+      this.fail(`stop() failed unexpectedly: ${String(stopped.error)}`);
+    }
+    for (const sent of this.sent) {
+      if (sent.incarnation === this.incarnation && sent.state === 'pending') this.fail(`(d) ${sent.tag} still pending after stop() returned`);
+    }
+    // A power cut right after a graceful stop must lose nothing.
+    this.node.crash();
+    await this.restart(stopped.ok);
+  }
+
+  private async restart(expectClean = false): Promise<void> {
+    this.log = null;
+    this.node.start();
+    await this.reopen(expectClean);
+  }
+
+  private async reopen(expectClean = false): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const want = this.node.incarnationCount;
+      while (this.boots < want && this.sim.failed.length === 0) await this.sim.run({ until: () => this.boots >= want });
+      this.incarnation = want;
+      const opened = await this.settle(PartitionLog.open(this.io!, logDir, this.plan.config, { bugs: this.plan.bugs }));
+      if (opened?.ok === true) {
+        const { log, recovery } = opened.value;
+        this.counts.truncatedBytes += recovery.truncatedBytes;
+        if (expectClean && (!recovery.cleanShutdown || recovery.truncatedBytes > 0)) {
+          this.fail(`after a graceful stop: clean=${recovery.cleanShutdown}, truncated ${recovery.truncatedBytes} bytes (${recovery.truncationReason})`);
+        }
+        if (recovery.corruptRanges.length > 0) this.fail(`corruption reported with no bit rot injected: ${recovery.corruptRanges.join('; ')}`);
+        this.log = log;
+        this.nextAckOffset = log.logEndOffset;
+        return this.verify(log);
+      }
+      // An injected fsync failure can hit recovery's own fsync: power-cycle and try again.
+      if (attempt >= 3) return this.fail(`open failed: ${opened === null ? 'never settled' : String(opened.error)}`);
+      this.node.crash();
+      this.node.start();
+    }
+  }
+
+  /** Reads the whole log back and checks (a), (b), (c). */
+  private async verify(log: PartitionLog): Promise<void> {
+    const found = new Map<Sent, bigint>();
+    let offset = log.logStartOffset;
+    while (offset < log.logEndOffset) {
+      const read = await this.settle(log.read(offset, readChunkBytes));
+      if (read === null || !read.ok) return this.fail(`(c) read at ${offset} failed: ${read === null ? 'never settled' : String(read.error)}`);
+      if (read.value.length === 0) return this.fail(`(b) read at ${offset} returned nothing before logEndOffset ${log.logEndOffset}`);
+      let position = 0;
+      while (position < read.value.length) {
+        const check = checkBatch(read.value, position, 1 << 24);
+        if (!check.ok) return this.fail(`(c) read at ${offset} served a bad batch at byte ${position}: ${check.problem.kind}`);
+        const batch = read.value.subarray(position, position + check.size);
+        const header = readBatchHeader(batch);
+        if (header.baseOffset !== offset) return this.fail(`(b) batch at ${header.baseOffset} where offset ${offset} was expected (gap or overlap)`);
+        const sent = this.byKey.get(keyOf(batch));
+        if (sent === undefined) return this.fail(`(c) batch at ${offset} matches nothing that was sent`);
+        if (found.has(sent)) return this.fail(`(c) ${sent.tag} stored twice, at ${found.get(sent)} and ${offset}`);
+        found.set(sent, offset);
+        this.counts.batchesChecked++;
+        offset = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+        position += check.size;
+      }
+    }
+    for (const sent of this.sent) {
+      const at = found.get(sent);
+      if (sent.state === 'acked' && at === undefined) this.fail(`(a) ${sent.tag} acknowledged at offset ${sent.baseOffset} is missing after restart`);
+      if (sent.state === 'acked' && at !== undefined && at !== sent.baseOffset) this.fail(`(a) ${sent.tag} acknowledged at ${sent.baseOffset} but found at ${at}`);
+      if (sent.state === 'rejected' && sent.code === 'DISK_FULL' && at !== undefined) this.fail(`(c) ${sent.tag} was rejected with DISK_FULL but is stored at ${at}`);
+      // Whatever survived is now part of the log; what did not is gone for good.
+      if (sent.state === 'pending') sent.state = at === undefined ? 'rejected' : 'acked';
+      if (at !== undefined) sent.baseOffset = at;
+    }
+  }
+}
+
+/** A random plan for one seed. */
+export function randomPlan(random: Random): LogPlan {
+  const interval = random.chance(0.3);
+  const config: PartitionLogConfig = {
+    ...defaultPartitionLogConfig,
+    segmentBytesMax: random.between(2048, 16_384),
+    indexIntervalBytes: random.between(64, 2048),
+    flush: interval ? { mode: 'interval', intervalMs: random.between(1, 20), bytesMax: random.between(512, 8192) } : { mode: 'per-append' },
+    retentionBytesMax: null,
+    retentionMsMax: null,
+  };
+  const steps: LogStep[] = [];
+  const stepCount = random.between(10, 30);
+  for (let i = 0; i < stepCount; i++) {
+    const roll = random.int(100);
+    if (roll < 55) {
+      steps.push({ kind: 'append', count: random.between(1, 8), records: random.between(1, 5), valueBytes: random.between(4, 300), waitMs: random.between(0, 8) });
+    } else if (roll < 65) steps.push({ kind: 'wait', ms: random.between(1, 30) });
+    else if (roll < 80) steps.push({ kind: 'crash' });
+    else if (roll < 88) steps.push({ kind: 'stop' });
+    else if (roll < 94) steps.push({ kind: 'failSync' });
+    else steps.push({ kind: 'diskFull', ms: random.between(1, 10) });
+  }
+  return { config, steps };
+}
+
+export async function runLogPlan(sim: Simulation, plan: LogPlan): Promise<ScenarioResult> {
+  const workload = new LogWorkload(sim, plan);
+  await workload.run();
+  const failures = [...workload.failures];
+  return { ok: failures.length === 0, failures, summary: { ...workload.counts } };
+}
+
+export const scenario: Scenario = {
+  name: 'log-crash',
+  description: 'one partition log under concurrent appends, crashes with torn writes, graceful stops, fsync failures and a full disk; checks acknowledged data, dense offsets, whole batches',
+  defaultNodes: 1,
+  async run(sim: Simulation): Promise<ScenarioResult> {
+    const plan = randomPlan(sim.random.fork('log-crash/plan'));
+    sim.trace(null, 'LogCrashPlan', { steps: plan.steps.length, flush: plan.config.flush.mode, segmentBytesMax: plan.config.segmentBytesMax });
+    return runLogPlan(sim, plan);
+  },
+};
