@@ -171,6 +171,7 @@ export class LogWorkload {
       return;
     }
     sent.code = error.code;
+    if (error.code === 'RECORD_TOO_LARGE' && sent.bytes.length > this.plan.config.segmentBytesMax) return;
     if (!['DISK_FULL', 'LOG_FAILED', 'LOG_STOPPED'].includes(error.code)) this.fail(`${sent.tag} rejected with unexpected ${error.code}: ${error.message}`);
   }
 
