@@ -32,8 +32,8 @@ async function check(seed: number, script: Op[], syncIsNoop = false): Promise<vo
     await nodeIo.disk.syncDir('d');
   });
   await sim.run({ untilMs: 100 });
-  let synced = new Uint8Array(0);
-  let written = new Uint8Array(0);
+  let synced: Uint8Array = new Uint8Array(0);
+  let written: Uint8Array = new Uint8Array(0);
   let counter = 0;
   for (const op of script) {
     if (op.kind === 'append') {
