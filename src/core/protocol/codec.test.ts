@@ -119,6 +119,20 @@ describe('requests', () => {
     expect(decodeRequest(trailing)).toMatchObject({ ok: false, failure: { kind: 'malformed-body', error: { code: 'TRAILING_BYTES' } } });
   });
 
+  test('CreateTopics and DeleteTopics read a null (-1) array as empty instead of failing', () => {
+    const nullTopics = rawRequest(ApiKey.CreateTopics, 0, 20, (w) => w.int32(-1).int32(5000));
+    expect(decodeRequest(nullTopics)).toMatchObject({ ok: true, request: { body: { topics: [], timeoutMs: 5000 } } });
+    const nullInner = rawRequest(ApiKey.CreateTopics, 4, 21, (w) =>
+      w.int32(1).string('t').int32(-1).int16(-1).int32(-1).int32(-1).int32(5000).bool(false),
+    );
+    expect(decodeRequest(nullInner)).toMatchObject({
+      ok: true,
+      request: { body: { topics: [{ name: 't', numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }] } },
+    });
+    const nullNames = rawRequest(ApiKey.DeleteTopics, 1, 22, (w) => w.int32(-1).int32(100));
+    expect(decodeRequest(nullNames)).toMatchObject({ ok: true, request: { body: { topicNames: [], timeoutMs: 100 } } });
+  });
+
   test('a client id may be null', () => {
     const frame = new Writer(16).int16(ApiKey.ApiVersions).int16(0).int32(3).nullableString(null).finish();
     expect(decodeRequest(frame)).toMatchObject({ ok: true, request: { clientId: null, correlationId: 3 } });

@@ -9,7 +9,6 @@
  * return chunks that include the size prefix, ready for Connection.write in order.
  */
 import { assert } from '../assert.ts';
-import { ApiKey } from './api-keys.ts';
 import { advertisedApiVersions, apiCodec, type ApiTypes, type RequestBody, type ResponseBody, type SupportedApiKey } from './apis/index.ts';
 import { apiVersionsApi } from './apis/api-versions.ts';
 import { DecodeError, isDecodeError } from './decode-error.ts';
@@ -193,4 +192,3 @@ export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-export { ApiKey };
