@@ -237,8 +237,9 @@ export class LogWorkload {
         this.nextAckOffset = log.logEndOffset;
         return this.verify(log);
       }
-      // An injected fsync failure can hit recovery's own fsync: power-cycle and try again.
-      if (attempt >= 3) return this.fail(`open failed: ${opened === null ? 'never settled' : String(opened.error)}`);
+      // An injected fsync failure can hit recovery's own fsync: power-cycle and try again (each
+      // injected failure is consumed by one fsync, so this ends).
+      if (attempt > this.counts.syncFailures + 2) return this.fail(`open failed: ${opened === null ? 'never settled' : String(opened.error)}`);
       this.node.crash();
       this.node.start();
     }

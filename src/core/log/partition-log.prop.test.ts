@@ -79,9 +79,9 @@ describe('PartitionLog durability property (simulated disk with faults)', () => 
     expect(details.failed).toBe(true);
     // The report reads as a plan: seed, config, then numbered steps (e.g. "0: append 2x2 ... 2: crash").
     expect(fc.defaultReportMessage(details)).toMatch(/Counterexample: \[sim seed \d+; segmentBytesMax \d+.*\n {2}0: /);
-    const shrunk = details.counterexample![0] as Case;
-    expect(shrunk.steps.some((s) => s.kind === 'crash' || s.kind === 'failSync')).toBe(true);
-    expect(String(details.errorInstance)).toMatch(/\(a\)|corruption|missing/);
+    // Caught as lost acknowledged data (a), or as a hole that reads hit (c) once a later segment
+    // was made durable over an unsynced earlier one.
+    expect(String(details.errorInstance)).toMatch(/\(a\)|\(c\)|corruption/);
   }, 60_000);
 
   it('fails when stop() skips the final flush', async () => {
