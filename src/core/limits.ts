@@ -41,6 +41,8 @@ export const raftPendingProposalsMax = 8192;
 /** Reconnect backoff towards a peer that is down: doubles from the minimum up to the maximum. */
 export const raftReconnectBackoffMsMin = 25;
 export const raftReconnectBackoffMsMax = 1000;
+/** An outgoing peer connection is re-dialled when nothing was heard from that peer for this long. */
+export const raftPeerSilenceMsMax = 3000;
 /** Log records in one segment file before it rolls. */
 export const raftSegmentBytesMax = 8 * 1024 * 1024;
 /** Forwarded controller requests (CreateTopics, DeleteTopics) waiting for an answer on one node. */

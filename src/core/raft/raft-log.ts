@@ -3,8 +3,9 @@
  * bookkeeping of what was handed to the driver to persist and to apply.
  *
  * Indexes: entries[k] has index snapshotIndex + 1 + k. Invariants (asserted):
- *   snapshotIndex <= applied <= applying <= committed <= lastIndex
+ *   applied <= applying <= committed <= lastIndex, snapshotIndex <= committed
  *   stable <= persisting <= lastIndex
+ * (applied may trail snapshotIndex while a snapshot from the leader waits in pendingSnapshot.)
  */
 import { assert } from '../assert.ts';
 import type { Entry, Snapshot, SnapshotMeta } from './types.ts';

@@ -49,6 +49,7 @@ export interface TestNetworkOptions {
   /** Called with every Ready right after it is taken (e.g. a RaftSafetyChecker). */
   readonly observe?: (raft: Raft, rd: Ready) => void;
   readonly onRestart?: (id: NodeId, appliedIndex: number) => void;
+  readonly onBecameLeader?: (raft: Raft) => void;
 }
 
 export class TestNetwork {
@@ -96,6 +97,7 @@ export class TestNetwork {
         random: this.random.fork(`node-${id}`),
         inflightMax: this.options.inflightMax,
         testHooks: this.options.hooks?.(id),
+        onBecameLeader: this.options.onBecameLeader,
       },
       { hardState: store.hardState, snapshot: store.snapshot, entries: [...store.entries] },
     );

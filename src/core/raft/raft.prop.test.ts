@@ -45,6 +45,7 @@ export function runActions(size: number, actions: readonly Action[], seed: strin
     hooks: () => hooks,
     observe: (raft, rd) => checker.observeReady(raft, rd),
     onRestart: (id, applied) => checker.observeRestart(id, applied),
+    onBecameLeader: (raft) => checker.observeLeader(raft),
   });
   const crashed = new Set<NodeId>();
   let serial = 0;

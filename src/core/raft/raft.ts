@@ -60,6 +60,8 @@ export interface RaftConfig {
   readonly log?: Log;
   readonly inflightMax?: number;
   readonly testHooks?: RaftTestHooks;
+  /** Called the moment this node wins an election, before its no-op is appended (for checkers). */
+  readonly onBecameLeader?: (raft: Raft) => void;
 }
 
 export class Raft {
@@ -362,6 +364,7 @@ export class Raft {
     self.maybeUpdate(this.log.stable);
     self.becomeReplicate();
     this.trace.info('RaftBecameLeader', { id: this.id, term: this.term, lastIndex: this.log.lastIndex() });
+    this.config.onBecameLeader?.(this);
     // A no-op of our term lets us commit (and so learn) everything earlier leaders committed.
     this.log.append([{ term: this.term, index: this.log.lastIndex() + 1, type: 'noop', data: new Uint8Array(0) }]);
     this.bcastAppend();

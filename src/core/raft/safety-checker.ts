@@ -5,8 +5,11 @@
  * - Election safety: at most one leader per term.
  * - Log matching: two logs holding an entry with the same index and term hold the same entry and
  *   agree on the term of the entry before it (so, by induction, are identical up to it).
- * - Leader completeness: every entry committed (handed out to apply anywhere) before a leader is
- *   elected is in that leader's log.
+ * - Leader completeness: an entry committed in term T is in the log of every leader of a term
+ *   after T. The checker cannot see the exact commit term, so it uses an upper bound: the highest
+ *   term any node had been elected leader in when the entry was first handed out to apply anywhere
+ *   (the committing leader was elected before it committed). A leader of an older term may win
+ *   late with votes granted earlier and legitimately lack newer commits: it is not checked for them.
  * - State machine safety: every node applies the same entry at each index, in index order.
  */
 import type { Raft } from './raft.ts';
@@ -25,6 +28,10 @@ export class RaftSafetyChecker {
   private readonly entries = new Map<string, EntryFact>();
   /** index -> term of the entry committed at that index. */
   private readonly committed = new Map<number, number>();
+  private readonly committedDigest = new Map<number, string>();
+  /** index -> upper bound of the term in which the entry was committed. */
+  private readonly commitTermBound = new Map<number, number>();
+  private leaderTermMax = 0;
   private committedMax = 0;
   private readonly appliedUpTo = new Map<NodeId, number>();
   entriesChecked = 0;
@@ -35,12 +42,21 @@ export class RaftSafetyChecker {
     this.checkEntries(raft, rd.entries);
     if (rd.snapshot !== null) this.appliedUpTo.set(raft.id, rd.snapshot.meta.index);
     this.checkApplied(raft.id, rd.committedEntries);
-    if (rd.softState?.role === 'leader') this.checkNewLeader(raft);
+  }
+
+  /** Call the moment a node wins an election (RaftConfig.onBecameLeader). */
+  observeLeader(raft: Raft): void {
+    this.checkNewLeader(raft);
   }
 
   /** A node restarted from disk: it re-applies from its snapshot. */
   observeRestart(id: NodeId, appliedIndex: number): void {
     this.appliedUpTo.set(id, appliedIndex);
+  }
+
+  /** The digest of the entry committed at `index` (undefined if none was seen applied yet). */
+  committedAt(index: number): string | undefined {
+    return this.committedDigest.get(index);
   }
 
   ok(): boolean {
@@ -58,12 +74,12 @@ export class RaftSafetyChecker {
       this.fail(`election safety: nodes ${other} and ${raft.id} both leader in term ${raft.term}`);
     }
     this.leaderOfTerm.set(raft.term, raft.id);
+    this.leaderTermMax = Math.max(this.leaderTermMax, raft.term);
     const snapshotIndex = raft.log.snapshotPoint().index;
     for (let index = snapshotIndex + 1; index <= this.committedMax; index++) {
       const term = this.committed.get(index);
-      if (term === undefined) continue;
-      // The leader's own no-op sits at lastIndex; committed entries must all be before it.
-      const have = index < raft.log.lastIndex() ? raft.log.term(index) : undefined;
+      if (term === undefined || (this.commitTermBound.get(index) ?? 0) >= raft.term) continue;
+      const have = raft.log.term(index);
       if (have !== term) {
         this.fail(`leader completeness: leader ${raft.id} of term ${raft.term} lacks committed entry ${index}/${term} (has ${have})`);
         return;
@@ -94,6 +110,8 @@ export class RaftSafetyChecker {
       const term = this.committed.get(e.index);
       if (term === undefined) {
         this.committed.set(e.index, e.term);
+        this.committedDigest.set(e.index, digest(e));
+        this.commitTermBound.set(e.index, Math.max(this.leaderTermMax, e.term));
         this.committedMax = Math.max(this.committedMax, e.index);
       } else if (term !== e.term) {
         this.fail(`state machine safety: node ${id} applied ${e.index}/${e.term}, another node applied ${e.index}/${term}`);
@@ -102,7 +120,7 @@ export class RaftSafetyChecker {
   }
 }
 
-function digest(e: Entry): string {
+export function digest(e: Pick<Entry, 'type' | 'data'>): string {
   let h = 2166136261;
   for (const byte of e.data) h = Math.imul(h ^ byte, 16777619) >>> 0;
   return `${e.type}:${e.data.length}:${h.toString(16)}`;

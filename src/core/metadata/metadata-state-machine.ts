@@ -1,0 +1,143 @@
+/**
+ * The metadata state machine: applies committed metadata records to the image. Deterministic (no
+ * clock, no randomness), so every node that applies the same records in the same order holds the
+ * same image. A record that no longer fits the image when it is applied (a topic created twice by
+ * two racing proposals, a change for a deleted topic) is skipped, the same way everywhere.
+ */
+import { assert, unreachable } from '../assert.ts';
+import type { Entry } from '../raft/types.ts';
+import type { StateMachine } from '../raft/raft-node.ts';
+import type { BrokerInfo, MetadataImage, PartitionInfo, TopicInfo } from './image.ts';
+import type { MetadataRecord } from './records.ts';
+import { decodeRecord } from './records.ts';
+
+interface Snapshot {
+  readonly appliedIndex: number;
+  readonly brokers: BrokerInfo[];
+  readonly topics: TopicInfo[];
+}
+
+export class MetadataStateMachine implements StateMachine, MetadataImage {
+  private brokerMap = new Map<number, BrokerInfo>();
+  private topicMap = new Map<string, TopicInfo>();
+  appliedIndex = 0;
+  recordsApplied = 0;
+  recordsSkipped = 0;
+  /** Called after each record is applied (or skipped), e.g. to wake waiting controllers. */
+  onApplied: ((index: number, record: MetadataRecord, applied: boolean) => void) | null = null;
+
+  // ---- MetadataImage ----------------------------------------------------------------------------
+
+  broker(brokerId: number): BrokerInfo | undefined {
+    return this.brokerMap.get(brokerId);
+  }
+  brokers(): readonly BrokerInfo[] {
+    return [...this.brokerMap.values()];
+  }
+  topic(name: string): TopicInfo | undefined {
+    return this.topicMap.get(name);
+  }
+  topics(): readonly TopicInfo[] {
+    return [...this.topicMap.values()];
+  }
+
+  // ---- StateMachine -----------------------------------------------------------------------------
+
+  apply(entry: Entry): void {
+    assert(entry.index > this.appliedIndex, `apply ${entry.index} after ${this.appliedIndex}`);
+    const record = decodeRecord(entry.data);
+    const applied = this.applyRecord(record, entry.index);
+    this.appliedIndex = entry.index;
+    if (applied) this.recordsApplied++;
+    else this.recordsSkipped++;
+    this.onApplied?.(entry.index, record, applied);
+  }
+
+  snapshot(): Uint8Array {
+    const snap: Snapshot = { appliedIndex: this.appliedIndex, brokers: this.brokers().slice(), topics: this.topics().slice() };
+    return new TextEncoder().encode(JSON.stringify(snap));
+  }
+
+  restore(data: Uint8Array): void {
+    const snap = JSON.parse(new TextDecoder().decode(data)) as Snapshot;
+    this.appliedIndex = snap.appliedIndex;
+    this.brokerMap = new Map(snap.brokers.map((b) => [b.brokerId, b]));
+    this.topicMap = new Map(snap.topics.map((t) => [t.name, t]));
+  }
+
+  /** A digest of the whole image (for checkers: equal images, equal digests). */
+  digest(): string {
+    const text = new TextDecoder().decode(this.snapshot());
+    let h = 2166136261;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+    return `${this.appliedIndex}:${h.toString(16)}`;
+  }
+
+  // ---- records ----------------------------------------------------------------------------------
+
+  private applyRecord(r: MetadataRecord, index: number): boolean {
+    switch (r.type) {
+      case 'RegisterBroker':
+        this.brokerMap.set(r.brokerId, { brokerId: r.brokerId, host: r.host, port: r.port, epoch: index, fenced: false });
+        return true;
+      case 'FenceBroker':
+      case 'UnfenceBroker':
+        return this.setFenced(r.brokerId, r.epoch, r.type === 'FenceBroker');
+      case 'CreateTopic':
+        return this.createTopic(r.name, r.topicId, r.replicas);
+      case 'DeleteTopic': {
+        const topic = this.topicMap.get(r.name);
+        if (topic === undefined || topic.topicId !== r.topicId) return false;
+        this.topicMap.delete(r.name);
+        return true;
+      }
+      case 'ChangePartitionLeader':
+        return this.updatePartition(r.topic, r.partition, (p) =>
+          r.leaderEpoch <= p.leaderEpoch || (r.leader !== -1 && !p.replicas.includes(r.leader))
+            ? null
+            : { ...p, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: p.partitionEpoch + 1 },
+        );
+      case 'ChangeIsr':
+        return this.updatePartition(r.topic, r.partition, (p) =>
+          r.leaderEpoch !== p.leaderEpoch || r.partitionEpoch !== p.partitionEpoch || !r.isr.every((b) => p.replicas.includes(b))
+            ? null
+            : { ...p, isr: [...r.isr], partitionEpoch: p.partitionEpoch + 1 },
+        );
+      default:
+        return unreachable(r);
+    }
+  }
+
+  private setFenced(brokerId: number, epoch: number, fenced: boolean): boolean {
+    const b = this.brokerMap.get(brokerId);
+    if (b === undefined || b.epoch !== epoch || b.fenced === fenced) return false;
+    this.brokerMap.set(brokerId, { ...b, fenced });
+    return true;
+  }
+
+  private createTopic(name: string, topicId: string, replicas: readonly (readonly number[])[]): boolean {
+    if (this.topicMap.has(name) || replicas.length === 0) return false;
+    const partitions: PartitionInfo[] = replicas.map((r, partition) => ({
+      partition,
+      replicas: [...r],
+      leader: r[0] ?? -1,
+      leaderEpoch: 0,
+      isr: [...r],
+      partitionEpoch: 0,
+    }));
+    this.topicMap.set(name, { name, topicId, partitions });
+    return true;
+  }
+
+  private updatePartition(topic: string, partition: number, change: (p: PartitionInfo) => PartitionInfo | null): boolean {
+    const t = this.topicMap.get(topic);
+    const p = t?.partitions[partition];
+    if (t === undefined || p === undefined) return false;
+    const next = change(p);
+    if (next === null) return false;
+    const partitions = t.partitions.slice();
+    partitions[partition] = next;
+    this.topicMap.set(topic, { ...t, partitions });
+    return true;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Metadata records: the entries of the controller quorum's replicated log (like KRaft's
+ * __cluster_metadata records). Encoded as a version byte plus JSON with a fixed key order, which is
+ * deterministic and small enough for metadata; every field is an integer, a string or a list of those.
+ */
+import { assert } from '../assert.ts';
+
+export type MetadataRecord =
+  | { readonly type: 'RegisterBroker'; readonly brokerId: number; readonly host: string; readonly port: number; readonly epoch: number }
+  | { readonly type: 'FenceBroker'; readonly brokerId: number; readonly epoch: number }
+  | { readonly type: 'UnfenceBroker'; readonly brokerId: number; readonly epoch: number }
+  | { readonly type: 'CreateTopic'; readonly name: string; readonly topicId: string; readonly replicas: readonly (readonly number[])[] }
+  | { readonly type: 'DeleteTopic'; readonly name: string; readonly topicId: string }
+  | { readonly type: 'ChangePartitionLeader'; readonly topic: string; readonly partition: number; readonly leader: number; readonly leaderEpoch: number }
+  | { readonly type: 'ChangeIsr'; readonly topic: string; readonly partition: number; readonly isr: readonly number[]; readonly leaderEpoch: number; readonly partitionEpoch: number };
+
+export type MetadataRecordType = MetadataRecord['type'];
+
+const recordFormatVersion = 1;
+
+export function encodeRecord(record: MetadataRecord): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(record));
+  const out = new Uint8Array(1 + json.length);
+  out[0] = recordFormatVersion;
+  out.set(json, 1);
+  return out;
+}
+
+/** Decodes a record written by encodeRecord. Committed entries are trusted: a bad one is a bug. */
+export function decodeRecord(bytes: Uint8Array): MetadataRecord {
+  assert(bytes[0] === recordFormatVersion, `metadata record version ${bytes[0]}`);
+  const value = JSON.parse(new TextDecoder().decode(bytes.subarray(1))) as MetadataRecord;
+  assert(typeof value === 'object' && value !== null && typeof value.type === 'string', 'metadata record shape');
+  return value;
+}

@@ -1,0 +1,295 @@
+/**
+ * Durable Raft state on the Disk interface.
+ *
+ * Layout under the node's raft directory (default 'raft'):
+ *   state                 hard state, two 40-byte slots written alternately:
+ *                         magic:u32 crc32c:u32 seq:f64 term:f64 vote:f64 commit:f64
+ *                         (crc covers the 32 bytes after it; the valid slot with the higher seq wins,
+ *                         so a torn slot write leaves the previous state intact)
+ *   snapshot              the newest snapshot as one checksummed record (written to snapshot.tmp,
+ *                         fsynced, renamed, directory fsynced)
+ *   log/<first index>.seg log segments: checksummed entry records (codec.ts), contiguous indexes
+ *
+ * Recovery reads the snapshot, the better hard-state slot and the segments in order, skips entries the
+ * snapshot covers, and stops at the first short or corrupt record: the file is cut there and later
+ * segments are removed (that tail was never fsynced, so nobody was told about it).
+ */
+import { crc32c } from '@node-rs/crc32';
+import { assert } from '../assert.ts';
+import type { Disk, DiskFile, Log } from '../io/index.ts';
+import { joinPath } from '../io/index.ts';
+import { raftSegmentBytesMax, raftSnapshotBytesMax } from '../limits.ts';
+import { DecodeError, Reader, Writer, encodeEntryRecord, frame, readEntry, readSnapshot, unframe, writeSnapshot } from './codec.ts';
+import type { Entry, HardState, RaftInitialState, Ready, Snapshot } from './types.ts';
+import { emptyHardState } from './types.ts';
+
+const stateMagic = 0x52414654; // 'RAFT'
+const stateSlotBytes = 40;
+
+interface Segment {
+  readonly firstIndex: number;
+  readonly file: DiskFile;
+  /** Byte offset of each record; record k holds index firstIndex + k. */
+  readonly offsets: number[];
+}
+
+export class RaftStorage {
+  private stateSeq = 0;
+  private segments: Segment[] = [];
+  private snapshotIndex = 0;
+
+  private constructor(
+    private readonly disk: Disk,
+    private readonly dir: string,
+    private readonly stateFile: DiskFile,
+    private readonly log: Log,
+  ) {}
+
+  /** Opens (creating if needed) and recovers the state under `dir`. */
+  static async open(disk: Disk, dir: string, log: Log): Promise<{ storage: RaftStorage; initial: RaftInitialState }> {
+    await disk.mkdir(joinPath(dir, 'log'));
+    const statePath = joinPath(dir, 'state');
+    const created = !(await disk.exists(statePath));
+    const stateFile = await disk.open(statePath, { create: true });
+    if (created) await disk.syncDir(dir);
+    const storage = new RaftStorage(disk, dir, stateFile, log);
+    const snapshot = await storage.readSnapshotFile();
+    storage.snapshotIndex = snapshot?.meta.index ?? 0;
+    const hardState = await storage.readHardState();
+    const entries = await storage.readSegments();
+    const lastTerm = entries[entries.length - 1]?.term ?? snapshot?.meta.term ?? 0;
+    // Entries of a newer term may be durable while the hard state that followed them was not.
+    const recovered: HardState =
+      lastTerm > hardState.term ? { term: lastTerm, vote: 0, commit: hardState.commit } : hardState;
+    log.info('RaftStorageRecovered', {
+      term: recovered.term,
+      commit: recovered.commit,
+      snapshotIndex: storage.snapshotIndex,
+      entries: entries.length,
+      segments: storage.segments.length,
+    });
+    return { storage, initial: { hardState: recovered, snapshot, entries } };
+  }
+
+  lastIndex(): number {
+    const seg = this.segments[this.segments.length - 1];
+    return seg === undefined ? this.snapshotIndex : seg.firstIndex + seg.offsets.length - 1;
+  }
+
+  /** Step 1 of the Ready contract: snapshot, entries, hard state, all fsynced. */
+  async persist(rd: Ready): Promise<void> {
+    if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
+    if (rd.entries.length > 0) await this.appendEntries(rd.entries);
+    if (rd.hardState !== null) await this.writeHardState(rd.hardState);
+  }
+
+  /** Saves a snapshot this node took itself, and drops whole segments at or below `compactIndex`. */
+  async saveSnapshot(snapshot: Snapshot, compactIndex: number): Promise<void> {
+    await this.writeSnapshotFile(snapshot);
+    this.snapshotIndex = Math.max(this.snapshotIndex, snapshot.meta.index);
+    await this.rollSegment();
+    const keep: Segment[] = [];
+    const removed: Segment[] = [];
+    for (let k = 0; k < this.segments.length; k++) {
+      const next = this.segments[k + 1];
+      const seg = this.segments[k] as Segment;
+      if (next !== undefined && next.firstIndex - 1 <= compactIndex) removed.push(seg);
+      else keep.push(seg);
+    }
+    this.segments = keep;
+    for (const seg of removed) {
+      await seg.file.close();
+      await this.disk.remove(seg.file.path);
+    }
+    if (removed.length > 0) await this.disk.syncDir(this.logDir());
+  }
+
+  async close(): Promise<void> {
+    await this.stateFile.close();
+    for (const seg of this.segments) await seg.file.close();
+  }
+
+  // ---- hard state -------------------------------------------------------------------------------
+
+  private async writeHardState(hs: HardState): Promise<void> {
+    this.stateSeq++;
+    const slot = new Uint8Array(stateSlotBytes);
+    const view = new DataView(slot.buffer);
+    view.setUint32(0, stateMagic);
+    view.setFloat64(8, this.stateSeq);
+    view.setFloat64(16, hs.term);
+    view.setFloat64(24, hs.vote);
+    view.setFloat64(32, hs.commit);
+    view.setUint32(4, crc32c(slot.subarray(8)));
+    await this.stateFile.write((this.stateSeq % 2) * stateSlotBytes, slot);
+    await this.stateFile.sync();
+  }
+
+  private async readHardState(): Promise<HardState> {
+    const bytes = await this.stateFile.read(0, 2 * stateSlotBytes);
+    let best: { seq: number; hs: HardState } | null = null;
+    for (let slot = 0; slot < 2; slot++) {
+      const b = bytes.subarray(slot * stateSlotBytes, (slot + 1) * stateSlotBytes);
+      if (b.length < stateSlotBytes) continue;
+      const view = new DataView(b.buffer, b.byteOffset, stateSlotBytes);
+      if (view.getUint32(0) !== stateMagic || view.getUint32(4) !== crc32c(b.subarray(8))) continue;
+      const seq = view.getFloat64(8);
+      const hs = { term: view.getFloat64(16), vote: view.getFloat64(24), commit: view.getFloat64(32) };
+      if (best === null || seq > best.seq) best = { seq, hs };
+    }
+    this.stateSeq = best?.seq ?? 0;
+    return best?.hs ?? emptyHardState;
+  }
+
+  // ---- snapshot ---------------------------------------------------------------------------------
+
+  private async writeSnapshotFile(snapshot: Snapshot): Promise<void> {
+    assert(snapshot.data.length <= raftSnapshotBytesMax, 'snapshot within its limit');
+    const w = new Writer();
+    writeSnapshot(w, snapshot);
+    const tmp = joinPath(this.dir, 'snapshot.tmp');
+    await this.disk.remove(tmp);
+    const file = await this.disk.open(tmp, { create: true });
+    await file.append(frame(w.finish()));
+    await file.sync();
+    await file.close();
+    await this.disk.rename(tmp, joinPath(this.dir, 'snapshot'));
+    await this.disk.syncDir(this.dir);
+  }
+
+  private async readSnapshotFile(): Promise<Snapshot | null> {
+    const path = joinPath(this.dir, 'snapshot');
+    if (!(await this.disk.exists(path))) return null;
+    const file = await this.disk.open(path);
+    const bytes = await file.read(0, file.size());
+    await file.close();
+    const record = unframe(bytes, 0, raftSnapshotBytesMax + 1024);
+    // The file is renamed into place only after an fsync, so a bad one is corruption, not a torn write.
+    if (record.kind !== 'ok') throw new DecodeError(`raft snapshot file is unreadable (${record.kind})`);
+    return readSnapshot(new Reader(record.body));
+  }
+
+  /** A snapshot received from the leader replaces the whole log. */
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.writeSnapshotFile(snapshot);
+    this.snapshotIndex = snapshot.meta.index;
+    for (const seg of this.segments) {
+      await seg.file.close();
+      await this.disk.remove(seg.file.path);
+    }
+    this.segments = [];
+    await this.disk.syncDir(this.logDir());
+  }
+
+  // ---- log segments -----------------------------------------------------------------------------
+
+  private logDir(): string {
+    return joinPath(this.dir, 'log');
+  }
+
+  private async appendEntries(entries: readonly Entry[]): Promise<void> {
+    const first = entries[0] as Entry;
+    assert(first.index <= this.lastIndex() + 1, `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
+    if (first.index <= this.lastIndex()) await this.truncateFrom(first.index);
+    const touched = new Set<Segment>();
+    for (const e of entries) {
+      let seg = this.segments[this.segments.length - 1];
+      if (seg === undefined || seg.file.size() >= raftSegmentBytesMax) seg = await this.newSegment(e.index);
+      seg.offsets.push(seg.file.size());
+      await seg.file.append(encodeEntryRecord(e));
+      touched.add(seg);
+    }
+    for (const seg of touched) await seg.file.sync();
+  }
+
+  /** Cuts the log so that `index` is the next to be written. */
+  private async truncateFrom(index: number): Promise<void> {
+    while (this.segments.length > 0) {
+      const seg = this.segments[this.segments.length - 1] as Segment;
+      if (seg.firstIndex >= index) {
+        this.segments.pop();
+        await seg.file.close();
+        await this.disk.remove(seg.file.path);
+        await this.disk.syncDir(this.logDir());
+        continue;
+      }
+      const k = index - seg.firstIndex;
+      if (k < seg.offsets.length) {
+        await seg.file.truncate(seg.offsets[k] as number);
+        seg.offsets.length = k;
+      }
+      return;
+    }
+  }
+
+  private async rollSegment(): Promise<void> {
+    const seg = this.segments[this.segments.length - 1];
+    if (seg !== undefined && seg.offsets.length > 0) await this.newSegment(this.lastIndex() + 1);
+  }
+
+  private async newSegment(firstIndex: number): Promise<Segment> {
+    const path = joinPath(this.logDir(), `${String(firstIndex).padStart(20, '0')}.seg`);
+    const file = await this.disk.open(path, { create: true });
+    await file.truncate(0);
+    await this.disk.syncDir(this.logDir());
+    const seg: Segment = { firstIndex, file, offsets: [] };
+    this.segments.push(seg);
+    return seg;
+  }
+
+  private async readSegments(): Promise<Entry[]> {
+    const names = (await this.disk.list(this.logDir())).filter((n) => n.endsWith('.seg'));
+    const entries: Entry[] = [];
+    let broken = false;
+    for (const name of names) {
+      const file = await this.disk.open(joinPath(this.logDir(), name));
+      const firstIndex = Number(name.slice(0, -4));
+      const expected = (entries[entries.length - 1]?.index ?? this.snapshotIndex) + 1;
+      if (broken || firstIndex > expected || !Number.isSafeInteger(firstIndex)) {
+        // After a torn tail or a gap nothing later can be trusted (it was never fsynced in order).
+        await file.close();
+        await this.disk.remove(file.path);
+        broken = true;
+        continue;
+      }
+      broken = !(await this.readSegment(file, firstIndex, entries));
+    }
+    await this.disk.syncDir(this.logDir());
+    return entries;
+  }
+
+  /** Reads one segment into `entries` (skipping what the snapshot covers). False if it ended torn. */
+  private async readSegment(file: DiskFile, firstIndex: number, entries: Entry[]): Promise<boolean> {
+    const bytes = await file.read(0, file.size());
+    const seg: Segment = { firstIndex, file, offsets: [] };
+    let offset = 0;
+    while (offset < bytes.length) {
+      const rec = unframe(bytes, offset, raftSegmentBytesMax * 2);
+      let entry: Entry | null = null;
+      if (rec.kind === 'ok') {
+        try {
+          entry = readEntry(new Reader(rec.body));
+        } catch {
+          entry = null;
+        }
+      }
+      if (rec.kind !== 'ok' || entry === null || entry.index !== firstIndex + seg.offsets.length) {
+        this.log.warn('RaftLogTornTail', { file: file.path, offset, size: bytes.length, reason: rec.kind });
+        await file.truncate(offset);
+        await file.sync();
+        this.pushSegment(seg);
+        return false;
+      }
+      seg.offsets.push(offset);
+      if (entry.index > this.snapshotIndex) entries.push(entry);
+      offset = rec.next;
+    }
+    this.pushSegment(seg);
+    return true;
+  }
+
+  private pushSegment(seg: Segment): void {
+    if (seg.offsets.length === 0 && this.segments.length > 0) return;
+    this.segments.push(seg);
+  }
+}
