@@ -166,6 +166,38 @@ assert(logWriteBytesMax <= logAppendQueueBytesMax, 'log: one write fits in the a
 assert(logAppendBytesMax <= logAppendQueueBytesMax, 'log: one append fits in the append queue');
 assert(logSegmentBytesMaxLimit + logAppendBytesMax < 2 ** 31, 'log: segment positions fit int32');
 
+// ---- kafka broker (src/core/broker) -------------------------------------------------------------
+/** Requests of one connection being handled or waiting for their turn to be written (Kafka's queued.max.requests is per broker; this is per connection). */
+export const connectionRequestsInFlightMax = 64;
+/** Whole request frames read from one connection but not yet started (the in-flight window is full or writes are backed up). */
+export const connectionRequestsParkedMax = 1024;
+/** Bytes of those parked frames; above it the connection is closed (the client ignored backpressure). */
+export const connectionParkedBytesMax = 128 * 1024 * 1024;
+/** Fetch requests waiting (long poll) across the broker; beyond it a fetch is answered at once. */
+export const fetchWaitersMax = 10_000;
+/** Longest max_wait_ms honoured; a larger one is cut to this. */
+export const fetchWaitMsMax = 60_000;
+/** Bytes of one fetch response (max_bytes is cut to this); one batch larger than it is still sent whole. */
+export const fetchResponseBytesMax = 64 * 1024 * 1024;
+/** Topics one broker holds; CreateTopics and auto-creation beyond it answer POLICY_VIOLATION... */
+export const topicsMax = 10_000;
+/** ...partitions of one topic (INVALID_PARTITIONS above it)... */
+export const topicPartitionsMax = 10_000;
+/** ...and partitions across all topics (each is an open partition log). */
+export const partitionsMax = 20_000;
+/** The topic metadata file (names, ids, partition counts); a larger length is treated as corruption. */
+export const topicMetadataFileBytesMax = 16 * 1024 * 1024;
+/** Kafka's limit on topic name length. */
+export const topicNameLengthMax = 249;
+/** Offsets at the end of each partition log whose batch headers rebuild producer state on start. */
+export const producerStateRebuildOffsetsMax = 1_000_000;
+/** Bytes read per step of that rebuild. */
+export const producerStateRebuildReadBytes = 1024 * 1024;
+
+assert(connectionRequestsInFlightMax <= connectionRequestsParkedMax, 'broker: parking holds a full window');
+assert(topicPartitionsMax <= partitionsMax, 'broker: one topic fits the broker');
+assert(fetchResponseBytesMax <= logAppendQueueBytesMax, 'broker: a fetch response is no larger than the log queue');
+
 // ---- simulator ----------------------------------------------------------------------------------
 /** Events one simulation run may process before it is declared stuck. */
 export const simEventsMax = 50_000_000;

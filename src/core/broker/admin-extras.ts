@@ -1,0 +1,113 @@
+/**
+ * The admin APIs beyond topic create/delete: CreatePartitions (grow a topic), AlterConfigs (refused:
+ * configs are read-only), DeleteRecords (only as far as the log start: the partition log has no
+ * operation to move its start forward yet) and DeleteGroups (groups with members are refused, and
+ * empty groups too for now: the group coordinator has no delete operation yet).
+ */
+import { topicPartitionsMax, partitionsMax } from '../limits.ts';
+import {
+  ConfigResourceType,
+  ErrorCode,
+  type AlterConfigsRequest,
+  type AlterConfigsResponse,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse,
+  type CreatePartitionsTopic,
+  type CreatePartitionsTopicResult,
+  type DeleteGroupsRequest,
+  type DeleteGroupsResponse,
+  type DeleteRecordsPartitionResult,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponse,
+} from '../protocol/index.ts';
+import type { BrokerState } from './broker-state.ts';
+import { errorText, kafkaCodeFor } from './errors.ts';
+import { TopicStoreError } from './topic-store.ts';
+
+function growProblem(state: BrokerState, asked: CreatePartitionsTopic): { code: number; message: string } | null {
+  const topic = state.topics.get(asked.name);
+  if (topic === undefined) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `topic '${asked.name}' does not exist` };
+  const from = topic.partitions.length;
+  if (asked.count <= from) return { code: ErrorCode.INVALID_PARTITIONS, message: `topic has ${from} partitions; the new count must be larger, got ${asked.count}` };
+  if (asked.count > topicPartitionsMax) return { code: ErrorCode.INVALID_PARTITIONS, message: `at most ${topicPartitionsMax} partitions per topic` };
+  if (state.topics.partitionCount + asked.count - from > partitionsMax) return { code: ErrorCode.POLICY_VIOLATION, message: `this broker would hold more than ${partitionsMax} partitions` };
+  const assignments = asked.assignments;
+  if (assignments !== null) {
+    const nodeId = state.options.nodeId;
+    if (assignments.length !== asked.count - from || assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== nodeId)) {
+      return { code: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `give one assignment per new partition, each on broker ${nodeId} only` };
+    }
+  }
+  return null;
+}
+
+async function growOne(state: BrokerState, asked: CreatePartitionsTopic, validateOnly: boolean): Promise<CreatePartitionsTopicResult> {
+  const problem = growProblem(state, asked);
+  if (problem !== null) return { name: asked.name, errorCode: problem.code, errorMessage: problem.message };
+  if (validateOnly) return { name: asked.name, errorCode: ErrorCode.NONE, errorMessage: null };
+  if (state.stopping) return { name: asked.name, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'the broker is shutting down' };
+  try {
+    await state.topics.addPartitions(asked.name, asked.count);
+    return { name: asked.name, errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (error) {
+    if (error instanceof TopicStoreError) return { name: asked.name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: error.message };
+    state.log.error('PartitionsAddFailed', { topic: asked.name, error: errorText(error) });
+    return { name: asked.name, errorCode: kafkaCodeFor(error), errorMessage: errorText(error) };
+  }
+}
+
+export async function handleCreatePartitions(state: BrokerState, request: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
+  const results: CreatePartitionsTopicResult[] = [];
+  const seen = new Set<string>();
+  for (const asked of request.topics) {
+    if (seen.has(asked.name)) {
+      results.push({ name: asked.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${asked.name}' appears more than once` });
+      continue;
+    }
+    seen.add(asked.name);
+    results.push(await growOne(state, asked, request.validateOnly));
+  }
+  return { throttleTimeMs: 0, results };
+}
+
+export function handleAlterConfigs(state: BrokerState, request: AlterConfigsRequest): AlterConfigsResponse {
+  const responses = request.resources.map((resource) => {
+    const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+    if (resource.resourceType === ConfigResourceType.TOPIC && state.topics.get(resource.resourceName) === undefined) {
+      return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${resource.resourceName}' does not exist` };
+    }
+    return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'configs are read-only in Chronik: set them in the broker configuration' };
+  });
+  return { throttleTimeMs: 0, responses };
+}
+
+function deleteRecordsOne(state: BrokerState, topic: string, index: number, offset: bigint): DeleteRecordsPartitionResult {
+  const partition = state.topics.partition(topic, index);
+  if (partition === undefined) return { partitionIndex: index, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  const log = partition.log;
+  if (log === null || partition.failure !== null) return { partitionIndex: index, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+  const target = offset === -1n ? log.durableEndOffset : offset;
+  if (target < 0n || target > log.durableEndOffset) return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+  if (target <= log.logStartOffset) return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: ErrorCode.NONE };
+  return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: ErrorCode.POLICY_VIOLATION };
+}
+
+export function handleDeleteRecords(state: BrokerState, request: DeleteRecordsRequest): DeleteRecordsResponse {
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => deleteRecordsOne(state, t.name, p.partitionIndex, p.offset)) })),
+  };
+}
+
+export function handleDeleteGroups(state: BrokerState, request: DeleteGroupsRequest): DeleteGroupsResponse {
+  const described = state.groups.now(() => state.groups.coordinator.describe(request.groupsNames));
+  return {
+    throttleTimeMs: 0,
+    results: described.map((g) => {
+      if (g.groupState === 'Dead') return { groupId: g.groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+      if (g.members.length > 0) return { groupId: g.groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+      return { groupId: g.groupId, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR };
+    }),
+  };
+}
+

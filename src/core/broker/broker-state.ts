@@ -1,0 +1,24 @@
+/**
+ * What the request handlers share: the broker's Io, options, topics, group driver and producer
+ * state. Handlers are plain functions of (state, request) so each API reads on its own.
+ */
+import type { Io, Log } from '../io/index.ts';
+import type { GroupDriver } from './group-driver.ts';
+import type { HostPort, ResolvedBrokerOptions } from './options.ts';
+import type { ProducerRegistry } from './producer-registry.ts';
+import type { TopicStore } from './topic-store.ts';
+import type { FetchWaiters } from './fetch-waiters.ts';
+
+export interface BrokerState {
+  readonly io: Io;
+  readonly log: Log;
+  readonly options: ResolvedBrokerOptions;
+  /** Where clients should connect (the actual port when listening on port 0). */
+  readonly advertised: HostPort;
+  readonly topics: TopicStore;
+  readonly groups: GroupDriver;
+  readonly producers: ProducerRegistry;
+  readonly fetchWaiters: FetchWaiters;
+  /** True once stop() has begun. */
+  readonly stopping: boolean;
+}

@@ -1,0 +1,225 @@
+/**
+ * Broker: a single-node Kafka broker built from an Io. Entry points: `Broker.start(io, options)`,
+ * `broker.port`, `broker.stop()`.
+ *
+ * Start: loads the topic table and opens every partition log (each recovers its own tail), rebuilds
+ * idempotent-producer state from the logs' batch headers, loads committed offsets, then listens.
+ * Requests are decoded per connection (connection.ts) and dispatched here to one handler per API.
+ *
+ * Stop (graceful), in this order: stop accepting connections and starting requests; answer waiting
+ * fetches with what is there; finish persisting offset commits and answer held group requests
+ * NOT_COORDINATOR; wait until every started request is answered (produce appends included, acks=0
+ * too); half-close every connection; stop every partition log (drain, fsync, clean-shutdown marker)
+ * and close the offsets file. stop() resolves only when all of that is durable, and rejects with
+ * BrokerStopError naming the partitions that could not be made durable.
+ */
+import { assert, unreachable } from '../assert.ts';
+import { joinPath, type Connection, type Io, type Listener, type Log } from '../io/index.ts';
+import {
+  ApiKey,
+  CoordinatorKeyType,
+  ErrorCode,
+  advertisedApiVersions,
+  encodeResponse,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+  type InitProducerIdRequest,
+  type InitProducerIdResponse,
+  type KafkaRequest,
+} from '../protocol/index.ts';
+import * as admin from './admin-extras.ts';
+import type { BrokerState } from './broker-state.ts';
+import { handleDescribeConfigs } from './configs.ts';
+import { BrokerConnection, type RequestContext, type RequestDispatcher } from './connection.ts';
+import { handleFetch } from './fetch.ts';
+import { FetchWaiters } from './fetch-waiters.ts';
+import { GroupDriver } from './group-driver.ts';
+import * as groupApi from './group-handlers.ts';
+import { handleListOffsets } from './list-offsets.ts';
+import { resolveBrokerOptions, type BrokerOptions, type HostPort, type ResolvedBrokerOptions } from './options.ts';
+import { handleProduce } from './produce.ts';
+import { ProducerRegistry } from './producer-registry.ts';
+import { handleCreateTopics, handleDeleteTopics, handleMetadata } from './topic-admin.ts';
+import { TopicStore } from './topic-store.ts';
+
+/** stop() could not make everything durable (a partition log or the offsets file failed). */
+export class BrokerStopError extends Error {
+  override name = 'BrokerStopError';
+  constructor(readonly failures: readonly string[]) {
+    super(`broker stopped, but not everything was made durable: ${failures.join('; ')}`);
+  }
+}
+
+export class Broker implements RequestDispatcher, BrokerState {
+  readonly log: Log;
+  readonly fetchWaiters: FetchWaiters;
+  private readonly connections = new Map<string, BrokerConnection>();
+  private listener: Listener | null = null;
+  private stopFlag = false;
+  private stopPromise: Promise<void> | null = null;
+
+  private constructor(
+    readonly io: Io,
+    readonly options: ResolvedBrokerOptions,
+    readonly topics: TopicStore,
+    readonly producers: ProducerRegistry,
+    readonly groups: GroupDriver,
+    log: Log,
+  ) {
+    this.log = log;
+    this.fetchWaiters = new FetchWaiters(io.clock);
+  }
+
+  /** Recovers the broker's state from `options.dataDir` on io.disk and starts listening. */
+  static async start(io: Io, options: BrokerOptions): Promise<Broker> {
+    const resolved = resolveBrokerOptions(options);
+    const log = io.log.child({ nodeId: resolved.nodeId });
+    if (resolved.dataDir !== '') await io.disk.mkdir(resolved.dataDir);
+    const topics = await TopicStore.open(io, resolved.dataDir, resolved.log);
+    const producers = new ProducerRegistry(topics, io.clock, log);
+    await producers.rebuild();
+    let groups: GroupDriver;
+    try {
+      groups = await GroupDriver.open(io, joinPath(resolved.dataDir, 'groups'), resolved.groups);
+    } catch (error) {
+      await topics.stop();
+      throw error;
+    }
+    const broker = new Broker(io, resolved, topics, producers, groups, log);
+    try {
+      broker.listener = await io.net.listen(resolved.listen.host, resolved.listen.port, (c) => broker.accept(c));
+    } catch (error) {
+      await groups.stop();
+      await topics.stop();
+      throw error;
+    }
+    const advertised = broker.advertised;
+    log.info('BrokerStarted', { host: resolved.listen.host, port: broker.port, advertised: `${advertised.host}:${advertised.port}`, topics: topics.topicCount });
+    return broker;
+  }
+
+  /** The port actually listened on (the chosen one when options.listen.port was 0). */
+  get port(): number {
+    assert(this.listener !== null, 'broker is listening');
+    return this.listener.port;
+  }
+
+  /** What Metadata and FindCoordinator tell clients to connect to. */
+  get advertised(): HostPort {
+    const configured = this.options.advertised;
+    if (configured === null) return { host: this.options.listen.host, port: this.port };
+    return configured.port === 0 ? { host: configured.host, port: this.port } : configured;
+  }
+
+  get stopping(): boolean {
+    return this.stopFlag;
+  }
+
+  /** Connections currently open. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Graceful stop (see the file comment). Safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.stopInOrder();
+    return this.stopPromise;
+  }
+
+  private async stopInOrder(): Promise<void> {
+    this.stopFlag = true;
+    this.log.info('BrokerStopping', { connections: this.connections.size, fetchWaiters: this.fetchWaiters.count });
+    await this.listener?.close();
+    this.fetchWaiters.wakeAll();
+    await this.groups.stop();
+    await Promise.all([...this.connections.values()].map((c) => c.idle()));
+    for (const connection of [...this.connections.values()]) connection.end();
+    const failures = await this.topics.stop();
+    this.log.info('BrokerStopped', { failures: failures.length });
+    if (failures.length > 0) throw new BrokerStopError(failures);
+  }
+
+  private accept(connection: Connection): void {
+    if (this.stopFlag) {
+      connection.destroy();
+      return;
+    }
+    const wrapped = new BrokerConnection(connection, this, this.options.requestBytesMax, this.log);
+    this.connections.set(wrapped.id, wrapped);
+  }
+
+  connectionClosed(connection: BrokerConnection): void {
+    this.connections.delete(connection.id);
+  }
+
+  async dispatch(request: KafkaRequest, context: RequestContext): Promise<Uint8Array[] | null> {
+    const { apiVersion: v, correlationId: id } = request;
+    switch (request.apiKey) {
+      case ApiKey.Produce: {
+        const body = await handleProduce(this, request.body);
+        return request.body.acks === 0 ? null : encodeResponse(ApiKey.Produce, v, id, body);
+      }
+      case ApiKey.Fetch:
+        return encodeResponse(ApiKey.Fetch, v, id, await handleFetch(this, request.body, v));
+      case ApiKey.ListOffsets:
+        return encodeResponse(ApiKey.ListOffsets, v, id, await handleListOffsets(this, request.body));
+      case ApiKey.Metadata:
+        return encodeResponse(ApiKey.Metadata, v, id, await handleMetadata(this, request.body, v));
+      case ApiKey.ApiVersions:
+        return encodeResponse(ApiKey.ApiVersions, v, id, { errorCode: ErrorCode.NONE, apiKeys: advertisedApiVersions(), throttleTimeMs: 0 });
+      case ApiKey.CreateTopics:
+        return encodeResponse(ApiKey.CreateTopics, v, id, await handleCreateTopics(this, request.body));
+      case ApiKey.DeleteTopics:
+        return encodeResponse(ApiKey.DeleteTopics, v, id, await handleDeleteTopics(this, request.body));
+      case ApiKey.FindCoordinator:
+        return encodeResponse(ApiKey.FindCoordinator, v, id, this.findCoordinator(request.body));
+      case ApiKey.JoinGroup:
+        return encodeResponse(ApiKey.JoinGroup, v, id, await groupApi.handleJoinGroup(this.groups, request.body, v, context));
+      case ApiKey.SyncGroup:
+        return encodeResponse(ApiKey.SyncGroup, v, id, await groupApi.handleSyncGroup(this.groups, request.body));
+      case ApiKey.Heartbeat:
+        return encodeResponse(ApiKey.Heartbeat, v, id, groupApi.handleHeartbeat(this.groups, request.body));
+      case ApiKey.LeaveGroup:
+        return encodeResponse(ApiKey.LeaveGroup, v, id, groupApi.handleLeaveGroup(this.groups, request.body, v));
+      case ApiKey.OffsetCommit:
+        return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groups, request.body, this.io.clock.wallClockMs()));
+      case ApiKey.OffsetFetch:
+        return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groups, request.body));
+      case ApiKey.DescribeGroups:
+        return encodeResponse(ApiKey.DescribeGroups, v, id, groupApi.handleDescribeGroups(this.groups, request.body));
+      case ApiKey.ListGroups:
+        return encodeResponse(ApiKey.ListGroups, v, id, groupApi.handleListGroups(this.groups));
+      case ApiKey.InitProducerId:
+        return encodeResponse(ApiKey.InitProducerId, v, id, await this.initProducerId(request.body));
+      case ApiKey.DescribeConfigs:
+        return encodeResponse(ApiKey.DescribeConfigs, v, id, handleDescribeConfigs(this, request.body));
+      case ApiKey.CreatePartitions:
+        return encodeResponse(ApiKey.CreatePartitions, v, id, await admin.handleCreatePartitions(this, request.body));
+      case ApiKey.DeleteGroups:
+        return encodeResponse(ApiKey.DeleteGroups, v, id, admin.handleDeleteGroups(this, request.body));
+      case ApiKey.AlterConfigs:
+        return encodeResponse(ApiKey.AlterConfigs, v, id, admin.handleAlterConfigs(this, request.body));
+      case ApiKey.DeleteRecords:
+        return encodeResponse(ApiKey.DeleteRecords, v, id, admin.handleDeleteRecords(this, request.body));
+      default:
+        return unreachable(request);
+    }
+  }
+
+  private findCoordinator(request: FindCoordinatorRequest): FindCoordinatorResponse {
+    const here = this.advertised;
+    if (request.keyType !== CoordinatorKeyType.GROUP) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported', nodeId: -1, host: '', port: -1 };
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: this.options.nodeId, host: here.host, port: here.port };
+  }
+
+  private async initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResponse> {
+    if (request.transactionalId !== null) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 };
+    }
+    const allocated = await this.producers.allocate();
+    if ('errorCode' in allocated) return { throttleTimeMs: 0, errorCode: allocated.errorCode, producerId: -1n, producerEpoch: -1 };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: allocated.producerId, producerEpoch: allocated.producerEpoch };
+  }
+}

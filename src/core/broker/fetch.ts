@@ -1,0 +1,102 @@
+/**
+ * Fetch: reads durable batches (the high watermark is the log's durable end: a consumer never sees
+ * a record that a crash could take back), as stored (compressed batches are never decompressed),
+ * within the request's byte limits, waiting up to max_wait_ms for min_bytes.
+ *
+ * Limits: the response holds at most min(max_bytes, fetchResponseBytesMax) bytes, except that the
+ * first batch found is sent whole even when larger (KIP-74), so a consumer can always make progress;
+ * each partition contributes at most partition_max_bytes (same exception).
+ * Fetch sessions (KIP-227) are not kept: every response carries session id 0, which tells clients
+ * to keep sending full fetches; an incremental fetch (session id != 0) gets FETCH_SESSION_ID_NOT_FOUND.
+ */
+import { fetchResponseBytesMax, fetchWaitMsMax } from '../limits.ts';
+import { isLogError } from '../log/index.ts';
+import { ErrorCode, type FetchPartition, type FetchPartitionData, type FetchRequest, type FetchResponse } from '../protocol/index.ts';
+import type { BrokerState } from './broker-state.ts';
+import { kafkaCodeFor } from './errors.ts';
+import type { Partition } from './topic-store.ts';
+
+interface FetchRound {
+  readonly response: FetchResponse;
+  readonly bytes: number;
+  readonly anyError: boolean;
+}
+
+const noRecords = new Uint8Array(0);
+
+function partitionResult(index: number, errorCode: number, partition?: Partition): FetchPartitionData {
+  const log = partition?.log ?? null;
+  const hw = log === null ? -1n : log.durableEndOffset;
+  return {
+    partitionIndex: index,
+    errorCode,
+    highWatermark: hw,
+    lastStableOffset: hw,
+    logStartOffset: log === null ? -1n : log.logStartOffset,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: noRecords,
+  };
+}
+
+/** Reads one partition within `budgetBytes` (ignored for the first data of the response). */
+async function readPartition(state: BrokerState, topic: string, asked: FetchPartition, budgetBytes: number, first: boolean): Promise<FetchPartitionData> {
+  const partition = state.topics.partition(topic, asked.partition);
+  if (partition === undefined) return partitionResult(asked.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const log = partition.log;
+  if (log === null || partition.failure !== null) return partitionResult(asked.partition, ErrorCode.KAFKA_STORAGE_ERROR, partition);
+  const hw = log.durableEndOffset;
+  if (asked.fetchOffset < log.logStartOffset || asked.fetchOffset > log.logEndOffset) {
+    return partitionResult(asked.partition, ErrorCode.OFFSET_OUT_OF_RANGE, partition);
+  }
+  const limit = Math.min(asked.partitionMaxBytes, budgetBytes);
+  if (asked.fetchOffset >= hw || asked.partitionMaxBytes <= 0 || (!first && limit <= 0)) return partitionResult(asked.partition, ErrorCode.NONE, partition);
+  try {
+    const records = await log.read(asked.fetchOffset, Math.max(limit, 0), hw);
+    if (!first && records.length > budgetBytes) return partitionResult(asked.partition, ErrorCode.NONE, partition);
+    return { ...partitionResult(asked.partition, ErrorCode.NONE, partition), records };
+  } catch (error) {
+    if (!isLogError(error)) throw error;
+    state.log.warn('FetchReadFailed', { topic, partition: asked.partition, offset: asked.fetchOffset, error: error.message });
+    return partitionResult(asked.partition, kafkaCodeFor(error), partition);
+  }
+}
+
+async function readRound(state: BrokerState, request: FetchRequest, version: number): Promise<FetchRound> {
+  let budget = Math.min(version >= 3 ? request.maxBytes : 0x7fffffff, fetchResponseBytesMax);
+  let bytes = 0;
+  let anyError = false;
+  const responses: FetchResponse['responses'] = [];
+  for (const topic of request.topics) {
+    const partitions: FetchPartitionData[] = [];
+    for (const asked of topic.partitions) {
+      const result = await readPartition(state, topic.topic, asked, budget, bytes === 0);
+      const size = (result.records as Uint8Array).length;
+      bytes += size;
+      budget -= size;
+      if (result.errorCode !== ErrorCode.NONE) anyError = true;
+      partitions.push(result);
+    }
+    responses.push({ topic: topic.topic, partitions });
+  }
+  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses }, bytes, anyError };
+}
+
+export async function handleFetch(state: BrokerState, request: FetchRequest, version: number): Promise<FetchResponse> {
+  if (version >= 7 && request.sessionId !== 0 && request.sessionId !== -1) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+  }
+  const first = await readRound(state, request, version);
+  const waitMs = Math.min(Math.max(request.maxWaitMs, 0), fetchWaitMsMax);
+  if (first.bytes >= request.minBytes || first.anyError || waitMs === 0 || state.stopping || state.fetchWaiters.full) return first.response;
+  const partitions: Partition[] = [];
+  for (const topic of request.topics) {
+    for (const asked of topic.partitions) {
+      const partition = state.topics.partition(topic.topic, asked.partition);
+      if (partition !== undefined) partitions.push(partition);
+    }
+  }
+  if (partitions.length === 0) return first.response;
+  await state.fetchWaiters.wait(partitions, request.minBytes - first.bytes, waitMs);
+  return (await readRound(state, request, version)).response;
+}

@@ -1,0 +1,7 @@
+/**
+ * The single-node Kafka broker: `Broker.start(io, options)` listens, serves the Kafka protocol on top
+ * of the partition logs, the group coordinator and the producer state, and `broker.stop()` shuts it
+ * down gracefully. See docs/broker.md.
+ */
+export { Broker } from './broker.ts';
+export type { BrokerOptions, HostPort } from './options.ts';

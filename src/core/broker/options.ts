@@ -1,0 +1,71 @@
+/**
+ * What a Broker is started with. Only nodeId, listen and dataDir are required; everything else has a
+ * default that matches Kafka's where Kafka has one.
+ */
+import { assert } from '../assert.ts';
+import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from '../group/coordinator.ts';
+import { requestBytesMaxDefault, topicPartitionsMax } from '../limits.ts';
+import { defaultPartitionLogConfig } from '../log/index.ts';
+import type { PartitionLogConfig } from '../log/index.ts';
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface BrokerOptions {
+  /** This broker's node id (Metadata, FindCoordinator, DescribeConfigs). */
+  readonly nodeId: number;
+  /** Where to listen; port 0 picks a free port (read it back from broker.port). */
+  readonly listen: HostPort;
+  /** What clients are told to connect to. Default: the listen host and the actual port. A port of 0 means the actual port. */
+  readonly advertised?: HostPort;
+  /** Directory on io.disk holding all of this broker's state ('' is the disk's root). */
+  readonly dataDir: string;
+  /** Cluster id reported in Metadata v2+. Default 'chronik'. */
+  readonly clusterId?: string;
+  /** Create unknown topics named in Metadata requests that allow it (Kafka's auto.create.topics.enable). Default true. */
+  readonly autoCreateTopics?: boolean;
+  /** Partitions of an auto-created topic, and of CreateTopics with num_partitions -1 (Kafka's num.partitions). Default 1. */
+  readonly defaultPartitions?: number;
+  /** Largest request frame accepted; a larger one closes the connection (Kafka's socket.request.max.bytes). */
+  readonly requestBytesMax?: number;
+  /** Partition log settings (segment size, retention, flush policy); unset fields take the log's defaults. */
+  readonly log?: Partial<PartitionLogConfig>;
+  /** Consumer-group coordinator settings; unset fields take the coordinator's defaults. */
+  readonly groups?: Partial<GroupCoordinatorConfig>;
+}
+
+export interface ResolvedBrokerOptions {
+  readonly nodeId: number;
+  readonly listen: HostPort;
+  readonly advertised: HostPort | null;
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  readonly requestBytesMax: number;
+  readonly log: PartitionLogConfig;
+  readonly groups: GroupCoordinatorConfig;
+}
+
+export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOptions {
+  const resolved: ResolvedBrokerOptions = {
+    nodeId: options.nodeId,
+    listen: options.listen,
+    advertised: options.advertised ?? null,
+    dataDir: options.dataDir.replace(/\/+$/, ''),
+    clusterId: options.clusterId ?? 'chronik',
+    autoCreateTopics: options.autoCreateTopics ?? true,
+    defaultPartitions: options.defaultPartitions ?? 1,
+    requestBytesMax: options.requestBytesMax ?? requestBytesMaxDefault,
+    log: { ...defaultPartitionLogConfig, ...options.log },
+    groups: { ...defaultGroupCoordinatorConfig, ...options.groups },
+  };
+  assert(Number.isInteger(resolved.nodeId) && resolved.nodeId >= 0, 'broker options: nodeId is a non-negative integer');
+  assert(Number.isInteger(resolved.listen.port) && resolved.listen.port >= 0 && resolved.listen.port <= 65535, 'broker options: listen port');
+  assert(Number.isInteger(resolved.defaultPartitions) && resolved.defaultPartitions >= 1, 'broker options: defaultPartitions >= 1');
+  assert(resolved.defaultPartitions <= topicPartitionsMax, 'broker options: defaultPartitions within topicPartitionsMax');
+  assert(Number.isInteger(resolved.requestBytesMax) && resolved.requestBytesMax >= 1024, 'broker options: requestBytesMax >= 1 KiB');
+  return resolved;
+}

@@ -1,0 +1,141 @@
+/**
+ * Produce: validates each partition's record batches, checks idempotent-producer sequences, appends
+ * to the partition log and answers once the append is durable (the log resolves appends only after
+ * an fsync under the default policy, so acks=1 and acks=-1 mean the same on one node). acks=0
+ * appends the same way; the connection sends no response.
+ *
+ * Every partition's checks and its append() call happen synchronously, in request order, before the
+ * first await: requests on one connection reach each log in the order they were sent, and a
+ * producer's in-flight batches are checked against each other in sequence order.
+ */
+import { isLogError, splitBatches, type AppendResult } from '../log/index.ts';
+import type { BatchSpan } from '../log/record-batch.ts';
+import {
+  ErrorCode,
+  type ProducePartitionData,
+  type ProducePartitionResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '../protocol/index.ts';
+import type { BrokerState } from './broker-state.ts';
+import { kafkaCodeFor } from './errors.ts';
+import type { ProducerCheck } from './producer-state.ts';
+import type { Partition } from './topic-store.ts';
+
+const transactionalBit = 0x10;
+const controlBit = 0x20;
+const int32Max = 2 ** 31 - 1;
+
+function failed(index: number, errorCode: number, message: string | null = null): ProducePartitionResponse {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
+}
+
+function succeeded(partition: Partition, index: number, baseOffset: bigint): ProducePartitionResponse {
+  const logStartOffset = partition.log?.logStartOffset ?? -1n;
+  return { index, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs: -1n, logStartOffset, recordErrors: [], errorMessage: null };
+}
+
+/** The batches of one partition's records, or the response refusing them. */
+function validateBatches(state: BrokerState, data: ProducePartitionData): BatchSpan[] | ProducePartitionResponse {
+  const records = data.records;
+  if (records === null || records.length === 0) return failed(data.index, ErrorCode.INVALID_RECORD, 'no record batches');
+  const split = splitBatches(records, int32Max);
+  if (!split.ok) {
+    const kind = split.problem.kind;
+    if (kind === 'bad-magic') return failed(data.index, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'only magic 2 record batches are accepted');
+    return failed(data.index, ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${split.position}: ${kind}`);
+  }
+  for (const span of split.spans) {
+    if (span.size > state.options.log.segmentBytesMax) {
+      return failed(data.index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is above ${state.options.log.segmentBytesMax}`);
+    }
+    if ((span.header.attributes & (transactionalBit | controlBit)) !== 0) {
+      return failed(data.index, ErrorCode.INVALID_RECORD, 'transactional and control batches are not supported');
+    }
+  }
+  return split.spans;
+}
+
+/** Producer-sequence checks for every batch; on refusal, withdraws the ones already accepted. */
+function checkProducers(partition: Partition, spans: readonly BatchSpan[], nowMs: number): ProducerCheck[] | ProducerCheck {
+  const checks: ProducerCheck[] = [];
+  for (const span of spans) {
+    const check = partition.producers.check(span.header, nowMs);
+    const alone = spans.length === 1;
+    if (check.kind === 'rejected' || (check.kind === 'duplicate' && !alone)) {
+      for (const c of checks) if (c.kind === 'accepted') c.settle(null);
+      if (check.kind === 'duplicate') return { kind: 'rejected', errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message: 'a duplicate batch among others' };
+      return check;
+    }
+    checks.push(check);
+  }
+  return checks;
+}
+
+function settleChecks(checks: readonly ProducerCheck[], spans: readonly BatchSpan[], result: AppendResult | null): void {
+  let next = result?.baseOffset ?? 0n;
+  spans.forEach((span, i) => {
+    const count = BigInt(span.header.lastOffsetDelta) + 1n;
+    const check = checks[i]!;
+    if (check.kind === 'accepted') check.settle(result === null ? null : { baseOffset: next, lastOffset: next + count - 1n });
+    next += count;
+  });
+}
+
+async function answerDuplicate(partition: Partition, index: number, offsets: Promise<AppendResult>): Promise<ProducePartitionResponse> {
+  try {
+    return succeeded(partition, index, (await offsets).baseOffset);
+  } catch {
+    return failed(index, ErrorCode.KAFKA_STORAGE_ERROR, 'the original attempt of this batch failed; retry');
+  }
+}
+
+async function awaitAppend(state: BrokerState, partition: Partition, data: ProducePartitionData, appended: Promise<AppendResult>, checks: ProducerCheck[], spans: BatchSpan[]): Promise<ProducePartitionResponse> {
+  try {
+    const result = await appended;
+    settleChecks(checks, spans, result);
+    partition.notifyAppended(data.records!.length);
+    return succeeded(partition, data.index, result.baseOffset);
+  } catch (error) {
+    settleChecks(checks, spans, null);
+    if (!isLogError(error)) throw error;
+    state.log.warn('ProduceAppendFailed', { topic: partition.topic.name, partition: data.index, error: error.message });
+    return failed(data.index, kafkaCodeFor(error), error.message);
+  }
+}
+
+/** Starts one partition's append synchronously; the promise settles with its response. */
+function producePartition(state: BrokerState, topic: string, data: ProducePartitionData): Promise<ProducePartitionResponse> {
+  const partition = state.topics.partition(topic, data.index);
+  if (partition === undefined) return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  if (partition.log === null || partition.failure !== null) {
+    return Promise.resolve(failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, partition.failure?.message ?? null));
+  }
+  const spans = validateBatches(state, data);
+  if (!Array.isArray(spans)) return Promise.resolve(spans);
+  const checks = checkProducers(partition, spans, state.io.clock.nowMs());
+  if (!Array.isArray(checks)) {
+    if (checks.kind === 'duplicate') return answerDuplicate(partition, data.index, checks.offsets);
+    if (checks.kind === 'rejected') return Promise.resolve(failed(data.index, checks.errorCode, checks.message));
+    return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_SERVER_ERROR));
+  }
+  if (spans.length === 1 && checks[0]!.kind === 'duplicate') return answerDuplicate(partition, data.index, checks[0]!.offsets);
+  return awaitAppend(state, partition, data, partition.log.append(data.records!), checks, spans);
+}
+
+export async function handleProduce(state: BrokerState, request: ProduceRequest): Promise<ProduceResponse> {
+  const acksValid = request.acks === 0 || request.acks === 1 || request.acks === -1;
+  const pending = request.topicData.map((topic) => ({
+    name: topic.name,
+    partitions: topic.partitionData.map((data) => {
+      if (!acksValid) return Promise.resolve(failed(data.index, ErrorCode.INVALID_REQUIRED_ACKS));
+      if (request.transactionalId !== null) return Promise.resolve(failed(data.index, ErrorCode.INVALID_REQUEST, 'transactions are not supported'));
+      if (state.stopping) return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is shutting down'));
+      return producePartition(state, topic.name, data);
+    }),
+  }));
+  const responses = [];
+  for (const topic of pending) responses.push({ name: topic.name, partitionResponses: await Promise.all(topic.partitions) });
+  return { responses, throttleTimeMs: 0 };
+}
+

@@ -1,0 +1,125 @@
+/**
+ * The broker's topic table on disk: names, topic ids and partition counts, as one small checksummed
+ * file kept in two copies (`topics.meta.0`, `topics.meta.1`), both rewritten on every change.
+ *
+ * Format of each copy: "CHTM" | u32 format version (1) | u64 generation | u32 payload length |
+ * u32 CRC-32C of the payload | payload (UTF-8 JSON: { topics: [{ name, id, partitions }], producerIdsReservedEnd: "<decimal>" }).
+ *
+ * Each copy is replaced atomically: write `<name>.tmp`, fsync it, rename over the copy, fsync the
+ * directory. A crash leaves each copy either old or new; a flipped bit in one copy leaves the other.
+ * load() takes the valid copy with the highest generation; it fails only when copies exist and none
+ * is valid (the broker then refuses to start rather than forget topics).
+ */
+import { crc32c } from '@node-rs/crc32';
+import { joinPath, type Disk } from '../io/index.ts';
+import { topicMetadataFileBytesMax } from '../limits.ts';
+
+export interface TopicRecord {
+  readonly name: string;
+  /** 32 hex digits (a Kafka topic id is 16 random bytes). */
+  readonly id: string;
+  readonly partitions: number;
+}
+
+export interface TopicTable {
+  readonly generation: bigint;
+  readonly topics: readonly TopicRecord[];
+  /** Producer ids below this were handed out or reserved; new ones are allocated at or above it. */
+  readonly producerIdsReservedEnd: bigint;
+}
+
+const magic = [0x43, 0x48, 0x54, 0x4d]; // "CHTM"
+const formatVersion = 1;
+const headerBytes = 4 + 4 + 8 + 4 + 4;
+export const topicMetadataCopies = ['topics.meta.0', 'topics.meta.1'] as const;
+
+export class TopicMetadataError extends Error {
+  override name = 'TopicMetadataError';
+}
+
+export function encodeTopicTable(table: TopicTable): Uint8Array {
+  const payload = new TextEncoder().encode(JSON.stringify({ topics: table.topics, producerIdsReservedEnd: table.producerIdsReservedEnd.toString() }));
+  const out = new Uint8Array(headerBytes + payload.length);
+  const view = new DataView(out.buffer);
+  out.set(magic, 0);
+  view.setUint32(4, formatVersion);
+  view.setBigUint64(8, table.generation);
+  view.setUint32(16, payload.length);
+  view.setUint32(20, crc32c(payload) >>> 0);
+  out.set(payload, headerBytes);
+  return out;
+}
+
+/** The table in `bytes`, or a reason it is not a valid copy. */
+export function decodeTopicTable(bytes: Uint8Array): TopicTable | string {
+  if (bytes.length < headerBytes) return `short file (${bytes.length} bytes)`;
+  if (!magic.every((b, i) => bytes[i] === b)) return 'bad magic';
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(4) !== formatVersion) return `format version ${view.getUint32(4)}`;
+  const length = view.getUint32(16);
+  if (length !== bytes.length - headerBytes) return `payload length ${length}, file holds ${bytes.length - headerBytes}`;
+  const payload = bytes.subarray(headerBytes);
+  if ((crc32c(payload) >>> 0) !== view.getUint32(20)) return 'crc mismatch';
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(payload)) as { topics?: unknown; producerIdsReservedEnd?: unknown };
+    if (!Array.isArray(parsed.topics) || !parsed.topics.every(isTopicRecord)) return 'bad payload shape';
+    const reserved = parsed.producerIdsReservedEnd;
+    if (typeof reserved !== 'string' || !/^\d+$/.test(reserved)) return 'bad producer id mark';
+    return { generation: view.getBigUint64(8), topics: parsed.topics, producerIdsReservedEnd: BigInt(reserved) };
+  } catch {
+    return 'payload is not JSON';
+  }
+}
+
+function isTopicRecord(value: unknown): value is TopicRecord {
+  const v = value as TopicRecord;
+  return typeof v === 'object' && v !== null && typeof v.name === 'string' && typeof v.id === 'string' && Number.isInteger(v.partitions) && v.partitions > 0;
+}
+
+async function readCopy(disk: Disk, path: string): Promise<TopicTable | string | null> {
+  if (!(await disk.exists(path))) return null;
+  const file = await disk.open(path);
+  try {
+    const size = file.size();
+    if (size > topicMetadataFileBytesMax + headerBytes) return `file of ${size} bytes is above the limit`;
+    return decodeTopicTable(await file.read(0, size));
+  } finally {
+    await file.close();
+  }
+}
+
+/** Loads the newest valid copy; an empty table when no copy exists. Throws TopicMetadataError when copies exist but none is valid. */
+export async function loadTopicTable(disk: Disk, dir: string): Promise<{ table: TopicTable; problems: string[] }> {
+  const problems: string[] = [];
+  let best: TopicTable | null = null;
+  let found = 0;
+  for (const name of topicMetadataCopies) {
+    const copy = await readCopy(disk, joinPath(dir, name));
+    if (copy === null) continue;
+    found++;
+    if (typeof copy === 'string') problems.push(`${name}: ${copy}`);
+    else if (best === null || copy.generation > best.generation) best = copy;
+  }
+  if (best !== null) return { table: best, problems };
+  if (found > 0) throw new TopicMetadataError(`no valid topic metadata copy in '${dir}': ${problems.join('; ')}`);
+  return { table: { generation: 0n, topics: [], producerIdsReservedEnd: 0n }, problems };
+}
+
+/** Replaces both copies with `table`, one after the other, each atomically and durably. */
+export async function storeTopicTable(disk: Disk, dir: string, table: TopicTable): Promise<void> {
+  const bytes = encodeTopicTable(table);
+  for (const name of topicMetadataCopies) {
+    const path = joinPath(dir, name);
+    const temp = `${path}.tmp`;
+    await disk.remove(temp);
+    const file = await disk.open(temp, { create: true });
+    try {
+      await file.append(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await disk.rename(temp, path);
+    await disk.syncDir(dir);
+  }
+}

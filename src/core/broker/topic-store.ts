@@ -1,0 +1,301 @@
+/**
+ * The topics this broker holds and their partition logs.
+ *
+ * Layout under the broker's data dir:
+ *   topics.meta.0, topics.meta.1           the topic table (see topic-metadata-file.ts)
+ *   logs/<topic>~<topic id>/<partition>/   one PartitionLog per partition
+ * The topic id in the directory name makes a topic re-created after a delete start from empty
+ * directories even if removing the old files was interrupted.
+ *
+ * Ordering contract:
+ * - create: the partition logs are created (and their directories made durable) before the table
+ *   naming the topic is stored; the topic is visible to requests only after the table is durable.
+ * - delete: the table without the topic is stored first; only then are the logs stopped and their
+ *   files removed. A crash in between leaves orphan directories, which open() removes.
+ * Table changes are serialized by one lock.
+ */
+import { assert } from '../assert.ts';
+import { DiskError, joinPath, type Io, type Log } from '../io/index.ts';
+import { PartitionLog, isLogError, type LogError, type PartitionLogConfig } from '../log/index.ts';
+import { PartitionProducers } from './producer-state.ts';
+import { loadTopicTable, storeTopicTable, type TopicRecord, type TopicTable } from './topic-metadata-file.ts';
+
+export class Partition {
+  /** Called with the appended bytes after every append that moved the durable end, and with 0 on delete (fetch long polls listen here). */
+  readonly appendListeners = new Set<(bytes: number) => void>();
+  /** Idempotent producers' sequence state (rebuilt from the log's batch headers on start). */
+  readonly producers = new PartitionProducers();
+  constructor(
+    readonly topic: Topic,
+    readonly index: number,
+    readonly dir: string,
+    /** null when the log could not be opened (then `openFailure` says why). */
+    readonly log: PartitionLog | null,
+    readonly openFailure: LogError | null,
+  ) {
+    assert((log === null) !== (openFailure === null), 'a partition has a log or an open failure');
+  }
+
+  /** The error that makes this partition unusable (failed to open, or failed since), or null. */
+  get failure(): LogError | null {
+    return this.openFailure ?? this.log?.failedWith ?? null;
+  }
+
+  notifyAppended(bytes: number): void {
+    for (const listener of [...this.appendListeners]) listener(bytes);
+  }
+}
+
+export class Topic {
+  partitions: Partition[] = [];
+  deleted = false;
+  constructor(
+    readonly name: string,
+    readonly id: string,
+  ) {}
+}
+
+export class TopicStoreError extends Error {
+  override name = 'TopicStoreError';
+}
+
+const logsDir = 'logs';
+
+export class TopicStore {
+  private readonly topicsByName = new Map<string, Topic>();
+  private lockTail: Promise<unknown> = Promise.resolve();
+  private partitionTotal = 0;
+
+  private constructor(
+    private readonly io: Io,
+    private readonly dir: string,
+    private readonly logConfig: PartitionLogConfig,
+    private readonly log: Log,
+    private generation: bigint,
+    private producerIdsEnd: bigint,
+  ) {}
+
+  /** Loads the topic table, removes orphan log directories, opens every partition log. */
+  static async open(io: Io, dir: string, logConfig: PartitionLogConfig): Promise<TopicStore> {
+    await io.disk.mkdir(joinPath(dir, logsDir));
+    const log = io.log.child({ component: 'topics' });
+    const { table, problems } = await loadTopicTable(io.disk, dir);
+    for (const problem of problems) log.error('TopicMetadataCopyInvalid', { problem });
+    const store = new TopicStore(io, dir, logConfig, log, table.generation, table.producerIdsReservedEnd);
+    await store.removeOrphans(table);
+    for (const record of table.topics) {
+      const topic = new Topic(record.name, record.id);
+      topic.partitions = await store.openPartitions(topic, record.partitions);
+      store.topicsByName.set(topic.name, topic);
+      store.partitionTotal += record.partitions;
+    }
+    log.info('TopicsLoaded', { topics: table.topics.length, partitions: store.partitionTotal, generation: table.generation });
+    return store;
+  }
+
+  get(name: string): Topic | undefined {
+    return this.topicsByName.get(name);
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.topicsByName.get(topic)?.partitions[index];
+  }
+
+  /** Every topic, in creation order. */
+  all(): Topic[] {
+    return [...this.topicsByName.values()];
+  }
+
+  get topicCount(): number {
+    return this.topicsByName.size;
+  }
+
+  get partitionCount(): number {
+    return this.partitionTotal;
+  }
+
+  /**
+   * Creates a topic with `partitions` empty partitions. Rejects with TopicStoreError('exists') if it
+   * exists by the time the lock is held, or with a LogError/DiskError when the disk refuses.
+   */
+  create(name: string, partitions: number): Promise<Topic> {
+    return this.locked(async () => {
+      if (this.topicsByName.has(name)) throw new TopicStoreError(`topic '${name}' already exists`);
+      const topic = new Topic(name, this.newTopicId());
+      const opened = await this.openPartitions(topic, partitions);
+      const failed = opened.find((p) => p.openFailure !== null);
+      if (failed !== undefined) {
+        await this.stopPartitions(opened);
+        throw failed.openFailure!;
+      }
+      await this.io.disk.syncDir(joinPath(this.dir, logsDir, this.topicDirName(topic)));
+      await this.io.disk.syncDir(joinPath(this.dir, logsDir));
+      topic.partitions = opened;
+      try {
+        await this.storeTable([...this.records(), { name, id: topic.id, partitions }]);
+      } catch (error) {
+        await this.stopPartitions(opened);
+        throw error;
+      }
+      this.topicsByName.set(name, topic);
+      this.partitionTotal += partitions;
+      this.log.info('TopicCreated', { topic: name, id: topic.id, partitions });
+      return topic;
+    });
+  }
+
+  /**
+   * Grows a topic to `count` partitions: the new logs are created before the table naming them is
+   * stored, like create(). Rejects with TopicStoreError when the topic is gone or already that large.
+   */
+  addPartitions(name: string, count: number): Promise<Topic> {
+    return this.locked(async () => {
+      const topic = this.topicsByName.get(name);
+      if (topic === undefined) throw new TopicStoreError(`topic '${name}' does not exist`);
+      const from = topic.partitions.length;
+      if (count <= from) throw new TopicStoreError(`topic '${name}' already has ${from} partitions`);
+      const added = await this.openPartitions(topic, count, from);
+      const failed = added.find((p) => p.openFailure !== null);
+      if (failed !== undefined) {
+        await this.stopPartitions(added);
+        throw failed.openFailure!;
+      }
+      await this.io.disk.syncDir(joinPath(this.dir, logsDir, this.topicDirName(topic)));
+      try {
+        await this.storeTable(this.records().map((r) => (r.name === name ? { ...r, partitions: count } : r)));
+      } catch (error) {
+        await this.stopPartitions(added);
+        throw error;
+      }
+      topic.partitions = [...topic.partitions, ...added];
+      this.partitionTotal += count - from;
+      this.log.info('PartitionsAdded', { topic: name, from, to: count });
+      return topic;
+    });
+  }
+
+  /** Deletes a topic: durably forgets it, then stops its logs and removes their files. */
+  delete(name: string): Promise<void> {
+    return this.locked(async () => {
+      const topic = this.topicsByName.get(name);
+      if (topic === undefined) throw new TopicStoreError(`topic '${name}' does not exist`);
+      await this.storeTable(this.records().filter((r) => r.name !== name));
+      this.topicsByName.delete(name);
+      this.partitionTotal -= topic.partitions.length;
+      topic.deleted = true;
+      for (const partition of topic.partitions) partition.notifyAppended(0);
+      await this.stopPartitions(topic.partitions);
+      await this.removeTopicFiles(this.topicDirName(topic));
+      this.log.info('TopicDeleted', { topic: name, id: topic.id });
+    });
+  }
+
+  /** Stops every partition log (each drains and fsyncs what it accepted). Returns the failures. */
+  stop(): Promise<string[]> {
+    return this.locked(async () => {
+      const partitions = this.all().flatMap((t) => t.partitions);
+      return this.stopPartitions(partitions);
+    });
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.lockTail.then(fn);
+    this.lockTail = result.catch(() => undefined);
+    return result;
+  }
+
+  private records(): TopicRecord[] {
+    return this.all().map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length }));
+  }
+
+  private async storeTable(topics: TopicRecord[], producerIdsReservedEnd = this.producerIdsEnd): Promise<void> {
+    const table: TopicTable = { generation: this.generation + 1n, topics, producerIdsReservedEnd };
+    await storeTopicTable(this.io.disk, this.dir, table);
+    this.generation = table.generation;
+    this.producerIdsEnd = producerIdsReservedEnd;
+  }
+
+  /** End of the producer ids reserved so far (ids below it may have been handed out before a restart). */
+  get producerIdsReservedEnd(): bigint {
+    return this.producerIdsEnd;
+  }
+
+  /** Durably reserves `count` more producer ids; resolves to the first of them. */
+  reserveProducerIds(count: bigint, atLeast: bigint): Promise<bigint> {
+    return this.locked(async () => {
+      const first = this.producerIdsEnd > atLeast ? this.producerIdsEnd : atLeast;
+      await this.storeTable(this.records(), first + count);
+      return first;
+    });
+  }
+
+  private newTopicId(): string {
+    let id = '';
+    for (let i = 0; i < 16; i++) id += this.io.random.int(256).toString(16).padStart(2, '0');
+    return id;
+  }
+
+  private topicDirName(topic: { name: string; id: string }): string {
+    return `${topic.name}~${topic.id}`;
+  }
+
+  /** Opens partitions [from, count) of `topic`. */
+  private async openPartitions(topic: Topic, count: number, from = 0): Promise<Partition[]> {
+    const partitions: Partition[] = [];
+    for (let index = from; index < count; index++) {
+      const dir = joinPath(this.dir, logsDir, this.topicDirName(topic), String(index));
+      try {
+        const { log } = await PartitionLog.open(this.io, dir, this.logConfig);
+        partitions.push(new Partition(topic, index, dir, log, null));
+      } catch (error) {
+        if (!isLogError(error)) throw error;
+        this.log.error('PartitionOpenFailed', { topic: topic.name, partition: index, error: error.message });
+        partitions.push(new Partition(topic, index, dir, null, error));
+      }
+    }
+    return partitions;
+  }
+
+  private async stopPartitions(partitions: readonly Partition[]): Promise<string[]> {
+    const failures: string[] = [];
+    await Promise.all(
+      partitions.map(async (p) => {
+        if (p.log === null) return;
+        try {
+          await p.log.stop();
+        } catch (error) {
+          if (!isLogError(error)) throw error;
+          failures.push(`${p.topic.name}-${p.index}: ${error.message}`);
+          this.log.error('PartitionStopFailed', { topic: p.topic.name, partition: p.index, error: error.message });
+        }
+      }),
+    );
+    return failures;
+  }
+
+  /** Removes log directories the table does not name (left by an interrupted create or delete). */
+  private async removeOrphans(table: TopicTable): Promise<void> {
+    const live = new Set(table.topics.map((t) => this.topicDirName(t)));
+    for (const name of await this.io.disk.list(joinPath(this.dir, logsDir))) {
+      if (live.has(name)) continue;
+      this.log.warn('OrphanTopicDirRemoved', { dir: name });
+      await this.removeTopicFiles(name);
+    }
+  }
+
+  /** Removes every file under logs/<topicDir>/<partition>/ (the Disk interface cannot remove directories; empty ones stay). */
+  private async removeTopicFiles(topicDir: string): Promise<void> {
+    const root = joinPath(this.dir, logsDir, topicDir);
+    try {
+      for (const partition of await this.io.disk.list(root)) {
+        const dir = joinPath(root, partition);
+        const files = await this.io.disk.list(dir);
+        for (const file of files) await this.io.disk.remove(joinPath(dir, file));
+        if (files.length > 0) await this.io.disk.syncDir(dir);
+      }
+    } catch (error) {
+      if (!(error instanceof DiskError)) throw error;
+      this.log.error('TopicFilesRemoveFailed', { dir: topicDir, error: error.message });
+    }
+  }
+}
