@@ -1,0 +1,39 @@
+/**
+ * The `raft` scenario swept over many seeds (3 and 5 voters), and a determinism check. The longer
+ * sweep is a command: npm run sim -- --scenario raft --seeds 1..10000 (and --nodes 5).
+ */
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../src/io-sim/index.ts';
+import { runRaftScenario } from './scenarios/raft.ts';
+
+async function sweep(first: number, last: number, nodes: number): Promise<string[]> {
+  const failed: string[] = [];
+  for (let seed = first; seed <= last; seed++) {
+    const sim = new Simulation({ seed });
+    const result = await runRaftScenario(sim, { nodes });
+    const failures = [...result.failures, ...sim.failed];
+    if (failures.length > 0) failed.push(`seed ${seed} (${nodes} voters): ${failures[0]}  [npm run sim -- --scenario raft --seed ${seed} --nodes ${nodes}]`);
+  }
+  return failed;
+}
+
+describe('raft scenario sweep', () => {
+  it('3 voters, seeds 1..1000: safety on every Ready, durability of acknowledged proposals, liveness', async () => {
+    expect(await sweep(1, 1000, 3)).toEqual([]);
+  });
+
+  it('5 voters, seeds 1..150', async () => {
+    expect(await sweep(1, 150, 5)).toEqual([]);
+  });
+
+  it('is deterministic: one seed, one trace hash', async () => {
+    const hashes: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      const sim = new Simulation({ seed: 4242 });
+      const result = await runRaftScenario(sim, { nodes: 3 });
+      expect(result.ok).toBe(true);
+      hashes.push(`${sim.traceHash()}/${sim.eventsProcessed}`);
+    }
+    expect(hashes[0]).toBe(hashes[1]);
+  });
+});
