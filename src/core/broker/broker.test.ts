@@ -266,3 +266,20 @@ describe('Broker: bad requests', () => {
     expect(h.broker!.connectionCount).toBe(1);
   });
 });
+
+describe('Broker: retention', () => {
+  it('deletes old segments on its retention timer; fetching below the new start is OFFSET_OUT_OF_RANGE', async () => {
+    const h = new BrokerHarness(15, testOptions({ log: { segmentBytesMax: 2048, indexIntervalBytes: 512, retentionBytesMax: 4096, retentionMsMax: null }, retentionCheckIntervalMs: 1000 }));
+    const c = await h.connect();
+    await h.run(c.send(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
+    for (let i = 0; i < 40; i++) await h.run(c.send(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(5, `retention-${i}`))));
+    await h.advance(1500);
+    const earliest = await h.run(
+      c.send(ApiKey.ListOffsets, 1, { replicaId: -1, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 }] }] }),
+    );
+    const start = earliest.topics[0]!.partitions[0]!.offset;
+    expect(start).toBeGreaterThan(0n);
+    const below = await h.run(c.send(ApiKey.Fetch, 11, fetchBody('t', 0, 0n)));
+    expect(below.responses[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: start, highWatermark: 200n });
+  });
+});

@@ -14,7 +14,8 @@
  * BrokerStopError naming the partitions that could not be made durable.
  */
 import { assert, unreachable } from '../assert.ts';
-import { joinPath, type Connection, type Io, type Listener, type Log } from '../io/index.ts';
+import { joinPath, type Connection, type Io, type Listener, type Log, type Timer } from '../io/index.ts';
+import { isLogError } from '../log/index.ts';
 import {
   ApiKey,
   CoordinatorKeyType,
@@ -55,6 +56,7 @@ export class Broker implements RequestDispatcher, BrokerState {
   readonly fetchWaiters: FetchWaiters;
   private readonly connections = new Map<string, BrokerConnection>();
   private listener: Listener | null = null;
+  private retentionTimer: Timer | null = null;
   private stopFlag = false;
   private stopPromise: Promise<void> | null = null;
 
@@ -93,6 +95,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       await topics.stop();
       throw error;
     }
+    broker.armRetention();
     const advertised = broker.advertised;
     log.info('BrokerStarted', { host: resolved.listen.host, port: broker.port, advertised: `${advertised.host}:${advertised.port}`, topics: topics.topicCount });
     return broker;
@@ -130,6 +133,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     this.stopFlag = true;
     this.log.info('BrokerStopping', { connections: this.connections.size, fetchWaiters: this.fetchWaiters.count });
     await this.listener?.close();
+    this.retentionTimer?.cancel();
     this.fetchWaiters.wakeAll();
     await this.groups.stop();
     await Promise.all([...this.connections.values()].map((c) => c.idle()));
@@ -137,6 +141,29 @@ export class Broker implements RequestDispatcher, BrokerState {
     const failures = await this.topics.stop();
     this.log.info('BrokerStopped', { failures: failures.length });
     if (failures.length > 0) throw new BrokerStopError(failures);
+  }
+
+  /** Every retentionCheckIntervalMs, deletes whole segments past the retention limits, one partition at a time. */
+  private armRetention(): void {
+    this.retentionTimer = this.io.clock.setTimer(this.options.retentionCheckIntervalMs, () => {
+      void this.enforceRetention().then(() => {
+        if (!this.stopFlag) this.armRetention();
+      });
+    });
+  }
+
+  private async enforceRetention(): Promise<void> {
+    for (const topic of this.topics.all()) {
+      for (const partition of topic.partitions) {
+        if (this.stopFlag || topic.deleted || partition.log === null || partition.failure !== null) continue;
+        try {
+          await partition.log.enforceRetention();
+        } catch (error) {
+          if (!isLogError(error)) throw error;
+          this.log.warn('RetentionFailed', { topic: topic.name, partition: partition.index, error: error.message });
+        }
+      }
+    }
   }
 
   private accept(connection: Connection): void {

@@ -32,6 +32,8 @@ export interface BrokerOptions {
   readonly requestBytesMax?: number;
   /** Partition log settings (segment size, retention, flush policy); unset fields take the log's defaults. */
   readonly log?: Partial<PartitionLogConfig>;
+  /** How often every partition's retention limits are enforced (Kafka's log.retention.check.interval.ms). Default 300000. */
+  readonly retentionCheckIntervalMs?: number;
   /** Consumer-group coordinator settings; unset fields take the coordinator's defaults. */
   readonly groups?: Partial<GroupCoordinatorConfig>;
 }
@@ -46,6 +48,7 @@ export interface ResolvedBrokerOptions {
   readonly defaultPartitions: number;
   readonly requestBytesMax: number;
   readonly log: PartitionLogConfig;
+  readonly retentionCheckIntervalMs: number;
   readonly groups: GroupCoordinatorConfig;
 }
 
@@ -60,12 +63,14 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     defaultPartitions: options.defaultPartitions ?? 1,
     requestBytesMax: options.requestBytesMax ?? requestBytesMaxDefault,
     log: { ...defaultPartitionLogConfig, ...options.log },
+    retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
     groups: { ...defaultGroupCoordinatorConfig, ...options.groups },
   };
   assert(Number.isInteger(resolved.nodeId) && resolved.nodeId >= 0, 'broker options: nodeId is a non-negative integer');
   assert(Number.isInteger(resolved.listen.port) && resolved.listen.port >= 0 && resolved.listen.port <= 65535, 'broker options: listen port');
   assert(Number.isInteger(resolved.defaultPartitions) && resolved.defaultPartitions >= 1, 'broker options: defaultPartitions >= 1');
   assert(resolved.defaultPartitions <= topicPartitionsMax, 'broker options: defaultPartitions within topicPartitionsMax');
+  assert(resolved.retentionCheckIntervalMs > 0, 'broker options: retentionCheckIntervalMs > 0');
   assert(Number.isInteger(resolved.requestBytesMax) && resolved.requestBytesMax >= 1024, 'broker options: requestBytesMax >= 1 KiB');
   return resolved;
 }
