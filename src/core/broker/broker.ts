@@ -78,12 +78,14 @@ export class Broker implements RequestDispatcher, BrokerState {
     const log = io.log.child({ nodeId: resolved.nodeId });
     if (resolved.dataDir !== '') await io.disk.mkdir(resolved.dataDir);
     const topics = await TopicStore.open(io, resolved.dataDir, resolved.log);
-    const producers = new ProducerRegistry(topics, io.clock, log);
-    await producers.rebuild();
+    let producers: ProducerRegistry | null = null;
     let groups: GroupDriver;
     try {
+      producers = await ProducerRegistry.open(io, joinPath(resolved.dataDir, 'producers'), topics, log);
+      await producers.rebuild();
       groups = await GroupDriver.open(io, joinPath(resolved.dataDir, 'groups'), resolved.groups);
     } catch (error) {
+      await producers?.close();
       await topics.stop();
       throw error;
     }
@@ -92,6 +94,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       broker.listener = await io.net.listen(resolved.listen.host, resolved.listen.port, (c) => broker.accept(c));
     } catch (error) {
       await groups.stop();
+      await producers.close();
       await topics.stop();
       throw error;
     }
@@ -138,6 +141,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     await this.groups.stop();
     await Promise.all([...this.connections.values()].map((c) => c.idle()));
     for (const connection of [...this.connections.values()]) connection.end();
+    await this.producers.close();
     const failures = await this.topics.stop();
     this.log.info('BrokerStopped', { failures: failures.length });
     if (failures.length > 0) throw new BrokerStopError(failures);
@@ -157,7 +161,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       for (const partition of topic.partitions) {
         if (this.stopFlag || topic.deleted || partition.log === null || partition.failure !== null) continue;
         try {
-          await partition.log.enforceRetention();
+          partition.producers.table.truncateBelow(await partition.log.enforceRetention());
         } catch (error) {
           if (!isLogError(error)) throw error;
           this.log.warn('RetentionFailed', { topic: topic.name, partition: partition.index, error: error.message });
@@ -242,11 +246,7 @@ export class Broker implements RequestDispatcher, BrokerState {
   }
 
   private async initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResponse> {
-    if (request.transactionalId !== null) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 };
-    }
-    const allocated = await this.producers.allocate();
-    if ('errorCode' in allocated) return { throttleTimeMs: 0, errorCode: allocated.errorCode, producerId: -1n, producerEpoch: -1 };
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: allocated.producerId, producerEpoch: allocated.producerEpoch };
+    const answer = await this.producers.ids.initProducerId({ ...request, producerId: -1n, producerEpoch: -1 });
+    return { throttleTimeMs: 0, ...answer };
   }
 }

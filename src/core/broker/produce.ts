@@ -57,10 +57,10 @@ function validateBatches(state: BrokerState, data: ProducePartitionData): BatchS
 }
 
 /** Producer-sequence checks for every batch; on refusal, withdraws the ones already accepted. */
-function checkProducers(partition: Partition, spans: readonly BatchSpan[], nowMs: number): ProducerCheck[] | ProducerCheck {
+function checkProducers(partition: Partition, spans: readonly BatchSpan[]): ProducerCheck[] | ProducerCheck {
   const checks: ProducerCheck[] = [];
   for (const span of spans) {
-    const check = partition.producers.check(span.header, nowMs);
+    const check = partition.producers.check(span.header);
     const alone = spans.length === 1;
     if (check.kind === 'rejected' || (check.kind === 'duplicate' && !alone)) {
       for (const c of checks) if (c.kind === 'accepted') c.settle(null);
@@ -113,7 +113,7 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
   }
   const spans = validateBatches(state, data);
   if (!Array.isArray(spans)) return Promise.resolve(spans);
-  const checks = checkProducers(partition, spans, state.io.clock.nowMs());
+  const checks = checkProducers(partition, spans);
   if (!Array.isArray(checks)) {
     if (checks.kind === 'duplicate') return answerDuplicate(partition, data.index, checks.offsets);
     if (checks.kind === 'rejected') return Promise.resolve(failed(data.index, checks.errorCode, checks.message));

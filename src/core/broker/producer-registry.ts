@@ -1,56 +1,33 @@
 /**
  * Producer ids and the rebuild of producer state.
  *
- * InitProducerId hands out ids from blocks reserved durably in the broker's metadata file
- * (producerIdBlockSize at a time), so an id is never handed out twice, even across crashes. Every
- * producer starts at epoch 0; transactional ids are not supported.
+ * InitProducerId is src/core/producer's ProducerIdManager over a FileProducerIdStore in
+ * `<dataDir>/producers/`: ids come from blocks whose end is persisted before any id of the block is
+ * handed out, so none is reused after a crash; every producer starts at epoch 0; a transactional
+ * id is answered INVALID_REQUEST.
  *
- * On start, each partition's producer state is rebuilt by reading the batch headers of the log's
- * tail (the last producerStateRebuildOffsetsMax offsets): a producer silent for longer than that is
- * unknown again, which Kafka's rules accept at any sequence.
+ * On start, each partition's producer state is rebuilt by replaying the batch headers of the log's
+ * tail (the last producerStateRebuildOffsetsMax offsets). After retention, producers whose batches
+ * are all gone are forgotten (ProducerStateTable.truncateBelow).
  */
 import { assert } from '../assert.ts';
-import type { Log } from '../io/index.ts';
-import { producerIdBlockSize, producerStateRebuildOffsetsMax, producerStateRebuildReadBytes } from '../limits.ts';
+import type { Io, Log } from '../io/index.ts';
+import { producerStateRebuildOffsetsMax, producerStateRebuildReadBytes } from '../limits.ts';
 import { isLogError, splitBatches } from '../log/index.ts';
-import type { Clock } from '../io/index.ts';
-import { errorText, kafkaCodeFor } from './errors.ts';
+import { FileProducerIdStore, ProducerIdManager } from '../producer/index.ts';
 import type { Partition, TopicStore } from './topic-store.ts';
 
-export type ProducerIdResult = { readonly producerId: bigint; readonly producerEpoch: number } | { readonly errorCode: number; readonly message: string };
-
 export class ProducerRegistry {
-  private nextId = 0n;
-  private blockEnd = 0n;
-  private tail: Promise<unknown> = Promise.resolve();
-
-  constructor(
+  private constructor(
+    readonly ids: ProducerIdManager,
     private readonly topics: TopicStore,
-    private readonly clock: Clock,
     private readonly log: Log,
-  ) {
-    this.nextId = topics.producerIdsReservedEnd;
-    this.blockEnd = this.nextId;
-  }
+  ) {}
 
-  /** A fresh producer id at epoch 0 (ids are serialized: one reservation at a time). */
-  allocate(): Promise<ProducerIdResult> {
-    const result = this.tail.then(async (): Promise<ProducerIdResult> => {
-      if (this.nextId >= this.blockEnd) {
-        try {
-          const first = await this.topics.reserveProducerIds(BigInt(producerIdBlockSize), this.nextId);
-          this.nextId = first;
-          this.blockEnd = first + BigInt(producerIdBlockSize);
-        } catch (error) {
-          this.log.error('ProducerIdReserveFailed', { error: errorText(error) });
-          return { errorCode: kafkaCodeFor(error), message: errorText(error) };
-        }
-      }
-      const producerId = this.nextId++;
-      return { producerId, producerEpoch: 0 };
-    });
-    this.tail = result.catch(() => undefined);
-    return result;
+  static async open(io: Io, dir: string, topics: TopicStore, log: Log): Promise<ProducerRegistry> {
+    await io.disk.mkdir(dir);
+    const ids = await ProducerIdManager.open(new FileProducerIdStore(io.disk, dir));
+    return new ProducerRegistry(ids, topics, log);
   }
 
   /** Rebuilds every partition's producer state from its log tail. */
@@ -81,11 +58,15 @@ export class ProducerRegistry {
       const split = splitBatches(bytes, bytes.length);
       assert(split.ok, 'the log returns whole, valid batches');
       for (const span of split.spans) {
-        partition.producers.load(span.header, this.clock.nowMs());
+        partition.producers.load(span.header);
         offset = span.header.baseOffset + BigInt(span.header.lastOffsetDelta) + 1n;
         count++;
       }
     }
     return count;
+  }
+
+  close(): Promise<void> {
+    return this.ids.close();
   }
 }

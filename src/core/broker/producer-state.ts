@@ -1,146 +1,121 @@
 /**
- * Idempotent-producer state of one partition: for each producer id, its epoch and its last few
- * batches' sequence ranges with their offsets, so a retried batch is answered with the offsets it
- * got the first time instead of being stored twice (Kafka's ProducerStateManager, without
- * transactions).
+ * Idempotent-producer checks for one partition, pipelined. The rules and the settled state are
+ * src/core/producer's ProducerStateTable (Kafka's: duplicates of the last 5 batches answered with
+ * their first offsets, gaps OUT_OF_ORDER, older epochs fenced, unknown producers must start at 0).
  *
- * Sequence rules (Kafka's ProducerAppendInfo.checkSequence):
- * - an unknown producer (never seen, or its batches are gone) is accepted at any sequence;
- * - an epoch below the known one is INVALID_PRODUCER_EPOCH; a higher epoch must start at sequence 0;
- * - in the same epoch, a batch equal to a retained one (same first and last sequence) is a
- *   duplicate; otherwise its first sequence must follow the last one (wrapping at INT32 max), else
- *   OUT_OF_ORDER_SEQUENCE_NUMBER.
- *
- * Checks happen synchronously, in request order, before the append: an accepted batch is recorded at
- * once as pending (so the next in-flight batch of the same producer checks against it) and is
- * committed with its offsets when the append resolves, or withdrawn when it fails.
+ * That table wants check() and recordAppend() of one batch to be one step, with no other append of
+ * the producer in between; done literally, a producer's in-flight batches (clients keep up to 5)
+ * would each wait for the previous one's fsync. This layer keeps the batches that were accepted but
+ * whose append has not settled yet, per producer, in append order:
+ * - a producer with nothing pending is checked against the table alone;
+ * - otherwise a batch is checked against its last pending batch (same rules: duplicate, fenced
+ *   epoch, new epoch from 0, next sequence), and a retry of a pending batch waits for its offsets;
+ * - when an append settles, its batch leaves the pending list and, if it succeeded and the table
+ *   still agrees it comes next, is recorded in the table with its offsets. A failed append is simply
+ *   dropped; later pending batches of that producer then no longer follow and are not recorded, so
+ *   the producer's next batch is judged against what is really in the log.
+ * Checks run synchronously when the request is read, in request order; a producer's appends to one
+ * partition settle in the order they were made (one log, FIFO).
  */
-import { assert } from '../assert.ts';
-import { producerBatchesRetained, producersPerPartitionMax } from '../limits.ts';
 import type { AppendResult, RecordBatchHeader } from '../log/index.ts';
-import { ErrorCode } from '../protocol/index.ts';
-
-interface BatchMeta {
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  /** Settles with the batch's offsets once its append settles. */
-  readonly offsets: Promise<AppendResult>;
-}
-
-interface ProducerEntry {
-  readonly epoch: number;
-  readonly batches: BatchMeta[];
-  lastWriteMs: number;
-}
+import { ProducerErrorCode, ProducerStateTable, lastSequenceOf, type ProducerBatchHeader } from '../producer/index.ts';
 
 export type ProducerCheck =
   /** Not an idempotent batch (producer id -1): nothing to track. */
   | { readonly kind: 'untracked' }
-  /** Accepted and recorded as pending: call settle() with the batch's offsets, or null if the append failed. */
+  /** Accepted and pending: call settle() with the batch's offsets, or null if the append failed. */
   | { readonly kind: 'accepted'; settle(result: AppendResult | null): void }
   /** A retry of a batch already stored (or being stored): answer with its offsets. */
   | { readonly kind: 'duplicate'; readonly offsets: Promise<AppendResult> }
   | { readonly kind: 'rejected'; readonly errorCode: number; readonly message: string };
 
-const int32Max = 2 ** 31 - 1;
-
-function batchLastSeq(header: RecordBatchHeader): number {
-  const last = header.baseSequence + header.lastOffsetDelta;
-  return last > int32Max ? last - int32Max - 1 : last;
+interface PendingBatch {
+  readonly batch: ProducerBatchHeader;
+  readonly offsets: Promise<AppendResult>;
 }
 
-function inSequence(lastSeq: number, nextSeq: number): boolean {
-  return nextSeq === lastSeq + 1 || (lastSeq === int32Max && nextSeq === 0);
+const sequenceMax = 0x7fff_ffff;
+
+function follows(last: number, next: number): boolean {
+  return next === (last === sequenceMax ? 0 : last + 1);
 }
 
 export class PartitionProducers {
-  private readonly entries = new Map<bigint, ProducerEntry>();
+  readonly table = new ProducerStateTable();
+  private readonly pending = new Map<bigint, PendingBatch[]>();
 
-  get size(): number {
-    return this.entries.size;
+  /** Producers with batches whose append has not settled. */
+  get pendingProducers(): number {
+    return this.pending.size;
   }
 
   /** Checks one batch of a produce request and, when accepted, records it as pending. */
-  check(header: RecordBatchHeader, nowMs: number): ProducerCheck {
-    if (header.producerId < 0n || header.baseSequence < 0) return { kind: 'untracked' };
-    const previous = this.entries.get(header.producerId);
-    const firstSeq = header.baseSequence;
-    const lastSeq = batchLastSeq(header);
-    let entry = previous;
-    if (previous !== undefined && previous.batches.length > 0) {
-      if (header.producerEpoch < previous.epoch) {
-        return { kind: 'rejected', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `epoch ${header.producerEpoch} is older than ${previous.epoch}` };
-      }
-      if (header.producerEpoch > previous.epoch) {
-        if (firstSeq !== 0) return { kind: 'rejected', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${header.producerEpoch} must start at sequence 0, got ${firstSeq}` };
-        entry = undefined;
-      } else {
-        const duplicate = previous.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
-        if (duplicate !== undefined) return { kind: 'duplicate', offsets: duplicate.offsets };
-        const expected = previous.batches[previous.batches.length - 1]!.lastSeq;
-        if (!inSequence(expected, firstSeq)) {
-          return { kind: 'rejected', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `sequence ${firstSeq} does not follow ${expected}` };
-        }
-      }
+  check(header: RecordBatchHeader): ProducerCheck {
+    if (header.producerId < 0n) return { kind: 'untracked' };
+    const batch: ProducerBatchHeader = {
+      producerId: header.producerId,
+      producerEpoch: header.producerEpoch,
+      baseSequence: header.baseSequence,
+      lastSequence: header.baseSequence < 0 ? -1 : lastSequenceOf(header.baseSequence, header.lastOffsetDelta + 1),
+    };
+    const verdict = this.table.check(batch);
+    if (verdict.kind === 'duplicate') return { kind: 'duplicate', offsets: Promise.resolve({ baseOffset: verdict.baseOffset, lastOffset: verdict.lastOffset }) };
+    const queue = this.pending.get(batch.producerId);
+    if (queue === undefined) {
+      if (verdict.kind === 'reject') return { kind: 'rejected', errorCode: verdict.errorCode, message: verdict.reason };
+      return this.accept(batch);
     }
-    if (entry === undefined) entry = { epoch: header.producerEpoch, batches: [], lastWriteMs: nowMs };
-    return this.accept(header.producerId, previous, entry, firstSeq, lastSeq, nowMs);
+    return this.checkAgainstPending(batch, queue);
   }
 
-  private accept(producerId: bigint, previous: ProducerEntry | undefined, entry: ProducerEntry, firstSeq: number, lastSeq: number, nowMs: number): ProducerCheck {
-    let settleOffsets!: (result: AppendResult) => void;
-    let failOffsets!: (error: Error) => void;
+  private checkAgainstPending(batch: ProducerBatchHeader, queue: readonly PendingBatch[]): ProducerCheck {
+    const same = queue.find((p) => p.batch.producerEpoch === batch.producerEpoch && p.batch.baseSequence === batch.baseSequence && p.batch.lastSequence === batch.lastSequence);
+    if (same !== undefined) return { kind: 'duplicate', offsets: same.offsets };
+    const last = queue[queue.length - 1]!.batch;
+    if (batch.baseSequence < 0) return { kind: 'rejected', errorCode: ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: 'invalid sequence numbers' };
+    if (batch.producerEpoch < last.producerEpoch) {
+      return { kind: 'rejected', errorCode: ProducerErrorCode.INVALID_PRODUCER_EPOCH, message: `epoch ${batch.producerEpoch} < ${last.producerEpoch}` };
+    }
+    if (batch.producerEpoch > last.producerEpoch ? batch.baseSequence === 0 : follows(last.lastSequence, batch.baseSequence)) return this.accept(batch);
+    return { kind: 'rejected', errorCode: ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `sequence ${batch.baseSequence} does not follow ${last.lastSequence}` };
+  }
+
+  private accept(batch: ProducerBatchHeader): ProducerCheck {
+    let resolveOffsets!: (result: AppendResult) => void;
+    let rejectOffsets!: (error: Error) => void;
     const offsets = new Promise<AppendResult>((resolve, reject) => {
-      settleOffsets = resolve;
-      failOffsets = reject;
+      resolveOffsets = resolve;
+      rejectOffsets = reject;
     });
-    offsets.catch(() => undefined); // a duplicate may never ask
-    const meta: BatchMeta = { firstSeq, lastSeq, offsets };
-    entry.batches.push(meta);
-    if (entry.batches.length > producerBatchesRetained) entry.batches.shift();
-    entry.lastWriteMs = nowMs;
-    this.entries.delete(producerId);
-    this.entries.set(producerId, entry);
-    this.evictIfFull();
+    offsets.catch(() => undefined); // only a retry of this batch ever awaits it
+    const entry: PendingBatch = { batch, offsets };
+    const queue = this.pending.get(batch.producerId) ?? [];
+    queue.push(entry);
+    this.pending.set(batch.producerId, queue);
     return {
       kind: 'accepted',
       settle: (result) => {
-        if (result !== null) return settleOffsets(result);
-        failOffsets(new Error('the original append failed'));
-        this.withdraw(producerId, previous, entry, meta);
+        this.unqueue(batch.producerId, entry);
+        if (result === null) return rejectOffsets(new Error('the first attempt of this batch failed'));
+        if (this.table.check(batch).kind === 'append') this.table.recordAppend({ ...batch, ...result });
+        resolveOffsets(result);
       },
     };
   }
 
-  /** A pending batch whose append failed: forget it, restoring the entry it replaced if it was the first of a new epoch. */
-  private withdraw(producerId: bigint, previous: ProducerEntry | undefined, entry: ProducerEntry, meta: BatchMeta): void {
-    const at = entry.batches.indexOf(meta);
-    if (at >= 0) entry.batches.splice(at, 1);
-    if (entry.batches.length > 0 || this.entries.get(producerId) !== entry) return;
-    if (previous !== undefined && previous !== entry && previous.batches.length > 0) this.entries.set(producerId, previous);
-    else this.entries.delete(producerId);
+  private unqueue(producerId: bigint, entry: PendingBatch): void {
+    const queue = this.pending.get(producerId);
+    if (queue === undefined) return;
+    const at = queue.indexOf(entry);
+    if (at >= 0) queue.splice(at, 1);
+    if (queue.length === 0) this.pending.delete(producerId);
   }
 
-  /** Records a batch found in the log (rebuilding state on start). Batches must come in offset order. */
-  load(header: RecordBatchHeader, nowMs: number): void {
+  /** Replays a stored batch (rebuilding state on start, oldest first). */
+  load(header: RecordBatchHeader): void {
     if (header.producerId < 0n || header.baseSequence < 0) return;
+    const lastSequence = lastSequenceOf(header.baseSequence, header.lastOffsetDelta + 1);
     const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
-    const offsets = Promise.resolve({ baseOffset: header.baseOffset, lastOffset });
-    const current = this.entries.get(header.producerId);
-    const entry = current !== undefined && current.epoch === header.producerEpoch ? current : { epoch: header.producerEpoch, batches: [], lastWriteMs: nowMs };
-    entry.batches.push({ firstSeq: header.baseSequence, lastSeq: batchLastSeq(header), offsets });
-    if (entry.batches.length > producerBatchesRetained) entry.batches.shift();
-    this.entries.delete(header.producerId);
-    this.entries.set(header.producerId, entry);
-    this.evictIfFull();
-  }
-
-  /** Beyond producersPerPartitionMax, forgets the producer that wrote longest ago (entries are kept in write order). */
-  private evictIfFull(): void {
-    while (this.entries.size > producersPerPartitionMax) {
-      const oldest = this.entries.keys().next().value;
-      assert(oldest !== undefined, 'a full table has an oldest entry');
-      this.entries.delete(oldest);
-    }
+    this.table.rebuildFromBatch({ producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, lastSequence, baseOffset: header.baseOffset, lastOffset });
   }
 }

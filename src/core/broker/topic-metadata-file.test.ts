@@ -26,7 +26,7 @@ async function flipByte(disk: Disk, path: string, at: number): Promise<void> {
   await file.close();
 }
 
-const table: TopicTable = { generation: 4n, topics: [{ name: 'orders', id: 'ab'.repeat(16), partitions: 3 }], producerIdsReservedEnd: 2000n };
+const table: TopicTable = { generation: 4n, topics: [{ name: 'orders', id: 'ab'.repeat(16), partitions: 3 }] };
 
 describe('topic metadata file', () => {
   it('round-trips and rejects any flipped bit', () => {

@@ -3,7 +3,7 @@
  * file kept in two copies (`topics.meta.0`, `topics.meta.1`), both rewritten on every change.
  *
  * Format of each copy: "CHTM" | u32 format version (1) | u64 generation | u32 payload length |
- * u32 CRC-32C of the payload | payload (UTF-8 JSON: { topics: [{ name, id, partitions }], producerIdsReservedEnd: "<decimal>" }).
+ * u32 CRC-32C of the payload | payload (UTF-8 JSON: { topics: [{ name, id, partitions }] }).
  *
  * Each copy is replaced atomically: write `<name>.tmp`, fsync it, rename over the copy, fsync the
  * directory. A crash leaves each copy either old or new; a flipped bit in one copy leaves the other.
@@ -24,8 +24,6 @@ export interface TopicRecord {
 export interface TopicTable {
   readonly generation: bigint;
   readonly topics: readonly TopicRecord[];
-  /** Producer ids below this were handed out or reserved; new ones are allocated at or above it. */
-  readonly producerIdsReservedEnd: bigint;
 }
 
 const magic = [0x43, 0x48, 0x54, 0x4d]; // "CHTM"
@@ -38,7 +36,7 @@ export class TopicMetadataError extends Error {
 }
 
 export function encodeTopicTable(table: TopicTable): Uint8Array {
-  const payload = new TextEncoder().encode(JSON.stringify({ topics: table.topics, producerIdsReservedEnd: table.producerIdsReservedEnd.toString() }));
+  const payload = new TextEncoder().encode(JSON.stringify({ topics: table.topics }));
   const out = new Uint8Array(headerBytes + payload.length);
   const view = new DataView(out.buffer);
   out.set(magic, 0);
@@ -61,11 +59,9 @@ export function decodeTopicTable(bytes: Uint8Array): TopicTable | string {
   const payload = bytes.subarray(headerBytes);
   if ((crc32c(payload) >>> 0) !== view.getUint32(20)) return 'crc mismatch';
   try {
-    const parsed = JSON.parse(new TextDecoder().decode(payload)) as { topics?: unknown; producerIdsReservedEnd?: unknown };
+    const parsed = JSON.parse(new TextDecoder().decode(payload)) as { topics?: unknown };
     if (!Array.isArray(parsed.topics) || !parsed.topics.every(isTopicRecord)) return 'bad payload shape';
-    const reserved = parsed.producerIdsReservedEnd;
-    if (typeof reserved !== 'string' || !/^\d+$/.test(reserved)) return 'bad producer id mark';
-    return { generation: view.getBigUint64(8), topics: parsed.topics, producerIdsReservedEnd: BigInt(reserved) };
+    return { generation: view.getBigUint64(8), topics: parsed.topics };
   } catch {
     return 'payload is not JSON';
   }
@@ -102,7 +98,7 @@ export async function loadTopicTable(disk: Disk, dir: string): Promise<{ table: 
   }
   if (best !== null) return { table: best, problems };
   if (found > 0) throw new TopicMetadataError(`no valid topic metadata copy in '${dir}': ${problems.join('; ')}`);
-  return { table: { generation: 0n, topics: [], producerIdsReservedEnd: 0n }, problems };
+  return { table: { generation: 0n, topics: [] }, problems };
 }
 
 /** Replaces both copies with `table`, one after the other, each atomically and durably. */

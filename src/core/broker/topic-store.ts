@@ -72,7 +72,6 @@ export class TopicStore {
     private readonly logConfig: PartitionLogConfig,
     private readonly log: Log,
     private generation: bigint,
-    private producerIdsEnd: bigint,
   ) {}
 
   /** Loads the topic table, removes orphan log directories, opens every partition log. */
@@ -81,7 +80,7 @@ export class TopicStore {
     const log = io.log.child({ component: 'topics' });
     const { table, problems } = await loadTopicTable(io.disk, dir);
     for (const problem of problems) log.error('TopicMetadataCopyInvalid', { problem });
-    const store = new TopicStore(io, dir, logConfig, log, table.generation, table.producerIdsReservedEnd);
+    const store = new TopicStore(io, dir, logConfig, log, table.generation);
     await store.removeOrphans(table);
     for (const record of table.topics) {
       const topic = new Topic(record.name, record.id);
@@ -208,25 +207,10 @@ export class TopicStore {
     return this.all().map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length }));
   }
 
-  private async storeTable(topics: TopicRecord[], producerIdsReservedEnd = this.producerIdsEnd): Promise<void> {
-    const table: TopicTable = { generation: this.generation + 1n, topics, producerIdsReservedEnd };
+  private async storeTable(topics: TopicRecord[]): Promise<void> {
+    const table: TopicTable = { generation: this.generation + 1n, topics };
     await storeTopicTable(this.io.disk, this.dir, table);
     this.generation = table.generation;
-    this.producerIdsEnd = producerIdsReservedEnd;
-  }
-
-  /** End of the producer ids reserved so far (ids below it may have been handed out before a restart). */
-  get producerIdsReservedEnd(): bigint {
-    return this.producerIdsEnd;
-  }
-
-  /** Durably reserves `count` more producer ids; resolves to the first of them. */
-  reserveProducerIds(count: bigint, atLeast: bigint): Promise<bigint> {
-    return this.locked(async () => {
-      const first = this.producerIdsEnd > atLeast ? this.producerIdsEnd : atLeast;
-      await this.storeTable(this.records(), first + count);
-      return first;
-    });
   }
 
   private newTopicId(): string {
