@@ -38,7 +38,7 @@ async function msToCommit(sim: Simulation, live: Map<string, { node: RaftNode; s
   const probe = (): void => {
     if (index > 0) return;
     const leader = [...live.values()].find((m) => m.node.role() === 'leader');
-    leader?.node.propose(encodeRecord({ type: 'RegisterBroker', brokerId: 7, host: 'h', port: 1, epoch: 0 })).then((i) => (index = i), () => undefined);
+    leader?.node.propose(encodeRecord({ type: 'RegisterBroker', brokerId: 7, host: 'h', port: 1 })).then((i) => (index = i), () => undefined);
     sim.schedule(10, probe);
   };
   probe();

@@ -193,7 +193,7 @@ function workloadRecord(serial: number, size: number, r: Random): MetadataRecord
   const broker = 1 + r.int(size);
   switch (r.int(4)) {
     case 0:
-      return { type: 'RegisterBroker', brokerId: broker, host: `n${broker}`, port: 9092, epoch: serial };
+      return { type: 'RegisterBroker', brokerId: broker, host: `n${broker}`, port: 9092 + serial };
     case 1:
       return { type: 'DeleteTopic', name: `t${r.int(serial + 1)}`, topicId: `id${r.int(serial + 1)}` };
     case 2:
@@ -238,7 +238,7 @@ async function checkLiveness(c: Cluster, failures: string[]): Promise<number> {
   const tryPropose = (): void => {
     if (committedIndex > 0 || c.sim.nowMs() > deadline) return;
     const leader = c.leaders()[0];
-    leader?.node.propose(encodeRecord({ type: 'RegisterBroker', brokerId: 100, host: 'probe', port: 1, epoch: 0 })).then(
+    leader?.node.propose(encodeRecord({ type: 'RegisterBroker', brokerId: 100, host: 'probe', port: 1 })).then(
       (index) => (committedIndex = index),
       () => undefined,
     );

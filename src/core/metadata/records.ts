@@ -6,7 +6,8 @@
 import { assert } from '../assert.ts';
 
 export type MetadataRecord =
-  | { readonly type: 'RegisterBroker'; readonly brokerId: number; readonly host: string; readonly port: number; readonly epoch: number }
+  /** The broker's epoch becomes the log index of this record (a re-registration fences the old one). */
+  | { readonly type: 'RegisterBroker'; readonly brokerId: number; readonly host: string; readonly port: number }
   | { readonly type: 'FenceBroker'; readonly brokerId: number; readonly epoch: number }
   | { readonly type: 'UnfenceBroker'; readonly brokerId: number; readonly epoch: number }
   | { readonly type: 'CreateTopic'; readonly name: string; readonly topicId: string; readonly replicas: readonly (readonly number[])[] }

@@ -1,0 +1,347 @@
+/**
+ * The metadata controller: the write side of cluster metadata. Runs on every controller voter next
+ * to its RaftNode; only the active controller (the Raft leader) turns requests into records.
+ *
+ * - createTopics / deleteTopics: validated against the image, assigned replicas, proposed, and
+ *   answered with Kafka error codes once the record is applied. On a node that is not the active
+ *   controller they are forwarded to it over the controller transport (the Kafka broker calls
+ *   these; a forwarded request that meets a leader change answers NOT_CONTROLLER, so retry).
+ * - registerBroker / brokerHeartbeat: a broker registers (its epoch is the record's log index)
+ *   and heartbeats; heartbeats are not records. The active controller keeps the last heartbeat
+ *   time in memory and proposes FenceBroker once a broker is silent for brokerSessionTimeoutMs
+ *   (and UnfenceBroker when it heartbeats again). A newly elected controller gives every broker a
+ *   full session before fencing it, as KRaft does.
+ *
+ *   forward request  := kind 10 payload: requestId:u32 json({op, args})
+ *   forward response := kind 11 payload: requestId:u32 json(result)
+ */
+import type { Io, Log, Timer } from '../io/index.ts';
+import { controllerForwardsInflightMax } from '../limits.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { RaftNode } from '../raft/raft-node.ts';
+import { RaftNodeError } from '../raft/raft-node.ts';
+import { noNode } from '../raft/types.ts';
+import type { NodeId } from '../raft/types.ts';
+import type { MetadataImage } from './image.ts';
+import type { MetadataStateMachine } from './metadata-state-machine.ts';
+import type { MetadataRecord } from './records.ts';
+import { encodeRecord } from './records.ts';
+
+export interface ControllerConfig {
+  readonly brokerSessionTimeoutMs: number;
+  /** How long a forwarded request waits for the active controller's answer. */
+  readonly forwardTimeoutMs: number;
+}
+
+export interface CreateTopicRequest {
+  readonly name: string;
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+}
+
+export interface TopicResult {
+  readonly name: string;
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly topicId: string | null;
+}
+
+export interface BrokerResult {
+  readonly errorCode: number;
+  readonly brokerEpoch: number;
+  readonly fenced: boolean;
+}
+
+type Op =
+  | { readonly op: 'createTopics'; readonly args: readonly CreateTopicRequest[] }
+  | { readonly op: 'deleteTopics'; readonly args: readonly string[] }
+  | { readonly op: 'registerBroker'; readonly args: { brokerId: number; host: string; port: number } }
+  | { readonly op: 'brokerHeartbeat'; readonly args: { brokerId: number; brokerEpoch: number } };
+
+export const frameKindForwardRequest = 10;
+export const frameKindForwardResponse = 11;
+const topicNameLengthMax = 249;
+
+interface Forward {
+  resolve(result: unknown): void;
+  readonly timer: Timer;
+}
+
+export class MetadataController {
+  private readonly forwards = new Map<number, Forward>();
+  private requestIdNext = 1;
+  private readonly lastHeartbeatMs = new Map<number, number>();
+  private wasActive = false;
+  private timer: Timer | null = null;
+  private readonly log: Log;
+
+  constructor(
+    private readonly io: Io,
+    private readonly node: RaftNode,
+    private readonly sm: MetadataStateMachine,
+    private readonly config: ControllerConfig,
+  ) {
+    this.log = io.log.child({ component: 'controller' });
+    node.handleFrames(frameKindForwardRequest, (from, payload, reply) => this.onForwardRequest(payload, reply));
+    node.handleFrames(frameKindForwardResponse, (from, payload) => this.onForwardResponse(payload));
+    this.armSessionTimer();
+  }
+
+  /** The read-only metadata image of this node (as of its last applied record). */
+  image(): MetadataImage {
+    return this.sm;
+  }
+
+  isActive(): boolean {
+    return this.node.role() === 'leader';
+  }
+
+  activeController(): NodeId {
+    return this.node.leader();
+  }
+
+  createTopics(requests: readonly CreateTopicRequest[]): Promise<TopicResult[]> {
+    return this.route({ op: 'createTopics', args: requests }, () => this.createTopicsLocally(requests));
+  }
+
+  deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
+    return this.route({ op: 'deleteTopics', args: names }, () => this.deleteTopicsLocally(names));
+  }
+
+  registerBroker(brokerId: number, host: string, port: number): Promise<BrokerResult> {
+    return this.route({ op: 'registerBroker', args: { brokerId, host, port } }, () => this.registerLocally(brokerId, host, port));
+  }
+
+  brokerHeartbeat(brokerId: number, brokerEpoch: number): Promise<BrokerResult> {
+    return this.route({ op: 'brokerHeartbeat', args: { brokerId, brokerEpoch } }, () => this.heartbeatLocally(brokerId, brokerEpoch));
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    for (const f of this.forwards.values()) f.timer.cancel();
+    this.forwards.clear();
+  }
+
+  // ---- routing ----------------------------------------------------------------------------------
+
+  private route<T>(op: Op, local: () => Promise<T>): Promise<T> {
+    if (this.isActive()) return local();
+    return this.forward(op) as Promise<T>;
+  }
+
+  private forward(op: Op): Promise<unknown> {
+    const leader = this.node.leader();
+    if (leader === noNode || this.forwards.size >= controllerForwardsInflightMax) return Promise.resolve(notController(op));
+    const id = this.requestIdNext++;
+    const payload = withId(id, new TextEncoder().encode(JSON.stringify(op)));
+    return new Promise((resolve) => {
+      const timer = this.io.clock.setTimer(this.config.forwardTimeoutMs, () => {
+        this.forwards.delete(id);
+        resolve(failAll(op, ErrorCode.REQUEST_TIMED_OUT, 'the active controller did not answer in time'));
+      });
+      this.forwards.set(id, { resolve, timer });
+      if (!this.node.sendFrame(leader, frameKindForwardRequest, payload)) {
+        timer.cancel();
+        this.forwards.delete(id);
+        resolve(notController(op));
+      }
+    });
+  }
+
+  private onForwardRequest(payload: Uint8Array, reply: (kind: number, payload: Uint8Array) => void): boolean {
+    const parsed = readWithId(payload);
+    if (parsed === null) return false;
+    const op = parseJson(parsed.body) as Op | null;
+    if (op === null || typeof op !== 'object' || typeof op.op !== 'string') return false;
+    const answer = (result: unknown): void => reply(frameKindForwardResponse, withId(parsed.id, new TextEncoder().encode(JSON.stringify(result))));
+    if (!this.isActive()) {
+      answer(notController(op));
+      return true;
+    }
+    void this.runLocally(op).then(answer, () => answer(notController(op)));
+    return true;
+  }
+
+  private onForwardResponse(payload: Uint8Array): boolean {
+    const parsed = readWithId(payload);
+    if (parsed === null) return false;
+    const f = this.forwards.get(parsed.id);
+    if (f === undefined) return true; // timed out already
+    this.forwards.delete(parsed.id);
+    f.timer.cancel();
+    const result = parseJson(parsed.body);
+    if (result === null) return false;
+    f.resolve(result);
+    return true;
+  }
+
+  private runLocally(op: Op): Promise<unknown> {
+    switch (op.op) {
+      case 'createTopics':
+        return this.createTopicsLocally(op.args);
+      case 'deleteTopics':
+        return this.deleteTopicsLocally(op.args);
+      case 'registerBroker':
+        return this.registerLocally(op.args.brokerId, op.args.host, op.args.port);
+      case 'brokerHeartbeat':
+        return this.heartbeatLocally(op.args.brokerId, op.args.brokerEpoch);
+      default:
+        return Promise.reject(new Error(`unknown forwarded op ${JSON.stringify(op)}`));
+    }
+  }
+
+  // ---- the active controller's work -------------------------------------------------------------
+
+  private createTopicsLocally(requests: readonly CreateTopicRequest[]): Promise<TopicResult[]> {
+    return Promise.all(requests.map((r) => this.createTopic(r)));
+  }
+
+  private async createTopic(r: CreateTopicRequest): Promise<TopicResult> {
+    const invalid = this.validateCreate(r);
+    if (invalid !== null) return invalid;
+    const brokers = this.sm.brokers().filter((b) => !b.fenced).map((b) => b.brokerId).sort((a, b) => a - b);
+    const start = this.io.random.int(brokers.length);
+    const replicas = Array.from({ length: r.numPartitions }, (_, p) =>
+      Array.from({ length: r.replicationFactor }, (_, k) => brokers[(start + p + k) % brokers.length] as number),
+    );
+    const topicId = randomTopicId(this.io);
+    const code = await this.proposeRecord({ type: 'CreateTopic', name: r.name, topicId, replicas });
+    if (code !== ErrorCode.NONE) return topicResult(r.name, code, 'not committed', null);
+    const created = this.sm.topic(r.name)?.topicId === topicId;
+    return created
+      ? topicResult(r.name, ErrorCode.NONE, null, topicId)
+      : topicResult(r.name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${r.name}' already exists`, null);
+  }
+
+  private validateCreate(r: CreateTopicRequest): TopicResult | null {
+    if (r.name.length === 0 || r.name.length > topicNameLengthMax || !/^[a-zA-Z0-9._-]+$/.test(r.name) || r.name === '.' || r.name === '..') {
+      return topicResult(r.name, ErrorCode.INVALID_TOPIC_EXCEPTION, 'topic names are 1-249 of [a-zA-Z0-9._-]', null);
+    }
+    if (this.sm.topic(r.name) !== undefined) return topicResult(r.name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${r.name}' already exists`, null);
+    if (!Number.isInteger(r.numPartitions) || r.numPartitions < 1) {
+      return topicResult(r.name, ErrorCode.INVALID_PARTITIONS, 'numPartitions must be at least 1', null);
+    }
+    const unfenced = this.sm.brokers().filter((b) => !b.fenced).length;
+    if (!Number.isInteger(r.replicationFactor) || r.replicationFactor < 1 || r.replicationFactor > unfenced) {
+      return topicResult(r.name, ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be 1..${unfenced} (unfenced brokers)`, null);
+    }
+    return null;
+  }
+
+  private deleteTopicsLocally(names: readonly string[]): Promise<TopicResult[]> {
+    return Promise.all(
+      names.map(async (name) => {
+        const topic = this.sm.topic(name);
+        if (topic === undefined) return topicResult(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no topic '${name}'`, null);
+        const code = await this.proposeRecord({ type: 'DeleteTopic', name, topicId: topic.topicId });
+        if (code !== ErrorCode.NONE) return topicResult(name, code, 'not committed', null);
+        const gone = this.sm.topic(name)?.topicId !== topic.topicId;
+        return gone ? topicResult(name, ErrorCode.NONE, null, topic.topicId) : topicResult(name, ErrorCode.UNKNOWN_SERVER_ERROR, 'delete not applied', null);
+      }),
+    );
+  }
+
+  private async registerLocally(brokerId: number, host: string, port: number): Promise<BrokerResult> {
+    const code = await this.proposeRecord({ type: 'RegisterBroker', brokerId, host, port });
+    const b = this.sm.broker(brokerId);
+    if (code !== ErrorCode.NONE || b === undefined) return { errorCode: code === ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : code, brokerEpoch: -1, fenced: true };
+    this.lastHeartbeatMs.set(brokerId, this.io.clock.nowMs());
+    return { errorCode: ErrorCode.NONE, brokerEpoch: b.epoch, fenced: b.fenced };
+  }
+
+  private async heartbeatLocally(brokerId: number, brokerEpoch: number): Promise<BrokerResult> {
+    const b = this.sm.broker(brokerId);
+    if (b === undefined) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, brokerEpoch: -1, fenced: true };
+    if (b.epoch !== brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, brokerEpoch: b.epoch, fenced: b.fenced };
+    this.lastHeartbeatMs.set(brokerId, this.io.clock.nowMs());
+    if (!b.fenced) return { errorCode: ErrorCode.NONE, brokerEpoch, fenced: false };
+    const code = await this.proposeRecord({ type: 'UnfenceBroker', brokerId, epoch: brokerEpoch });
+    return { errorCode: code, brokerEpoch, fenced: this.sm.broker(brokerId)?.fenced ?? true };
+  }
+
+  /** Proposes and waits for the record to be applied here. Returns a Kafka error code. */
+  private async proposeRecord(record: MetadataRecord): Promise<number> {
+    try {
+      await this.node.propose(encodeRecord(record));
+      return ErrorCode.NONE;
+    } catch (error) {
+      if (!(error instanceof RaftNodeError)) throw error;
+      return error.code === 'NotLeader' || error.code === 'ProposalLost' || error.code === 'Stopped'
+        ? ErrorCode.NOT_CONTROLLER
+        : ErrorCode.REQUEST_TIMED_OUT;
+    }
+  }
+
+  // ---- broker sessions --------------------------------------------------------------------------
+
+  private armSessionTimer(): void {
+    this.timer = this.io.clock.setTimer(this.config.brokerSessionTimeoutMs / 4, () => {
+      this.checkSessions();
+      this.armSessionTimer();
+    });
+  }
+
+  private checkSessions(): void {
+    const active = this.isActive();
+    const nowMs = this.io.clock.nowMs();
+    if (active && !this.wasActive) {
+      // A new controller knows no heartbeats yet: every broker gets a full session.
+      for (const b of this.sm.brokers()) this.lastHeartbeatMs.set(b.brokerId, nowMs);
+    }
+    this.wasActive = active;
+    if (!active) return;
+    for (const b of this.sm.brokers()) {
+      const seenMs = this.lastHeartbeatMs.get(b.brokerId) ?? nowMs;
+      if (!this.lastHeartbeatMs.has(b.brokerId)) this.lastHeartbeatMs.set(b.brokerId, nowMs);
+      if (b.fenced || nowMs - seenMs <= this.config.brokerSessionTimeoutMs) continue;
+      this.log.info('BrokerSessionExpired', { brokerId: b.brokerId, silentMs: Math.round(nowMs - seenMs) });
+      void this.proposeRecord({ type: 'FenceBroker', brokerId: b.brokerId, epoch: b.epoch });
+    }
+  }
+}
+
+function topicResult(name: string, errorCode: number, errorMessage: string | null, topicId: string | null): TopicResult {
+  return { name, errorCode, errorMessage, topicId };
+}
+
+function failAll(op: Op, code: number, message: string): unknown {
+  switch (op.op) {
+    case 'createTopics':
+      return op.args.map((r) => topicResult(r.name, code, message, null));
+    case 'deleteTopics':
+      return op.args.map((n) => topicResult(n, code, message, null));
+    case 'registerBroker':
+    case 'brokerHeartbeat':
+      return { errorCode: code, brokerEpoch: -1, fenced: true } satisfies BrokerResult;
+  }
+}
+
+function notController(op: Op): unknown {
+  return failAll(op, ErrorCode.NOT_CONTROLLER, 'no active controller reachable from this node; retry');
+}
+
+function randomTopicId(io: Io): string {
+  let hex = '';
+  for (let i = 0; i < 4; i++) hex += io.random.int(2 ** 32).toString(16).padStart(8, '0');
+  return hex;
+}
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(body)) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function withId(id: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + body.length);
+  new DataView(out.buffer).setUint32(0, id);
+  out.set(body, 4);
+  return out;
+}
+
+function readWithId(payload: Uint8Array): { id: number; body: Uint8Array } | null {
+  if (payload.length < 4) return null;
+  return { id: new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0), body: payload.subarray(4) };
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Entry } from '../raft/types.ts';
+import { parseVoters, VoterConfigError } from './controller-node.ts';
+import { MetadataStateMachine } from './metadata-state-machine.ts';
+import type { MetadataRecord } from './records.ts';
+import { decodeRecord, encodeRecord } from './records.ts';
+
+function applyAll(sm: MetadataStateMachine, records: MetadataRecord[], from = 1): void {
+  records.forEach((r, k) => {
+    const e: Entry = { term: 1, index: from + k, type: 'data', data: encodeRecord(r) };
+    sm.apply(e);
+  });
+}
+
+const history: MetadataRecord[] = [
+  { type: 'RegisterBroker', brokerId: 1, host: 'b1', port: 9092 },
+  { type: 'RegisterBroker', brokerId: 2, host: 'b2', port: 9092 },
+  { type: 'CreateTopic', name: 'orders', topicId: 'id-orders', replicas: [[1, 2], [2, 1]] },
+  { type: 'CreateTopic', name: 'orders', topicId: 'id-dup', replicas: [[1]] }, // skipped: exists
+  { type: 'ChangePartitionLeader', topic: 'orders', partition: 0, leader: 2, leaderEpoch: 1 },
+  { type: 'ChangePartitionLeader', topic: 'orders', partition: 0, leader: 1, leaderEpoch: 1 }, // skipped: stale epoch
+  { type: 'ChangeIsr', topic: 'orders', partition: 0, isr: [2], leaderEpoch: 1, partitionEpoch: 1 },
+  { type: 'ChangeIsr', topic: 'orders', partition: 0, isr: [3], leaderEpoch: 1, partitionEpoch: 2 }, // skipped: 3 not a replica
+  { type: 'FenceBroker', brokerId: 1, epoch: 1 },
+  { type: 'FenceBroker', brokerId: 2, epoch: 99 }, // skipped: stale broker epoch
+];
+
+describe('metadata state machine', () => {
+  it('applies records to the image and skips those that no longer fit', () => {
+    const sm = new MetadataStateMachine();
+    applyAll(sm, history);
+    expect(sm.appliedIndex).toBe(10);
+    expect(sm.recordsSkipped).toBe(4);
+    expect(sm.topic('orders')?.topicId).toBe('id-orders');
+    expect(sm.topic('orders')?.partitions[0]).toEqual({ partition: 0, replicas: [1, 2], leader: 2, leaderEpoch: 1, isr: [2], partitionEpoch: 2 });
+    expect(sm.topic('orders')?.partitions[1]).toMatchObject({ leader: 2, isr: [2, 1], leaderEpoch: 0 });
+    expect(sm.broker(1)).toMatchObject({ epoch: 1, fenced: true });
+    expect(sm.broker(2)).toMatchObject({ epoch: 2, fenced: false });
+  });
+
+  it('every replica applying the same records holds the same image; a snapshot restores it exactly', () => {
+    const a = new MetadataStateMachine();
+    const b = new MetadataStateMachine();
+    applyAll(a, history);
+    applyAll(b, history.slice(0, 5));
+    const c = new MetadataStateMachine();
+    c.restore(b.snapshot());
+    applyAll(c, history.slice(5), 6);
+    expect(c.digest()).toBe(a.digest());
+    applyAll(a, [{ type: 'DeleteTopic', name: 'orders', topicId: 'id-orders' }], 11);
+    expect(a.topic('orders')).toBeUndefined();
+    expect(a.digest()).not.toBe(c.digest());
+  });
+
+  it('records round-trip through their encoding', () => {
+    for (const r of history) expect(decodeRecord(encodeRecord(r))).toEqual(r);
+  });
+});
+
+describe('voter configuration', () => {
+  it('parses id@host:port lists of 1, 3 or 5 voters', () => {
+    expect(parseVoters('1@c1:9093')).toEqual([{ id: 1, host: 'c1', port: 9093 }]);
+    expect(parseVoters('1@c1:9093,2@c2:9093,3@c3:9093').map((v) => v.id)).toEqual([1, 2, 3]);
+    expect(parseVoters('1@a:1,2@b:2,3@c:3,4@d:4,5@e:5')).toHaveLength(5);
+  });
+
+  it('refuses other counts, duplicates and malformed entries', () => {
+    expect(() => parseVoters('1@c1:9093,2@c2:9093')).toThrow(VoterConfigError);
+    expect(() => parseVoters('1@a:1,2@b:2,3@c:3,4@d:4')).toThrow(/1, 3 or 5/);
+    expect(() => parseVoters('1@a:1,1@b:2,3@c:3')).toThrow(/distinct/);
+    expect(() => parseVoters('c1:9093')).toThrow(/id@host:port/);
+    expect(() => parseVoters('1@c1:70000')).toThrow(/out of range/);
+  });
+});
