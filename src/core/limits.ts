@@ -110,62 +110,6 @@ assert(logWriteBytesMax <= logAppendQueueBytesMax, 'log: one write fits in the a
 assert(logAppendBytesMax <= logAppendQueueBytesMax, 'log: one append fits in the append queue');
 assert(logSegmentBytesMaxLimit + logAppendBytesMax < 2 ** 31, 'log: segment positions fit int32');
 
-// ---- consumer groups and idempotent producers -----------------------------------------------------
-/** Groups one coordinator holds (active or only holding offsets); a new group beyond it is refused. */
-export const groupsMax = 10_000;
-/** Members plus pending (MEMBER_ID_REQUIRED) members of one group; more answer GROUP_MAX_SIZE_REACHED. */
-export const groupMembersMax = 1000;
-/** Session timeouts a member may ask for (Kafka's group.min/max.session.timeout.ms defaults). */
-export const groupSessionTimeoutMsMin = 6000;
-export const groupSessionTimeoutMsMax = 1_800_000;
-/** Kafka's group.initial.rebalance.delay.ms default: an empty group waits this long for more joiners. */
-export const groupInitialRebalanceDelayMsDefault = 3000;
-/** UTF-8 bytes of the metadata string stored with one committed offset (Kafka offset.metadata.max.bytes). */
-export const offsetMetadataBytesMax = 4096;
-/** Offset commits accepted but not yet durable, per coordinator; beyond it commits answer COORDINATOR_NOT_AVAILABLE. */
-export const offsetCommitsInFlightMax = 4096;
-/** Distinct (group, topic, partition) keys with a committed offset, per coordinator. */
-export const committedOffsetKeysMax = 1_000_000;
-/** One record in an offsets or producer-id file; a longer length prefix is treated as corruption. */
-export const recordFileRecordBytesMax = 64 * 1024;
-/** Bytes read at once while loading a record file. */
-export const recordFileReadChunkBytes = 1024 * 1024;
-/** The offsets file is rewritten with only the latest commit per key once it is larger than this... */
-export const offsetsFileCompactBytesMin = 4 * 1024 * 1024;
-/** ...and larger than this many times the bytes of its live records. */
-export const offsetsFileCompactRatio = 2;
-/** Producer ids reserved (persisted as a high-water mark) per disk write. */
-export const producerIdBlockSize = 1000;
-/** Batches remembered per (producer, partition) for duplicate detection (Kafka's NumBatchesToRetain). */
-export const producerBatchesRetained = 5;
-/** Producers tracked per partition; the one with the oldest last write is forgotten beyond it. */
-export const producersPerPartitionMax = 10_000;
-
-assert(groupSessionTimeoutMsMin < groupSessionTimeoutMsMax, 'groups: session timeout range');
-assert(offsetMetadataBytesMax * 4 < recordFileRecordBytesMax, 'groups: an offset record with metadata fits a record');
-assert(offsetsFileCompactRatio > 1, 'groups: compaction must shrink the file');
-assert(producerBatchesRetained >= 5, 'producer: clients keep up to 5 batches in flight');
-
-// ---- partition log ------------------------------------------------------------------------------
-/** Largest segment size a config may ask for: positions in the sparse index are int32. */
-export const logSegmentBytesMaxLimit = 1024 * 1024 * 1024;
-/** Bytes of one append() call (a produce request's batches for one partition). */
-export const logAppendBytesMax = 64 * 1024 * 1024;
-/** Bytes the group-commit writer coalesces into one disk write. */
-export const logWriteBytesMax = 8 * 1024 * 1024;
-/** Bytes of appends waiting for the writer; append() waits for room beyond it (backpressure). */
-export const logAppendQueueBytesMax = 64 * 1024 * 1024;
-/** Bytes read from a segment per disk read while scanning (recovery, index lookups, reads). */
-export const logScanChunkBytes = 1024 * 1024;
-/** Sparse-index entries one segment may hold (bounds indexIntervalBytes from below). */
-export const logIndexEntriesPerSegmentMax = 1024 * 1024;
-/** Iterations of the group-commit loop before it yields the lock to truncation, retention or stop. */
-export const logWriterRoundsPerLock = 16;
-
-assert(logWriteBytesMax <= logAppendQueueBytesMax, 'log: one write fits in the append queue');
-assert(logAppendBytesMax <= logAppendQueueBytesMax, 'log: one append fits in the append queue');
-assert(logSegmentBytesMaxLimit + logAppendBytesMax < 2 ** 31, 'log: segment positions fit int32');
-
 // ---- kafka broker (src/core/broker) -------------------------------------------------------------
 /** Requests of one connection being handled or waiting for their turn to be written (Kafka's queued.max.requests is per broker; this is per connection). */
 export const connectionRequestsInFlightMax = 64;
