@@ -6,6 +6,7 @@ import type { Log, LogFields } from '../core/io/log.ts';
 import type { Random } from '../core/io/random.ts';
 import { SeededRandom } from '../core/io/seeded-random.ts';
 import { simEventsMax } from '../core/limits.ts';
+import type { PartitionLogBugs } from '../core/log/partition-log.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
 import { SimNetworkWorld, type NetworkBugs } from './sim-network.ts';
@@ -25,7 +26,7 @@ export interface SimulationOptions {
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
-  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs> };
+  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs };
 }
 
 /** Virtual wall-clock origin: 2026-01-01T00:00:00Z, so Kafka timestamps look real and never vary. */
@@ -174,6 +175,8 @@ export class Simulation {
   readonly nodes: SimNode[] = [];
   readonly traceDebug: boolean;
   readonly plantedDiskBugs: Partial<DiskBugs>;
+  /** Bugs a scenario should plant in the partition logs it builds (test-only). */
+  readonly plantedLogBugs: PartitionLogBugs | undefined;
   private readonly traceSink: Trace;
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
@@ -189,6 +192,7 @@ export class Simulation {
       this.addTrace(host, 'info', event, fields),
     );
     this.plantedDiskBugs = options.plantedBugs?.disk ?? {};
+    this.plantedLogBugs = options.plantedBugs?.log;
     Object.assign(this.network.bugs, options.plantedBugs?.net ?? {});
   }
 
@@ -263,13 +267,13 @@ export class Simulation {
   async run(options: { untilMs?: number; until?: () => boolean } = {}): Promise<void> {
     const onUnhandled = (reason: unknown): void => this.fail(`unhandled rejection: ${describe(reason)}`);
     process.on('unhandledRejection', onUnhandled);
+    let drained = false;
     try {
       while (this.failures.length === 0) {
         if (options.until?.() === true) break;
         const nextMs = this.scheduler.peekTimeMs();
-        if (nextMs === undefined) break;
-        if (options.untilMs !== undefined && nextMs > options.untilMs) {
-          this.scheduler.advanceTo(options.untilMs);
+        if (nextMs === undefined || (options.untilMs !== undefined && nextMs > options.untilMs)) {
+          drained = true;
           break;
         }
         const fn = this.scheduler.popDue()!;
@@ -282,7 +286,8 @@ export class Simulation {
         }
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      if (options.untilMs !== undefined && this.failures.length === 0 && this.scheduler.nowMs() < options.untilMs) {
+      // Time moves to the deadline only when nothing is left before it (not when `until()` stopped the run).
+      if (drained && options.untilMs !== undefined && this.scheduler.nowMs() < options.untilMs) {
         this.scheduler.advanceTo(options.untilMs);
       }
     } finally {
