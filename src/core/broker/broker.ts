@@ -77,7 +77,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     const resolved = resolveBrokerOptions(options);
     const log = io.log.child({ nodeId: resolved.nodeId });
     if (resolved.dataDir !== '') await io.disk.mkdir(resolved.dataDir);
-    const topics = await TopicStore.open(io, resolved.dataDir, resolved.log);
+    const topics = await TopicStore.open(io, resolved.dataDir, resolved.log, { bugs: options.testOnlyLogBugs });
     let producers: ProducerRegistry | null = null;
     let groups: GroupDriver;
     try {

@@ -7,6 +7,7 @@ import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from '../g
 import { requestBytesMaxDefault, topicPartitionsMax } from '../limits.ts';
 import { defaultPartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogConfig } from '../log/index.ts';
+import type { PartitionLogBugs } from '../log/partition-log.ts';
 
 export interface HostPort {
   readonly host: string;
@@ -36,6 +37,8 @@ export interface BrokerOptions {
   readonly retentionCheckIntervalMs?: number;
   /** Consumer-group coordinator settings; unset fields take the coordinator's defaults. */
   readonly groups?: Partial<GroupCoordinatorConfig>;
+  /** Test-only: plant a known bug in every partition log, to show the simulator's checkers catch it. */
+  readonly testOnlyLogBugs?: PartitionLogBugs;
 }
 
 export interface ResolvedBrokerOptions {

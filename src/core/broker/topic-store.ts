@@ -17,6 +17,7 @@
 import { assert } from '../assert.ts';
 import { DiskError, joinPath, type Io, type Log } from '../io/index.ts';
 import { PartitionLog, isLogError, type LogError, type PartitionLogConfig } from '../log/index.ts';
+import type { PartitionLogOptions } from '../log/partition-log.ts';
 import { PartitionProducers } from './producer-state.ts';
 import { loadTopicTable, storeTopicTable, type TopicRecord, type TopicTable } from './topic-metadata-file.ts';
 
@@ -72,15 +73,16 @@ export class TopicStore {
     private readonly logConfig: PartitionLogConfig,
     private readonly log: Log,
     private generation: bigint,
+    private readonly logOptions: PartitionLogOptions,
   ) {}
 
   /** Loads the topic table, removes orphan log directories, opens every partition log. */
-  static async open(io: Io, dir: string, logConfig: PartitionLogConfig): Promise<TopicStore> {
+  static async open(io: Io, dir: string, logConfig: PartitionLogConfig, logOptions: PartitionLogOptions = {}): Promise<TopicStore> {
     await io.disk.mkdir(joinPath(dir, logsDir));
     const log = io.log.child({ component: 'topics' });
     const { table, problems } = await loadTopicTable(io.disk, dir);
     for (const problem of problems) log.error('TopicMetadataCopyInvalid', { problem });
-    const store = new TopicStore(io, dir, logConfig, log, table.generation);
+    const store = new TopicStore(io, dir, logConfig, log, table.generation, logOptions);
     await store.removeOrphans(table);
     for (const record of table.topics) {
       const topic = new Topic(record.name, record.id);
@@ -229,7 +231,7 @@ export class TopicStore {
     for (let index = from; index < count; index++) {
       const dir = joinPath(this.dir, logsDir, this.topicDirName(topic), String(index));
       try {
-        const { log } = await PartitionLog.open(this.io, dir, this.logConfig);
+        const { log } = await PartitionLog.open(this.io, dir, this.logConfig, this.logOptions);
         partitions.push(new Partition(topic, index, dir, log, null));
       } catch (error) {
         if (!isLogError(error)) throw error;
