@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDataDir(name: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), `chronik-${name}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A real broker process (`chronik start`) on 127.0.0.1, for tests with real clients and real
+ * signals. It is always started with a bounded wait and stopped by PID (never by name).
+ */
+export class BrokerProcess {
+  readonly output: string[] = [];
+  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    readonly dataDir: string,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const keep = (chunk: Buffer): void => {
+      this.output.push(...chunk.toString().split('\n').filter((l) => l.length > 0));
+      if (this.output.length > 5000) this.output.splice(0, this.output.length - 5000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  static async start(options: { dataDir: string; port?: number; args?: string[]; startTimeoutMs?: number }): Promise<BrokerProcess> {
+    const port = options.port ?? (await freePort());
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const broker = new BrokerProcess(child, port, options.dataDir);
+    await broker.waitFor((line) => line.includes('"BrokerStarted"'), options.startTimeoutMs ?? 30_000);
+    return broker;
+  }
+
+  /** Resolves when a line of output matches; rejects (with the output so far) on exit or timeout. */
+  waitFor(match: (line: string) => boolean, timeoutMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        const line = this.output.find(match);
+        if (line !== undefined) {
+          clearInterval(poll);
+          resolve(line);
+        } else if (this.child.exitCode !== null || this.child.signalCode !== null || Date.now() - started > timeoutMs) {
+          clearInterval(poll);
+          reject(new Error(`broker (pid ${this.pid}) did not log the expected line within ${timeoutMs} ms; output:\n${this.output.slice(-40).join('\n')}`));
+        }
+      }, 20);
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) process.kill(this.pid, signal);
+  }
+
+  /** Waits for the process to exit; kills it with SIGKILL if it takes longer than `timeoutMs`. */
+  async waitExit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const timer = setTimeout(() => this.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Graceful stop (SIGTERM), bounded; SIGKILL after the bound. */
+  async stop(timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.kill('SIGTERM');
+    return this.waitExit(timeoutMs);
+  }
+}

@@ -1,0 +1,142 @@
+import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerProcess, tempDataDir } from '../broker-process.ts';
+
+/** kafkajs 2.2.4 against a real `chronik start` process on loopback. */
+const data = tempDataDir('kafkajs');
+let broker: BrokerProcess;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  broker = await BrokerProcess.start({ dataDir: data.dir });
+  kafka = new Kafka({ clientId: 'chronik-test', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+});
+
+afterAll(async () => {
+  await broker?.stop();
+  data.remove();
+});
+
+async function readAll(topic: string, expected: number, timeoutMs = 20_000): Promise<string[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
+  const values: string[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`read ${values.length} of ${expected} from ${topic}`)), timeoutMs);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(message.value?.toString() ?? '');
+        if (values.length >= expected) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  try {
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}
+
+describe('kafkajs', () => {
+  it('admin creates, lists and deletes topics', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    expect(await admin.createTopics({ topics: [{ topic: 'admin-a', numPartitions: 3 }], waitForLeaders: true })).toBe(true);
+    expect(await admin.listTopics()).toContain('admin-a');
+    const meta = await admin.fetchTopicMetadata({ topics: ['admin-a'] });
+    expect(meta.topics[0]!.partitions).toHaveLength(3);
+    await admin.deleteTopics({ topics: ['admin-a'] });
+    expect(await admin.listTopics()).not.toContain('admin-a');
+    await admin.disconnect();
+  });
+
+  it('produces with acks 0, 1 and all, and reads every message back', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'acks', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const sent: string[] = [];
+    for (const acks of [0, 1, -1]) {
+      for (let batch = 0; batch < 10; batch++) {
+        const messages = Array.from({ length: 10 }, (_, i) => ({ value: `acks${acks}-${batch * 10 + i}` }));
+        sent.push(...messages.map((m) => m.value));
+        const result = await producer.send({ topic: 'acks', acks, messages });
+        if (acks !== 0) expect(result[0]!.errorCode).toBe(0);
+      }
+    }
+    await producer.disconnect();
+    const read = await readAll('acks', sent.length);
+    expect(read.sort()).toEqual([...sent].sort());
+  });
+
+  it('an idempotent producer writes each message exactly once', async () => {
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const sent: string[] = [];
+    for (let batch = 0; batch < 20; batch++) {
+      const messages = Array.from({ length: 10 }, (_, i) => ({ value: `idem-${batch * 10 + i}` }));
+      sent.push(...messages.map((m) => m.value));
+      await producer.send({ topic: 'idempotent', acks: -1, messages });
+    }
+    await producer.disconnect();
+    const read = await readAll('idempotent', sent.length);
+    expect(read).toEqual(sent);
+  });
+
+  it('a group of three consumers gets every message exactly once across a rebalance', async () => {
+    const topic = 'group-topic';
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const produce = async (from: number, count: number): Promise<void> => {
+      for (let i = from; i < from + count; i += 30) {
+        await producer.send({ topic, acks: -1, messages: Array.from({ length: 30 }, (_, j) => ({ key: `k${i + j}`, value: `g-${i + j}` })) });
+      }
+    };
+    const seen: string[] = [];
+    const byMember = new Map<number, number>();
+    const consumers: Consumer[] = [];
+    for (let m = 0; m < 3; m++) {
+      const consumer = kafka.consumer({ groupId: 'three', sessionTimeout: 10_000, rebalanceTimeout: 5_000, heartbeatInterval: 300 });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommitThreshold: 1,
+        eachMessage: async ({ message }: EachMessagePayload) => {
+          seen.push(message.value!.toString());
+          byMember.set(m, (byMember.get(m) ?? 0) + 1);
+        },
+      });
+      consumers.push(consumer);
+    }
+    await produce(0, 300);
+    await waitUntil(() => seen.length >= 300, 30_000, () => `consumed ${seen.length} of 300`);
+    expect(byMember.size).toBe(3);
+    await consumers.pop()!.disconnect(); // leaves the group: the other two take over its partition
+    await produce(300, 300);
+    await waitUntil(() => seen.length >= 600, 30_000, () => `consumed ${seen.length} of 600`);
+    await new Promise((r) => setTimeout(r, 500));
+    await producer.disconnect();
+    for (const c of consumers) await c.disconnect();
+    expect(seen.length).toBe(600);
+    expect(new Set(seen).size).toBe(600);
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out: ${describe()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

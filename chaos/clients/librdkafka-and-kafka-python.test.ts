@@ -1,0 +1,74 @@
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerProcess, repoRoot, tempDataDir } from '../broker-process.ts';
+
+/**
+ * The same flows with librdkafka (Debian's kcat and python3-confluent-kafka) and with kafka-python
+ * (python3-kafka), through Debian's /usr/bin/python3. A missing client fails here; nothing is skipped.
+ */
+const run = promisify(execFile);
+const python = '/usr/bin/python3';
+const scripts = path.join(repoRoot, 'chaos', 'clients', 'python');
+const data = tempDataDir('clients');
+let broker: BrokerProcess;
+
+beforeAll(async () => {
+  broker = await BrokerProcess.start({ dataDir: data.dir });
+});
+
+afterAll(async () => {
+  await broker?.stop();
+  data.remove();
+});
+
+async function pythonFlow(script: string): Promise<Record<string, unknown>> {
+  const { stdout } = await run(python, [path.join(scripts, script), `127.0.0.1:${broker.port}`], { timeout: 120_000 }).catch(
+    (error: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`${script} failed: ${error.stdout ?? ''}\n${error.stderr ?? error.message}`);
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+function kcat(args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kcat', ['-b', `127.0.0.1:${broker.port}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', (e) => reject(new Error(`kcat could not run (is Debian's kcat installed?): ${e.message}`)));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${err}`));
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+describe('librdkafka', () => {
+  it('kcat produces with acks all and consumes every line back', async () => {
+    const lines = Array.from({ length: 500 }, (_, i) => `kcat-line-${i}`);
+    await kcat(['-P', '-t', 'kcat-topic', '-X', 'acks=all'], lines.join('\n') + '\n');
+    const out = await kcat(['-C', '-t', 'kcat-topic', '-o', 'beginning', '-e', '-q']);
+    expect(out.trim().split('\n')).toEqual(lines);
+    const meta = await kcat(['-L', '-t', 'kcat-topic', '-J']);
+    expect(JSON.parse(meta).topics[0].topic).toBe('kcat-topic');
+  });
+
+  it('python3-confluent-kafka: admin, acks 0/1/all, idempotence, a group of three', async () => {
+    const result = await pythonFlow('confluent_flows.py');
+    expect(result).toMatchObject({ ok: true, admin: 'ok', acks: 600, idempotent: 300, group: 300 });
+  });
+});
+
+describe('kafka-python', () => {
+  it('python3-kafka: admin, acks 0/1/all, a group of three', async () => {
+    const result = await pythonFlow('kafka_python_flows.py');
+    expect(result).toMatchObject({ ok: true, admin: 'ok', produced: 600, consumed: 600 });
+  });
+});
