@@ -24,6 +24,7 @@ import { RaftStorage } from './storage.ts';
 import type { PeerAddress } from './transport.ts';
 import { RaftTransport, transportFrameKinds } from './transport.ts';
 import type { Entry, Message, NodeId, ProposeError, Ready, Role, Snapshot } from './types.ts';
+import { mayPrecedePersist } from './types.ts';
 
 /** What the replicated log drives: applied in log order on every node, identically. */
 export interface StateMachine {
@@ -251,11 +252,11 @@ export class RaftNode {
     while (this.isRunning() && this.raft.hasReady()) {
       const rd = this.raft.ready();
       this.config.observer?.onReady?.(this.raft, rd);
-      const early = this.config.testHooks?.sendBeforePersist === true;
-      if (early) this.sendAll(rd.messages);
+      const allEarly = this.config.testHooks?.sendBeforePersist === true;
+      this.sendAll(allEarly ? rd.messages : rd.messages.filter(mayPrecedePersist));
       await this.storage.persist(rd);
       if (!this.isRunning()) return;
-      if (!early) this.sendAll(rd.messages);
+      if (!allEarly) this.sendAll(rd.messages.filter((m) => !mayPrecedePersist(m)));
       this.apply(rd);
       this.raft.advance(rd);
       await this.maybeSnapshot();

@@ -35,6 +35,8 @@ interface Segment {
 
 export class RaftStorage {
   private stateSeq = 0;
+  /** Term and vote last made durable: a hard state that differs only in commit is not written. */
+  private written: HardState = emptyHardState;
   private segments: Segment[] = [];
   private snapshotIndex = 0;
 
@@ -80,7 +82,10 @@ export class RaftStorage {
   async persist(rd: Ready): Promise<void> {
     if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
     if (rd.entries.length > 0) await this.appendEntries(rd.entries);
-    if (rd.hardState !== null) await this.writeHardState(rd.hardState);
+    const hs = rd.hardState;
+    // Only term and vote are promises; the commit index is re-learned from the leader after a restart,
+    // so a change of commit alone costs no fsync (it is written with the next term or vote change).
+    if (hs !== null && (hs.term !== this.written.term || hs.vote !== this.written.vote)) await this.writeHardState(hs);
   }
 
   /** Saves a snapshot this node took itself, and drops whole segments at or below `compactIndex`. */
@@ -123,6 +128,7 @@ export class RaftStorage {
     view.setUint32(4, crc32c(slot.subarray(8)));
     await this.stateFile.write((this.stateSeq % 2) * stateSlotBytes, slot);
     await this.stateFile.sync();
+    this.written = hs;
   }
 
   private async readHardState(): Promise<HardState> {
@@ -138,7 +144,8 @@ export class RaftStorage {
       if (best === null || seq > best.seq) best = { seq, hs };
     }
     this.stateSeq = best?.seq ?? 0;
-    return best?.hs ?? emptyHardState;
+    this.written = best?.hs ?? emptyHardState;
+    return this.written;
   }
 
   // ---- snapshot ---------------------------------------------------------------------------------
@@ -191,13 +198,22 @@ export class RaftStorage {
     const first = entries[0] as Entry;
     assert(first.index <= this.lastIndex() + 1, `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
     if (first.index <= this.lastIndex()) await this.truncateFrom(first.index);
-    const touched = new Set<Segment>();
-    for (const e of entries) {
+    const touched: Segment[] = [];
+    let k = 0;
+    while (k < entries.length) {
       let seg = this.segments[this.segments.length - 1];
-      if (seg === undefined || seg.file.size() >= raftSegmentBytesMax) seg = await this.newSegment(e.index);
-      seg.offsets.push(seg.file.size());
-      await seg.file.append(encodeEntryRecord(e));
-      touched.add(seg);
+      if (seg === undefined || seg.file.size() >= raftSegmentBytesMax) seg = await this.newSegment((entries[k] as Entry).index);
+      // One write per segment: as many records as fit before it rolls.
+      const records: Uint8Array[] = [];
+      let position = seg.file.size();
+      for (; k < entries.length && position < raftSegmentBytesMax; k++) {
+        const record = encodeEntryRecord(entries[k] as Entry);
+        seg.offsets.push(position);
+        records.push(record);
+        position += record.length;
+      }
+      await seg.file.append(concat(records, position - seg.file.size()));
+      touched.push(seg);
     }
     for (const seg of touched) await seg.file.sync();
   }
@@ -292,4 +308,15 @@ export class RaftStorage {
     if (seg.offsets.length === 0 && this.segments.length > 0) return;
     this.segments.push(seg);
   }
+}
+
+function concat(parts: readonly Uint8Array[], totalBytes: number): Uint8Array {
+  const out = new Uint8Array(totalBytes);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  assert(at === totalBytes, 'concat length');
+  return out;
 }

@@ -95,9 +95,13 @@ export interface SoftState {
  *
  * Ordering contract (the driver must honour it, in this order):
  * 1. Persist: `snapshot` (if any), then `entries` (an entry at index i replaces every stored entry
- *    at i and above), then `hardState` (if any), and fsync all of it.
+ *    at i and above), then `hardState` (if any), and fsync all of it. (The commit index in the hard
+ *    state may be written lazily: only term and vote are promises; commit is learned again.)
  * 2. Only then send `messages`: a vote, a vote grant or an append acknowledgement promises that the
- *    state above is durable ("persist before send").
+ *    state above is durable ("persist before send"). The one exception, messages for which
+ *    mayPrecedePersist() holds (a leader's appends, heartbeats and snapshots), may go out before or
+ *    while the leader persists (Raft thesis 10.2.1): they promise nothing about the leader's disk,
+ *    and the leader counts its own entries towards commit only after advance().
  * 3. Apply: restore the state machine from `snapshot` (if any), then apply `committedEntries` in order.
  * 4. Call advance(ready). Only one Ready may be outstanding; step() and tick() may be called while
  *    the driver works through it (the state machine keeps track of what it handed out).
@@ -126,6 +130,11 @@ export type ProposeError = 'NotLeader' | 'TooManyUncommitted' | 'EntryTooLarge';
 export type ProposeResult =
   | { readonly ok: true; readonly index: number; readonly term: number }
   | { readonly ok: false; readonly error: ProposeError; readonly leader: NodeId };
+
+/** See the Ready contract: a leader's appends, heartbeats and snapshots need not wait for its fsync. */
+export function mayPrecedePersist(m: Message): boolean {
+  return m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap';
+}
 
 /** A message with every optional field at its zero value. */
 export function message(fields: Partial<Message> & Pick<Message, 'type' | 'from' | 'to' | 'term'>): Message {
