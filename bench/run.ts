@@ -77,7 +77,7 @@ async function ceiling(): Promise<{ acks1: LoadResult; acksAll: LoadResult }> {
 
 async function chronik(): Promise<Record<string, LoadResult | number>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chronik-bench-'));
-  const broker = await BrokerProcess.start({ dataDir, args: ['--log-level', 'warn'] });
+  const broker = await BrokerProcess.start({ dataDir });
   const bootstrap = `127.0.0.1:${broker.port}`;
   try {
     const out: Record<string, LoadResult | number> = {};

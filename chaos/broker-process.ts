@@ -58,7 +58,12 @@ export class BrokerProcess {
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const broker = new BrokerProcess(child, port, options.dataDir);
-    await broker.waitFor((line) => line.includes('"BrokerStarted"'), options.startTimeoutMs ?? 30_000);
+    try {
+      await broker.waitFor((line) => line.includes('"BrokerStarted"'), options.startTimeoutMs ?? 30_000);
+    } catch (error) {
+      broker.kill('SIGKILL');
+      throw error;
+    }
     return broker;
   }
 

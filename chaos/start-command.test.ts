@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BrokerProcess, freePort, repoRoot, tempDataDir } from './broker-process.ts';
+
+/** `chronik start` as a user meets it: clear errors that name the option, and a clean exit on SIGINT. */
+const dirs: { remove(): void }[] = [];
+afterAll(() => dirs.forEach((d) => d.remove()));
+
+function startOnce(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, ...env },
+  });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('chronik start', () => {
+  it('names --listen when the port is taken, and exits 2', async () => {
+    const data = tempDataDir('port-taken');
+    dirs.push(data);
+    const port = await freePort();
+    const squatter = net.createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve) => squatter.once('listening', resolve));
+    try {
+      const { status, stderr } = startOnce(['--data-dir', data.dir, '--listen', `127.0.0.1:${port}`]);
+      expect(status).toBe(2);
+      expect(stderr).toContain(`--listen 127.0.0.1:${port} (CHRONIK_LISTEN): address already in use`);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('names the environment variable that holds a bad value', () => {
+    const { status, stderr } = startOnce([], { CHRONIK_NODE_ID: 'abc' });
+    expect(status).toBe(2);
+    expect(stderr).toContain('environment variable CHRONIK_NODE_ID');
+  });
+
+  it('refuses a data directory another live broker holds', async () => {
+    const data = tempDataDir('locked');
+    dirs.push(data);
+    const first = await BrokerProcess.start({ dataDir: data.dir });
+    try {
+      const { status, stderr } = startOnce(['--data-dir', data.dir, '--listen', `127.0.0.1:${await freePort()}`]);
+      expect(status).toBe(2);
+      expect(stderr).toContain(`is in use by another broker (pid ${first.pid})`);
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('stops cleanly on SIGINT, exit code 0', async () => {
+    const data = tempDataDir('sigint');
+    dirs.push(data);
+    const broker = await BrokerProcess.start({ dataDir: data.dir });
+    broker.kill('SIGINT');
+    expect(await broker.waitExit(15_000)).toEqual({ code: 0, signal: null });
+    expect(broker.output.some((l) => l.includes('"ShutdownRequested"') && l.includes('SIGINT'))).toBe(true);
+  });
+});
