@@ -4,7 +4,7 @@ import { nullLog } from '../src/core/io/index.ts';
 import { Simulation } from '../src/io-sim/index.ts';
 import { encodeEntryRecord } from '../src/core/raft/codec.ts';
 import { termsToEntries } from '../src/core/raft/raft-test-network.ts';
-import { RaftStorage } from '../src/core/raft/storage.ts';
+import { RaftStorage, RaftStorageError } from '../src/core/raft/storage.ts';
 import type { Entry, HardState, Ready, Snapshot } from '../src/core/raft/types.ts';
 
 /** A simulated node whose Io we drive by hand; restart() gives a fresh Io over what survived. */
@@ -28,7 +28,10 @@ class Harness {
       (v) => (out = { v }),
       (e: unknown) => (out = { e }),
     );
+    // Let the operation's first microtasks run, so its first disk call is scheduled before run() looks.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await this.sim.run({ until: () => out !== null });
+    if (out === null) throw new Error(`simulation stopped before the operation settled: ${this.sim.failed.join('; ')}`);
     const r = out as unknown as { v: T } | { e: unknown };
     if ('e' in r) throw r.e;
     return r.v;
@@ -127,5 +130,40 @@ describe('raft storage', () => {
         next = after.entries.length + 1;
       }
     }
+  });
+});
+
+describe('raft storage: damage to fsynced data', () => {
+  it('refuses to start when a record in the middle of the log is damaged, instead of dropping what follows', async () => {
+    const h = new Harness(50);
+    const io = await h.boot();
+    const { storage } = await h.drive(RaftStorage.open(io.disk, 'raft', nullLog));
+    await h.drive(storage.persist(ready(termsToEntries([1, 1, 1, 1]), { term: 1, vote: 1, commit: 4 })));
+    const [segName] = await h.drive(io.disk.list('raft/log'));
+    const file = await h.drive(io.disk.open(`raft/log/${segName}`));
+    const record = encodeEntryRecord(termsToEntries([1], 2)[0] as Entry);
+    // Flip a byte inside the second record's body, and make it durable.
+    await h.drive(file.write(record.length + 12, new Uint8Array([0xff])));
+    await h.drive(file.sync());
+    h.sim.node('s').crash();
+    h.sim.node('s').start();
+    const io2 = await h.boot();
+    await expect(h.drive(RaftStorage.open(io2.disk, 'raft', nullLog))).rejects.toThrow(RaftStorageError);
+  });
+
+  it('refuses to start when both hard-state slots are damaged', async () => {
+    const h = new Harness(51);
+    const io = await h.boot();
+    const { storage } = await h.drive(RaftStorage.open(io.disk, 'raft', nullLog));
+    await h.drive(storage.persist(ready([], { term: 1, vote: 1, commit: 0 })));
+    await h.drive(storage.persist(ready([], { term: 2, vote: 2, commit: 0 })));
+    const state = await h.drive(io.disk.open('raft/state'));
+    await h.drive(state.write(20, new Uint8Array([0xaa])));
+    await h.drive(state.write(60, new Uint8Array([0xaa])));
+    await h.drive(state.sync());
+    h.sim.node('s').crash();
+    h.sim.node('s').start();
+    const io2 = await h.boot();
+    await expect(h.drive(RaftStorage.open(io2.disk, 'raft', nullLog))).rejects.toThrow(/both hard-state slots/);
   });
 });

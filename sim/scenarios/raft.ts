@@ -271,6 +271,9 @@ function checkEnd(c: Cluster, acked: readonly Acked[], failures: string[]): void
 export async function runRaftScenario(sim: Simulation, options: RaftScenarioOptions): Promise<ScenarioResult> {
   const r = sim.random.fork('raft-scenario');
   const c = new Cluster(sim, options.nodes, options.hooks);
+  // Some disks start slow: a long fsync widens the window in which a crash meets unsynced state.
+  const disks = r.fork('disks');
+  for (const name of c.names) sim.node(name).disk.faults.latency.syncMsMax = [3, 3, 20, 60][disks.int(4)] as number;
   const acked: Acked[] = [];
   const stats = { proposed: 0, refused: 0 };
   startWorkload(c, r.fork('workload'), acked, stats, faultMs);

@@ -24,6 +24,21 @@ import type { Entry, HardState, RaftInitialState, Ready, Snapshot } from './type
 import { emptyHardState } from './types.ts';
 
 const stateMagic = 0x52414654; // 'RAFT'
+/** How far past a bad record recovery looks for a valid one (which would mean damage, not a torn tail). */
+const corruptionScanBytes = 64 * 1024;
+
+export type RaftStorageErrorCode = 'Corrupt';
+
+/** Fsynced Raft state is damaged: the node must not start from it (see docs/raft.md). */
+export class RaftStorageError extends Error {
+  constructor(
+    readonly code: RaftStorageErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'RaftStorageError';
+  }
+}
 const stateSlotBytes = 40;
 
 interface Segment {
@@ -134,15 +149,22 @@ export class RaftStorage {
   private async readHardState(): Promise<HardState> {
     const bytes = await this.stateFile.read(0, 2 * stateSlotBytes);
     let best: { seq: number; hs: HardState } | null = null;
+    let damaged = 0;
     for (let slot = 0; slot < 2; slot++) {
       const b = bytes.subarray(slot * stateSlotBytes, (slot + 1) * stateSlotBytes);
       if (b.length < stateSlotBytes) continue;
       const view = new DataView(b.buffer, b.byteOffset, stateSlotBytes);
-      if (view.getUint32(0) !== stateMagic || view.getUint32(4) !== crc32c(b.subarray(8))) continue;
+      if (view.getUint32(0) !== stateMagic) continue;
+      if (view.getUint32(4) !== crc32c(b.subarray(8))) {
+        damaged++;
+        continue;
+      }
       const seq = view.getFloat64(8);
       const hs = { term: view.getFloat64(16), vote: view.getFloat64(24), commit: view.getFloat64(32) };
       if (best === null || seq > best.seq) best = { seq, hs };
     }
+    // One torn slot is a crash mid-write (the other holds the previous state); two are damage.
+    if (damaged === 2) throw new RaftStorageError('Corrupt', 'both hard-state slots fail their checksum');
     this.stateSeq = best?.seq ?? 0;
     this.written = best?.hs ?? emptyHardState;
     return this.written;
@@ -172,8 +194,13 @@ export class RaftStorage {
     await file.close();
     const record = unframe(bytes, 0, raftSnapshotBytesMax + 1024);
     // The file is renamed into place only after an fsync, so a bad one is corruption, not a torn write.
-    if (record.kind !== 'ok') throw new DecodeError(`raft snapshot file is unreadable (${record.kind})`);
-    return readSnapshot(new Reader(record.body));
+    if (record.kind !== 'ok') throw new RaftStorageError('Corrupt', `snapshot file is unreadable (${record.kind})`);
+    try {
+      return readSnapshot(new Reader(record.body));
+    } catch (error) {
+      if (error instanceof DecodeError) throw new RaftStorageError('Corrupt', `snapshot file: ${error.message}`);
+      throw error;
+    }
   }
 
   /** A snapshot received from the leader replaces the whole log. */
@@ -244,6 +271,8 @@ export class RaftStorage {
   }
 
   private async newSegment(firstIndex: number): Promise<Segment> {
+    // The segment we leave is fsynced first, so only the last segment can ever have a torn tail.
+    await this.segments[this.segments.length - 1]?.file.sync();
     const path = joinPath(this.logDir(), `${String(firstIndex).padStart(20, '0')}.seg`);
     const file = await this.disk.open(path, { create: true });
     await file.truncate(0);
@@ -255,53 +284,60 @@ export class RaftStorage {
 
   private async readSegments(): Promise<Entry[]> {
     const names = (await this.disk.list(this.logDir())).filter((n) => n.endsWith('.seg'));
-    const entries: Entry[] = [];
-    let broken = false;
+    const files: DiskFile[] = [];
     for (const name of names) {
       const file = await this.disk.open(joinPath(this.logDir(), name));
-      const firstIndex = Number(name.slice(0, -4));
-      const expected = (entries[entries.length - 1]?.index ?? this.snapshotIndex) + 1;
-      if (broken || firstIndex > expected || !Number.isSafeInteger(firstIndex)) {
-        // After a torn tail or a gap nothing later can be trusted (it was never fsynced in order).
-        await file.close();
-        await this.disk.remove(file.path);
-        broken = true;
+      if (file.size() > 0) {
+        files.push(file);
         continue;
       }
-      broken = !(await this.readSegment(file, firstIndex, entries));
+      // An empty segment (rolled, nothing written yet) holds nothing: drop it, so that it is never
+      // taken for the last segment or reused with stale contents.
+      await file.close();
+      await this.disk.remove(file.path);
     }
-    await this.disk.syncDir(this.logDir());
+    if (files.length < names.length) await this.disk.syncDir(this.logDir());
+    const entries: Entry[] = [];
+    for (const [k, file] of files.entries()) {
+      const firstIndex = Number(file.path.slice(file.path.lastIndexOf('/') + 1, -4));
+      const expected = (entries[entries.length - 1]?.index ?? this.snapshotIndex) + 1;
+      if (!Number.isSafeInteger(firstIndex) || firstIndex > expected) {
+        for (const f of files.slice(k)) await f.close();
+        throw new RaftStorageError('Corrupt', `log segment ${file.path} leaves a gap after index ${expected - 1}`);
+      }
+      await this.readSegment(file, firstIndex, entries, k === files.length - 1);
+    }
     return entries;
   }
 
-  /** Reads one segment into `entries` (skipping what the snapshot covers). False if it ended torn. */
-  private async readSegment(file: DiskFile, firstIndex: number, entries: Entry[]): Promise<boolean> {
+  /**
+   * Reads one segment into `entries` (skipping what the snapshot covers). A bad record at the end of
+   * the last segment is a torn tail and is cut off. A bad record anywhere else, or one followed by a
+   * valid record, is damage to fsynced data: the node refuses to start (RaftStorageError 'Corrupt').
+   */
+  private async readSegment(file: DiskFile, firstIndex: number, entries: Entry[], isLast: boolean): Promise<void> {
     const bytes = await file.read(0, file.size());
     const seg: Segment = { firstIndex, file, offsets: [] };
     let offset = 0;
     while (offset < bytes.length) {
       const rec = unframe(bytes, offset, raftSegmentBytesMax * 2);
-      let entry: Entry | null = null;
-      if (rec.kind === 'ok') {
-        try {
-          entry = readEntry(new Reader(rec.body));
-        } catch {
-          entry = null;
-        }
-      }
+      const entry = rec.kind === 'ok' ? tryReadEntry(rec.body) : null;
       if (rec.kind !== 'ok' || entry === null || entry.index !== firstIndex + seg.offsets.length) {
+        const after = isLast ? validRecordAfter(bytes, offset) : 'not the last segment';
+        if (after !== null) {
+          await file.close();
+          throw new RaftStorageError('Corrupt', `${file.path}: bad record at byte ${offset} of ${bytes.length} (${rec.kind}, expected index ${firstIndex + seg.offsets.length}, entry ${entry?.index}) before valid data (${after})`);
+        }
         this.log.warn('RaftLogTornTail', { file: file.path, offset, size: bytes.length, reason: rec.kind });
         await file.truncate(offset);
         await file.sync();
-        this.pushSegment(seg);
-        return false;
+        break;
       }
       seg.offsets.push(offset);
       if (entry.index > this.snapshotIndex) entries.push(entry);
       offset = rec.next;
     }
     this.pushSegment(seg);
-    return true;
   }
 
   private pushSegment(seg: Segment): void {
@@ -319,4 +355,24 @@ function concat(parts: readonly Uint8Array[], totalBytes: number): Uint8Array {
   }
   assert(at === totalBytes, 'concat length');
   return out;
+}
+
+function tryReadEntry(body: Uint8Array): Entry | null {
+  try {
+    return readEntry(new Reader(body));
+  } catch (error) {
+    if (error instanceof DecodeError) return null;
+    throw error;
+  }
+}
+
+/** A whole, checksummed record starting anywhere after `offset` (within reach), as "at byte:index/term". */
+function validRecordAfter(bytes: Uint8Array, offset: number): string | null {
+  const end = Math.min(bytes.length, offset + corruptionScanBytes);
+  for (let p = offset + 1; p < end; p++) {
+    const rec = unframe(bytes, p, raftSegmentBytesMax * 2);
+    const entry = rec.kind === 'ok' && rec.body.length >= 21 ? tryReadEntry(rec.body) : null;
+    if (entry !== null) return `${p}:${entry.index}/${entry.term}`;
+  }
+  return null;
 }
