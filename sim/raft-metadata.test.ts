@@ -1,10 +1,11 @@
 /**
  * The metadata quorum end to end in the simulator: three controller voters, brokers registering
  * and heartbeating through followers (forwarded to the active controller), CreateTopics and
- * DeleteTopics forwarded the same way, fencing after the session timeout, every image identical.
+ * DeleteTopics forwarded the same way, fencing after the session timeout (leadership and ISR move
+ * off the fenced broker), AlterPartition bringing it back into an ISR, every image identical.
  */
 import { describe, expect, it } from 'vitest';
-import type { BrokerResult, TopicResult } from '../src/core/metadata/controller.ts';
+import type { AlterPartitionResult, BrokerResult, TopicResult } from '../src/core/metadata/controller.ts';
 import { ControllerNode } from '../src/core/metadata/controller-node.ts';
 import { ErrorCode } from '../src/core/protocol/error-codes.ts';
 import { Simulation } from '../src/io-sim/index.ts';
@@ -80,11 +81,25 @@ describe('metadata quorum (3 controller voters)', () => {
     for (const n of live.values()) {
       expect(n.image().broker(3)?.fenced).toBe(true);
       expect(n.image().broker(1)?.fenced).toBe(false);
+      // Broker 3 left every ISR and leads nothing; the partition it led has a new leader, next epoch.
+      for (const p of n.image().topic('orders')?.partitions ?? []) {
+        expect(p.isr).not.toContain(3);
+        expect([1, 2]).toContain(p.leader);
+      }
     }
     const back = await settle<BrokerResult>(sim, follower(live).controller.brokerHeartbeat(3, epochs.get(3) ?? -1));
     expect(back).toMatchObject({ errorCode: ErrorCode.NONE, fenced: false });
-    const stale = await settle<BrokerResult>(sim, follower(live).controller.brokerHeartbeat(3, 12345));
-    expect(stale.errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
+    // Its partition leader brings broker 3 back into the ISR (AlterPartition, forwarded).
+    const p0 = follower(live).image().topic('orders')?.partitions[0];
+    expect(p0).toBeDefined();
+    const alter = { brokerId: p0!.leader, brokerEpoch: epochs.get(p0!.leader) ?? -1, topic: 'orders', partition: 0, leaderEpoch: p0!.leaderEpoch };
+    const expanded = await settle<AlterPartitionResult>(sim, follower(live).controller.alterPartition({ ...alter, partitionEpoch: p0!.partitionEpoch, isr: [...p0!.isr, 3] }));
+    expect(expanded).toMatchObject({ errorCode: ErrorCode.NONE, partitionEpoch: p0!.partitionEpoch + 1 });
+    expect(expanded.isr).toContain(3);
+    const stale = await settle<AlterPartitionResult>(sim, follower(live).controller.alterPartition({ ...alter, partitionEpoch: p0!.partitionEpoch, isr: [p0!.leader] }));
+    expect(stale.errorCode).toBe(ErrorCode.INVALID_UPDATE_VERSION);
+    const staleBroker = await settle<BrokerResult>(sim, follower(live).controller.brokerHeartbeat(3, 12345));
+    expect(staleBroker.errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
 
     const deleted = await settle<TopicResult[]>(sim, follower(live).controller.deleteTopics(['orders', 'nope']));
     expect(deleted.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);

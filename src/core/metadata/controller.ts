@@ -6,6 +6,9 @@
  *   answered with Kafka error codes once the record is applied. On a node that is not the active
  *   controller they are forwarded to it over the controller transport (the Kafka broker calls
  *   these; a forwarded request that meets a leader change answers NOT_CONTROLLER, so retry).
+ * - alterPartition: a partition leader's ISR change (Kafka's AlterPartition), checked and proposed.
+ * - Fenced brokers leave every ISR and lose leadership to the first live ISR member; a leaderless
+ *   partition gets a leader when an ISR member comes back (partition-policy.ts).
  * - registerBroker / brokerHeartbeat: a broker registers (its epoch is the record's log index)
  *   and heartbeats; heartbeats are not records. The active controller keeps the last heartbeat
  *   time in memory and proposes FenceBroker once a broker is silent for brokerSessionTimeoutMs
@@ -26,6 +29,8 @@ import type { MetadataImage } from './image.ts';
 import type { MetadataStateMachine } from './metadata-state-machine.ts';
 import type { MetadataRecord } from './records.ts';
 import { encodeRecord } from './records.ts';
+import type { AlterPartitionRequest } from './partition-policy.ts';
+import { checkAlterPartition, partitionChanges } from './partition-policy.ts';
 
 export interface ControllerConfig {
   readonly brokerSessionTimeoutMs: number;
@@ -52,11 +57,19 @@ export interface BrokerResult {
   readonly fenced: boolean;
 }
 
+export interface AlterPartitionResult {
+  readonly errorCode: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly isr: readonly number[];
+}
+
 type Op =
   | { readonly op: 'createTopics'; readonly args: readonly CreateTopicRequest[] }
   | { readonly op: 'deleteTopics'; readonly args: readonly string[] }
   | { readonly op: 'registerBroker'; readonly args: { brokerId: number; host: string; port: number } }
-  | { readonly op: 'brokerHeartbeat'; readonly args: { brokerId: number; brokerEpoch: number } };
+  | { readonly op: 'brokerHeartbeat'; readonly args: { brokerId: number; brokerEpoch: number } }
+  | { readonly op: 'alterPartition'; readonly args: AlterPartitionRequest };
 
 export const frameKindForwardRequest = 10;
 export const frameKindForwardResponse = 11;
@@ -72,6 +85,8 @@ export class MetadataController {
   private requestIdNext = 1;
   private readonly lastHeartbeatMs = new Map<number, number>();
   private wasActive = false;
+  /** Partition changes proposed and not yet applied, by topic/partition/partitionEpoch. */
+  private readonly changesInFlight = new Set<string>();
   private timer: Timer | null = null;
   private readonly log: Log;
 
@@ -84,6 +99,12 @@ export class MetadataController {
     this.log = io.log.child({ component: 'controller' });
     node.handleFrames(frameKindForwardRequest, (from, payload, reply) => this.onForwardRequest(payload, reply));
     node.handleFrames(frameKindForwardResponse, (from, payload) => this.onForwardResponse(payload));
+    sm.onApplied = (index, record) => {
+      // A broker fenced or back: move partition leadership at once, not at the next session check.
+      if ((record.type === 'FenceBroker' || record.type === 'UnfenceBroker') && this.isActive()) {
+        this.io.clock.setTimer(0, () => this.proposePartitionChanges());
+      }
+    };
     this.armSessionTimer();
   }
 
@@ -114,6 +135,11 @@ export class MetadataController {
 
   brokerHeartbeat(brokerId: number, brokerEpoch: number): Promise<BrokerResult> {
     return this.route({ op: 'brokerHeartbeat', args: { brokerId, brokerEpoch } }, () => this.heartbeatLocally(brokerId, brokerEpoch));
+  }
+
+  /** Kafka's AlterPartition: a partition leader changes its ISR (expand or shrink). */
+  alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResult> {
+    return this.route({ op: 'alterPartition', args: request }, () => this.alterPartitionLocally(request));
   }
 
   stop(): void {
@@ -185,6 +211,8 @@ export class MetadataController {
         return this.registerLocally(op.args.brokerId, op.args.host, op.args.port);
       case 'brokerHeartbeat':
         return this.heartbeatLocally(op.args.brokerId, op.args.brokerEpoch);
+      case 'alterPartition':
+        return this.alterPartitionLocally(op.args);
       default:
         return Promise.reject(new Error(`unknown forwarded op ${JSON.stringify(op)}`));
     }
@@ -259,6 +287,34 @@ export class MetadataController {
     return { errorCode: code, brokerEpoch, fenced: this.sm.broker(brokerId)?.fenced ?? true };
   }
 
+  private async alterPartitionLocally(r: AlterPartitionRequest): Promise<AlterPartitionResult> {
+    const result = (errorCode: number): AlterPartitionResult => {
+      const p = this.sm.topic(r.topic)?.partitions[r.partition];
+      return { errorCode, leaderEpoch: p?.leaderEpoch ?? -1, partitionEpoch: p?.partitionEpoch ?? -1, isr: p?.isr ?? [] };
+    };
+    const check = checkAlterPartition(this.sm, r);
+    if (check !== ErrorCode.NONE) return result(check);
+    const { topic, partition, isr, leaderEpoch, partitionEpoch } = r;
+    const code = await this.proposeRecord({ type: 'ChangeIsr', topic, partition, isr, leaderEpoch, partitionEpoch });
+    if (code !== ErrorCode.NONE) return result(code);
+    const p = this.sm.topic(topic)?.partitions[partition];
+    const applied = p !== undefined && p.partitionEpoch === partitionEpoch + 1 && p.isr.join() === isr.join();
+    return result(applied ? ErrorCode.NONE : ErrorCode.INVALID_UPDATE_VERSION);
+  }
+
+  /** Proposes the leader and ISR changes that fenced and unfenced brokers call for (partition-policy.ts). */
+  private proposePartitionChanges(): void {
+    if (!this.isActive()) return;
+    for (const record of partitionChanges(this.sm)) {
+      if (record.type !== 'ChangeIsr' && record.type !== 'ChangePartitionLeader') continue;
+      const p = this.sm.topic(record.topic)?.partitions[record.partition];
+      const key = `${record.topic}/${record.partition}/${p?.partitionEpoch}`;
+      if (this.changesInFlight.has(key)) continue;
+      this.changesInFlight.add(key);
+      void this.proposeRecord(record).finally(() => this.changesInFlight.delete(key));
+    }
+  }
+
   /** Proposes and waits for the record to be applied here. Returns a Kafka error code. */
   private async proposeRecord(record: MetadataRecord): Promise<number> {
     try {
@@ -297,6 +353,7 @@ export class MetadataController {
       this.log.info('BrokerSessionExpired', { brokerId: b.brokerId, silentMs: Math.round(nowMs - seenMs) });
       void this.proposeRecord({ type: 'FenceBroker', brokerId: b.brokerId, epoch: b.epoch });
     }
+    this.proposePartitionChanges();
   }
 }
 
@@ -313,6 +370,8 @@ function failAll(op: Op, code: number, message: string): unknown {
     case 'registerBroker':
     case 'brokerHeartbeat':
       return { errorCode: code, brokerEpoch: -1, fenced: true } satisfies BrokerResult;
+    case 'alterPartition':
+      return { errorCode: code, leaderEpoch: -1, partitionEpoch: -1, isr: [] } satisfies AlterPartitionResult;
   }
 }
 

@@ -92,11 +92,14 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
         return true;
       }
       case 'ChangePartitionLeader':
-        return this.updatePartition(r.topic, r.partition, (p) =>
-          r.leaderEpoch <= p.leaderEpoch || (r.leader !== -1 && !p.replicas.includes(r.leader))
-            ? null
-            : { ...p, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: p.partitionEpoch + 1 },
-        );
+        return this.updatePartition(r.topic, r.partition, (p) => {
+          const isr = r.isr ?? p.isr;
+          const ok =
+            r.leaderEpoch > p.leaderEpoch &&
+            (r.leader === -1 || (p.replicas.includes(r.leader) && isr.includes(r.leader))) &&
+            isr.every((b) => p.replicas.includes(b));
+          return ok ? { ...p, leader: r.leader, leaderEpoch: r.leaderEpoch, isr: [...isr], partitionEpoch: p.partitionEpoch + 1 } : null;
+        });
       case 'ChangeIsr':
         return this.updatePartition(r.topic, r.partition, (p) =>
           r.leaderEpoch !== p.leaderEpoch || r.partitionEpoch !== p.partitionEpoch || !r.isr.every((b) => p.replicas.includes(b))

@@ -1,0 +1,61 @@
+/**
+ * What the active controller changes on its own when brokers are fenced or come back (pure, read
+ * from the image): a fenced broker leaves every ISR, a partition led by a fenced broker gets the
+ * first live ISR member as leader (a higher leader epoch), and a leaderless partition gets a leader
+ * again as soon as one of its ISR members is unfenced. No unclean election: with no live ISR member
+ * the leader is -1 and the ISR keeps its last members, as in Kafka.
+ *
+ * Also the validation of AlterPartition (ISR changes asked for by a partition leader).
+ */
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { MetadataImage, PartitionInfo } from './image.ts';
+import type { MetadataRecord } from './records.ts';
+
+/** Changes the image calls for right now (one record per partition). */
+export function partitionChanges(image: MetadataImage): MetadataRecord[] {
+  const live = (b: number): boolean => image.broker(b)?.fenced === false;
+  const out: MetadataRecord[] = [];
+  for (const topic of image.topics()) {
+    for (const p of topic.partitions) {
+      const change = changeFor(topic.name, p, live);
+      if (change !== null) out.push(change);
+    }
+  }
+  return out;
+}
+
+function changeFor(topic: string, p: PartitionInfo, live: (b: number) => boolean): MetadataRecord | null {
+  const liveIsr = p.isr.filter(live);
+  if (p.leader !== -1 && live(p.leader)) {
+    if (liveIsr.length === p.isr.length) return null;
+    return { type: 'ChangeIsr', topic, partition: p.partition, isr: liveIsr, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
+  }
+  const leader = p.replicas.find((b) => liveIsr.includes(b)) ?? -1;
+  if (leader === -1 && p.leader === -1) return null;
+  const isr = leader === -1 ? p.isr : liveIsr;
+  return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader, leaderEpoch: p.leaderEpoch + 1, isr };
+}
+
+export interface AlterPartitionRequest {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly isr: readonly number[];
+}
+
+/** Kafka's AlterPartition checks. Returns an error code, or NONE when the change may be proposed. */
+export function checkAlterPartition(image: MetadataImage, r: AlterPartitionRequest): number {
+  const broker = image.broker(r.brokerId);
+  if (broker === undefined || broker.epoch !== r.brokerEpoch) return ErrorCode.STALE_BROKER_EPOCH;
+  const p = image.topic(r.topic)?.partitions[r.partition];
+  if (p === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  if (p.leader !== r.brokerId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  if (r.leaderEpoch !== p.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+  if (r.partitionEpoch !== p.partitionEpoch) return ErrorCode.INVALID_UPDATE_VERSION;
+  const eligible = (b: number): boolean => p.replicas.includes(b) && image.broker(b)?.fenced === false;
+  if (!r.isr.includes(r.brokerId) || new Set(r.isr).size !== r.isr.length || !r.isr.every(eligible)) return ErrorCode.INELIGIBLE_REPLICA;
+  return ErrorCode.NONE;
+}
