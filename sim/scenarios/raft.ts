@@ -1,5 +1,6 @@
 import type { Io } from '../../src/core/io/index.ts';
 import { DiskError } from '../../src/core/io/index.ts';
+import { MetadataController } from '../../src/core/metadata/controller.ts';
 import { MetadataStateMachine } from '../../src/core/metadata/metadata-state-machine.ts';
 import type { MetadataRecord } from '../../src/core/metadata/records.ts';
 import { encodeRecord } from '../../src/core/metadata/records.ts';
@@ -20,7 +21,9 @@ import type { Scenario, ScenarioResult } from '../scenario.ts';
  * Checkers, on every Ready of every node (RaftSafetyChecker): at most one leader per term; entries
  * with the same index and term are identical (log matching); every committed entry is in every
  * later leader's log; every node applies the same entry at each index, in order. At the end: every
- * acknowledged proposal is the entry committed at its index, and all nodes hold the same image.
+ * acknowledged proposal is the entry committed at its index, every CreateTopics answered NONE (sent
+ * to random voters, so often forwarded) is in every node's image with its topic id, and all nodes
+ * hold the same image.
  * Liveness: once faults stop and every node is back, a leader is elected and a proposal commits on
  * every node within `livenessBoundMs` of virtual time.
  */
@@ -40,6 +43,7 @@ export interface RaftScenarioOptions {
 interface Member {
   readonly node: RaftNode;
   readonly sm: MetadataStateMachine;
+  readonly controller: MetadataController;
 }
 
 class Cluster {
@@ -96,10 +100,13 @@ class Cluster {
       this.bootFailed.add(name);
       return { stop: async () => undefined };
     }
-    if (this.incarnation.get(name) === inc) this.live.set(name, { node, sm });
+    // No broker heartbeats in this scenario: sessions never expire, so topics can be placed.
+    const controller = new MetadataController(io, node, sm, { brokerSessionTimeoutMs: 1e9, forwardTimeoutMs: 1000 });
+    if (this.incarnation.get(name) === inc) this.live.set(name, { node, sm, controller });
     return {
       stop: async () => {
         this.live.delete(name);
+        controller.stop();
         await node.stop();
       },
     };
@@ -189,6 +196,35 @@ function startWorkload(c: Cluster, r: Random, acked: Acked[], stats: { proposed:
   c.sim.schedule(r.between(0, 100), step);
 }
 
+/** CreateTopics sent to any live voter (forwarded when it is not the active controller). */
+function startControllerWorkload(c: Cluster, r: Random, created: CreatedTopic[], stats: { created: number; refused: number }, untilMs: number): void {
+  let serial = 0;
+  const step = (): void => {
+    if (c.sim.nowMs() >= untilMs) return;
+    const members = [...c.live.values()];
+    const via = members[r.int(Math.max(members.length, 1))];
+    if (via !== undefined) {
+      const name = `ct${serial++}`;
+      via.controller.createTopics([{ name, numPartitions: 1 + r.int(3), replicationFactor: 1 }]).then(
+        ([result]) => {
+          if (result?.errorCode === 0 && result.topicId !== null) {
+            created.push({ name, topicId: result.topicId });
+            stats.created++;
+          } else stats.refused++;
+        },
+        () => stats.refused++,
+      );
+    }
+    c.sim.schedule(r.between(50, 300), step);
+  };
+  c.sim.schedule(r.between(0, 300), step);
+}
+
+interface CreatedTopic {
+  readonly name: string;
+  readonly topicId: string;
+}
+
 function workloadRecord(serial: number, size: number, r: Random): MetadataRecord {
   const broker = 1 + r.int(size);
   switch (r.int(4)) {
@@ -258,7 +294,23 @@ async function checkLiveness(c: Cluster, failures: string[]): Promise<number> {
   return reachedMs;
 }
 
-function checkEnd(c: Cluster, acked: readonly Acked[], failures: string[]): void {
+/** Lets every node apply what any node has applied (answers may have come after the probe). */
+async function settleApplied(c: Cluster): Promise<void> {
+  const deadlineMs = c.sim.nowMs() + livenessBoundMs;
+  const settled = (): boolean => {
+    const indexes = [...c.live.values()].map((m) => m.sm.appliedIndex);
+    return c.live.size === c.size && Math.min(...indexes) === Math.max(...indexes);
+  };
+  await c.sim.run({ until: () => settled() || c.sim.nowMs() > deadlineMs });
+}
+
+function checkEnd(c: Cluster, acked: readonly Acked[], created: readonly CreatedTopic[], failures: string[]): void {
+  for (const t of created) {
+    for (const [name, m] of c.live) {
+      const topicId = m.sm.topic(t.name)?.topicId;
+      if (topicId !== t.topicId) failures.push(`controller: CreateTopics answered NONE for ${t.name} (${t.topicId}) but ${name} has ${topicId ?? 'no such topic'}`);
+    }
+  }
   for (const a of acked) {
     const committed = c.checker.committedAt(a.index);
     if (committed !== a.digest) failures.push(`durability: proposal acknowledged at ${a.index} but ${committed ?? 'nothing'} was committed there`);
@@ -276,7 +328,10 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
   for (const name of c.names) sim.node(name).disk.faults.latency.syncMsMax = [3, 3, 20, 60][disks.int(4)] as number;
   const acked: Acked[] = [];
   const stats = { proposed: 0, refused: 0 };
+  const created: CreatedTopic[] = [];
+  const topicStats = { created: 0, refused: 0 };
   startWorkload(c, r.fork('workload'), acked, stats, faultMs);
+  startControllerWorkload(c, r.fork('controller-workload'), created, topicStats, faultMs);
   scheduleFaults(c, r.fork('faults'), faultMs);
   await sim.run({ untilMs: faultMs });
   const failures: string[] = [...c.checker.failures];
@@ -284,7 +339,8 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
   if (sim.failed.length === 0) {
     stopFaults(c);
     livenessMs = await checkLiveness(c, failures);
-    checkEnd(c, acked, failures);
+    await settleApplied(c);
+    checkEnd(c, acked, created, failures);
   }
   failures.push(...c.checker.failures.filter((f) => !failures.includes(f)));
   return {
@@ -295,6 +351,8 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
       proposed: stats.proposed,
       acked: acked.length,
       refused: stats.refused,
+      topicsCreated: topicStats.created,
+      topicsRefused: topicStats.refused,
       leaders: c.checker.leadersSeen,
       entriesChecked: c.checker.entriesChecked,
       livenessMs: Math.round(livenessMs),
