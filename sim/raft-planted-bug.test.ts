@@ -1,7 +1,7 @@
 /**
  * The raft scenario's checkers are sharp: with a known bug planted through a test-only hook, the
  * simulator finds a failing seed within a stated number of seeds (measured when written: the vote
- * bug fails 15 of seeds 1..100, first at seed 2; the fsync-ordering bug fails 6 of 100, first at 4).
+ * bug fails 14 of seeds 1..100, first at seed 2; the fsync-ordering bug fails 5 of 100, first at 8).
  */
 import { describe, expect, it } from 'vitest';
 import type { RaftNodeTestHooks } from '../src/core/raft/raft-node.ts';
