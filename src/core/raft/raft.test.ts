@@ -3,11 +3,18 @@ import { SeededRandom } from '../io/seeded-random.ts';
 import { raftInflightMessagesMax } from '../limits.ts';
 import { Raft } from './raft.ts';
 import { MemoryStorage, TestNetwork, termsToEntries } from './raft-test-network.ts';
-import type { Message, NodeId } from './types.ts';
+import type { Message, NodeId, Ready } from './types.ts';
 import { message } from './types.ts';
 
 const three = [1, 2, 3];
 const five = [1, 2, 3, 4, 5];
+
+/** Takes a Ready and advances it at once (as a driver that persisted and sent it would). */
+function take(raft: Raft): Ready {
+  const rd = raft.ready();
+  raft.advance(rd);
+  return rd;
+}
 
 function raftWithLog(id: NodeId, voters: NodeId[], terms: number[], term: number): Raft {
   return new Raft(
@@ -61,12 +68,12 @@ describe('leader election', () => {
     const voter = raftWithLog(2, three, [1, 1, 2], 2);
     const req: Message = message({ type: 'vote', from: 1, to: 2, term: 3, index: 5, logTerm: 1 });
     voter.step(req);
-    const resp = voter.ready().messages[0];
+    const resp = take(voter).messages[0];
     expect(resp?.type).toBe('voteResp');
     expect(resp?.reject).toBe(true);
     // Same last term and a log at least as long: granted.
     voter.step(message({ type: 'vote', from: 3, to: 2, term: 3, index: 3, logTerm: 2 }));
-    expect(voter.ready().messages[0]?.reject).toBe(false);
+    expect(take(voter).messages[0]?.reject).toBe(false);
     expect(voter.vote).toBe(3);
   });
 
@@ -74,7 +81,7 @@ describe('leader election', () => {
     const voter = raftWithLog(2, three, [], 0);
     voter.step(message({ type: 'vote', from: 1, to: 2, term: 1 }));
     voter.step(message({ type: 'vote', from: 3, to: 2, term: 1 }));
-    const replies = voter.ready().messages.map((m) => `${m.to}:${m.reject}`);
+    const replies = take(voter).messages.map((m) => `${m.to}:${m.reject}`);
     expect(replies).toEqual(['1:false', '3:true']);
   });
 
@@ -357,5 +364,11 @@ describe('persistence contract', () => {
     expect(rd2.entries.map((e) => `${e.index}/${e.term}`)).toEqual(['3/3']);
     f.advance(rd2);
     expect(f.log.stable).toBe(3);
+  });
+
+  it('hands out one Ready at a time', () => {
+    const f = raftWithLog(2, three, [1], 1);
+    f.ready();
+    expect(() => f.ready()).toThrow(/advance\(\) the previous Ready/);
   });
 });

@@ -82,6 +82,8 @@ export class Raft {
   private randomizedElectionTicks = 0;
   private msgs: Message[] = [];
   private prevHardState: HardState;
+  /** A Ready was handed out and not yet advanced (only one may be outstanding). */
+  private readyOutstanding = false;
   private prevSoftState: SoftState;
   private readonly trace: Log;
 
@@ -186,6 +188,8 @@ export class Raft {
   }
 
   ready(): Ready {
+    assert(!this.readyOutstanding, 'advance() the previous Ready before taking the next');
+    this.readyOutstanding = true;
     const hs = this.hardState();
     const ss = this.softState();
     const rd: Ready = {
@@ -204,6 +208,8 @@ export class Raft {
   }
 
   advance(rd: Ready): void {
+    assert(this.readyOutstanding, 'advance() of a Ready that was handed out');
+    this.readyOutstanding = false;
     if (rd.snapshot !== null) this.log.snapshotStable(rd.snapshot);
     if (rd.entries.length > 0) this.log.stableTo(rd.entries);
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
