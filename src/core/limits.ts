@@ -34,8 +34,10 @@ export const raftCompactionTrailEntries = 256;
 export const raftSnapshotBytesMax = 32 * 1024 * 1024;
 /** One framed message on the controller transport (a snapshot is the largest). */
 export const raftFrameBytesMax = raftSnapshotBytesMax + 64 * 1024;
-/** Messages queued towards one peer while its connection is busy; more are dropped (Raft retransmits). */
+/** Messages queued towards one peer while it is unreachable; the oldest are dropped (Raft retransmits)... */
 export const raftPeerQueueMessagesMax = 1024;
+/** ...and so are they beyond this many bytes (a resent snapshot is large). */
+export const raftPeerQueueBytesMax = 64 * 1024 * 1024;
 /** Client proposals waiting to be committed and applied on one node. */
 export const raftPendingProposalsMax = 8192;
 /** Reconnect backoff towards a peer that is down: doubles from the minimum up to the maximum. */
@@ -53,6 +55,7 @@ assert(raftCompactionTrailEntries < raftSnapshotEntriesInterval, 'raft: compacti
 assert(raftEntryBytesMax <= raftAppendBytesPerMessageMax, 'raft: one entry fits one append message');
 assert(raftAppendBytesPerMessageMax * 2 < raftFrameBytesMax, 'raft: an append message fits a frame');
 assert(raftReconnectBackoffMsMin < raftReconnectBackoffMsMax, 'raft: backoff range');
+assert(raftFrameBytesMax <= raftPeerQueueBytesMax, 'raft: a peer queue holds the largest frame');
 
 // ---- consumer groups and idempotent producers -----------------------------------------------------
 /** Groups one coordinator holds (active or only holding offsets); a new group beyond it is refused. */

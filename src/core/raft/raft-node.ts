@@ -164,10 +164,11 @@ export class RaftNode {
     }
     const result = this.raft.propose(data);
     if (!result.ok) return Promise.reject(new RaftNodeError(result.error, result.leader, 'proposal refused'));
-    this.kick();
-    return new Promise((resolve, reject) => {
+    const promise = new Promise<number>((resolve, reject) => {
       this.pending.set(result.index, { term: result.term, resolve, reject });
     });
+    this.kick();
+    return promise;
   }
 
   leader(): NodeId {

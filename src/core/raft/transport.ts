@@ -17,6 +17,7 @@ import { sleep } from '../io/index.ts';
 import {
   connectionWriteBufferBytesHighWater,
   raftFrameBytesMax,
+  raftPeerQueueBytesMax,
   raftPeerQueueMessagesMax,
   raftPeerSilenceMsMax,
   raftReconnectBackoffMsMax,
@@ -51,6 +52,7 @@ interface Outbound {
   /** Last time a frame (a pong, a reply) came back on the current connection. */
   heardAtMs: number;
   readonly queue: Uint8Array[];
+  queueBytes: number;
   dropped: number;
 }
 
@@ -68,7 +70,7 @@ export class RaftTransport {
     private readonly handlers: TransportHandlers,
   ) {
     this.log = io.log.child({ component: 'raft-transport' });
-    for (const peer of peers) this.outbound.set(peer.id, { peer, connection: null, connectedAtMs: 0, heardAtMs: 0, queue: [], dropped: 0 });
+    for (const peer of peers) this.outbound.set(peer.id, { peer, connection: null, connectedAtMs: 0, heardAtMs: 0, queue: [], queueBytes: 0, dropped: 0 });
   }
 
   /** Starts listening (if `listenOn` is given) and dialling every peer in the background. */
@@ -118,11 +120,12 @@ export class RaftTransport {
       conn.write(bytes);
       return true;
     }
-    if (out.queue.length >= raftPeerQueueMessagesMax) {
-      out.queue.shift();
+    out.queue.push(bytes);
+    out.queueBytes += bytes.length;
+    while (out.queue.length > raftPeerQueueMessagesMax || out.queueBytes > raftPeerQueueBytesMax) {
+      out.queueBytes -= out.queue.shift()?.length ?? 0;
       out.dropped++;
     }
-    out.queue.push(bytes);
     return true;
   }
 
@@ -184,6 +187,7 @@ export class RaftTransport {
       this.log.debug('RaftPeerConnected', { peer: out.peer.id });
       conn.write(encodeFrame(frameKindHello, helloPayload(this.selfId)));
       for (const bytes of out.queue.splice(0)) conn.write(bytes);
+      out.queueBytes = 0;
     });
   }
 
