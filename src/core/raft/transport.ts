@@ -1,8 +1,9 @@
 /**
  * The controller transport over the Network interface: one outgoing connection per peer, dialled
  * and re-dialled with capped exponential backoff (a node starts while its peers are down and keeps
- * trying, issue 004), framed and checksummed messages (codec.ts), and replies on the connection a
- * request came in on (for forwarded controller requests).
+ * trying; the earlier broker crashed at startup when peers were down, seed report 003), framed and
+ * checksummed messages (codec.ts), and replies on the connection a request came in on (for
+ * forwarded controller requests).
  *
  * Delivery is best effort: while a peer is unreachable or its connection is backed up, messages are
  * dropped beyond a bounded queue. Raft retransmits whatever matters.
