@@ -145,6 +145,8 @@ export class RaftNode {
     );
     node = new RaftNode(io, config, raft, storage, sm, transport);
     await transport.start({ host: self.host, port: self.port });
+    // A single voter is its own majority: no reason to wait an election timeout after a restart.
+    if (config.voters.length === 1) raft.campaign();
     node.armTick();
     node.kick();
     return node;
