@@ -1,7 +1,7 @@
 /**
- * The `raft` scenario swept over many seeds (1..1000 with 3 voters, 1..100 with 1 and with 5; about 35 s on
- * one core of a shared machine), and a determinism check. The longer sweep is a command:
- * npm run sim -- --scenario raft --seeds 1..10000 (and --nodes 5).
+ * The `raft` scenario swept over many seeds (1..1000 with 3 voters, 1..100 with 1 and with 5;
+ * about 26-35 s on one core of a shared machine), and a determinism check. The longer sweep is a
+ * command: npm run sim -- --scenario raft --seeds 1..10000 (and --nodes 5).
  */
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../src/io-sim/index.ts';
