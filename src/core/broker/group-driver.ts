@@ -113,7 +113,8 @@ export class GroupDriver {
     this.timer = this.io.clock.setTimer(Math.max(0, atMs - this.io.clock.nowMs()), () => {
       this.timer = null;
       this.timerAtMs = null;
-      this.coordinator.tick(this.io.clock.nowMs());
+      // A timer may fire a hair before atMs in floating-point time; ticking at atMs makes it count.
+      this.coordinator.tick(Math.max(this.io.clock.nowMs(), atMs));
       this.drain();
     });
   }

@@ -10,7 +10,6 @@ export {
   type GroupCoordinatorOptions,
   type GroupSnapshot,
 } from './coordinator.ts';
-export { GroupService, GroupServiceStoppedError, type GroupServiceOptions } from './group-service.ts';
 export {
   FileOffsetStore,
   MemoryOffsetStore,
