@@ -40,6 +40,8 @@ export const raftPeerQueueMessagesMax = 1024;
 export const raftPeerQueueBytesMax = 64 * 1024 * 1024;
 /** Client proposals waiting to be committed and applied on one node. */
 export const raftPendingProposalsMax = 8192;
+/** Incoming controller connections held at once (peers, forwarding voters); more are closed at once. */
+export const raftInboundConnectionsMax = 64;
 /** Reconnect backoff towards a peer that is down: doubles from the minimum up to the maximum. */
 export const raftReconnectBackoffMsMin = 25;
 export const raftReconnectBackoffMsMax = 1000;
@@ -56,6 +58,7 @@ assert(raftEntryBytesMax <= raftAppendBytesPerMessageMax, 'raft: one entry fits 
 assert(raftAppendBytesPerMessageMax * 2 < raftFrameBytesMax, 'raft: an append message fits a frame');
 assert(raftReconnectBackoffMsMin < raftReconnectBackoffMsMax, 'raft: backoff range');
 assert(raftFrameBytesMax <= raftPeerQueueBytesMax, 'raft: a peer queue holds the largest frame');
+assert(raftInboundConnectionsMax >= 2 * raftVotersMax, 'raft: room for every peer to reconnect once');
 
 // ---- consumer groups and idempotent producers -----------------------------------------------------
 /** Groups one coordinator holds (active or only holding offsets); a new group beyond it is refused. */

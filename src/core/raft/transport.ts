@@ -18,6 +18,7 @@ import { sleep } from '../io/index.ts';
 import {
   connectionWriteBufferBytesHighWater,
   raftFrameBytesMax,
+  raftInboundConnectionsMax,
   raftPeerQueueBytesMax,
   raftPeerQueueMessagesMax,
   raftPeerSilenceMsMax,
@@ -59,7 +60,8 @@ interface Outbound {
 
 export class RaftTransport {
   private readonly outbound = new Map<NodeId, Outbound>();
-  private readonly inbound = new Set<Connection>();
+  /** Incoming connections and when a frame last arrived on each (they are closed when silent). */
+  private readonly inbound = new Map<Connection, { heardAtMs: number }>();
   private listener: Listener | null = null;
   private stopped = false;
   private readonly log: Log;
@@ -103,6 +105,10 @@ export class RaftTransport {
           conn.write(encodeFrame(frameKindPing, new Uint8Array(0)));
         }
       }
+      // A peer pings its outgoing connection; an incoming one that stays silent is a leftover.
+      for (const [conn, state] of this.inbound) {
+        if (nowMs - state.heardAtMs > 2 * raftPeerSilenceMsMax) conn.destroy();
+      }
       this.armSilenceCheck();
     });
   }
@@ -138,7 +144,7 @@ export class RaftTransport {
     this.stopped = true;
     await this.listener?.close();
     for (const out of this.outbound.values()) out.connection?.destroy();
-    for (const c of this.inbound) c.destroy();
+    for (const c of this.inbound.keys()) c.destroy();
     this.inbound.clear();
   }
 
@@ -193,14 +199,18 @@ export class RaftTransport {
   }
 
   private accept(conn: Connection): void {
-    if (this.stopped) {
+    if (this.stopped || this.inbound.size >= raftInboundConnectionsMax) {
+      if (!this.stopped) this.log.warn('RaftInboundConnectionRefused', { open: this.inbound.size });
+      conn.setHandlers({ onData: () => undefined, onClose: () => undefined });
       conn.destroy();
       return;
     }
-    this.inbound.add(conn);
+    const state = { heardAtMs: this.io.clock.nowMs() };
+    this.inbound.set(conn, state);
     let from: NodeId | null = null;
     const reply = (kind: number, payload: Uint8Array): void => void conn.write(encodeFrame(kind, payload));
     const reader = new FrameReader((kind, payload) => {
+      state.heardAtMs = this.io.clock.nowMs();
       if (from === null) {
         if (kind !== frameKindHello || payload.length !== 4) return false;
         from = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
