@@ -105,9 +105,14 @@ describe('kafkajs', () => {
     };
     const seen: string[] = [];
     const byMember = new Map<number, number>();
+    const joins = new Map<number, number[]>();
     const consumers: Consumer[] = [];
     for (let m = 0; m < 3; m++) {
-      const consumer = kafka.consumer({ groupId: 'three', sessionTimeout: 10_000, rebalanceTimeout: 5_000, heartbeatInterval: 300 });
+      // Short fetch waits: kafkajs heartbeats (and so learns of a rebalance) only between fetches.
+      const consumer = kafka.consumer({ groupId: 'three', sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 300 });
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        joins.set(m, Object.values(payload.memberAssignment).flat());
+      });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
@@ -119,6 +124,13 @@ describe('kafkajs', () => {
       });
       consumers.push(consumer);
     }
+    // Produce once the group has settled (each member's latest assignment is one partition, and
+    // together they cover all three), so the first phase checks the split, the second the rebalance.
+    const settled = (): boolean => {
+      const views = [...joins.values()];
+      return views.length === 3 && views.every((v) => v.length === 1) && new Set(views.flat()).size === 3;
+    };
+    await waitUntil(settled, 30_000, () => `group not settled: ${JSON.stringify([...joins])}`);
     await produce(0, 300);
     await waitUntil(() => seen.length >= 300, 30_000, () => `consumed ${seen.length} of 300`);
     expect(byMember.size).toBe(3);

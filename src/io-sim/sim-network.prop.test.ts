@@ -107,6 +107,27 @@ describe('simulated network', () => {
     );
   });
 
+  it('a close sent during a partition reaches the peer after the heal, even though the sender is gone', async () => {
+    const sim = new Simulation({ seed: 9 });
+    let serverClosed = 'open';
+    sim.addNode('n1', async (io) => {
+      await io.net.listen('n1', 1, (conn) => conn.setHandlers({ onData() {}, onClose: (e) => void (serverClosed = e?.code ?? 'closed') }));
+    });
+    const client = sim.addClient('c1');
+    sim.schedule(5, () => {
+      void client.net.connect('n1', 1).then((conn) => {
+        conn.setHandlers({ onData() {}, onClose() {} });
+        sim.network.partition('c1', 'n1');
+        client.clock.setTimer(10, () => conn.destroy());
+      });
+    });
+    sim.schedule(100, () => sim.network.heal());
+    await sim.run({ untilMs: 90 });
+    expect(serverClosed).toBe('open');
+    await sim.run({ untilMs: 200 });
+    expect(serverClosed).toBe('closed');
+  });
+
   it('refuses connections to a node that is down, and to a port nobody listens on', async () => {
     const sim = new Simulation({ seed: 1 });
     const node = sim.addNode('n1', async (io) => void (await io.net.listen('n1', 1, (c) => c.destroy())));

@@ -117,6 +117,8 @@ export class SimNetworkWorld {
   private readonly blocked = new Set<string>();
   private readonly slowFactors = new Map<string, number>();
   private readonly live = new Map<string, Endpoint>();
+  /** Directions held by a partition, including those of endpoints already closed locally (their fin must still go out). */
+  private readonly stalled = new Set<Direction>();
   private connectionSeq = 0;
   private ephemeralPortNext = 40000;
   readonly latency: LinkLatency = { minMs: 0.05, maxMs: 1 };
@@ -147,12 +149,11 @@ export class SimNetworkWorld {
   heal(): void {
     this.blocked.clear();
     this.trace(null, 'NetHealed', {});
-    for (const endpoint of this.live.values()) {
-      const direction = endpoint.out;
-      if (direction.stalled) {
-        direction.stalled = false;
-        this.pump(direction);
-      }
+    const held = [...this.stalled];
+    this.stalled.clear();
+    for (const direction of held) {
+      direction.stalled = false;
+      this.pump(direction);
     }
   }
 
@@ -241,6 +242,7 @@ export class SimNetworkWorld {
   private deliverHead(direction: Direction): void {
     if (this.isBlocked(direction.from.host, direction.to.host)) {
       direction.stalled = true;
+      this.stalled.add(direction);
       return;
     }
     const chunk = direction.queue.shift();

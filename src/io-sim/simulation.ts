@@ -269,6 +269,9 @@ export class Simulation {
     process.on('unhandledRejection', onUnhandled);
     let drained = false;
     try {
+      // Let continuations already queued run first: an operation the caller started just before
+      // run() may not have scheduled its first event yet.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.failures.length === 0) {
         if (options.until?.() === true) break;
         const nextMs = this.scheduler.peekTimeMs();
