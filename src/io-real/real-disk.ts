@@ -110,6 +110,29 @@ class RealFile implements DiskFile {
     });
   }
 
+  appendChunks(chunks: readonly Uint8Array[]): Promise<void> {
+    const position = this.sizeBytes;
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    this.sizeBytes += total;
+    return this.serial('append', () => this.writevAll(position, chunks)).catch((error: unknown) => {
+      this.sizeBytes = Math.min(this.sizeBytes, position);
+      throw error;
+    });
+  }
+
+  /** writev until every byte is written (a short write resumes mid-chunk). */
+  private async writevAll(position: number, chunks: readonly Uint8Array[]): Promise<void> {
+    let pending = chunks.filter((c) => c.length > 0);
+    let at = position;
+    while (pending.length > 0) {
+      const { bytesWritten } = await this.handle.writev(pending, at);
+      at += bytesWritten;
+      let skip = bytesWritten;
+      while (pending.length > 0 && skip >= pending[0]!.length) skip -= pending.shift()!.length;
+      if (skip > 0) pending = [pending[0]!.subarray(skip), ...pending.slice(1)];
+    }
+  }
+
   write(position: number, data: Uint8Array): Promise<void> {
     this.sizeBytes = Math.max(this.sizeBytes, position + data.length);
     return this.serial('write', () => this.writeAll(position, data));

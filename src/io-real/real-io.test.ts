@@ -23,6 +23,8 @@ async function diskContract(disk: Disk): Promise<unknown[]> {
   await f.sync();
   await f.truncate(3);
   seen.push(f.size(), [...(await f.read(1, 10))]);
+  await f.appendChunks([Uint8Array.of(6), new Uint8Array(0), Uint8Array.of(7, 8)]);
+  seen.push(f.size(), [...(await f.read(0, 100))]);
   await disk.syncDir('a/b');
   seen.push(await disk.list('a'), await disk.list('a/b'), await disk.exists('a/b/file'), await disk.exists('a/b/nope'));
   await disk.rename('a/b/file', 'a/b/renamed');
@@ -34,7 +36,7 @@ async function diskContract(disk: Disk): Promise<unknown[]> {
   return seen;
 }
 
-const expected = [5, [1, 9, 3, 4, 5], 3, [9, 3], ['b'], ['file'], true, false, ['renamed'], [], [], 'ENOENT'];
+const expected = [5, [1, 9, 3, 4, 5], 3, [9, 3], 6, [1, 9, 3, 6, 7, 8], ['b'], ['file'], true, false, ['renamed'], [], [], 'ENOENT'];
 
 describe('real I/O', () => {
   it('the real disk keeps the disk contract', async () => {

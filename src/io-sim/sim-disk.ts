@@ -329,6 +329,18 @@ class SimFile implements DiskFile {
     });
   }
 
+  appendChunks(chunks: readonly Uint8Array[]): Promise<void> {
+    // One op for the whole write: a crash keeps all of it, none of it, or a torn prefix of it.
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    return this.append(joined);
+  }
+
   write(position: number, data: Uint8Array): Promise<void> {
     return this.disk.settle(() => {
       this.checkOpen();

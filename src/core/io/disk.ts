@@ -35,6 +35,8 @@ export interface DiskFile {
   size(): number;
   /** Writes at the current end of the file. Resolves when the bytes are in the page cache (not durable). */
   append(data: Uint8Array): Promise<void>;
+  /** Writes `chunks` back to back at the end of the file as one write (writev), without joining them first. */
+  appendChunks(chunks: readonly Uint8Array[]): Promise<void>;
   /** Writes at `position` (may extend the file). */
   write(position: number, data: Uint8Array): Promise<void>;
   /** Reads up to `length` bytes at `position`; shorter only at end of file. */

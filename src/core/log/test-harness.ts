@@ -94,6 +94,7 @@ function countingFile(file: DiskFile, onSync: () => void): DiskFile {
     path: file.path,
     size: () => file.size(),
     append: (data) => file.append(data),
+    appendChunks: (chunks) => file.appendChunks(chunks),
     write: (position, data) => file.write(position, data),
     read: (position, length) => file.read(position, length),
     sync: () => {

@@ -103,6 +103,8 @@ export interface PartitionLogApi {
   /**
    * Appends one or more magic-2 batches as received from a producer: validates each CRC, assigns
    * offsets (rewrites baseOffset), resolves once durable under the flush policy. Rejects with LogError.
+   * The log takes the buffer over: it stamps the offsets into it and writes it as it is (no copy), so
+   * the caller must neither change nor reuse it afterwards.
    */
   append(batches: Uint8Array): Promise<AppendResult>;
   /**
