@@ -3,7 +3,7 @@ import type { SimulationOptions } from '../src/io-sim/index.ts';
 import { runOne } from './runner.ts';
 
 /** Seeds swept in `npm test`; `npm run sim -- --scenario single-node --seeds 1..2000` is the longer sweep. */
-const sweepSeeds = 60;
+const sweepSeeds = 200;
 
 async function firstFailingSeed(plantedBugs: SimulationOptions['plantedBugs'], seedsMax: number): Promise<number | null> {
   for (let seed = 1; seed <= seedsMax; seed++) {
