@@ -298,6 +298,22 @@ export class Simulation {
     }
   }
 
+  /**
+   * Runs events until `promise` settles and returns its outcome. Throws if the simulation records a
+   * failure, or runs out of events while the promise is still pending (it can never settle then).
+   */
+  async runUntilSettled<T>(promise: Promise<T>): Promise<T> {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await this.run({ until: () => settled });
+    if (this.failures.length > 0) throw new Error(`simulation failed: ${this.failures.join('; ')}`);
+    if (!settled) throw new Error('simulation ran out of events before the operation settled');
+    return promise;
+  }
+
   /** Closes the trace file, if any. */
   close(): void {
     if (this.traceFd !== null) closeSync(this.traceFd);

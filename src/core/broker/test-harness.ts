@@ -58,20 +58,7 @@ export class BrokerHarness {
 
   /** Runs the simulation until `promise` settles, then returns its outcome. */
   async run<T>(promise: Promise<T>): Promise<T> {
-    let settled = false;
-    promise.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    for (let idleRounds = 0; !settled && idleRounds < 3 && this.sim.failed.length === 0; ) {
-      this.sim.schedule(0, () => undefined);
-      const before = this.sim.eventsProcessed;
-      await this.sim.run({ until: () => settled });
-      idleRounds = this.sim.eventsProcessed - before <= 1 ? idleRounds + 1 : 0;
-    }
-    if (this.sim.failed.length > 0) throw new Error(`simulation failed: ${this.sim.failed.join('; ')}`);
-    if (!settled) throw new Error('simulation idle before the operation settled');
-    return promise;
+    return this.sim.runUntilSettled(promise);
   }
 
   /** Advances virtual time by `ms`, running everything due. */

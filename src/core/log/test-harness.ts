@@ -34,21 +34,7 @@ export class LogHarness {
 
   /** Runs the simulation until `promise` settles, then returns its outcome. */
   async run<T>(promise: Promise<T>): Promise<T> {
-    let settled = false;
-    promise.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    // A scheduled no-op event first: the simulator drains promise continuations after each event,
-    // so work that an operation started only in a microtask gets to schedule its disk events.
-    for (let idleRounds = 0; !settled && idleRounds < 3 && this.sim.failed.length === 0; ) {
-      this.sim.schedule(0, () => undefined);
-      const before = this.sim.eventsProcessed;
-      await this.sim.run({ until: () => settled });
-      idleRounds = this.sim.eventsProcessed - before <= 1 ? idleRounds + 1 : 0;
-    }
-    if (!settled) throw new Error(`simulation idle before the operation settled; failures: ${this.sim.failed.join('; ')}`);
-    return promise;
+    return this.sim.runUntilSettled(promise);
   }
 
   async booted(): Promise<void> {
