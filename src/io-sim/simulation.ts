@@ -136,7 +136,11 @@ export class SimNode {
     this.start();
   }
 
-  /** Graceful stop: awaits the node's own stop(), then takes it down (its disk keeps everything synced). */
+  /**
+   * Graceful stop: awaits the node's own stop(), then takes it down (its disk keeps everything
+   * synced). If the node's stop() rejects (it could not make everything durable), the rejection
+   * propagates and the node stays up: crash it to take it down.
+   */
   async stop(): Promise<void> {
     if (!this.up) return;
     const owner = this.incarnation;
