@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BrokerProcess, freePort, repoRoot, tempDataDir } from './broker-process.ts';
 
@@ -50,6 +51,18 @@ describe('chronik start', () => {
     } finally {
       await first.stop();
     }
+  });
+
+  it('the chronik executable runs a command exactly once', () => {
+    const result = spawnSync(path.join(repoRoot, 'src', 'cli', 'chronik.js'), ['sim', '--seed', '3', '--json', '--no-save'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(0);
+    const outcomes = result.stdout.split('\n').filter((line) => line.startsWith('{'));
+    expect(outcomes).toHaveLength(1);
+    expect(JSON.parse(outcomes[0]!)).toMatchObject({ seed: 3, ok: true });
   });
 
   it('stops cleanly on SIGINT, exit code 0', async () => {

@@ -22,7 +22,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-const isMain = process.argv[1] !== undefined && /src[\\/]cli[\\/]main\.ts$|chronik(\.js)?$/.test(process.argv[1]);
+const isMain = process.argv[1] !== undefined && /src[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
 if (isMain) {
   buildProgram()
     .parseAsync(process.argv)
