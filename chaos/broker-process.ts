@@ -54,7 +54,7 @@ export class BrokerProcess {
     const port = options.port ?? (await freePort());
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
+      ['--initial-old-space-size=256', '--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const broker = new BrokerProcess(child, port, options.dataDir);

@@ -1,5 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=256
 // The `chronik` executable: loads tsx so the TypeScript sources run as they are, then the CLI.
+// --initial-old-space-size=256: a broker keeps each request's bytes until its fsync, which with V8's
+// small default old-generation limit meant a 7-26 ms mark-compact every few hundred ms under load;
+// starting the old generation at 256 MB removed them (docs/benchmarks.md). `npm start` passes it too.
 import { register } from 'tsx/esm/api';
 
 register();
