@@ -11,12 +11,17 @@ function plain(fields: LogFields | undefined): Record<string, unknown> {
 
 /** The Log interface over pino: the event name is the message, the fields go alongside. */
 export class PinoLog implements Log {
-  constructor(private readonly logger: pino.Logger) {}
+  constructor(
+    private readonly logger: pino.Logger,
+    private readonly destination: { flushSync(): void } | null = null,
+  ) {}
 
   static create(options: { level?: string; nodeId?: number; destination?: number | string } = {}): PinoLog {
-    const destination = pino.destination({ dest: options.destination ?? 1, sync: false });
+    // Synchronous writes: Chronik logs lifecycle events, not requests, and an asynchronous
+    // destination reordered the last lines of a shutdown (an in-flight write landed after flushSync).
+    const destination = pino.destination({ dest: options.destination ?? 1, sync: true });
     const logger = pino({ level: options.level ?? 'info', base: { node: options.nodeId ?? null } }, destination);
-    return new PinoLog(logger);
+    return new PinoLog(logger, destination);
   }
 
   debug(event: string, fields?: LogFields): void {
@@ -32,10 +37,10 @@ export class PinoLog implements Log {
     this.logger.error(plain(fields), event);
   }
   child(fields: LogFields): Log {
-    return new PinoLog(this.logger.child(plain(fields)));
+    return new PinoLog(this.logger.child(plain(fields)), this.destination);
   }
-  /** Writes out what pino still buffers (before exit). */
+  /** Writes out, synchronously, what pino still buffers (call before process.exit). */
   flush(): void {
-    this.logger.flush();
+    this.destination?.flushSync();
   }
 }
