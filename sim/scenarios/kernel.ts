@@ -1,5 +1,6 @@
-import { crc32c } from '@node-rs/crc32';
 import type { Io } from '../../src/core/io/index.ts';
+// The same length + CRC-32C framing the Raft transport and log use.
+import { frame as frameOf, unframe } from '../../src/core/raft/codec.ts';
 import type { Connection } from '../../src/core/io/network.ts';
 import type { Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
@@ -17,6 +18,7 @@ import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
  */
 
 const port = 7000;
+const frameBytesMax = 1 << 20;
 const runMs = 4000;
 const livenessMs = 1500;
 
@@ -74,30 +76,16 @@ class Checker {
 
 // ---- the node program ------------------------------------------------------------------------------
 
-function frameOf(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(8 + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, payload.length);
-  view.setUint32(4, crc32c(payload));
-  out.set(payload, 8);
-  return out;
-}
-
 /** Splits complete frames off `buffer`; returns the frames, the rest, and whether a checksum failed. */
 function parseFrames(buffer: Uint8Array): { payloads: Uint8Array[]; rest: Uint8Array; bad: boolean } {
   const payloads: Uint8Array[] = [];
   let at = 0;
-  while (buffer.length - at >= 8) {
-    const view = new DataView(buffer.buffer, buffer.byteOffset + at);
-    const length = view.getUint32(0);
-    if (length > 1 << 20) return { payloads, rest: buffer.subarray(at), bad: true };
-    if (buffer.length - at - 8 < length) break;
-    const payload = buffer.subarray(at + 8, at + 8 + length);
-    if (crc32c(payload) !== view.getUint32(4)) return { payloads, rest: buffer.subarray(at), bad: true };
-    payloads.push(payload);
-    at += 8 + length;
+  for (;;) {
+    const next = unframe(buffer, at, frameBytesMax);
+    if (next.kind !== 'ok') return { payloads, rest: buffer.subarray(at), bad: next.kind === 'corrupt' };
+    payloads.push(next.body);
+    at = next.next;
   }
-  return { payloads, rest: buffer.subarray(at), bad: false };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
