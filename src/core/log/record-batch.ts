@@ -325,21 +325,43 @@ class ByteReader {
   }
 }
 
-/** Offset and timestamp of each record of an uncompressed batch (for ListOffsets by timestamp). */
-export function recordTimestamps(bytes: Uint8Array, position: number): Array<{ offset: bigint; timestampMs: bigint }> {
+/** One record of a batch, as a consumer sees it. Key and value are views into the batch bytes. */
+export interface DecodedRecord {
+  readonly offset: bigint;
+  readonly timestampMs: bigint;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+}
+
+/** The records of the uncompressed batch at `position` (throws RangeError if a record runs past it). */
+export function decodeRecords(bytes: Uint8Array, position: number): DecodedRecord[] {
   const header = readBatchHeader(bytes, position);
-  assert(compressionOf(header.attributes) === compressionNone, 'recordTimestamps needs an uncompressed batch');
+  assert(compressionOf(header.attributes) === compressionNone, 'decodeRecords needs an uncompressed batch');
   const end = position + batchLogOverheadBytes + header.batchLength;
   const reader = new ByteReader(bytes, position + batchHeaderBytes, end);
-  const out: Array<{ offset: bigint; timestampMs: bigint }> = [];
+  const nullable = (): Uint8Array | null => {
+    const length = reader.varint();
+    if (length < 0) return null;
+    const start = reader.position;
+    reader.skip(length);
+    return bytes.subarray(start, start + length);
+  };
+  const out: DecodedRecord[] = [];
   for (let i = 0; i < header.recordCount; i++) {
     const length = reader.varint();
     const recordEnd = reader.position + length;
     reader.int8();
     const timestampDelta = reader.varlong();
     const offsetDelta = reader.varint();
-    out.push({ offset: header.baseOffset + BigInt(offsetDelta), timestampMs: header.baseTimestamp + timestampDelta });
+    const key = nullable();
+    const value = nullable();
+    out.push({ offset: header.baseOffset + BigInt(offsetDelta), timestampMs: header.baseTimestamp + timestampDelta, key, value });
     reader.skip(recordEnd - reader.position);
   }
   return out;
+}
+
+/** Offset and timestamp of each record of an uncompressed batch (for ListOffsets by timestamp). */
+export function recordTimestamps(bytes: Uint8Array, position: number): Array<{ offset: bigint; timestampMs: bigint }> {
+  return decodeRecords(bytes, position).map(({ offset, timestampMs }) => ({ offset, timestampMs }));
 }
