@@ -1,5 +1,5 @@
 import { Broker } from '../../src/core/broker/index.ts';
-import type { Io } from '../../src/core/io/index.ts';
+import { sleep, type Io } from '../../src/core/io/index.ts';
 import type { Random } from '../../src/core/io/random.ts';
 import { recordBatch } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
@@ -79,7 +79,7 @@ async function ensureTopic(io: Io, sim: Simulation): Promise<void> {
         client.close();
       }
     }
-    await new Promise<void>((resolve) => io.clock.setTimer(20, resolve));
+    await sleep(io.clock, 20);
   }
   sim.fail('could not create the topic in 200 attempts');
 }
@@ -100,7 +100,7 @@ async function producer(io: Io, name: string, idempotent: boolean, history: Hist
   let retry: PendingBatch | null = null;
   let counter = 0;
   while (io.clock.nowMs() < stopAtMs()) {
-    await new Promise<void>((resolve) => io.clock.setTimer(random.between(1, 12), resolve));
+    await sleep(io.clock, random.between(1, 12));
     if (client === null || client.closed) {
       for (const violation of client?.orderViolations ?? []) history.fail(`${name}: ${violation}`);
       client = await connect(io, name);

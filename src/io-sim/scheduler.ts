@@ -34,10 +34,6 @@ export class Scheduler {
     return this.nowMsValue;
   }
 
-  size(): number {
-    return this.heap.length;
-  }
-
   schedule(delayMs: number, owner: EventOwner, fn: () => void): ScheduledEvent {
     assert(Number.isFinite(delayMs) && delayMs >= 0, `event delay ${delayMs}`);
     const event: SimEvent = { timeMs: this.nowMsValue + delayMs, seq: this.seqNext++, owner, fn, cancelled: false };

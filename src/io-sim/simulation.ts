@@ -259,10 +259,6 @@ export class Simulation {
     return this.traceSink.recentLines();
   }
 
-  get eventsTraced(): number {
-    return this.traceSink.eventsTraced;
-  }
-
   /**
    * Fires events in (time, sequence) order until virtual time passes `untilMs`, `until()` holds, no
    * event is left, or a failure is recorded. Errors thrown by events or left unhandled by promises

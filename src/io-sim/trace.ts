@@ -44,14 +44,12 @@ function jsonLine(e: TraceEvent): string {
 export class Trace {
   private readonly hash: Hash = createHash('sha256');
   private readonly recent: TraceEvent[] = [];
-  eventsTraced = 0;
 
   constructor(private readonly fileFd: number | null = null) {}
 
   add(event: TraceEvent): void {
     this.hash.update(canonicalLine(event));
     this.hash.update('\n');
-    this.eventsTraced++;
     if (this.recent.length >= recentEventsMax) this.recent.shift();
     this.recent.push(event);
     if (this.fileFd !== null) writeSync(this.fileFd, jsonLine(event) + '\n');
