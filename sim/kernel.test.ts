@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulationOptions } from '../src/io-sim/index.ts';
-import { runOne } from './runner.ts';
+import { firstFailingSeed, runOne } from './runner.ts';
+import { findScenario } from './scenarios/index.ts';
 
 /** Seeds swept in `npm test`; `npm run sim -- --scenario kernel --seeds 1..2000` is the longer sweep. */
 const sweepSeeds = 200;
 
-async function firstFailingSeed(plantedBugs: SimulationOptions['plantedBugs'], seedsMax: number): Promise<number | null> {
-  for (let seed = 1; seed <= seedsMax; seed++) {
-    const outcome = await runOne({ scenario: 'kernel', seed, plantedBugs });
-    if (!outcome.ok) return seed;
-  }
-  return null;
+const kernel = findScenario('kernel')!;
+
+/** First failing seed of the `kernel` scenario with `plantedBugs` in the simulator or logs. */
+function firstFailing(plantedBugs: SimulationOptions['plantedBugs'], seedsMax: number) {
+  return firstFailingSeed((sim) => kernel.run(sim, { nodes: kernel.defaultNodes }), seedsMax, { plantedBugs });
 }
 
 describe('kernel scenario', () => {
@@ -31,14 +31,14 @@ describe('kernel scenario', () => {
 
   // Each checker is shown to catch the bug it guards against, planted in the simulator itself.
   it('the order checker catches a network that reorders chunks (within 5 seeds)', async () => {
-    expect(await firstFailingSeed({ net: { reorder: true } }, 5)).not.toBeNull();
+    expect(await firstFailing({ net: { reorder: true } }, 5)).not.toBeNull();
   });
 
   it('the partition checker catches a partition that leaks (within 5 seeds)', async () => {
-    expect(await firstFailingSeed({ net: { leakAcrossPartition: true } }, 5)).not.toBeNull();
+    expect(await firstFailing({ net: { leakAcrossPartition: true } }, 5)).not.toBeNull();
   });
 
   it('the durability checker catches an fsync that does nothing, like the earlier broker\'s flush (within 5 seeds)', async () => {
-    expect(await firstFailingSeed({ disk: { syncIsNoop: true } }, 5)).not.toBeNull();
+    expect(await firstFailing({ disk: { syncIsNoop: true } }, 5)).not.toBeNull();
   });
 });

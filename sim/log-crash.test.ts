@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../src/io-sim/index.ts';
 import type { PartitionLogBugs } from '../src/core/log/partition-log.ts';
-import { runOne } from './runner.ts';
+import { firstFailingSeed, runOne } from './runner.ts';
 import { randomPlan, runLogPlan } from './scenarios/log-crash.ts';
 
 /** Seeds swept in `npm test` (about 5 s); `npm run sim -- --scenario log-crash --seeds 1..20000` is the long sweep. */
 const sweepSeeds = 500;
 
-async function firstFailingSeed(bugs: PartitionLogBugs, seedsMax: number): Promise<{ seed: number; failure: string } | null> {
-  for (let seed = 1; seed <= seedsMax; seed++) {
-    const sim = new Simulation({ seed });
-    const plan = { ...randomPlan(sim.random.fork('log-crash/plan')), bugs };
-    const result = await runLogPlan(sim, plan);
-    if (!result.ok || sim.failed.length > 0) return { seed, failure: result.failures[0] ?? sim.failed[0]! };
-  }
-  return null;
+function firstFailing(bugs: PartitionLogBugs, seedsMax: number) {
+  return firstFailingSeed((sim) => runLogPlan(sim, { ...randomPlan(sim.random.fork('log-crash/plan')), bugs }), seedsMax);
 }
 
 describe('log-crash scenario', () => {
@@ -45,12 +38,12 @@ describe('log-crash scenario', () => {
 
   // The checkers are sharp: each planted bug is caught within a few seeds.
   it('catches a log that acknowledges before fsync', async () => {
-    const found = await firstFailingSeed({ ackBeforeSync: true }, 20);
+    const found = await firstFailing({ ackBeforeSync: true }, 20);
     expect(found).not.toBeNull();
   });
 
   it("catches a stop() that skips the final flush (the earlier broker's no-op flush_partition)", async () => {
-    const found = await firstFailingSeed({ stopSkipsFlush: true }, 100);
+    const found = await firstFailing({ stopSkipsFlush: true }, 100);
     expect(found?.failure).toMatch(/\(a\)|\(d\)/);
   });
 

@@ -5,33 +5,27 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RaftNodeTestHooks } from '../src/core/raft/raft-node.ts';
-import { Simulation } from '../src/io-sim/index.ts';
+import { firstFailingSeed } from './runner.ts';
 import { runRaftScenario } from './scenarios/raft.ts';
 
-async function firstFailingSeed(hooks: RaftNodeTestHooks, seedsMax: number): Promise<{ seed: number; failure: string } | null> {
-  for (let seed = 1; seed <= seedsMax; seed++) {
-    const sim = new Simulation({ seed });
-    const result = await runRaftScenario(sim, { nodes: 3, hooks });
-    const failures = [...result.failures, ...sim.failed];
-    if (failures.length > 0) return { seed, failure: failures[0] ?? '' };
-  }
-  return null;
+function firstFailing(hooks: RaftNodeTestHooks, seedsMax: number) {
+  return firstFailingSeed((sim) => runRaftScenario(sim, { nodes: 3, hooks }), seedsMax);
 }
 
 describe('raft checkers catch planted bugs', () => {
   it('votes granted without the log up-to-date check: found within 20 seeds', async () => {
-    const found = await firstFailingSeed({ voteWithoutLogCheck: true }, 20);
+    const found = await firstFailing({ voteWithoutLogCheck: true }, 20);
     expect(found).not.toBeNull();
     expect(found?.failure).toMatch(/election safety|leader completeness|log matching|state machine safety|durability/);
   });
 
   it('messages (votes, acks) sent before the fsync of what they promise: found within 30 seeds', async () => {
-    const found = await firstFailingSeed({ sendBeforePersist: true }, 30);
+    const found = await firstFailing({ sendBeforePersist: true }, 30);
     expect(found).not.toBeNull();
     expect(found?.failure).toMatch(/election safety|leader completeness|log matching|state machine safety|durability/);
   });
 
   it('the same seeds pass without the bugs (the failures are the bugs, not the scenario)', async () => {
-    expect(await firstFailingSeed({}, 20)).toBeNull();
+    expect(await firstFailing({}, 20)).toBeNull();
   });
 });

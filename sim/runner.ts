@@ -60,6 +60,24 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
   };
 }
 
+/**
+ * The first seed in 1..seedsMax whose run fails, with its first failure, or null when all pass.
+ * Tests use it to show a checker catches a planted bug within a stated number of seeds.
+ */
+export async function firstFailingSeed(
+  runSeed: (sim: Simulation) => Promise<Pick<ScenarioResult, 'failures'>>,
+  seedsMax: number,
+  simOptions: Omit<SimulationOptions, 'seed'> = {},
+): Promise<{ seed: number; failure: string } | null> {
+  for (let seed = 1; seed <= seedsMax; seed++) {
+    const sim = new Simulation({ ...simOptions, seed });
+    const result = await runSeed(sim);
+    const failures = [...result.failures, ...sim.failed];
+    if (failures.length > 0) return { seed, failure: failures[0]! };
+  }
+  return null;
+}
+
 /** The exact command that reproduces a run. */
 export function reproduceCommand(outcome: Pick<RunOutcome, 'scenario' | 'seed' | 'nodes'>): string {
   return `npm run sim -- --scenario ${outcome.scenario} --seed ${outcome.seed} --nodes ${outcome.nodes}`;

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulationOptions } from '../src/io-sim/index.ts';
-import { runOne } from './runner.ts';
+import { firstFailingSeed, runOne } from './runner.ts';
+import { findScenario } from './scenarios/index.ts';
 
 /** Seeds swept in `npm test`; `npm run sim -- --scenario single-node --seeds 1..2000` is the longer sweep. */
 const sweepSeeds = 200;
 
-async function firstFailingSeed(plantedBugs: SimulationOptions['plantedBugs'], seedsMax: number): Promise<number | null> {
-  for (let seed = 1; seed <= seedsMax; seed++) {
-    if (!(await runOne({ scenario: 'single-node', seed, plantedBugs })).ok) return seed;
-  }
-  return null;
+const singleNode = findScenario('single-node')!;
+
+/** First failing seed of the `single-node` scenario with `plantedBugs` in the simulator or logs. */
+function firstFailing(plantedBugs: SimulationOptions['plantedBugs'], seedsMax: number) {
+  return firstFailingSeed((sim) => singleNode.run(sim, { nodes: singleNode.defaultNodes }), seedsMax, { plantedBugs });
 }
 
 describe('single-node scenario', () => {
@@ -36,10 +37,10 @@ describe('single-node scenario', () => {
 
   // The checker is shown catching the bugs it exists for, planted in the broker's partition logs.
   it('catches a log that acknowledges before fsync (within 10 seeds)', async () => {
-    expect(await firstFailingSeed({ log: { ackBeforeSync: true } }, 10)).not.toBeNull();
+    expect(await firstFailing({ log: { ackBeforeSync: true } }, 10)).not.toBeNull();
   });
 
   it('catches an fsync that makes nothing durable, like the earlier broker\'s flush (within 10 seeds)', async () => {
-    expect(await firstFailingSeed({ disk: { syncIsNoop: true } }, 10)).not.toBeNull();
+    expect(await firstFailing({ disk: { syncIsNoop: true } }, 10)).not.toBeNull();
   });
 });
