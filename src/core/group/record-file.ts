@@ -121,8 +121,8 @@ export class RecordFile {
       let count = 0;
       while (count < this.queue.length && this.queue[count]!.kind === 'append') count++;
       const batch = this.queue.splice(0, count);
-      const data = concat(batch.map((o) => (o.kind === 'append' ? o.data : new Uint8Array(0))));
-      await this.settle(batch, () => this.writeAndSync(data));
+      const chunks = batch.flatMap((o) => (o.kind === 'append' && o.data.length > 0 ? [o.data] : []));
+      await this.settle(batch, () => this.writeAndSync(chunks));
     }
     this.running = false;
   }
@@ -142,8 +142,8 @@ export class RecordFile {
     }
   }
 
-  private async writeAndSync(data: Uint8Array): Promise<void> {
-    if (data.length > 0) await this.file.append(data);
+  private async writeAndSync(chunks: readonly Uint8Array[]): Promise<void> {
+    if (chunks.length > 0) await this.file.appendChunks(chunks);
     await this.file.sync();
   }
 
@@ -200,17 +200,6 @@ function* chunked(payloads: readonly Uint8Array[]): Generator<Uint8Array[]> {
     }
   }
   if (chunk.length > 0) yield chunk;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 interface Scanned {

@@ -239,7 +239,8 @@ export class RaftStorage {
         records.push(record);
         position += record.length;
       }
-      await seg.file.append(concat(records, position - seg.file.size()));
+      await seg.file.appendChunks(records);
+      assert(seg.file.size() === position, 'segment size after a write matches the offsets noted');
       touched.push(seg);
     }
     for (const seg of touched) await seg.file.sync();
@@ -344,17 +345,6 @@ export class RaftStorage {
     if (seg.offsets.length === 0 && this.segments.length > 0) return;
     this.segments.push(seg);
   }
-}
-
-function concat(parts: readonly Uint8Array[], totalBytes: number): Uint8Array {
-  const out = new Uint8Array(totalBytes);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  assert(at === totalBytes, 'concat length');
-  return out;
 }
 
 function tryReadEntry(body: Uint8Array): Entry | null {
