@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../src/core/io/index.ts';
+import type { Disk, DiskFile, Io } from '../src/core/io/index.ts';
 import { nullLog } from '../src/core/io/index.ts';
 import { Simulation } from '../src/io-sim/index.ts';
 import { encodeEntryRecord } from '../src/core/raft/codec.ts';
@@ -166,4 +166,97 @@ describe('raft storage: damage to fsynced data', () => {
     const io2 = await h.boot();
     await expect(h.drive(RaftStorage.open(io2.disk, 'raft', nullLog))).rejects.toThrow(/both hard-state slots/);
   });
+});
+
+/**
+ * A Disk whose mutating calls stop after a budget: the call that would exceed it never returns, as
+ * if the power went just before it. Reads pass through.
+ */
+function diskWithBudget(disk: Disk, budget: { left: number }): Disk {
+  const gate = <T>(op: () => Promise<T>): Promise<T> => (budget.left-- > 0 ? op() : new Promise<T>(() => {}));
+  const wrapFile = (file: DiskFile): DiskFile => ({
+    get path() {
+      return file.path;
+    },
+    size: () => file.size(),
+    read: (position, length) => file.read(position, length),
+    close: () => file.close(),
+    append: (data) => gate(() => file.append(data)),
+    appendChunks: (chunks) => gate(() => file.appendChunks(chunks)),
+    write: (position, data) => gate(() => file.write(position, data)),
+    sync: () => gate(() => file.sync()),
+    truncate: (size) => gate(() => file.truncate(size)),
+  });
+  return {
+    open: (path, options) => gate(async () => wrapFile(await disk.open(path, options))),
+    list: (dir) => disk.list(dir),
+    mkdir: (dir) => disk.mkdir(dir),
+    exists: (path) => disk.exists(path),
+    rename: (from, to) => gate(() => disk.rename(from, to)),
+    remove: (path) => gate(() => disk.remove(path)),
+    syncDir: (dir) => gate(() => disk.syncDir(dir)),
+  };
+}
+
+describe('raft storage: installing a leader snapshot is crash-safe at every step', () => {
+  // The old log: 1..10 in term 1 and 11..25 in term 2, over three segments, with an own snapshot at 5.
+  async function oldLog(h: Harness): Promise<void> {
+    const io = await h.boot();
+    const { storage } = await h.drive(RaftStorage.open(io.disk, 'raft', nullLog));
+    await h.drive(storage.persist(ready(termsToEntries(new Array<number>(10).fill(1)), { term: 2, vote: 1, commit: 5 })));
+    await h.drive(storage.saveSnapshot({ meta: { index: 5, term: 1, voters: [1, 2, 3] }, data: new Uint8Array([5]) }, 0));
+    await h.drive(storage.persist(ready(termsToEntries(new Array<number>(10).fill(2), 11))));
+    await h.drive(storage.saveSnapshot({ meta: { index: 5, term: 1, voters: [1, 2, 3] }, data: new Uint8Array([5]) }, 0));
+    await h.drive(storage.persist(ready(termsToEntries(new Array<number>(5).fill(2), 21))));
+  }
+
+  // A leader snapshot inside the old log whose term differs (the tail diverges), one inside it whose
+  // term matches (the tail after it stays), and one past its end.
+  const cases = [
+    { name: 'diverging at 22', meta: { index: 22, term: 3, voters: [1, 2, 3] }, keptAfter: '' },
+    { name: 'matching at 15', meta: { index: 15, term: 2, voters: [1, 2, 3] }, keptAfter: '16/2 17/2 18/2 19/2 20/2 21/2 22/2 23/2 24/2 25/2' },
+    { name: 'past the end at 40', meta: { index: 40, term: 3, voters: [1, 2, 3] }, keptAfter: '' },
+  ];
+  const oldAfter5 = Array.from({ length: 20 }, (_, k) => `${k + 6}/${k + 6 <= 10 ? 1 : 2}`).join(' ');
+
+  for (const c of cases) {
+    it(`a snapshot ${c.name}: after a crash at each step, the old log or the snapshot, and appends go on`, async () => {
+      let steps = 0;
+      for (let budget = 0; ; budget++) {
+        const h = new Harness(70 + budget);
+        await oldLog(h);
+        const io = h.io as unknown as Io;
+        const left = { left: Number.POSITIVE_INFINITY };
+        const { storage } = await h.drive(RaftStorage.open(diskWithBudget(io.disk, left), 'raft', nullLog));
+        left.left = budget;
+        let installed = false;
+        void storage.persist(ready([], { term: 3, vote: 0, commit: c.meta.index }, { meta: c.meta, data: new Uint8Array([9]) })).then(() => {
+          installed = true;
+        });
+        await h.sim.run({ until: () => installed });
+        const after = await h.crashAndOpen();
+        if (after.snapshot?.meta.index === c.meta.index) {
+          // The log's own tail after a matching snapshot entry may stay, or the part of it (a prefix) the
+          // crash left; a tail that diverged from the snapshot never does.
+          expect(`${c.keptAfter} `.startsWith(`${terms(after.entries)} `.trimStart())).toBe(true);
+        } else {
+          // The snapshot never became durable: the old log is whole.
+          expect(installed).toBe(false);
+          expect(after.snapshot?.meta.index).toBe(5);
+          expect(terms(after.entries)).toBe(oldAfter5);
+        }
+        // Whatever survived, the log takes the next append and reads back contiguous after a restart.
+        const next = (after.snapshot?.meta.index ?? 0) + after.entries.length + 1;
+        await h.drive(after.storage.persist(ready(termsToEntries([4], next), { term: 4, vote: 0, commit: 0 })));
+        const again = await h.crashAndOpen();
+        expect(again.entries[again.entries.length - 1]).toMatchObject({ index: next, term: 4 });
+        again.entries.forEach((e, k) => expect(e.index).toBe((again.snapshot?.meta.index ?? 0) + 1 + k));
+        steps++;
+        if (installed) break;
+        expect(budget).toBeLessThan(50);
+      }
+      // The install takes several disk steps (snapshot file, rename, directory syncs, removals): each was crashed at.
+      expect(steps).toBeGreaterThan(6);
+    });
+  }
 });

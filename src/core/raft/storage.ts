@@ -13,6 +13,12 @@
  * Recovery reads the snapshot, the better hard-state slot and the segments in order, skips entries the
  * snapshot covers, and stops at the first short or corrupt record: the file is cut there and later
  * segments are removed (that tail was never fsynced, so nobody was told about it).
+ *
+ * Installing a leader's snapshot is crash-safe at every step: the snapshot file is made durable
+ * first, then the old segments are removed last-first, each removal made durable before the next, so
+ * a crash leaves the snapshot plus a prefix of the old segments. Recovery then applies Raft's rule for
+ * a received snapshot: the entries after it are kept only when the log holds the snapshot's own
+ * entry (same index and term); otherwise the whole log is what the snapshot replaced, and it goes.
  */
 import { crc32c } from '@node-rs/crc32';
 import { assert } from '../assert.ts';
@@ -73,7 +79,8 @@ export class RaftStorage {
     const snapshot = await storage.readSnapshotFile();
     storage.snapshotIndex = snapshot?.meta.index ?? 0;
     const hardState = await storage.readHardState();
-    const entries = await storage.readSegments();
+    const { entries: read, termAtSnapshot } = await storage.readSegments();
+    const entries = snapshot === null ? read : await storage.dropLogReplacedBy(snapshot, read, termAtSnapshot);
     const lastTerm = entries[entries.length - 1]?.term ?? snapshot?.meta.term ?? 0;
     // Entries of a newer term may be durable while the hard state that followed them was not.
     const recovered: HardState =
@@ -90,7 +97,7 @@ export class RaftStorage {
 
   lastIndex(): number {
     const seg = this.segments[this.segments.length - 1];
-    return seg === undefined ? this.snapshotIndex : seg.firstIndex + seg.offsets.length - 1;
+    return seg === undefined ? this.snapshotIndex : Math.max(this.snapshotIndex, seg.firstIndex + seg.offsets.length - 1);
   }
 
   /** Step 1 of the Ready contract: snapshot, entries, hard state, all fsynced. */
@@ -203,16 +210,46 @@ export class RaftStorage {
     }
   }
 
-  /** A snapshot received from the leader replaces the whole log. */
+  /**
+   * A snapshot received from the leader replaces the whole log. The snapshot is durable before any
+   * segment goes (a crash in between must not lose entries this node already acknowledged), and the
+   * segments go last-first with each removal durable, so what a crash leaves is always a prefix of
+   * the old log, which recovery recognises (dropLogReplacedBy).
+   */
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
     await this.writeSnapshotFile(snapshot);
     this.snapshotIndex = snapshot.meta.index;
-    for (const seg of this.segments) {
+    await this.removeAllSegments();
+  }
+
+  /**
+   * Recovery's half of installSnapshot: when the log does not hold the snapshot's own entry (index and
+   * term), the segments are what a crash during an install left of the replaced log (or hold only
+   * entries the snapshot covers): they go. Otherwise the entries after the snapshot are kept (Raft's
+   * rule for a snapshot whose last entry the log already has; also the case after a compaction).
+   */
+  private async dropLogReplacedBy(snapshot: Snapshot, entries: Entry[], termAtSnapshot: number | null): Promise<Entry[]> {
+    const replaced = entries.length === 0 || (termAtSnapshot !== null && termAtSnapshot !== snapshot.meta.term);
+    if (!replaced || this.segments.length === 0) return entries;
+    this.log.info('RaftLogReplacedBySnapshot', {
+      reason: entries.length === 0 ? 'nothing after the snapshot' : 'the log diverges at the snapshot',
+      snapshotIndex: snapshot.meta.index,
+      snapshotTerm: snapshot.meta.term,
+      termAtSnapshot: termAtSnapshot ?? -1,
+      segments: this.segments.length,
+      entriesAfter: entries.length,
+    });
+    await this.removeAllSegments();
+    return [];
+  }
+
+  private async removeAllSegments(): Promise<void> {
+    while (this.segments.length > 0) {
+      const seg = this.segments.pop() as Segment;
       await seg.file.close();
       await this.disk.remove(seg.file.path);
+      await this.disk.syncDir(this.logDir());
     }
-    this.segments = [];
-    await this.disk.syncDir(this.logDir());
   }
 
   // ---- log segments -----------------------------------------------------------------------------
@@ -283,7 +320,8 @@ export class RaftStorage {
     return seg;
   }
 
-  private async readSegments(): Promise<Entry[]> {
+  /** The entries after the snapshot, and the term of the snapshot's own entry if a segment still holds it. */
+  private async readSegments(): Promise<{ entries: Entry[]; termAtSnapshot: number | null }> {
     const names = (await this.disk.list(this.logDir())).filter((n) => n.endsWith('.seg'));
     const files: DiskFile[] = [];
     for (const name of names) {
@@ -299,6 +337,7 @@ export class RaftStorage {
     }
     if (files.length < names.length) await this.disk.syncDir(this.logDir());
     const entries: Entry[] = [];
+    const covered = { termAtSnapshot: null as number | null };
     for (const [k, file] of files.entries()) {
       const firstIndex = Number(file.path.slice(file.path.lastIndexOf('/') + 1, -4));
       const expected = (entries[entries.length - 1]?.index ?? this.snapshotIndex) + 1;
@@ -306,9 +345,9 @@ export class RaftStorage {
         for (const f of files.slice(k)) await f.close();
         throw new RaftStorageError('Corrupt', `log segment ${file.path} leaves a gap after index ${expected - 1}`);
       }
-      await this.readSegment(file, firstIndex, entries, k === files.length - 1);
+      await this.readSegment(file, firstIndex, entries, covered, k === files.length - 1);
     }
-    return entries;
+    return { entries, termAtSnapshot: covered.termAtSnapshot };
   }
 
   /**
@@ -316,7 +355,13 @@ export class RaftStorage {
    * the last segment is a torn tail and is cut off. A bad record anywhere else, or one followed by a
    * valid record, is damage to fsynced data: the node refuses to start (RaftStorageError 'Corrupt').
    */
-  private async readSegment(file: DiskFile, firstIndex: number, entries: Entry[], isLast: boolean): Promise<void> {
+  private async readSegment(
+    file: DiskFile,
+    firstIndex: number,
+    entries: Entry[],
+    covered: { termAtSnapshot: number | null },
+    isLast: boolean,
+  ): Promise<void> {
     const bytes = await file.read(0, file.size());
     const seg: Segment = { firstIndex, file, offsets: [] };
     let offset = 0;
@@ -336,6 +381,7 @@ export class RaftStorage {
       }
       seg.offsets.push(offset);
       if (entry.index > this.snapshotIndex) entries.push(entry);
+      else if (entry.index === this.snapshotIndex) covered.termAtSnapshot = entry.term;
       offset = rec.next;
     }
     this.pushSegment(seg);
