@@ -4,8 +4,11 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'sim/**/*.test.ts', 'chaos/**/*.test.ts'],
     reporters: ['default', './src/tools/summary-reporter.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // No test may depend on the machine's speed. Seed sweeps are sized by seeds and carry no
+    // wall-clock limit at all ({ timeout: 0 }, sim/sweep-timeout.ts); every other test gets 300 s,
+    // at least 5x the slowest of them takes on a 2-core machine with the other core busy.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },

@@ -11,7 +11,6 @@ function runInChild(seed: number): { traceHash: string; ok: boolean; events: num
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--seed', String(seed), '--json', '--no-save'], {
     cwd: root,
     encoding: 'utf8',
-    timeout: 60_000,
   });
   return JSON.parse(out.trim().split('\n').at(-1)!) as { traceHash: string; ok: boolean; events: number };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulationOptions } from '../src/io-sim/index.ts';
 import { firstFailingSeed, runOne } from './runner.ts';
+import { sweepTimeout } from './sweep-timeout.ts';
 import { findScenario } from './scenarios/index.ts';
 
 /** Seeds swept in `npm test`; `npm run sim -- --scenario kernel --seeds 1..2000` is the longer sweep. */
@@ -27,7 +28,7 @@ describe('kernel scenario', () => {
     expect(failing).toEqual([]);
     expect(crashes).toBeGreaterThan(sweepSeeds);
     expect(partitions).toBeGreaterThan(sweepSeeds);
-  });
+  }, sweepTimeout);
 
   // Each checker is shown to catch the bug it guards against, planted in the simulator itself.
   it('the order checker catches a network that reorders chunks (within 5 seeds)', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PartitionLogBugs } from '../src/core/log/partition-log.ts';
 import { firstFailingSeed, runOne } from './runner.ts';
+import { sweepTimeout } from './sweep-timeout.ts';
 import { randomPlan, runLogPlan } from './scenarios/log-crash.ts';
 
 /** Seeds swept in `npm test` (about 5 s); `npm run sim -- --scenario log-crash --seeds 1..20000` is the long sweep. */
@@ -27,7 +28,7 @@ describe('log-crash scenario', () => {
     expect(totals.syncFailures).toBeGreaterThan(sweepSeeds / 10);
     expect(totals.diskFull).toBeGreaterThan(sweepSeeds / 10);
     expect(totals.acked).toBeGreaterThan(sweepSeeds * 10);
-  }, 60_000);
+  }, sweepTimeout);
 
   it('is deterministic: one seed, one trace', async () => {
     const a = await runOne({ scenario: 'log-crash', seed: 77 });

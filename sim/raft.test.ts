@@ -1,11 +1,12 @@
 /**
  * The `raft` scenario swept over many seeds (1..1000 with 3 voters, 1..100 with 1 and with 5;
- * about 26-35 s on one core of a shared machine), and a determinism check. The longer sweep is a
+ * about 40-60 s on one core of a 2-core machine running the rest of the suite), and a determinism check. The longer sweep is a
  * command: npm run sim -- --scenario raft --seeds 1..10000 (and --nodes 5).
  */
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../src/io-sim/index.ts';
 import { runRaftScenario } from './scenarios/raft.ts';
+import { sweepTimeout } from './sweep-timeout.ts';
 
 async function sweep(first: number, last: number, nodes: number): Promise<string[]> {
   const failed: string[] = [];
@@ -21,15 +22,15 @@ async function sweep(first: number, last: number, nodes: number): Promise<string
 describe('raft scenario sweep', () => {
   it('3 voters, seeds 1..1000: safety on every Ready, durability of acknowledged proposals, liveness', async () => {
     expect(await sweep(1, 1000, 3)).toEqual([]);
-  });
+  }, sweepTimeout);
 
   it('1 voter, seeds 1..100 (crashes, torn writes, slow disks; nothing to partition)', async () => {
     expect(await sweep(1, 100, 1)).toEqual([]);
-  });
+  }, sweepTimeout);
 
   it('5 voters, seeds 1..100', async () => {
     expect(await sweep(1, 100, 5)).toEqual([]);
-  });
+  }, sweepTimeout);
 
   it('is deterministic: one seed, one trace hash', async () => {
     const hashes: string[] = [];

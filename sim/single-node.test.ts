@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulationOptions } from '../src/io-sim/index.ts';
 import { firstFailingSeed, runOne } from './runner.ts';
+import { sweepTimeout } from './sweep-timeout.ts';
 import { findScenario } from './scenarios/index.ts';
 
 /** Seeds swept in `npm test`; `npm run sim -- --scenario single-node --seeds 1..2000` is the longer sweep. */
@@ -27,7 +28,7 @@ describe('single-node scenario', () => {
     expect(failing).toEqual([]);
     expect(acked).toBeGreaterThan(sweepSeeds * 1000);
     expect(crashes).toBeGreaterThan(sweepSeeds / 2);
-  });
+  }, sweepTimeout);
 
   it('is deterministic: the same seed gives the same trace', async () => {
     const a = await runOne({ scenario: 'single-node', seed: 77 });

@@ -71,7 +71,7 @@ const property = (bugs?: PartitionLogBugs) => fc.asyncProperty(caseArb.map((c) =
 describe('PartitionLog durability property (simulated disk with faults)', () => {
   it('holds (a)-(d) for any plan of appends, crashes, stops and disk faults', async () => {
     await fc.assert(property(), { numRuns: 600 });
-  }, 60_000);
+  });
 
   // Sharpness: the same property fails, with a small readable counterexample, when a bug is planted.
   it('fails when appends are acknowledged before fsync', async () => {
@@ -82,11 +82,11 @@ describe('PartitionLog durability property (simulated disk with faults)', () => 
     // Caught as lost acknowledged data (a), or as a hole that reads hit (c) once a later segment
     // was made durable over an unsynced earlier one.
     expect(String(details.errorInstance)).toMatch(/\(a\)|\(c\)|corruption/);
-  }, 60_000);
+  });
 
   it('fails when stop() skips the final flush', async () => {
     const details = await fc.check(property({ stopSkipsFlush: true }), { numRuns: 300 });
     expect(details.failed).toBe(true);
     expect(String(details.errorInstance)).toMatch(/\(a\)|\(d\)/);
-  }, 60_000);
+  });
 });
