@@ -17,7 +17,7 @@ afterAll(async () => {
   data.remove();
 });
 
-async function readAll(topic: string, expected: number, timeoutMs = 20_000): Promise<string[]> {
+async function readAll(topic: string, expected: number, timeoutMs = 60_000): Promise<string[]> {
   const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
   const values: string[] = [];
   await consumer.connect();
@@ -130,13 +130,13 @@ describe('kafkajs', () => {
       const views = [...joins.values()];
       return views.length === 3 && views.every((v) => v.length === 1) && new Set(views.flat()).size === 3;
     };
-    await waitUntil(settled, 30_000, () => `group not settled: ${JSON.stringify([...joins])}`);
+    await waitUntil(settled, 60_000, () => `group not settled: ${JSON.stringify([...joins])}`);
     await produce(0, 300);
-    await waitUntil(() => seen.length >= 300, 30_000, () => `consumed ${seen.length} of 300`);
+    await waitUntil(() => seen.length >= 300, 60_000, () => `consumed ${seen.length} of 300`);
     expect(byMember.size).toBe(3);
     await consumers.pop()!.disconnect(); // leaves the group: the other two take over its partition
     await produce(300, 300);
-    await waitUntil(() => seen.length >= 600, 30_000, () => `consumed ${seen.length} of 600`);
+    await waitUntil(() => seen.length >= 600, 60_000, () => `consumed ${seen.length} of 600`);
     await new Promise((r) => setTimeout(r, 500));
     await producer.disconnect();
     for (const c of consumers) await c.disconnect();

@@ -45,7 +45,7 @@ async function readBack(port: number, topic: string, atLeast: number): Promise<S
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message }) => void values.add(message.value!.toString()) });
   const started = Date.now();
-  while (values.size < atLeast && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
+  while (values.size < atLeast && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 300));
   await consumer.disconnect();
   return values;
@@ -71,7 +71,7 @@ describe('real-process crashes', () => {
     }));
     const streams = producers.map((p, i) => produceUntilStopped(p, 'killed', `k${i}`));
     const started = Date.now();
-    while (streams.reduce((n, s) => n + s.acked.length, 0) < 2000 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 20));
+    while (streams.reduce((n, s) => n + s.acked.length, 0) < 2000 && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 20));
     broker.kill('SIGKILL');
     const exit = await broker.waitExit(10_000);
     expect(exit.signal).toBe('SIGKILL');
@@ -99,7 +99,7 @@ describe('real-process crashes', () => {
     }));
     const streams = producers.map((p, i) => produceUntilStopped(p, 'termed', `t${i}`));
     const started = Date.now();
-    while (streams.reduce((n, s) => n + s.acked.length, 0) < 2000 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 20));
+    while (streams.reduce((n, s) => n + s.acked.length, 0) < 2000 && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 20));
     const exit = await broker.stop(20_000);
     expect(exit, broker.output.slice(-15).join('\n')).toEqual({ code: 0, signal: null });
     expect(broker.output.some((l) => l.includes('"BrokerStopped"'))).toBe(true);
