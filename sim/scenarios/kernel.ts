@@ -103,6 +103,9 @@ async function recoverJournal(io: Io, name: string, checker: Checker): Promise<n
   await io.disk.mkdir('journal');
   const file = await io.disk.open('journal/records', { create: true });
   await io.disk.syncDir('journal');
+  // Only the flips injected before the read can be seen (and cut) by this recovery; one injected
+  // while it runs stays pending for the next.
+  const flipsBefore = checker.flipsPending.get(name) ?? 0;
   const bytes = await file.read(0, file.size());
   const { payloads, rest, bad } = parseFrames(bytes);
   let lastSeq = -1;
@@ -114,7 +117,6 @@ async function recoverJournal(io: Io, name: string, checker: Checker): Promise<n
   const cut = bytes.length - rest.length;
   io.log.info('JournalRecovered', { records: payloads.length, bytesCut: rest.length, corrupt: bad });
   checker.recovered(name, lastSeq, bad);
-  const flipsBefore = checker.flipsPending.get(name) ?? 0;
   await file.truncate(cut);
   await file.sync();
   checker.recoveryDurable(name, flipsBefore);
