@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, type ResponseBody } from '../protocol/index.ts';
-import { BrokerHarness, batchCount, createTopicsBody, fetchBody, makeBatch, produceBody } from './test-harness.ts';
+import { BrokerHarness, batchCount, createTopicsBody, fetchBody, makeBatch, produceBody } from '../../testing/broker-harness.ts';
 
 async function fetchAll(h: BrokerHarness, topic: string, partition: number): Promise<{ records: number; highWatermark: bigint }> {
   const c = await h.connect();

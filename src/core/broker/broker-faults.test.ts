@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, type RequestBody } from '../protocol/index.ts';
-import { BrokerHarness, batchCount, createTopicsBody, fetchBody, makeBatch, produceBody } from './test-harness.ts';
+import { BrokerHarness, batchCount, createTopicsBody, fetchBody, makeBatch, produceBody } from '../../testing/broker-harness.ts';
 
 const metadataBody: RequestBody<3> = { topics: [{ name: 't' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, concatChunks, encodeRequest, type RequestBody, type SupportedApiKey } from '../protocol/index.ts';
-import { BrokerHarness, createTopicsBody, fetchBody, makeBatch, produceBody, testOptions } from './test-harness.ts';
+import { BrokerHarness, createTopicsBody, fetchBody, makeBatch, produceBody, testOptions } from '../../testing/broker-harness.ts';
 
 function frame<K extends SupportedApiKey>(apiKey: K, apiVersion: number, body: RequestBody<K>): Uint8Array {
   return concatChunks(encodeRequest(apiKey, { apiVersion, correlationId: 7, clientId: 'fuzz' }, body));

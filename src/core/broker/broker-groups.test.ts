@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, type RequestBody } from '../protocol/index.ts';
-import { BrokerHarness, createTopicsBody } from './test-harness.ts';
+import { BrokerHarness, createTopicsBody } from '../../testing/broker-harness.ts';
 
 const join = (memberId: string): RequestBody<11> => ({
   groupId: 'g',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, type RequestBody } from '../protocol/index.ts';
-import { BrokerHarness, batchCount, brokerPort, createTopicsBody, fetchBody, makeBatch, produceBody, testOptions } from './test-harness.ts';
+import { BrokerHarness, batchCount, brokerPort, createTopicsBody, fetchBody, makeBatch, produceBody, testOptions } from '../../testing/broker-harness.ts';
 
 const metadataBody = (names: string[] | null, allowAutoTopicCreation = true): RequestBody<3> => ({
   topics: names === null ? null : names.map((name) => ({ name })),

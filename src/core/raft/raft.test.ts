@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../io/seeded-random.ts';
 import { raftInflightMessagesMax } from '../limits.ts';
 import { Raft } from './raft.ts';
-import { MemoryStorage, TestNetwork, termsToEntries } from './raft-test-network.ts';
+import { MemoryStorage, TestNetwork, termsToEntries } from '../../testing/raft-network.ts';
 import type { Message, NodeId, Ready } from './types.ts';
 import { message } from './types.ts';
 

@@ -2,9 +2,9 @@
  * Test-only: one Broker on a simulated node ('n1') and a Kafka client on a simulated client host,
  * driven by the deterministic simulator. Never imported by production code.
  */
-import { Simulation, type SimNode } from '../../io-sim/index.ts';
-import type { Connection, Io } from '../io/index.ts';
-import { recordBatch } from '../log/index.ts';
+import { Simulation, type SimNode } from '../io-sim/index.ts';
+import type { Connection, Io } from '../core/io/index.ts';
+import { recordBatch } from '../core/log/index.ts';
 import {
   FrameDecoder,
   decodeResponse,
@@ -13,9 +13,9 @@ import {
   type RequestBody,
   type ResponseBody,
   type SupportedApiKey,
-} from '../protocol/index.ts';
-import { Broker } from './broker.ts';
-import type { BrokerOptions } from './options.ts';
+} from '../core/protocol/index.ts';
+import { Broker } from '../core/broker/broker.ts';
+import type { BrokerOptions } from '../core/broker/options.ts';
 
 export const brokerPort = 9092;
 
