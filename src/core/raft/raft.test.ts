@@ -86,7 +86,7 @@ describe('leader election', () => {
   });
 
   it('a restarted node with a long log elects as fast as a fresh one', () => {
-    // Seed report 002: a 149K-entry log led to endless elections after restart. Here the election path
+    // An earlier broker of this kind, restarted with a 149K-entry log, held elections without end. Here the election path
     // touches only the last entry, so the ticks to a leader do not depend on the log length.
     const ticksToLeader = (entries: number): number => {
       const net = new TestNetwork(three, { seed: 's', preVote: true, checkQuorum: true });
