@@ -1,7 +1,7 @@
 /**
  * The client-bound ceiling: a "broker" built from Chronik's own codec that answers ApiVersions,
  * Metadata and Produce (and InitProducerId) and stores nothing. Whatever rate a client reaches
- * against it is the most any broker could show on this machine with that client.
+ * against it is the most any broker could show on the same machine with that client.
  *
  *   npx tsx bench/null-broker.ts PORT
  */

@@ -39,7 +39,7 @@ describe('kernel scenario', () => {
     expect(await firstFailing({ net: { leakAcrossPartition: true } }, 5)).not.toBeNull();
   });
 
-  it('the durability checker catches an fsync that does nothing, like the earlier broker\'s flush (within 5 seeds)', async () => {
+  it('the durability checker catches an fsync that does nothing, as an earlier broker of this kind did (within 5 seeds)', async () => {
     expect(await firstFailing({ disk: { syncIsNoop: true } }, 5)).not.toBeNull();
   });
 });

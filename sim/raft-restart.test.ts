@@ -1,5 +1,5 @@
 /**
- * Seed report 002: a 149K-entry log caused endless elections after a restart. Here a 3-voter cluster
+ * An earlier broker of this kind, restarted with a 149K-entry log, held elections without end. Here a 3-voter cluster
  * commits a long history (snapshots every raftSnapshotEntriesInterval entries), every node is
  * crashed and restarted, and the cluster must elect a leader and commit within the same virtual
  * time as a fresh cluster of the same seed, replaying only a snapshot plus a short tail.

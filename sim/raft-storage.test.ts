@@ -3,7 +3,7 @@ import type { Disk, DiskFile, Io } from '../src/core/io/index.ts';
 import { nullLog } from '../src/core/io/index.ts';
 import { Simulation } from '../src/io-sim/index.ts';
 import { encodeEntryRecord } from '../src/core/raft/codec.ts';
-import { termsToEntries } from '../src/core/raft/raft-test-network.ts';
+import { termsToEntries } from '../src/testing/raft-network.ts';
 import { RaftStorage, RaftStorageError } from '../src/core/raft/storage.ts';
 import type { Entry, HardState, Ready, Snapshot } from '../src/core/raft/types.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Seed report 003: the earlier broker crashed at startup while its peers were down. Here one voter starts
+ * An earlier broker of this kind crashed at startup while its peers were down. Here one voter starts
  * alone and keeps dialling its peers with capped backoff (no crash, a bounded number of attempts),
  * and the quorum forms as soon as the peers appear; a corrupt frame closes only its connection.
  */

@@ -41,7 +41,7 @@ describe('single-node scenario', () => {
     expect(await firstFailing({ log: { ackBeforeSync: true } }, 10)).not.toBeNull();
   });
 
-  it('catches an fsync that makes nothing durable, like the earlier broker\'s flush (within 10 seeds)', async () => {
+  it('catches an fsync that makes nothing durable, as an earlier broker of this kind did (within 10 seeds)', async () => {
     expect(await firstFailing({ disk: { syncIsNoop: true } }, 10)).not.toBeNull();
   });
 });

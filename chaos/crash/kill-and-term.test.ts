@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BrokerProcess, tempDataDir } from '../broker-process.ts';
 
 /**
- * Real processes, real signals. The earlier broker lost 30 of 100 messages on shutdown because its
+ * Real processes, real signals. An earlier broker of this kind lost 30 of 100 messages on shutdown because its
  * flush did nothing; here SIGKILL must lose nothing that was acknowledged with acks=all, and SIGTERM
  * must lose nothing that was accepted.
  */

@@ -4,9 +4,9 @@ import type { Random } from '../../src/core/io/random.ts';
 import { recordBatch } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
+import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { readRecords } from '../workload/records.ts';
-import { WireClient } from '../workload/wire-client.ts';
 
 /**
  * One broker, real Kafka requests over the simulated network. Producers (plain and idempotent, acks
@@ -54,9 +54,9 @@ function valuesBatch(values: string[], idempotent?: { producerId: bigint; epoch:
   });
 }
 
-async function connect(io: Io, name: string): Promise<WireClient | null> {
+async function connect(io: Io, name: string): Promise<KafkaWireClient | null> {
   try {
-    return await WireClient.connect(io, 'n1', port, name);
+    return await KafkaWireClient.connect(io, 'n1', port, { clientId: name, connectTimeoutMs: 500, requestTimeoutMs: 2000 });
   } catch {
     return null;
   }
@@ -93,7 +93,7 @@ const producerFenced = new Set<number>([
 /** A producer: new values every time; an idempotent one retries an unacknowledged batch with the same sequence. */
 async function producer(io: Io, name: string, idempotent: boolean, history: History, stopAtMs: () => number): Promise<void> {
   const random: Random = io.random.fork(name);
-  let client: WireClient | null = null;
+  let client: KafkaWireClient | null = null;
   let producerId = -1n;
   let epoch = -1;
   const sequences = new Map<number, number>();
@@ -120,7 +120,7 @@ async function producer(io: Io, name: string, idempotent: boolean, history: Hist
     const body = { transactionalId: null, acks, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
     history.counts.produced += send.values.length;
     if (acks === 0) {
-      client.sendOnly(ApiKey.Produce, 7, body);
+      client.sendOneWay(ApiKey.Produce, 7, body);
       continue;
     }
     const outcome = await client.request(ApiKey.Produce, 7, body).then(

@@ -92,7 +92,7 @@ export interface DiskFaults {
 
 /** Test-only hooks that make the disk itself wrong, to show the checkers notice. */
 export interface DiskBugs {
-  /** sync() resolves but makes nothing durable (the earlier broker's flush). */
+  /** sync() resolves but makes nothing durable (an earlier broker of this kind acknowledged flushes that wrote nothing). */
   syncIsNoop: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,53 @@ describe('core purity', () => {
       "uses global 'performance'",
       "imports 'node:timers'",
     ]);
+  });
+
+  /** A fresh copy of src/core with `text` added to `file` (a path inside it); the impurities in that file. */
+  function plantInCopy(name: string, file: string, text: string) {
+    const copy = path.join(scratch, name);
+    cpSync(coreDir, copy, { recursive: true });
+    const target = path.join(copy, file);
+    writeFileSync(target, `${readFileSync(target, 'utf8')}\n${text}\n`);
+    return checkCorePurity(copy);
+  }
+
+  it('fails when a core file imports the simulator through a path that leaves src/core', () => {
+    const found = plantInCopy('core-io-sim', 'broker/produce.ts', "import { Simulation } from '../../io-sim/index.ts';\nexport const s = Simulation;");
+    expect(found).toEqual([
+      { file: path.join('broker', 'produce.ts'), line: expect.any(Number), what: "imports '../../io-sim/index.ts', outside src/core" },
+    ]);
+  });
+
+  it('fails when a core file imports a dev dependency', () => {
+    const found = plantInCopy('core-fast-check', 'log/segment.ts', "import fc from 'fast-check';\nexport const arbitrary = fc.nat();");
+    expect(found).toEqual([{ file: path.join('log', 'segment.ts'), line: expect.any(Number), what: "imports 'fast-check', a dev dependency" }]);
+  });
+
+  it('catches every way of naming a module outside core, and leaves test files alone', () => {
+    const text = [
+      "export * from '../../testing/broker-harness.ts';",
+      "export const m = await import('vitest');",
+      "import ts = require('typescript');",
+      "export type T = typeof import('kafkajs');",
+      "import type { Random } from '@types/seedrandom';",
+      "import vite from 'vite';",
+      "import { assert } from '../assert.ts';",
+      "import { crc32c } from '@node-rs/crc32/index.js';",
+    ].join('\n');
+    expect(checkSource(path.join('broker', 'planted.ts'), `/// <reference types="vite/client" />\n${text}`).map((i) => i.what)).toEqual([
+      "imports 'vite/client', not a dependency in package.json",
+      "imports '../../testing/broker-harness.ts', outside src/core",
+      "imports 'vitest', a dev dependency",
+      "imports 'typescript', a dev dependency",
+      "imports 'kafkajs', a dev dependency",
+      "imports '@types/seedrandom', a dev dependency",
+      "imports 'vite', not a dependency in package.json",
+    ]);
+    const copy = path.join(scratch, 'core-test-file');
+    cpSync(coreDir, copy, { recursive: true });
+    writeFileSync(path.join(copy, 'log', 'planted.test.ts'), "import fc from 'fast-check';\nimport '../../io-sim/index.ts';\n");
+    expect(checkCorePurity(copy)).toEqual([]);
   });
 
   it('does not flag properties, declarations or text that merely share a forbidden name', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, type ResponseBody } from '../protocol/index.ts';
-import { BrokerHarness, batchCount, createTopicsBody, fetchBody, makeBatch, produceBody } from './test-harness.ts';
+import { BrokerHarness, batchCount, createTopicsBody, fetchBody, makeBatch, produceBody } from '../../testing/broker-harness.ts';
 
 async function fetchAll(h: BrokerHarness, topic: string, partition: number): Promise<{ records: number; highWatermark: bigint }> {
   const c = await h.connect();
-  const f = await h.run(c.send(ApiKey.Fetch, 11, fetchBody(topic, partition, 0n, { maxBytes: 64 * 1024 * 1024 })));
+  const f = await h.run(c.request(ApiKey.Fetch, 11, fetchBody(topic, partition, 0n, { maxBytes: 64 * 1024 * 1024 })));
   const p = f.responses[0]!.partitions[0]!;
   expect(p.errorCode).toBe(ErrorCode.NONE);
   c.close();
@@ -16,12 +16,12 @@ describe('Broker: durability', () => {
     it(`keeps every acknowledged batch across a crash (seed ${seed})`, async () => {
       const h = new BrokerHarness(seed);
       const c = await h.connect();
-      await h.run(c.send(ApiKey.CreateTopics, 3, createTopicsBody('t', 2)));
+      await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 2)));
       const acked = [0, 0];
       const inFlight: Promise<unknown>[] = [];
       for (let i = 0; i < 40; i++) {
         const partition = i % 2;
-        const sent = c.send(ApiKey.Produce, 7, produceBody('t', partition, makeBatch(1 + (i % 3), `r${i}`), i % 3 === 0 ? 1 : -1));
+        const sent = c.request(ApiKey.Produce, 7, produceBody('t', partition, makeBatch(1 + (i % 3), `r${i}`), i % 3 === 0 ? 1 : -1));
         const count = 1 + (i % 3);
         inFlight.push(
           sent.then(
@@ -50,9 +50,9 @@ describe('Broker: durability', () => {
   it('keeps every accepted batch, acks=0 included, across a graceful stop', async () => {
     const h = new BrokerHarness(30);
     const c = await h.connect();
-    await h.run(c.send(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
     for (let i = 0; i < 10; i++) c.sendOneWay(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(2, `z${i}`), 0));
-    const answered = c.send(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(5, 'last')));
+    const answered = c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(5, 'last')));
     await h.advance(20); // the frames reach the broker; their appends may still be in flight
     const stopping = h.node.stop();
     const last = await h.run(answered);
@@ -66,8 +66,8 @@ describe('Broker: durability', () => {
   it('answers a long-poll fetch when the broker stops', async () => {
     const h = new BrokerHarness(31);
     const c = await h.connect();
-    await h.run(c.send(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
-    const waiting = c.send(ApiKey.Fetch, 11, fetchBody('t', 0, 0n, { maxWaitMs: 30_000 }));
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
+    const waiting = c.request(ApiKey.Fetch, 11, fetchBody('t', 0, 0n, { maxWaitMs: 30_000 }));
     await h.advance(50);
     const stopAt = h.sim.nowMs();
     await h.run(h.node.stop());
@@ -81,36 +81,36 @@ describe('Broker: idempotent producer', () => {
   it('answers a retried batch with its first offsets and stores it once, before and after a restart', async () => {
     const h = new BrokerHarness(40);
     const c = await h.connect();
-    await h.run(c.send(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
-    const init = await h.run(c.send(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
+    const init = await h.run(c.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
     expect(init.errorCode).toBe(ErrorCode.NONE);
     const producer = { producerId: init.producerId, producerEpoch: init.producerEpoch };
     const batch = (seq: number, n: number): Uint8Array => makeBatch(n, `s${seq}`, { ...producer, baseSequence: seq });
     const offsetOf = (r: ResponseBody<0>): [number, bigint] => [r.responses[0]!.partitionResponses[0]!.errorCode, r.responses[0]!.partitionResponses[0]!.baseOffset];
 
-    expect(offsetOf(await h.run(c.send(ApiKey.Produce, 7, produceBody('t', 0, batch(0, 3)))))).toEqual([0, 0n]);
-    expect(offsetOf(await h.run(c.send(ApiKey.Produce, 7, produceBody('t', 0, batch(3, 2)))))).toEqual([0, 3n]);
-    expect(offsetOf(await h.run(c.send(ApiKey.Produce, 7, produceBody('t', 0, batch(3, 2)))))).toEqual([0, 3n]);
-    expect(offsetOf(await h.run(c.send(ApiKey.Produce, 7, produceBody('t', 0, batch(9, 1)))))[0]).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(offsetOf(await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, batch(0, 3)))))).toEqual([0, 0n]);
+    expect(offsetOf(await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, batch(3, 2)))))).toEqual([0, 3n]);
+    expect(offsetOf(await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, batch(3, 2)))))).toEqual([0, 3n]);
+    expect(offsetOf(await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, batch(9, 1)))))[0]).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     // Two in flight at once: the second checks against the first before either is durable.
-    const [a, b] = await h.run(Promise.all([c.send(ApiKey.Produce, 7, produceBody('t', 0, batch(5, 1))), c.send(ApiKey.Produce, 7, produceBody('t', 0, batch(6, 1)))]));
+    const [a, b] = await h.run(Promise.all([c.request(ApiKey.Produce, 7, produceBody('t', 0, batch(5, 1))), c.request(ApiKey.Produce, 7, produceBody('t', 0, batch(6, 1)))]));
     expect([offsetOf(a), offsetOf(b)]).toEqual([[0, 5n], [0, 6n]]);
 
     await h.crashAndRestart();
     const c2 = await h.connect();
-    expect(offsetOf(await h.run(c2.send(ApiKey.Produce, 7, produceBody('t', 0, batch(6, 1)))))).toEqual([0, 6n]);
-    expect(offsetOf(await h.run(c2.send(ApiKey.Produce, 7, produceBody('t', 0, batch(7, 1)))))).toEqual([0, 7n]);
+    expect(offsetOf(await h.run(c2.request(ApiKey.Produce, 7, produceBody('t', 0, batch(6, 1)))))).toEqual([0, 6n]);
+    expect(offsetOf(await h.run(c2.request(ApiKey.Produce, 7, produceBody('t', 0, batch(7, 1)))))).toEqual([0, 7n]);
     const stale = makeBatch(1, 'old', { producerId: producer.producerId, producerEpoch: producer.producerEpoch - 1, baseSequence: 8 });
-    expect(offsetOf(await h.run(c2.send(ApiKey.Produce, 7, produceBody('t', 0, stale))))[0]).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(offsetOf(await h.run(c2.request(ApiKey.Produce, 7, produceBody('t', 0, stale))))[0]).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     expect(await fetchAll(h, 't', 0)).toEqual({ records: 8, highWatermark: 8n });
-    const next = await h.run(c2.send(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
+    const next = await h.run(c2.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
     expect(next.producerId).toBeGreaterThan(producer.producerId);
   });
 
   it('refuses transactional producers', async () => {
     const h = new BrokerHarness(41);
     const c = await h.connect();
-    const init = await h.run(c.send(ApiKey.InitProducerId, 1, { transactionalId: 'tx', transactionTimeoutMs: 60_000 }));
+    const init = await h.run(c.request(ApiKey.InitProducerId, 1, { transactionalId: 'tx', transactionTimeoutMs: 60_000 }));
     expect(init.errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 });

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, concatChunks, encodeRequest, type RequestBody, type SupportedApiKey } from '../protocol/index.ts';
-import { BrokerHarness, createTopicsBody, fetchBody, makeBatch, produceBody, testOptions } from './test-harness.ts';
+import { BrokerHarness, createTopicsBody, fetchBody, makeBatch, produceBody, testOptions } from '../../testing/broker-harness.ts';
 
 function frame<K extends SupportedApiKey>(apiKey: K, apiVersion: number, body: RequestBody<K>): Uint8Array {
   return concatChunks(encodeRequest(apiKey, { apiVersion, correlationId: 7, clientId: 'fuzz' }, body));
@@ -62,16 +62,16 @@ const attack: fc.Arbitrary<Uint8Array> = fc.oneof(
 async function survives(seed: number, attacks: readonly Uint8Array[]): Promise<void> {
   const h = new BrokerHarness(seed, testOptions({ requestBytesMax: 64 * 1024 }));
   const setup = await h.connect();
-  await h.run(setup.send(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
+  await h.run(setup.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
   for (const bytes of attacks) {
     const c = await h.connect();
-    c.write([bytes]);
+    c.writeRaw([bytes]);
   }
   await h.advance(1_000);
   const c = await h.connect();
-  const versions = await h.run(c.send(ApiKey.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }));
+  const versions = await h.run(c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }));
   expect(versions.errorCode).toBe(ErrorCode.NONE);
-  const produced = await h.run(c.send(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(1))));
+  const produced = await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(1))));
   expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
   expect(h.sim.failed).toEqual([]);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, type RequestBody } from '../protocol/index.ts';
-import { BrokerHarness, createTopicsBody } from './test-harness.ts';
+import { BrokerHarness, createTopicsBody } from '../../testing/broker-harness.ts';
 
 const join = (memberId: string): RequestBody<11> => ({
   groupId: 'g',
@@ -16,30 +16,30 @@ describe('Broker: consumer groups', () => {
   it('runs find-coordinator, join, sync, heartbeat, commit, fetch-offsets, describe, list and leave; offsets survive a crash', async () => {
     const h = new BrokerHarness(50);
     const c = await h.connect();
-    await h.run(c.send(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
-    const coordinator = await h.run(c.send(ApiKey.FindCoordinator, 2, { key: 'g', keyType: 0 }));
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
+    const coordinator = await h.run(c.request(ApiKey.FindCoordinator, 2, { key: 'g', keyType: 0 }));
     expect(coordinator).toMatchObject({ errorCode: 0, nodeId: 1, host: 'n1', port: 9092 });
 
-    const first = await h.run(c.send(ApiKey.JoinGroup, 5, join('')));
+    const first = await h.run(c.request(ApiKey.JoinGroup, 5, join('')));
     expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
     const memberId = first.memberId;
-    const joined = await h.run(c.send(ApiKey.JoinGroup, 5, join(memberId)));
+    const joined = await h.run(c.request(ApiKey.JoinGroup, 5, join(memberId)));
     expect(joined).toMatchObject({ errorCode: 0, leader: memberId, memberId, protocolName: 'range' });
     expect(joined.members.map((m) => m.memberId)).toEqual([memberId]);
     const generationId = joined.generationId;
 
     const assignment = new Uint8Array([9, 8, 7]);
-    const synced = await h.run(c.send(ApiKey.SyncGroup, 3, { groupId: 'g', generationId, memberId, groupInstanceId: null, assignments: [{ memberId, assignment }] }));
+    const synced = await h.run(c.request(ApiKey.SyncGroup, 3, { groupId: 'g', generationId, memberId, groupInstanceId: null, assignments: [{ memberId, assignment }] }));
     expect(synced.errorCode).toBe(0);
     expect([...synced.assignment]).toEqual([9, 8, 7]);
 
-    const beat = await h.run(c.send(ApiKey.Heartbeat, 3, { groupId: 'g', generationId, memberId, groupInstanceId: null }));
+    const beat = await h.run(c.request(ApiKey.Heartbeat, 3, { groupId: 'g', generationId, memberId, groupInstanceId: null }));
     expect(beat.errorCode).toBe(0);
-    const wrongGeneration = await h.run(c.send(ApiKey.Heartbeat, 3, { groupId: 'g', generationId: generationId + 5, memberId, groupInstanceId: null }));
+    const wrongGeneration = await h.run(c.request(ApiKey.Heartbeat, 3, { groupId: 'g', generationId: generationId + 5, memberId, groupInstanceId: null }));
     expect(wrongGeneration.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
 
     const commit = await h.run(
-      c.send(ApiKey.OffsetCommit, 7, {
+      c.request(ApiKey.OffsetCommit, 7, {
         groupId: 'g',
         generationIdOrMemberEpoch: generationId,
         memberId,
@@ -50,21 +50,21 @@ describe('Broker: consumer groups', () => {
     );
     expect(commit.topics[0]!.partitions[0]!.errorCode).toBe(0);
     const fetchOffsets = { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }] };
-    const fetched = await h.run(c.send(ApiKey.OffsetFetch, 5, fetchOffsets));
+    const fetched = await h.run(c.request(ApiKey.OffsetFetch, 5, fetchOffsets));
     expect(fetched.topics[0]!.partitions[0]).toMatchObject({ committedOffset: 42n, metadata: 'm', errorCode: 0 });
 
-    const described = await h.run(c.send(ApiKey.DescribeGroups, 4, { groups: ['g'], includeAuthorizedOperations: false }));
+    const described = await h.run(c.request(ApiKey.DescribeGroups, 4, { groups: ['g'], includeAuthorizedOperations: false }));
     expect(described.groups[0]).toMatchObject({ errorCode: 0, groupState: 'Stable', protocolData: 'range' });
     expect(described.groups[0]!.members[0]).toMatchObject({ memberId, clientId: 'test', clientHost: '/c1' });
-    const listed = await h.run(c.send(ApiKey.ListGroups, 2, {}));
+    const listed = await h.run(c.request(ApiKey.ListGroups, 2, {}));
     expect(listed.groups).toEqual([{ groupId: 'g', protocolType: 'consumer' }]);
-    const left = await h.run(c.send(ApiKey.LeaveGroup, 3, { groupId: 'g', memberId: '', members: [{ memberId, groupInstanceId: null }] }));
+    const left = await h.run(c.request(ApiKey.LeaveGroup, 3, { groupId: 'g', memberId: '', members: [{ memberId, groupInstanceId: null }] }));
     expect(left.errorCode).toBe(0);
     expect(left.members[0]!.errorCode).toBe(0);
 
     await h.crashAndRestart();
     const c2 = await h.connect();
-    const afterCrash = await h.run(c2.send(ApiKey.OffsetFetch, 5, fetchOffsets));
+    const afterCrash = await h.run(c2.request(ApiKey.OffsetFetch, 5, fetchOffsets));
     expect(afterCrash.topics[0]!.partitions[0]!.committedOffset).toBe(42n);
   });
 
@@ -72,19 +72,19 @@ describe('Broker: consumer groups', () => {
     const h = new BrokerHarness(51);
     const a = await h.connect();
     const b = await h.connect();
-    const joinedA = await h.run(a.send(ApiKey.JoinGroup, 2, join('')));
+    const joinedA = await h.run(a.request(ApiKey.JoinGroup, 2, join('')));
     expect(joinedA.errorCode).toBe(0);
     // b joins: the group rebalances; a must rejoin, b's answer is held until it does.
-    const heldB = b.send(ApiKey.JoinGroup, 2, join(''));
+    const heldB = b.request(ApiKey.JoinGroup, 2, join(''));
     await h.advance(100);
-    const beat = await h.run(a.send(ApiKey.Heartbeat, 2, { groupId: 'g', generationId: joinedA.generationId, memberId: joinedA.memberId, groupInstanceId: null }));
+    const beat = await h.run(a.request(ApiKey.Heartbeat, 2, { groupId: 'g', generationId: joinedA.generationId, memberId: joinedA.memberId, groupInstanceId: null }));
     expect(beat.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    const [rejoinedA, joinedB] = await h.run(Promise.all([a.send(ApiKey.JoinGroup, 2, join(joinedA.memberId)), heldB]));
+    const [rejoinedA, joinedB] = await h.run(Promise.all([a.request(ApiKey.JoinGroup, 2, join(joinedA.memberId)), heldB]));
     expect(rejoinedA.generationId).toBe(joinedB.generationId);
     expect(rejoinedA.members).toHaveLength(2);
     // Nobody syncs or heartbeats: the members expire after their session timeout (driven by the tick timer).
     await h.advance(15_000);
-    const described = await h.run(a.send(ApiKey.DescribeGroups, 4, { groups: ['g'], includeAuthorizedOperations: false }));
+    const described = await h.run(a.request(ApiKey.DescribeGroups, 4, { groups: ['g'], includeAuthorizedOperations: false }));
     expect(described.groups[0]!.members).toHaveLength(0);
   });
 
@@ -92,9 +92,9 @@ describe('Broker: consumer groups', () => {
     const h = new BrokerHarness(52);
     const a = await h.connect();
     const b = await h.connect();
-    const joinedA = await h.run(a.send(ApiKey.JoinGroup, 2, join('')));
+    const joinedA = await h.run(a.request(ApiKey.JoinGroup, 2, join('')));
     expect(joinedA.errorCode).toBe(0);
-    const heldB = b.send(ApiKey.JoinGroup, 2, join(''));
+    const heldB = b.request(ApiKey.JoinGroup, 2, join(''));
     await h.advance(100);
     await h.run(h.node.stop());
     expect((await h.run(heldB)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordBatch } from '../log/index.ts';
 import { ErrorCode } from '../protocol/index.ts';
-import { makeBatch } from './test-harness.ts';
+import { makeBatch } from '../../testing/broker-harness.ts';
 import { PartitionProducers, type ProducerCheck } from './producer-state.ts';
 
 const header = (baseSequence: number, records = 1, producerEpoch = 0, producerId = 7n) =>

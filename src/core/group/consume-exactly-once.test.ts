@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GroupErrorCode as E } from './error-codes.ts';
-import { Harness, commitReq, type Answer } from './test-helpers.ts';
+import { Harness, commitReq, type Answer } from '../../testing/group-harness.ts';
 import type { JoinGroupResponse, SyncGroupResponse } from './types.ts';
 
 const partitionCount = 3;

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GroupErrorCode as E } from './error-codes.ts';
 import { GroupCoordinator } from './coordinator.ts';
-import { TestRandom, joinReq } from './test-helpers.ts';
+import { TestRandom, joinReq } from '../../testing/group-harness.ts';
 import type { JoinGroupResponse, JoinGroupResponseMember, ReplyToken, SyncGroupResponse } from './types.ts';
 
 const partitionCount = 3;

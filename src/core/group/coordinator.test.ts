@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupErrorCode as E } from './error-codes.ts';
-import { Harness, bytes, commitReq } from './test-helpers.ts';
+import { Harness, bytes, commitReq } from '../../testing/group-harness.ts';
 
 /** Joins one member (v2 style: member id handed out at once) and returns its id. */
 function joinNew(h: Harness, clientId = 'c', extra = {}) {

@@ -3,7 +3,7 @@ import { joinPath } from '../io/index.ts';
 import { CorruptRecordError, LogError, OffsetOutOfRangeError } from './errors.ts';
 import { readBatchHeader, splitBatches } from './record-batch.ts';
 import { segmentFileName } from './segment.ts';
-import { LogHarness, concatBytes, hex, smallConfig, testBatch, testLogDir, withoutBaseOffset } from './test-harness.ts';
+import { LogHarness, concatBytes, hex, smallConfig, testBatch, testLogDir, withoutBaseOffset } from '../../testing/log-harness.ts';
 import type { PartitionLog } from './partition-log.ts';
 
 function batchesOf(bytes: Uint8Array) {

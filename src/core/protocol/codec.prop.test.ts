@@ -10,8 +10,8 @@ import { SUPPORTED_APIS, type SupportedApiKey } from './apis/index.ts';
 import { decodeRequest, decodeResponse } from './codec.ts';
 import { DecodeError } from './decode-error.ts';
 import { requestHeaderVersion, responseHeaderVersion } from './header.ts';
-import { specArbitrary, specEncode } from './testing/kafka-spec.ts';
-import { loadSpec } from './testing/load-specs.ts';
+import { specArbitrary, specEncode } from '../../testing/kafka-spec.ts';
+import { loadSpec } from '../../testing/load-specs.ts';
 import { Writer } from './writer.ts';
 
 const codecs = Object.values(SUPPORTED_APIS) as ApiCodec<unknown, unknown>[];

@@ -1,5 +1,5 @@
 /**
- * Guards the hand-written codecs against drift from Kafka's JSON specs (/work/shared/kafka-message-specs):
+ * Guards the hand-written codecs against drift from Kafka's JSON specs (vendored in src/testing/kafka-message-specs):
  * the advertised version ranges must lie inside each spec's validVersions, the flexible boundary must be
  * the spec's, and for every implemented version a random valid message encoded by the spec interpreter
  * must decode with our codec to the same field values and re-encode to the same bytes.
@@ -9,8 +9,8 @@ import { describe, expect, test } from 'vitest';
 import type { ApiCodec } from './api-codec.ts';
 import { SUPPORTED_APIS } from './apis/index.ts';
 import { Reader } from './reader.ts';
-import { bytesEqual, specArbitrary, specDecode, specEncode, versionRange } from './testing/kafka-spec.ts';
-import { loadSpec } from './testing/load-specs.ts';
+import { bytesEqual, specArbitrary, specDecode, specEncode, versionRange } from '../../testing/kafka-spec.ts';
+import { loadSpec, vendoredSpecNames } from '../../testing/load-specs.ts';
 import { Writer } from './writer.ts';
 
 const codecs = Object.values(SUPPORTED_APIS) as ApiCodec<unknown, unknown>[];
@@ -33,6 +33,11 @@ function expectFieldsMatch(actual: unknown, expected: unknown, path: string): vo
     expect(actual, path).toEqual(expected);
   }
 }
+
+test('the vendored specs are exactly those of the implemented APIs', () => {
+  const wanted = codecs.flatMap((codec) => [`${codec.name}Request`, `${codec.name}Response`]).sort();
+  expect(vendoredSpecNames()).toEqual(wanted);
+});
 
 describe.each(codecs.map((codec) => [codec.name, codec] as const))('%s', (name, codec) => {
   const requestSpec = loadSpec(`${name}Request`);

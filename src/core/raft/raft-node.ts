@@ -5,12 +5,14 @@
  * One loop works through Ready after Ready, in the order the contract in types.ts demands: persist
  * (fsync), then send, then apply, then advance. Nothing is locked while the loop awaits the disk:
  * messages and ticks that arrive meanwhile are stepped into the state machine at once, and their
- * effects come out in the next Ready (the earlier broker held a lock across ready/advance and its
- * disk I/O, seed report 004).
+ * effects come out in the next Ready (an earlier broker of this kind held a lock across ready/advance
+ * and its disk I/O).
  *
- * Startup never waits for peers (seed report 003): storage is recovered, the tick timer starts, and
- * the transport dials peers in the background. Recovery reads a snapshot plus a short tail, and
- * ticks only start once it is done, so a long history does not eat the election timeout (002).
+ * Startup never waits for peers (an earlier broker of this kind crashed at startup when they were
+ * down): storage is recovered, the tick timer starts, and the transport dials peers in the
+ * background. Recovery reads a snapshot plus a short tail, and ticks only start once it is done, so
+ * a long history does not eat the election timeout (an earlier broker of this kind, restarted with
+ * a 149K-entry log, held elections without end).
  *
  * A disk error while persisting is fatal for this incarnation (fail-stop): the node stops ticking,
  * sending and applying, rejects waiting proposals, and must be restarted to recover from its disk.

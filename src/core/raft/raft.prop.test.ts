@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RaftTestHooks } from './raft.ts';
-import { TestNetwork } from './raft-test-network.ts';
+import { TestNetwork } from '../../testing/raft-network.ts';
 import { RaftSafetyChecker } from './safety-checker.ts';
 import type { NodeId } from './types.ts';
 

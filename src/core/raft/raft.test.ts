@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../io/seeded-random.ts';
 import { raftInflightMessagesMax } from '../limits.ts';
 import { Raft } from './raft.ts';
-import { MemoryStorage, TestNetwork, termsToEntries } from './raft-test-network.ts';
+import { MemoryStorage, TestNetwork, termsToEntries } from '../../testing/raft-network.ts';
 import type { Message, NodeId, Ready } from './types.ts';
 import { message } from './types.ts';
 
@@ -86,7 +86,7 @@ describe('leader election', () => {
   });
 
   it('a restarted node with a long log elects as fast as a fresh one', () => {
-    // Seed report 002: a 149K-entry log led to endless elections after restart. Here the election path
+    // An earlier broker of this kind, restarted with a 149K-entry log, held elections without end. Here the election path
     // touches only the last entry, so the ticks to a leader do not depend on the log length.
     const ticksToLeader = (entries: number): number => {
       const net = new TestNetwork(three, { seed: 's', preVote: true, checkQuorum: true });

@@ -1,7 +1,7 @@
 /**
  * The controller transport over the Network interface: one outgoing connection per peer, dialled
  * and re-dialled with capped exponential backoff (a node starts while its peers are down and keeps
- * trying; the earlier broker crashed at startup when peers were down, seed report 003), framed and
+ * trying: an earlier broker of this kind crashed at startup when its peers were down), framed and
  * checksummed messages (codec.ts), and replies on the connection a request came in on (for
  * forwarded controller requests).
  *

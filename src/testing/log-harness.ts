@@ -2,11 +2,11 @@
  * Test-only: drives a PartitionLog on one simulated node (src/io-sim), whose disk keeps only synced
  * bytes across a crash (plus a torn prefix of the rest). Never imported by production code.
  */
-import type { Disk, DiskFile, Io } from '../io/index.ts';
-import { Simulation, type SimNode } from '../../io-sim/index.ts';
-import { encodeRecordBatch } from './record-batch.ts';
-import { PartitionLog, defaultPartitionLogConfig, type PartitionLogOptions } from './partition-log.ts';
-import type { PartitionLogConfig, RecoveryReport } from './types.ts';
+import type { Disk, DiskFile, Io } from '../core/io/index.ts';
+import { Simulation, type SimNode } from '../io-sim/index.ts';
+import { encodeRecordBatch } from '../core/log/record-batch.ts';
+import { PartitionLog, defaultPartitionLogConfig, type PartitionLogOptions } from '../core/log/partition-log.ts';
+import type { PartitionLogConfig, RecoveryReport } from '../core/log/types.ts';
 
 export const testLogDir = 'data/topic-0';
 

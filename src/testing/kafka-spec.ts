@@ -1,15 +1,15 @@
 /**
  * A small interpreter for Kafka's JSON message specs, used only by tests as an independent oracle:
  * it encodes and decodes any message straight from the spec, and builds fast-check arbitraries of
- * valid messages. The hand-written codecs in ../apis/ are checked against it byte for byte.
+ * valid messages. The hand-written codecs in src/core/protocol/apis/ are checked against it byte for byte.
  *
  * Values use the field names camelCased (ApiKeys -> apiKeys), the same names the typed codecs use.
  * Fields absent from a version are absent from the object. Tagged fields are left at their defaults
  * (not written) unless `withTagged` is set when building an arbitrary.
  */
 import fc from 'fast-check';
-import { Reader } from '../reader.ts';
-import { Writer } from '../writer.ts';
+import { Reader } from '../core/protocol/reader.ts';
+import { Writer } from '../core/protocol/writer.ts';
 
 export interface SpecField {
   name: string;

@@ -2,8 +2,8 @@
  * Helpers for the group coordinator's tests (not used by production code): a deterministic Random,
  * request builders with sensible defaults, and a harness that drains effects into per-token answers.
  */
-import type { Random } from '../io/random.ts';
-import { GroupCoordinator, type GroupCoordinatorConfig } from './coordinator.ts';
+import type { Random } from '../core/io/random.ts';
+import { GroupCoordinator, type GroupCoordinatorConfig } from '../core/group/coordinator.ts';
 import type {
   CommittedOffset,
   JoinGroupRequest,
@@ -14,7 +14,7 @@ import type {
   ReplyToken,
   SyncGroupRequest,
   SyncGroupResponse,
-} from './types.ts';
+} from '../core/group/types.ts';
 
 /** A tiny xorshift Random: deterministic, seedable, no dependencies. */
 export class TestRandom implements Random {

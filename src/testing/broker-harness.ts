@@ -2,20 +2,13 @@
  * Test-only: one Broker on a simulated node ('n1') and a Kafka client on a simulated client host,
  * driven by the deterministic simulator. Never imported by production code.
  */
-import { Simulation, type SimNode } from '../../io-sim/index.ts';
-import type { Connection, Io } from '../io/index.ts';
-import { recordBatch } from '../log/index.ts';
-import {
-  FrameDecoder,
-  decodeResponse,
-  encodeRequest,
-  peekResponseCorrelationId,
-  type RequestBody,
-  type ResponseBody,
-  type SupportedApiKey,
-} from '../protocol/index.ts';
-import { Broker } from './broker.ts';
-import type { BrokerOptions } from './options.ts';
+import { Simulation, type SimNode } from '../io-sim/index.ts';
+import type { Io } from '../core/io/index.ts';
+import { recordBatch } from '../core/log/index.ts';
+import type { RequestBody } from '../core/protocol/index.ts';
+import { Broker } from '../core/broker/broker.ts';
+import type { BrokerOptions } from '../core/broker/options.ts';
+import { KafkaWireClient } from './kafka-wire-client.ts';
 
 export const brokerPort = 9092;
 
@@ -79,10 +72,11 @@ export class BrokerHarness {
     return this.broker;
   }
 
-  async connect(): Promise<TestClient> {
+  /** A client connection to the broker (no request timeouts: tests advance time themselves). */
+  async connect(): Promise<KafkaWireClient> {
     await this.booted();
     const connection = await this.run(this.clientIo.net.connect('n1', brokerPort));
-    return new TestClient(connection);
+    return new KafkaWireClient(connection, { clientId: 'test', clock: this.clientIo.clock });
   }
 
   /** Power loss, then boot again from what the disk kept. */
@@ -96,71 +90,6 @@ export class BrokerHarness {
     await this.run(this.node.stop());
     this.node.restart();
     return this.booted();
-  }
-}
-
-interface Outstanding {
-  readonly apiKey: SupportedApiKey;
-  readonly version: number;
-  readonly resolve: (body: unknown) => void;
-  readonly reject: (error: Error) => void;
-}
-
-/** A minimal Kafka client: requests by api key and version, responses matched by correlation id. */
-export class TestClient {
-  private correlationNext = 1;
-  private readonly outstanding = new Map<number, Outstanding>();
-  /** Correlation ids of responses, in arrival order. */
-  readonly arrivals: number[] = [];
-  closed = false;
-  private readonly decoder = new FrameDecoder(256 * 1024 * 1024);
-
-  constructor(readonly connection: Connection) {
-    connection.setHandlers({
-      onData: (chunk) => this.decoder.push(chunk, (event) => event.kind === 'frame' && this.onFrame(event.frame)),
-      onClose: () => {
-        this.closed = true;
-        for (const o of this.outstanding.values()) o.reject(new Error('connection closed'));
-        this.outstanding.clear();
-      },
-    });
-  }
-
-  private onFrame(frame: Uint8Array): void {
-    const correlationId = peekResponseCorrelationId(frame)!;
-    this.arrivals.push(correlationId);
-    const o = this.outstanding.get(correlationId);
-    if (o === undefined) return; // a response to a raw request the test wrote itself
-    this.outstanding.delete(correlationId);
-    const decoded = decodeResponse(o.apiKey, o.version, frame);
-    if (decoded.ok) o.resolve(decoded.body);
-    else o.reject(decoded.error);
-  }
-
-  /** Sends a request; the promise settles with its response (or rejects when the connection closes). */
-  send<K extends SupportedApiKey>(apiKey: K, version: number, body: RequestBody<K>, responseVersion = version): Promise<ResponseBody<K>> {
-    const correlationId = this.correlationNext++;
-    const promise = new Promise<ResponseBody<K>>((resolve, reject) => {
-      this.outstanding.set(correlationId, { apiKey, version: responseVersion, resolve: resolve as (b: unknown) => void, reject });
-    });
-    promise.catch(() => undefined);
-    this.write(encodeRequest(apiKey, { apiVersion: version, correlationId, clientId: 'test' }, body));
-    return promise;
-  }
-
-  /** Sends a request that gets no response (acks=0 Produce); returns its correlation id. */
-  sendOneWay<K extends SupportedApiKey>(apiKey: K, version: number, body: RequestBody<K>): number {
-    const correlationId = this.correlationNext++;
-    this.write(encodeRequest(apiKey, { apiVersion: version, correlationId, clientId: 'test' }, body));
-    return correlationId;
-  }
-
-  write(chunks: readonly Uint8Array[]): void {
-    for (const chunk of chunks) this.connection.write(chunk);
-  }
-
-  close(): void {
-    this.connection.destroy();
   }
 }
 

@@ -4,12 +4,12 @@
  * `ignore` and `recover`. Each node's Ready is handled at once (persist to memory, send, apply,
  * advance), so tests read like the protocol's message diagrams. Test-only: never used by the node.
  */
-import { assert } from '../assert.ts';
-import { SeededRandom } from '../io/seeded-random.ts';
-import type { RaftTestHooks } from './raft.ts';
-import { Raft } from './raft.ts';
-import type { Entry, HardState, Message, MessageType, NodeId, Ready, Snapshot } from './types.ts';
-import { emptyHardState } from './types.ts';
+import { assert } from '../core/assert.ts';
+import { SeededRandom } from '../core/io/seeded-random.ts';
+import type { RaftTestHooks } from '../core/raft/raft.ts';
+import { Raft } from '../core/raft/raft.ts';
+import type { Entry, HardState, Message, MessageType, NodeId, Ready, Snapshot } from '../core/raft/types.ts';
+import { emptyHardState } from '../core/raft/types.ts';
 
 /** What survives a restart: the fsynced state of one node. */
 export class MemoryStorage {
