@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'sim/**/*.test.ts', 'chaos/**/*.test.ts'],
+    setupFiles: ['./src/tools/fast-check-seed.ts'],
     reporters: ['default', './src/tools/summary-reporter.ts'],
     // No test may depend on the machine's speed. Seed sweeps are sized by seeds and carry no
     // wall-clock limit at all ({ timeout: 0 }, sim/sweep-timeout.ts); every other test gets 300 s,

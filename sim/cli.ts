@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadCase, reproduceCommand, runOne, saveCase, type RunOutcome } from './runner.ts';
-import { scenarios } from './scenarios/index.ts';
+import { loadCase, reproduceCommand, runOne, saveCase, type CorpusCase, type RunOutcome } from './runner.ts';
+import { nodesAccepted, nodesError } from './scenario.ts';
+import { findScenario, scenarios } from './scenarios/index.ts';
 
 export interface SimCommandOptions {
   scenario?: string;
@@ -35,6 +36,9 @@ function parseNodes(text: string): number {
   return n;
 }
 
+/** Exit codes of `chronik sim`: every seed passed, a seed failed, the flags make no sense. */
+export const simExitCode = { pass: 0, fail: 1, usage: 2 } as const;
+
 /** Adds `sim` to a commander program (used by `chronik sim` and `npm run sim`). */
 export function addSimCommand(program: Command): void {
   program
@@ -49,18 +53,70 @@ export function addSimCommand(program: Command): void {
     .option('--list', 'list the scenarios and exit')
     .option('--json', 'print the outcome as one JSON line')
     .option('--no-save', 'do not save failing seeds under sim/corpus/')
+    .addHelpText('after', `\nExit status: ${simExitCode.pass} every seed passed, ${simExitCode.fail} a seed failed, ${simExitCode.usage} a flag is wrong or does not apply.`)
+    // A flag commander rejects (bad value, unknown option) is a usage error too, not a failed seed.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : simExitCode.usage))
     .action(async (options: SimCommandOptions) => {
       process.exitCode = await runSimCommand(options);
     });
 }
 
-export async function runSimCommand(options: SimCommandOptions): Promise<number> {
+/**
+ * Why these flags make no sense together, or null when they do. A flag that would be ignored or
+ * adjusted (a node count the scenario does not run, a --seed beside --seeds) is an error instead.
+ */
+export function simUsageError(options: SimCommandOptions): string | null {
+  const given = (key: keyof SimCommandOptions): boolean => (key === 'save' ? options.save === false : options[key] !== undefined);
+  const flag = (key: keyof SimCommandOptions): string => (key === 'save' ? '--no-save' : `--${key}`);
   if (options.list === true) {
-    for (const s of scenarios) console.log(`${s.name.padEnd(16)} ${String(s.defaultNodes).padStart(2)} nodes  ${s.description}`);
-    return 0;
+    const extra = (['scenario', 'seed', 'seeds', 'nodes', 'trace', 'replay', 'json', 'save'] as const).filter(given);
+    if (extra.length > 0) return `--list takes no other flag, got ${extra.map(flag).join(' ')}`;
+    return null;
   }
   if (options.replay !== undefined) {
-    const entry = loadCase(options.replay);
+    const extra = (['scenario', 'seed', 'seeds', 'nodes'] as const).filter(given);
+    if (extra.length > 0) return `--replay ${options.replay} runs the scenario, seed and nodes saved in the case; drop ${extra.map(flag).join(' ')}`;
+    return null;
+  }
+  if (options.seed !== undefined && options.seeds !== undefined) {
+    return `--seed ${options.seed} and --seeds ${options.seeds.first}..${options.seeds.last} together: run one seed or sweep a range, not both`;
+  }
+  if (options.seeds !== undefined) {
+    const extra = (['trace', 'json'] as const).filter(given);
+    if (extra.length > 0) return `${extra.map(flag).join(' ')} describes one run: use it with --seed, not with --seeds`;
+  }
+  return scenarioError(options.scenario ?? scenarios[0]!.name, options.nodes);
+}
+
+function scenarioError(name: string, nodes: number | undefined): string | null {
+  const scenario = findScenario(name);
+  if (scenario === undefined) return `--scenario ${name}: no such scenario (known: ${scenarios.map((s) => s.name).join(', ')})`;
+  return nodes === undefined ? null : nodesError(scenario, nodes);
+}
+
+function usageError(message: string): number {
+  console.error(`chronik sim: ${message}`);
+  return simExitCode.usage;
+}
+
+export async function runSimCommand(options: SimCommandOptions): Promise<number> {
+  const wrong = simUsageError(options);
+  if (wrong !== null) return usageError(wrong);
+  if (options.list === true) {
+    for (const s of scenarios) {
+      console.log(`${s.name.padEnd(16)} ${String(s.defaultNodes).padStart(2)} nodes (--nodes ${nodesAccepted(s).padEnd(4)})  ${s.description}`);
+    }
+    return simExitCode.pass;
+  }
+  if (options.replay !== undefined) {
+    let entry: CorpusCase;
+    try {
+      entry = loadCase(options.replay);
+    } catch (error) {
+      return usageError(`--replay ${options.replay}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const wrongCase = scenarioError(entry.scenario, entry.nodes);
+    if (wrongCase !== null) return usageError(`--replay ${options.replay}: the saved case does not fit: ${wrongCase}`);
     console.log(`replaying ${options.replay}: found ${entry.foundAt}, trace then ${entry.traceHashWhenFound}`);
     return runSingle({ ...options, scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes, save: false });
   }
@@ -78,7 +134,7 @@ async function runSingle(options: SimCommandOptions): Promise<number> {
     printOutcome(outcome);
   }
   if (!outcome.ok && options.save) console.log(`saved as ${saveCase(outcome, new Date().toISOString())}`);
-  return outcome.ok ? 0 : 1;
+  return outcome.ok ? simExitCode.pass : simExitCode.fail;
 }
 
 function printOutcome(o: RunOutcome): void {
@@ -123,5 +179,5 @@ async function runSweep(options: SimCommandOptions, range: { first: number; last
   console.log(`swept ${scenario} seeds ${range.first}..${range.last}: ${(virtualMs / 1000).toFixed(0)} s virtual in ${(wallMs / 1000).toFixed(1)} s wall (${(virtualMs / wallMs).toFixed(0)}x)`);
   for (const o of failed) console.log(`failing seed ${o.seed}: ${reproduceCommand(o)}`);
   console.log(`${total - failed.length} passed, ${failed.length} failed`);
-  return failed.length === 0 ? 0 : 1;
+  return failed.length === 0 ? simExitCode.pass : simExitCode.fail;
 }

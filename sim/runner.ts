@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Simulation, type SimulationOptions } from '../src/io-sim/index.ts';
-import type { ScenarioResult } from './scenario.ts';
+import { nodesError, type ScenarioResult } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 
 export const corpusDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'corpus');
@@ -33,6 +33,8 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
     throw new Error(`unknown scenario '${request.scenario}' (known: ${scenarios.map((s) => s.name).join(', ')})`);
   }
   const nodes = request.nodes ?? scenario.defaultNodes;
+  const wrongNodes = nodesError(scenario, nodes);
+  if (wrongNodes !== null) throw new Error(wrongNodes);
   const sim = new Simulation({ seed: request.seed, traceFile: request.traceFile, plantedBugs: request.plantedBugs });
   const startedMs = performance.now();
   let result: ScenarioResult;

@@ -21,5 +21,20 @@ export interface Scenario {
   name: string;
   description: string;
   defaultNodes: number;
+  /** The node counts the scenario runs (`--nodes` outside them is a usage error, never adjusted). */
+  nodesMin: number;
+  nodesMax: number;
   run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult>;
+}
+
+/** What `--nodes` a scenario accepts: "1" or "2..9". */
+export function nodesAccepted(scenario: Pick<Scenario, 'nodesMin' | 'nodesMax'>): string {
+  return scenario.nodesMin === scenario.nodesMax ? `${scenario.nodesMin}` : `${scenario.nodesMin}..${scenario.nodesMax}`;
+}
+
+/** Why `nodes` is not a count the scenario runs, or null when it is. */
+export function nodesError(scenario: Scenario, nodes: number): string | null {
+  if (Number.isInteger(nodes) && nodes >= scenario.nodesMin && nodes <= scenario.nodesMax) return null;
+  const accepted = scenario.nodesMin === scenario.nodesMax ? `exactly ${scenario.nodesMin}` : `${scenario.nodesMin} to ${scenario.nodesMax}`;
+  return `--nodes ${nodes}: scenario ${scenario.name} runs ${accepted} node${scenario.nodesMax === 1 ? '' : 's'}`;
 }

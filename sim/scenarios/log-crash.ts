@@ -318,6 +318,8 @@ export const scenario: Scenario = {
   name: 'log-crash',
   description: 'one partition log under concurrent appends, crashes with torn writes, graceful stops, fsync failures and a full disk; checks acknowledged data, dense offsets, whole batches',
   defaultNodes: 1,
+  nodesMin: 1,
+  nodesMax: 1,
   async run(sim: Simulation): Promise<ScenarioResult> {
     const plan = randomPlan(sim.random.fork('log-crash/plan'));
     sim.trace(null, 'LogCrashPlan', { steps: plan.steps.length, flush: plan.config.flush.mode, segmentBytesMax: plan.config.segmentBytesMax });

@@ -1,5 +1,6 @@
 import type { Io } from '../../src/core/io/index.ts';
 import { DiskError } from '../../src/core/io/index.ts';
+import { raftVotersMax } from '../../src/core/limits.ts';
 import { MetadataController } from '../../src/core/metadata/controller.ts';
 import { MetadataStateMachine } from '../../src/core/metadata/metadata-state-machine.ts';
 import type { MetadataRecord } from '../../src/core/metadata/records.ts';
@@ -364,5 +365,7 @@ export const scenario: Scenario = {
   name: 'raft',
   description: 'metadata quorum: crashes, torn writes, partitions, resets, slow links and disks; Raft safety + liveness',
   defaultNodes: 3,
+  nodesMin: 1,
+  nodesMax: raftVotersMax,
   run: (sim, options) => runRaftScenario(sim, { nodes: options.nodes }),
 };

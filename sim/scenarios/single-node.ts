@@ -292,5 +292,7 @@ export const scenario: Scenario = {
   name: 'single-node',
   description: 'one broker under crashes, graceful stops, mid-frame resets, fsync failures; every acknowledged message read back exactly once',
   defaultNodes: 1,
+  nodesMin: 1,
+  nodesMax: 1,
   run,
 };

@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runSimCommand, simExitCode, simUsageError, type SimCommandOptions } from './cli.ts';
+import { scenarios } from './scenarios/index.ts';
+
+/** A flag that does not apply is an error naming the flag, never ignored or adjusted. */
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const flags = (options: Partial<SimCommandOptions>): SimCommandOptions => ({ save: true, ...options });
+
+function sim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('sim command flags', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('every scenario declares the node counts it runs, its default among them', () => {
+    for (const s of scenarios) {
+      expect(s.nodesMin, s.name).toBeGreaterThanOrEqual(1);
+      expect(s.nodesMin <= s.defaultNodes && s.defaultNodes <= s.nodesMax, s.name).toBe(true);
+    }
+  });
+
+  it('accepts each scenario at its bounds and default', () => {
+    for (const s of scenarios) {
+      for (const nodes of [s.nodesMin, s.defaultNodes, s.nodesMax, undefined]) {
+        expect(simUsageError(flags({ scenario: s.name, nodes, seed: 5 }))).toBeNull();
+      }
+    }
+    expect(simUsageError(flags({ seeds: { first: 1, last: 3 }, save: false }))).toBeNull();
+    expect(simUsageError(flags({ replay: 'case.json', trace: 't.jsonl', json: true, save: false }))).toBeNull();
+    expect(simUsageError(flags({ list: true }))).toBeNull();
+  });
+
+  it.each([
+    [{ scenario: 'single-node', nodes: 3 }, '--nodes 3: scenario single-node runs exactly 1 node'],
+    [{ scenario: 'log-crash', nodes: 2 }, '--nodes 2: scenario log-crash runs exactly 1 node'],
+    [{ scenario: 'kernel', nodes: 1 }, '--nodes 1: scenario kernel runs 2 to 9 nodes'],
+    [{ nodes: 1 }, '--nodes 1: scenario kernel runs 2 to 9 nodes'], // the default scenario
+    [{ scenario: 'raft', nodes: 6 }, '--nodes 6: scenario raft runs 1 to 5 nodes'],
+    [{ scenario: 'nope' }, '--scenario nope: no such scenario (known: kernel, log-crash, raft, single-node)'],
+    [{ seed: 1, seeds: { first: 1, last: 2 } }, '--seed 1 and --seeds 1..2 together: run one seed or sweep a range, not both'],
+    [{ seeds: { first: 1, last: 2 }, trace: 't.jsonl' }, '--trace describes one run: use it with --seed, not with --seeds'],
+    [{ seeds: { first: 1, last: 2 }, json: true }, '--json describes one run: use it with --seed, not with --seeds'],
+    [{ replay: 'c.json', scenario: 'raft', seed: 3 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --scenario --seed'],
+    [{ replay: 'c.json', nodes: 3 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --nodes'],
+    [{ list: true, seed: 1, save: false }, '--list takes no other flag, got --seed --no-save'],
+  ] as const)('rejects %j', async (options, message) => {
+    expect(simUsageError(flags(options))).toBe(message);
+    const errors: unknown[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(line));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    expect(await runSimCommand(flags(options))).toBe(simExitCode.usage);
+    expect(errors).toEqual([`chronik sim: ${message}`]);
+    expect(log).not.toHaveBeenCalled();
+  });
+
+  it('a replay file that cannot be read, or does not fit its scenario, is one line, not a stack trace', async () => {
+    const errors: unknown[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(line));
+    expect(await runSimCommand(flags({ replay: path.join(root, 'no-such-case.json') }))).toBe(simExitCode.usage);
+    const dir = mkdtempSync(path.join(tmpdir(), 'sim-cli-'));
+    const misfit = path.join(dir, 'single-node-seed1-n2.json');
+    writeFileSync(misfit, JSON.stringify({ scenario: 'single-node', seed: 1, nodes: 2, traceHashWhenFound: 'x', foundAt: 'x', failures: [] }));
+    try {
+      expect(await runSimCommand(flags({ replay: misfit }))).toBe(simExitCode.usage);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(errors).toHaveLength(2);
+    expect(String(errors[0])).toMatch(/^chronik sim: --replay .*no-such-case\.json: ENOENT/);
+    expect(errors[1]).toBe(`chronik sim: --replay ${misfit}: the saved case does not fit: --nodes 2: scenario single-node runs exactly 1 node`);
+  });
+
+  it('the command line exits 2 with the message, for our checks and for commander\'s', () => {
+    const nodes = sim('--scenario', 'single-node', '--nodes', '3');
+    expect(nodes).toMatchObject({ status: simExitCode.usage, stdout: '' });
+    expect(nodes.stderr.trim()).toBe('chronik sim: --nodes 3: scenario single-node runs exactly 1 node');
+    const backwards = sim('--seeds', '5..3');
+    expect(backwards.status).toBe(simExitCode.usage);
+    expect(backwards.stderr.split('\n')[0]).toBe("error: option '--seeds <a..b>' argument '5..3' is invalid. range 5..3 is empty: 3 < 5");
+    const words = sim('--seeds', 'a..b');
+    expect(words.status).toBe(simExitCode.usage);
+    expect(words.stderr.split('\n')[0]).toMatch(/'--seeds <a\.\.b>' argument 'a\.\.b' is invalid/);
+  }, 120_000);
+});
