@@ -18,6 +18,7 @@
  *    clean-shutdown marker, and closes the files.
  */
 import { AssertionError, assert, unreachable } from '../assert.ts';
+import { AsyncLock } from '../async-lock.ts';
 import { DiskError, joinPath, type Io, type Log, type Timer } from '../io/index.ts';
 import {
   logAppendBytesMax,
@@ -86,7 +87,7 @@ export class PartitionLog implements PartitionLogApi {
   private readonly log: Log;
   private readonly batchBytesMax: number;
   private readonly bugs: PartitionLogBugs;
-  private readonly lock = new Mutex();
+  private readonly lock = new AsyncLock();
   private queue: PendingAppend[] = [];
   private queuedBytes = 0;
   private readonly queueSpaceWaiters: Array<() => void> = [];
@@ -605,16 +606,5 @@ export class PartitionLog implements PartitionLogApi {
   private async closeFiles(): Promise<void> {
     this.closed = true;
     for (const segment of this.segments) await segment.file.close().catch(() => undefined);
-  }
-}
-
-/** A FIFO async lock: run() waits for every earlier holder to finish. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.catch(() => undefined);
-    return result;
   }
 }
