@@ -3,6 +3,7 @@
  */
 import { isLogError } from '../log/index.ts';
 import { partitionsMax, topicPartitionsMax, topicsMax } from '../limits.ts';
+import { topicNameProblem } from '../metadata/topic-rules.ts';
 import {
   ErrorCode,
   authorizedOperationsOmitted,
@@ -19,7 +20,6 @@ import {
 } from '../protocol/index.ts';
 import type { BrokerState } from './broker-state.ts';
 import { errorText, kafkaCodeFor } from './errors.ts';
-import { topicNameProblem } from './topic-name.ts';
 import { TopicStoreError, type Topic } from './topic-store.ts';
 
 /** Why a topic of `partitions` partitions cannot be added now, as a code and message, or null. */

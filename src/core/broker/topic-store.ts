@@ -19,6 +19,7 @@ import { AsyncLock } from '../async-lock.ts';
 import { DiskError, joinPath, type Io, type Log } from '../io/index.ts';
 import { PartitionLog, isLogError, type LogError, type PartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogOptions } from '../log/partition-log.ts';
+import { newTopicId } from '../metadata/topic-rules.ts';
 import { PartitionProducers } from './producer-state.ts';
 import { loadTopicTable, storeTopicTable, type TopicRecord, type TopicTable } from './topic-metadata-file.ts';
 
@@ -123,7 +124,7 @@ export class TopicStore {
   create(name: string, partitions: number): Promise<Topic> {
     return this.lock.run(async () => {
       if (this.topicsByName.has(name)) throw new TopicStoreError(`topic '${name}' already exists`);
-      const topic = new Topic(name, this.newTopicId());
+      const topic = new Topic(name, newTopicId(this.io.random));
       const opened = await this.openPartitions(topic, partitions);
       const failed = opened.find((p) => p.openFailure !== null);
       if (failed !== undefined) {
@@ -208,12 +209,6 @@ export class TopicStore {
     const table: TopicTable = { generation: this.generation + 1n, topics };
     await storeTopicTable(this.io.disk, this.dir, table);
     this.generation = table.generation;
-  }
-
-  private newTopicId(): string {
-    let id = '';
-    for (let i = 0; i < 16; i++) id += this.io.random.int(256).toString(16).padStart(2, '0');
-    return id;
   }
 
   private topicDirName(topic: { name: string; id: string }): string {
