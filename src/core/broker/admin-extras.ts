@@ -4,7 +4,8 @@
  * operation to move its start forward yet) and DeleteGroups (groups with members are refused, and
  * empty groups too for now: the group coordinator has no delete operation yet).
  */
-import { topicPartitionsMax, partitionsMax } from '../limits.ts';
+import { partitionsMax } from '../limits.ts';
+import { partitionCountProblem } from '../metadata/topic-rules.ts';
 import {
   ConfigResourceType,
   ErrorCode,
@@ -29,7 +30,8 @@ function growProblem(state: BrokerState, asked: CreatePartitionsTopic): { code: 
   if (topic === undefined) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `topic '${asked.name}' does not exist` };
   const from = topic.partitions.length;
   if (asked.count <= from) return { code: ErrorCode.INVALID_PARTITIONS, message: `topic has ${from} partitions; the new count must be larger, got ${asked.count}` };
-  if (asked.count > topicPartitionsMax) return { code: ErrorCode.INVALID_PARTITIONS, message: `at most ${topicPartitionsMax} partitions per topic` };
+  const countProblem = partitionCountProblem(asked.count);
+  if (countProblem !== null) return { code: ErrorCode.INVALID_PARTITIONS, message: countProblem };
   if (state.topics.partitionCount + asked.count - from > partitionsMax) return { code: ErrorCode.POLICY_VIOLATION, message: `this broker would hold more than ${partitionsMax} partitions` };
   const assignments = asked.assignments;
   if (assignments !== null) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { topicPartitionsMax } from '../limits.ts';
 import { ApiKey, ErrorCode, type RequestBody } from '../protocol/index.ts';
 import { BrokerHarness, batchCount, brokerPort, createTopicsBody, fetchBody, makeBatch, produceBody, testOptions } from './test-harness.ts';
 
@@ -167,6 +168,9 @@ describe('Broker: metadata and topic admin', () => {
     expect(await codes(createTopicsBody('a', 2, { validateOnly: true }))).toEqual([ErrorCode.NONE]);
     expect(await codes(createTopicsBody('a', 2, { replicationFactor: 3 }))).toEqual([ErrorCode.INVALID_REPLICATION_FACTOR]);
     expect(await codes(createTopicsBody('a', 0))).toEqual([ErrorCode.INVALID_PARTITIONS]);
+    const huge = await h.run(c.send(ApiKey.CreateTopics, 4, createTopicsBody('huge', 2 ** 31 - 1)));
+    expect(huge.topics[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `partitions must be from 1 to ${topicPartitionsMax}, got ${2 ** 31 - 1}` });
+    expect(await codes(createTopicsBody('huge', topicPartitionsMax + 1))).toEqual([ErrorCode.INVALID_PARTITIONS]);
     expect(await codes(createTopicsBody('..', 1))).toEqual([ErrorCode.INVALID_TOPIC_EXCEPTION]);
     expect(await codes({ topics: [], timeoutMs: 1, validateOnly: false })).toEqual([]);
     expect(await codes(createTopicsBody('a', -1, { replicationFactor: -1 }))).toEqual([ErrorCode.NONE]);
@@ -211,6 +215,8 @@ describe('Broker: metadata and topic admin', () => {
     expect(grown.results[0]!.errorCode).toBe(ErrorCode.NONE);
     const shrink = await h.run(c.send(ApiKey.CreatePartitions, 1, { topics: [{ name: 't', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false }));
     expect(shrink.results[0]!.errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
+    const huge = await h.run(c.send(ApiKey.CreatePartitions, 1, { topics: [{ name: 't', count: 2 ** 31 - 1, assignments: null }], timeoutMs: 1000, validateOnly: false }));
+    expect(huge.results[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `partitions must be from 1 to ${topicPartitionsMax}, got ${2 ** 31 - 1}` });
     await h.stopAndRestart();
     const c2 = await h.connect();
     const m = await h.run(c2.send(ApiKey.Metadata, 8, metadataBody(['t'], false)));

@@ -31,7 +31,7 @@ import type { MetadataRecord } from './records.ts';
 import { encodeRecord } from './records.ts';
 import type { AlterPartitionRequest } from './partition-policy.ts';
 import { checkAlterPartition, partitionChanges } from './partition-policy.ts';
-import { newTopicId, topicNameProblem } from './topic-rules.ts';
+import { newTopicId, partitionCountProblem, topicNameProblem } from './topic-rules.ts';
 
 export interface ControllerConfig {
   readonly brokerSessionTimeoutMs: number;
@@ -245,9 +245,8 @@ export class MetadataController {
     const nameProblem = topicNameProblem(r.name);
     if (nameProblem !== null) return topicResult(r.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem, null);
     if (this.sm.topic(r.name) !== undefined) return topicResult(r.name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${r.name}' already exists`, null);
-    if (!Number.isInteger(r.numPartitions) || r.numPartitions < 1) {
-      return topicResult(r.name, ErrorCode.INVALID_PARTITIONS, 'numPartitions must be at least 1', null);
-    }
+    const countProblem = partitionCountProblem(r.numPartitions);
+    if (countProblem !== null) return topicResult(r.name, ErrorCode.INVALID_PARTITIONS, countProblem, null);
     const unfenced = this.sm.brokers().filter((b) => !b.fenced).length;
     if (!Number.isInteger(r.replicationFactor) || r.replicationFactor < 1 || r.replicationFactor > unfenced) {
       return topicResult(r.name, ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be 1..${unfenced} (unfenced brokers)`, null);
