@@ -20,7 +20,7 @@ import { DiskError, joinPath, type Io, type Log } from '../io/index.ts';
 import { PartitionLog, isLogError, type LogError, type PartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogOptions } from '../log/partition-log.ts';
 import { newTopicId } from '../metadata/topic-rules.ts';
-import { PartitionProducers } from './producer-state.ts';
+import { PartitionProducers } from '../producer/index.ts';
 import { loadTopicTable, storeTopicTable, type TopicRecord, type TopicTable } from './topic-metadata-file.ts';
 
 export class Partition {
