@@ -231,7 +231,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.AlterConfigs:
         return encodeResponse(ApiKey.AlterConfigs, v, id, admin.handleAlterConfigs(this, request.body));
       case ApiKey.DeleteRecords:
-        return encodeResponse(ApiKey.DeleteRecords, v, id, admin.handleDeleteRecords(this, request.body));
+        return encodeResponse(ApiKey.DeleteRecords, v, id, await admin.handleDeleteRecords(this, request.body));
       default:
         return unreachable(request);
     }

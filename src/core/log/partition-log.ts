@@ -30,6 +30,7 @@ import {
 } from '../limits.ts';
 import { LogError, OffsetOutOfRangeError } from './errors.ts';
 import { offsetForTimestampInSegment, readSegment } from './log-reader.ts';
+import { readLogStartOffset, writeLogStartOffset } from './log-start-offset.ts';
 import { batchLogOverheadBytes, readBatchHeader, splitBatches, writeBaseOffset, type BatchSpan } from './record-batch.ts';
 import { cleanShutdownMarker, recoverSegments } from './recovery.ts';
 import { ChunkReader, Segment, scanInto, segmentFileName } from './segment.ts';
@@ -108,6 +109,8 @@ export class PartitionLog implements PartitionLogApi {
     private readonly config: PartitionLogConfig,
     private segments: Segment[],
     options: PartitionLogOptions,
+    /** The start offset DeleteRecords set (log-start-offset.ts); the start is never below the first segment's base. */
+    private startOffsetFloor: bigint,
   ) {
     this.log = io.log.child({ log: dir });
     this.batchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
@@ -132,8 +135,19 @@ export class PartitionLog implements PartitionLogApi {
       if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
       throw error;
     }
-    const log = new PartitionLog(io, dir, config, recovered.segments, options);
-    const r = recovered.report;
+    const end = recovered.segments[recovered.segments.length - 1]!.nextOffset;
+    let stored: Awaited<ReturnType<typeof readLogStartOffset>>;
+    try {
+      stored = await readLogStartOffset(io.disk, dir);
+    } catch (error) {
+      if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
+      throw error;
+    }
+    // Only offsets up to the durable end are ever stored; a cut tail (bit rot) can still leave it above.
+    const floor = stored.offset === null ? 0n : stored.offset < end ? stored.offset : end;
+    const log = new PartitionLog(io, dir, config, recovered.segments, options, floor);
+    if (stored.problem !== null) log.log.error('LogStartOffsetFileInvalid', { problem: stored.problem });
+    const r = { ...recovered.report, logStartOffset: log.logStartOffset };
     const fields = { segments: r.segmentCount, clean: r.cleanShutdown, scanned: r.batchesScanned, truncatedBytes: r.truncatedBytes };
     log.log.info('LogRecovered', { ...fields, start: r.logStartOffset, end: r.logEndOffset, rebuilt: r.indexesRebuilt.length, corrupt: r.corruptRanges.length });
     return { log, recovery: r };
@@ -144,7 +158,8 @@ export class PartitionLog implements PartitionLogApi {
   }
 
   get logStartOffset(): bigint {
-    return this.segments[0]!.baseOffset;
+    const base = this.segments[0]!.baseOffset;
+    return this.startOffsetFloor > base ? this.startOffsetFloor : base;
   }
 
   get logEndOffset(): bigint {
@@ -519,6 +534,35 @@ export class PartitionLog implements PartitionLogApi {
       for (const kind of ['log', 'index', 'timeindex'] as const) await this.io.disk.remove(segment.path(kind));
     }
     await this.io.disk.syncDir(this.dir);
+  }
+
+  /**
+   * Kafka's DeleteRecords: makes `offset` the log start offset, durably (log-start-offset.ts), then
+   * removes the whole segments below it (never the active one). Reads below the new start answer
+   * OFFSET_OUT_OF_RANGE. `offset` must not be above durableEndOffset (OFFSET_OUT_OF_RANGE); one at or
+   * below the start changes nothing. Returns the log start offset.
+   */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    return this.lock.run(async () => {
+      if (this.failure !== null) throw this.failure;
+      if (this.closed || this.stopping) throw new LogError('LOG_STOPPED', `log ${this.dir} is stopped`);
+      if (offset < 0n || offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.durableEnd);
+      if (offset <= this.logStartOffset) return this.logStartOffset;
+      let whole = 0;
+      while (whole < this.segments.length - 1 && this.segments[whole + 1]!.baseOffset <= offset) whole++;
+      try {
+        await writeLogStartOffset(this.io.disk, this.dir, offset);
+        this.startOffsetFloor = offset;
+        const doomed = this.segments.slice(0, whole);
+        this.segments = this.segments.slice(whole);
+        if (doomed.length > 0) await this.removeSegments(doomed);
+      } catch (error) {
+        if (error instanceof DiskError) throw new LogError('IO_ERROR', `moving the start of ${this.dir} to ${offset}: ${error.message}`, { cause: error });
+        throw error;
+      }
+      this.log.info('LogStartMoved', { start: offset, segmentsRemoved: whole });
+      return this.logStartOffset;
+    });
   }
 
   /**
