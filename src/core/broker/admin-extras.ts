@@ -1,8 +1,7 @@
 /**
  * The admin APIs beyond topic create/delete: CreatePartitions (grow a topic), AlterConfigs (refused:
- * configs are read-only), DeleteRecords (moves a partition's log start offset, durably) and
- * DeleteGroups (groups with members are refused, and empty groups too for now: the group
- * coordinator has no delete operation yet).
+ * configs are read-only) and DeleteRecords (moves a partition's log start offset, durably).
+ * DeleteGroups is a group API (group-handlers.ts).
  */
 import { partitionsMax } from '../limits.ts';
 import { partitionCountProblem } from '../metadata/topic-rules.ts';
@@ -15,8 +14,6 @@ import {
   type CreatePartitionsResponse,
   type CreatePartitionsTopic,
   type CreatePartitionsTopicResult,
-  type DeleteGroupsRequest,
-  type DeleteGroupsResponse,
   type DeleteRecordsPartitionResult,
   type DeleteRecordsRequest,
   type DeleteRecordsResponse,
@@ -116,16 +113,3 @@ export async function handleDeleteRecords(state: BrokerState, request: DeleteRec
   }
   return { throttleTimeMs: 0, topics };
 }
-
-export function handleDeleteGroups(state: BrokerState, request: DeleteGroupsRequest): DeleteGroupsResponse {
-  const described = state.groups.now(() => state.groups.coordinator.describe(request.groupsNames));
-  return {
-    throttleTimeMs: 0,
-    results: described.map((g) => {
-      if (g.groupState === 'Dead') return { groupId: g.groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
-      if (g.members.length > 0) return { groupId: g.groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
-      return { groupId: g.groupId, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR };
-    }),
-  };
-}
-
