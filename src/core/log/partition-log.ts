@@ -30,7 +30,7 @@ import {
 } from '../limits.ts';
 import { LogError, OffsetOutOfRangeError } from './errors.ts';
 import { offsetForTimestampInSegment, readSegment } from './log-reader.ts';
-import { readLogStartOffset, writeLogStartOffset } from './log-start-offset.ts';
+import { writeLogStartOffset } from './log-start-offset.ts';
 import { batchLogOverheadBytes, readBatchHeader, splitBatches, writeBaseOffset, type BatchSpan } from './record-batch.ts';
 import { cleanShutdownMarker, recoverSegments } from './recovery.ts';
 import { ChunkReader, Segment, scanInto, segmentFileName } from './segment.ts';
@@ -135,19 +135,9 @@ export class PartitionLog implements PartitionLogApi {
       if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
       throw error;
     }
-    const end = recovered.segments[recovered.segments.length - 1]!.nextOffset;
-    let stored: Awaited<ReturnType<typeof readLogStartOffset>>;
-    try {
-      stored = await readLogStartOffset(io.disk, dir);
-    } catch (error) {
-      if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
-      throw error;
-    }
-    // Only offsets up to the durable end are ever stored; a cut tail (bit rot) can still leave it above.
-    const floor = stored.offset === null ? 0n : stored.offset < end ? stored.offset : end;
-    const log = new PartitionLog(io, dir, config, recovered.segments, options, floor);
-    if (stored.problem !== null) log.log.error('LogStartOffsetFileInvalid', { problem: stored.problem });
-    const r = { ...recovered.report, logStartOffset: log.logStartOffset };
+    const r = recovered.report;
+    const log = new PartitionLog(io, dir, config, recovered.segments, options, r.logStartOffset);
+    if (recovered.startOffsetProblem !== null) log.log.error('LogStartOffsetFileInvalid', { problem: recovered.startOffsetProblem });
     const fields = { segments: r.segmentCount, clean: r.cleanShutdown, scanned: r.batchesScanned, truncatedBytes: r.truncatedBytes };
     log.log.info('LogRecovered', { ...fields, start: r.logStartOffset, end: r.logEndOffset, rebuilt: r.indexesRebuilt.length, corrupt: r.corruptRanges.length });
     return { log, recovery: r };
