@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlterPartitionResult, BrokerResult, TopicResult } from '../src/core/metadata/controller.ts';
 import { ControllerNode } from '../src/core/metadata/controller-node.ts';
+import { topicPartitionsMax } from '../src/core/limits.ts';
 import { ErrorCode } from '../src/core/protocol/error-codes.ts';
 import { Simulation } from '../src/io-sim/index.ts';
 
@@ -65,9 +66,16 @@ describe('metadata quorum (3 controller voters)', () => {
         { name: 'orders', numPartitions: 3, replicationFactor: 3 },
         { name: 'bad name!', numPartitions: 1, replicationFactor: 1 },
         { name: 'wide', numPartitions: 1, replicationFactor: 4 },
+        { name: 'huge', numPartitions: 2 ** 31 - 1, replicationFactor: 1 },
       ]),
     );
-    expect(created.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.INVALID_TOPIC_EXCEPTION, ErrorCode.INVALID_REPLICATION_FACTOR]);
+    expect(created.map((r) => r.errorCode)).toEqual([
+      ErrorCode.NONE,
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+      ErrorCode.INVALID_REPLICATION_FACTOR,
+      ErrorCode.INVALID_PARTITIONS,
+    ]);
+    expect(created[3]?.errorMessage).toBe(`partitions must be from 1 to ${topicPartitionsMax}, got ${2 ** 31 - 1}`);
     const again = await settle<TopicResult[]>(sim, follower(live).controller.createTopics([{ name: 'orders', numPartitions: 1, replicationFactor: 1 }]));
     expect(again[0]?.errorCode).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
 

@@ -131,7 +131,7 @@ export const fetchWaitMsMax = 60_000;
 export const fetchResponseBytesMax = 64 * 1024 * 1024;
 /** Topics one broker holds; CreateTopics and auto-creation beyond it answer POLICY_VIOLATION... */
 export const topicsMax = 10_000;
-/** ...partitions of one topic (INVALID_PARTITIONS above it)... */
+/** ...partitions of one topic (CreateTopics and CreatePartitions above it answer INVALID_PARTITIONS, on the broker and the metadata controller alike)... */
 export const topicPartitionsMax = 10_000;
 /** ...and partitions across all topics (each is an open partition log). */
 export const partitionsMax = 20_000;
@@ -146,6 +146,7 @@ export const producerStateRebuildReadBytes = 1024 * 1024;
 
 assert(connectionRequestsInFlightMax <= connectionRequestsParkedMax, 'broker: parking holds a full window');
 assert(topicPartitionsMax <= partitionsMax, 'broker: one topic fits the broker');
+assert(topicPartitionsMax * (5 * '99999,'.length + '[],'.length) <= raftEntryBytesMax, 'broker: the CreateTopic record of a largest topic (5 replicas each) fits one raft entry');
 assert(fetchResponseBytesMax <= logAppendQueueBytesMax, 'broker: a fetch response is no larger than the log queue');
 
 // ---- simulator ----------------------------------------------------------------------------------

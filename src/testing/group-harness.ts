@@ -2,10 +2,12 @@
  * Helpers for the group coordinator's tests (not used by production code): a deterministic Random,
  * request builders with sensible defaults, and a harness that drains effects into per-token answers.
  */
+import { unreachable } from '../core/assert.ts';
 import type { Random } from '../core/io/random.ts';
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../core/group/coordinator.ts';
 import type {
   CommittedOffset,
+  DeleteGroupsResult,
   JoinGroupRequest,
   JoinGroupResponse,
   OffsetCommitRequest,
@@ -138,6 +140,10 @@ export class Harness {
     return this.track(this.coordinator.commitOffsets(req, this.nowMs, 1_700_000_000_000 + this.nowMs));
   }
 
+  deleteGroups(groupIds: string[]): Answer<readonly DeleteGroupsResult[]> {
+    return this.track(this.coordinator.deleteGroups(groupIds));
+  }
+
   /** Moves time forward and ticks. */
   advance(ms: number): void {
     this.nowMs += ms;
@@ -160,6 +166,7 @@ export class Harness {
           case 'reply-join':
           case 'reply-sync':
           case 'reply-commit':
+          case 'reply-delete-groups':
             this.deliver(effect.token, effect.response);
             break;
           case 'persist-offsets':
@@ -170,6 +177,16 @@ export class Harness {
               this.pendingPersists.push(effect.token);
             }
             break;
+          case 'persist-group-deletions':
+            if (this.autoPersist) {
+              this.persisted.splice(0, this.persisted.length, ...this.persisted.filter((r) => !effect.groupIds.includes(r.groupId)));
+              this.coordinator.offsetsPersisted(effect.token, true);
+            } else {
+              this.pendingPersists.push(effect.token);
+            }
+            break;
+          default:
+            unreachable(effect);
         }
       }
     }

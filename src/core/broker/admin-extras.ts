@@ -1,10 +1,10 @@
 /**
  * The admin APIs beyond topic create/delete: CreatePartitions (grow a topic), AlterConfigs (refused:
- * configs are read-only), DeleteRecords (only as far as the log start: the partition log has no
- * operation to move its start forward yet) and DeleteGroups (groups with members are refused, and
- * empty groups too for now: the group coordinator has no delete operation yet).
+ * configs are read-only) and DeleteRecords (moves a partition's log start offset, durably).
+ * DeleteGroups is a group API (group-handlers.ts).
  */
-import { topicPartitionsMax, partitionsMax } from '../limits.ts';
+import { partitionsMax } from '../limits.ts';
+import { partitionCountProblem } from '../metadata/topic-rules.ts';
 import {
   ConfigResourceType,
   ErrorCode,
@@ -14,8 +14,6 @@ import {
   type CreatePartitionsResponse,
   type CreatePartitionsTopic,
   type CreatePartitionsTopicResult,
-  type DeleteGroupsRequest,
-  type DeleteGroupsResponse,
   type DeleteRecordsPartitionResult,
   type DeleteRecordsRequest,
   type DeleteRecordsResponse,
@@ -29,7 +27,8 @@ function growProblem(state: BrokerState, asked: CreatePartitionsTopic): { code: 
   if (topic === undefined) return { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `topic '${asked.name}' does not exist` };
   const from = topic.partitions.length;
   if (asked.count <= from) return { code: ErrorCode.INVALID_PARTITIONS, message: `topic has ${from} partitions; the new count must be larger, got ${asked.count}` };
-  if (asked.count > topicPartitionsMax) return { code: ErrorCode.INVALID_PARTITIONS, message: `at most ${topicPartitionsMax} partitions per topic` };
+  const countProblem = partitionCountProblem(asked.count);
+  if (countProblem !== null) return { code: ErrorCode.INVALID_PARTITIONS, message: countProblem };
   if (state.topics.partitionCount + asked.count - from > partitionsMax) return { code: ErrorCode.POLICY_VIOLATION, message: `this broker would hold more than ${partitionsMax} partitions` };
   const assignments = asked.assignments;
   if (assignments !== null) {
@@ -81,33 +80,36 @@ export function handleAlterConfigs(state: BrokerState, request: AlterConfigsRequ
   return { throttleTimeMs: 0, responses };
 }
 
-function deleteRecordsOne(state: BrokerState, topic: string, index: number, offset: bigint): DeleteRecordsPartitionResult {
+/**
+ * Kafka's DeleteRecords for one partition: the log start moves up to `offset` (-1: the high
+ * watermark), durably; reads below it then answer OFFSET_OUT_OF_RANGE. Beyond the high watermark
+ * (the durable end) is OFFSET_OUT_OF_RANGE. The answer's low watermark is the log start offset.
+ */
+async function deleteRecordsOne(state: BrokerState, topic: string, index: number, offset: bigint): Promise<DeleteRecordsPartitionResult> {
   const partition = state.topics.partition(topic, index);
   if (partition === undefined) return { partitionIndex: index, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   const log = partition.log;
   if (log === null || partition.failure !== null) return { partitionIndex: index, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
-  const target = offset === -1n ? log.durableEndOffset : offset;
-  if (target < 0n || target > log.durableEndOffset) return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-  if (target <= log.logStartOffset) return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: ErrorCode.NONE };
-  return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: ErrorCode.POLICY_VIOLATION };
+  const highWatermark = log.durableEndOffset;
+  const target = offset === -1n ? highWatermark : offset;
+  if (target < 0n || target > highWatermark) return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+  try {
+    const start = await log.deleteRecordsBefore(target);
+    partition.producers.table.truncateBelow(start);
+    return { partitionIndex: index, lowWatermark: start, errorCode: ErrorCode.NONE };
+  } catch (error) {
+    const code = kafkaCodeFor(error);
+    state.log.error('DeleteRecordsFailed', { topic, partition: index, offset: target, error: errorText(error) });
+    return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: code };
+  }
 }
 
-export function handleDeleteRecords(state: BrokerState, request: DeleteRecordsRequest): DeleteRecordsResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => deleteRecordsOne(state, t.name, p.partitionIndex, p.offset)) })),
-  };
+export async function handleDeleteRecords(state: BrokerState, request: DeleteRecordsRequest): Promise<DeleteRecordsResponse> {
+  const topics: DeleteRecordsResponse['topics'] = [];
+  for (const t of request.topics) {
+    const partitions: DeleteRecordsPartitionResult[] = [];
+    for (const p of t.partitions) partitions.push(await deleteRecordsOne(state, t.name, p.partitionIndex, p.offset));
+    topics.push({ name: t.name, partitions });
+  }
+  return { throttleTimeMs: 0, topics };
 }
-
-export function handleDeleteGroups(state: BrokerState, request: DeleteGroupsRequest): DeleteGroupsResponse {
-  const described = state.groups.now(() => state.groups.coordinator.describe(request.groupsNames));
-  return {
-    throttleTimeMs: 0,
-    results: described.map((g) => {
-      if (g.groupState === 'Dead') return { groupId: g.groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
-      if (g.members.length > 0) return { groupId: g.groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
-      return { groupId: g.groupId, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR };
-    }),
-  };
-}
-

@@ -68,6 +68,42 @@ describe('Broker: consumer groups', () => {
     expect(afterCrash.topics[0]!.partitions[0]!.committedOffset).toBe(42n);
   });
 
+  it('DeleteGroups: NON_EMPTY_GROUP with members, NONE once empty (its offsets go, durably), GROUP_ID_NOT_FOUND after', async () => {
+    const h = new BrokerHarness(52);
+    const c = await h.connect();
+    const joined = await h.run(c.request(ApiKey.JoinGroup, 2, join('')));
+    const { memberId, generationId } = joined;
+    await h.run(c.request(ApiKey.SyncGroup, 3, { groupId: 'g', generationId, memberId, groupInstanceId: null, assignments: [{ memberId, assignment: new Uint8Array(0) }] }));
+    const commit = await h.run(
+      c.request(ApiKey.OffsetCommit, 2, {
+        groupId: 'g',
+        generationIdOrMemberEpoch: generationId,
+        memberId,
+        groupInstanceId: null,
+        retentionTimeMs: -1n,
+        topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+      }),
+    );
+    expect(commit.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    const busy = await h.run(c.request(ApiKey.DeleteGroups, 1, { groupsNames: ['g', 'unknown'] }));
+    expect(busy.results).toEqual([
+      { groupId: 'g', errorCode: ErrorCode.NON_EMPTY_GROUP },
+      { groupId: 'unknown', errorCode: ErrorCode.GROUP_ID_NOT_FOUND },
+    ]);
+    await h.run(c.request(ApiKey.LeaveGroup, 3, { groupId: 'g', memberId: '', members: [{ memberId, groupInstanceId: null }] }));
+    const deleted = await h.run(c.request(ApiKey.DeleteGroups, 1, { groupsNames: ['g'] }));
+    expect(deleted.results).toEqual([{ groupId: 'g', errorCode: ErrorCode.NONE }]);
+
+    await h.crashAndRestart();
+    const c2 = await h.connect();
+    const fetched = await h.run(c2.request(ApiKey.OffsetFetch, 5, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }] }));
+    expect(fetched.topics[0]!.partitions[0]!.committedOffset).toBe(-1n);
+    const listed = await h.run(c2.request(ApiKey.ListGroups, 2, {}));
+    expect(listed.groups).toEqual([]);
+    const again = await h.run(c2.request(ApiKey.DeleteGroups, 1, { groupsNames: ['g'] }));
+    expect(again.results).toEqual([{ groupId: 'g', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
+  });
+
   it('delivers a held JoinGroup answer after later requests on other connections, and expires a silent member', async () => {
     const h = new BrokerHarness(51);
     const a = await h.connect();

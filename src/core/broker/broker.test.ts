@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { topicPartitionsMax } from '../limits.ts';
 import { ApiKey, ErrorCode, type RequestBody } from '../protocol/index.ts';
 import { BrokerHarness, batchCount, brokerPort, createTopicsBody, fetchBody, makeBatch, produceBody, testOptions } from '../../testing/broker-harness.ts';
 
@@ -137,6 +138,54 @@ describe('Broker: list offsets', () => {
   });
 });
 
+describe('Broker: DeleteRecords', () => {
+  const deleteRecordsBody = (partitions: { partitionIndex: number; offset: bigint }[]): RequestBody<21> => ({ topics: [{ name: 't', partitions }], timeoutMs: 1000 });
+  const earliestBody: RequestBody<2> = {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 }] }],
+  };
+
+  it('moves the log start offset (NONE with the new low watermark), refuses beyond the high watermark, and keeps it across a crash', async () => {
+    const h = new BrokerHarness(13);
+    const c = await h.connect();
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 2)));
+    for (let i = 0; i < 4; i++) await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(3))));
+    await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 1, makeBatch(2))));
+    const deleted = await h.run(c.request(ApiKey.DeleteRecords, 1, deleteRecordsBody([
+      { partitionIndex: 0, offset: 7n },
+      { partitionIndex: 1, offset: 3n },
+      { partitionIndex: 9, offset: 0n },
+    ])));
+    expect(deleted.topics[0]!.partitions).toEqual([
+      { partitionIndex: 0, lowWatermark: 7n, errorCode: ErrorCode.NONE },
+      { partitionIndex: 1, lowWatermark: 0n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE },
+      { partitionIndex: 9, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION },
+    ]);
+    const below = await h.run(c.request(ApiKey.Fetch, 11, fetchBody('t', 0, 6n)));
+    expect(below.responses[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: 7n });
+    const from = await h.run(c.request(ApiKey.Fetch, 11, fetchBody('t', 0, 7n)));
+    expect(from.responses[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, logStartOffset: 7n, highWatermark: 12n });
+    expect(batchCount(from.responses[0]!.partitions[0]!.records as Uint8Array)).toBe(6); // records 6-11: the batch holding 7 goes whole, as in Kafka
+    const earliest = await h.run(c.request(ApiKey.ListOffsets, 5, earliestBody));
+    expect(earliest.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, offset: 7n });
+
+    await h.crashAndRestart();
+    const c2 = await h.connect();
+    const after = await h.run(c2.request(ApiKey.ListOffsets, 5, earliestBody));
+    expect(after.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, offset: 7n });
+    const stillBelow = await h.run(c2.request(ApiKey.Fetch, 11, fetchBody('t', 0, 0n)));
+    expect(stillBelow.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    // -1: up to the high watermark; an earlier offset than the start changes nothing.
+    const all = await h.run(c2.request(ApiKey.DeleteRecords, 1, deleteRecordsBody([{ partitionIndex: 0, offset: -1n }])));
+    expect(all.topics[0]!.partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: 12n, errorCode: ErrorCode.NONE });
+    const earlier = await h.run(c2.request(ApiKey.DeleteRecords, 1, deleteRecordsBody([{ partitionIndex: 0, offset: 3n }])));
+    expect(earlier.topics[0]!.partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: 12n, errorCode: ErrorCode.NONE });
+    const p = await h.run(c2.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(1))));
+    expect(p.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 12n, logStartOffset: 12n });
+  });
+});
+
 describe('Broker: metadata and topic admin', () => {
   it('auto-creates a topic on metadata when allowed, and not otherwise', async () => {
     const h = new BrokerHarness(8, testOptions({ defaultPartitions: 3 }));
@@ -169,6 +218,9 @@ describe('Broker: metadata and topic admin', () => {
     expect(await codes(createTopicsBody('a', 2, { validateOnly: true }))).toEqual([ErrorCode.NONE]);
     expect(await codes(createTopicsBody('a', 2, { replicationFactor: 3 }))).toEqual([ErrorCode.INVALID_REPLICATION_FACTOR]);
     expect(await codes(createTopicsBody('a', 0))).toEqual([ErrorCode.INVALID_PARTITIONS]);
+    const huge = await h.run(c.request(ApiKey.CreateTopics, 4, createTopicsBody('huge', 2 ** 31 - 1)));
+    expect(huge.topics[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `partitions must be from 1 to ${topicPartitionsMax}, got ${2 ** 31 - 1}` });
+    expect(await codes(createTopicsBody('huge', topicPartitionsMax + 1))).toEqual([ErrorCode.INVALID_PARTITIONS]);
     expect(await codes(createTopicsBody('..', 1))).toEqual([ErrorCode.INVALID_TOPIC_EXCEPTION]);
     expect(await codes({ topics: [], timeoutMs: 1, validateOnly: false })).toEqual([]);
     expect(await codes(createTopicsBody('a', -1, { replicationFactor: -1 }))).toEqual([ErrorCode.NONE]);
@@ -213,6 +265,8 @@ describe('Broker: metadata and topic admin', () => {
     expect(grown.results[0]!.errorCode).toBe(ErrorCode.NONE);
     const shrink = await h.run(c.request(ApiKey.CreatePartitions, 1, { topics: [{ name: 't', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false }));
     expect(shrink.results[0]!.errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
+    const huge = await h.run(c.request(ApiKey.CreatePartitions, 1, { topics: [{ name: 't', count: 2 ** 31 - 1, assignments: null }], timeoutMs: 1000, validateOnly: false }));
+    expect(huge.results[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `partitions must be from 1 to ${topicPartitionsMax}, got ${2 ** 31 - 1}` });
     await h.stopAndRestart();
     const c2 = await h.connect();
     const m = await h.run(c2.request(ApiKey.Metadata, 8, metadataBody(['t'], false)));

@@ -227,11 +227,11 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.CreatePartitions:
         return encodeResponse(ApiKey.CreatePartitions, v, id, await admin.handleCreatePartitions(this, request.body));
       case ApiKey.DeleteGroups:
-        return encodeResponse(ApiKey.DeleteGroups, v, id, admin.handleDeleteGroups(this, request.body));
+        return encodeResponse(ApiKey.DeleteGroups, v, id, await groupApi.handleDeleteGroups(this.groups, request.body));
       case ApiKey.AlterConfigs:
         return encodeResponse(ApiKey.AlterConfigs, v, id, admin.handleAlterConfigs(this, request.body));
       case ApiKey.DeleteRecords:
-        return encodeResponse(ApiKey.DeleteRecords, v, id, admin.handleDeleteRecords(this, request.body));
+        return encodeResponse(ApiKey.DeleteRecords, v, id, await admin.handleDeleteRecords(this, request.body));
       default:
         return unreachable(request);
     }

@@ -1,12 +1,12 @@
 /**
- * Drives the pure GroupCoordinator (src/core/group) with real effects: held JoinGroup/SyncGroup and
- * OffsetCommit answers are delivered when the coordinator emits them, committed offsets are appended
- * to the FileOffsetStore (and reported back in order), and tick() runs from one io.clock timer armed
- * at nextTickAtMs().
+ * Drives the pure GroupCoordinator (src/core/group) with real effects: held JoinGroup/SyncGroup,
+ * OffsetCommit and DeleteGroups answers are delivered when the coordinator emits them, committed
+ * offsets and group deletions are written to the FileOffsetStore (and reported back in order), and
+ * tick() runs from one io.clock timer armed at nextTickAtMs().
  *
- * Ordering contract (from the coordinator's GroupEffect): persist-offsets are appended in emission
- * order and offsetsPersisted() is called in that same order, after the append settles; a commit is
- * answered only after that.
+ * Ordering contract (from the coordinator's GroupEffect): persist-offsets and persist-group-deletions
+ * are written in emission order and offsetsPersisted() is called in that same order, after the write
+ * settles; a commit or a deletion is answered only after that.
  */
 import { unreachable } from '../assert.ts';
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../group/coordinator.ts';
@@ -65,11 +65,15 @@ export class GroupDriver {
     for (const effect of this.coordinator.takeEffects()) {
       switch (effect.kind) {
         case 'persist-offsets':
-          this.persist(effect.token, effect.records);
+          this.persist(effect.token, () => this.store.append(effect.records), { records: effect.records.length });
+          break;
+        case 'persist-group-deletions':
+          this.persist(effect.token, () => this.store.deleteGroups(effect.groupIds), { groupsDeleted: effect.groupIds.length });
           break;
         case 'reply-join':
         case 'reply-sync':
         case 'reply-commit':
+        case 'reply-delete-groups':
           this.answer(effect.token, effect.response);
           break;
         default:
@@ -86,11 +90,12 @@ export class GroupDriver {
     resolve(response);
   }
 
-  private persist(token: G.ReplyToken, records: readonly G.CommittedOffset[]): void {
-    const durable = this.store.append(records).then(
+  /** Starts `write` at once (appends share fsyncs); reports its outcome to the coordinator in emission order. */
+  private persist(token: G.ReplyToken, write: () => Promise<void>, what: Record<string, number>): void {
+    const durable = write().then(
       () => true,
       (error: unknown) => {
-        this.log.error('OffsetCommitPersistFailed', { records: records.length, error: errorText(error) });
+        this.log.error('OffsetCommitPersistFailed', { ...what, error: errorText(error) });
         return false;
       },
     );

@@ -5,6 +5,8 @@
  */
 import {
   ErrorCode,
+  type DeleteGroupsRequest,
+  type DeleteGroupsResponse,
   type DescribeGroupsRequest,
   type DescribeGroupsResponse,
   type HeartbeatRequest,
@@ -151,4 +153,11 @@ export function handleDescribeGroups(groups: GroupDriver, request: DescribeGroup
 export function handleListGroups(groups: GroupDriver): ListGroupsResponse {
   const listed = groups.now(() => groups.coordinator.list());
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: listed.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType })) };
+}
+
+/** Kafka's DeleteGroups: empty groups go with their offsets; NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND otherwise. */
+export async function handleDeleteGroups(groups: GroupDriver, request: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+  const answer = await groups.call(() => groups.coordinator.deleteGroups(request.groupsNames));
+  if (answer === null) return { throttleTimeMs: 0, results: [...new Set(request.groupsNames)].map((groupId) => ({ groupId, errorCode: gone })) };
+  return { throttleTimeMs: 0, results: answer.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode })) };
 }

@@ -10,6 +10,7 @@
  */
 import { isLogError, splitBatches, type AppendResult } from '../log/index.ts';
 import type { BatchSpan } from '../log/record-batch.ts';
+import type { ProducerCheck } from '../producer/index.ts';
 import {
   ErrorCode,
   type ProducePartitionData,
@@ -19,7 +20,6 @@ import {
 } from '../protocol/index.ts';
 import type { BrokerState } from './broker-state.ts';
 import { kafkaCodeFor } from './errors.ts';
-import type { ProducerCheck } from './producer-state.ts';
 import type { Partition } from './topic-store.ts';
 
 const transactionalBit = 0x10;

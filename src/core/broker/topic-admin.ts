@@ -2,7 +2,8 @@
  * Metadata, CreateTopics, DeleteTopics: the topic table as clients see it.
  */
 import { isLogError } from '../log/index.ts';
-import { partitionsMax, topicPartitionsMax, topicsMax } from '../limits.ts';
+import { partitionsMax, topicsMax } from '../limits.ts';
+import { partitionCountProblem, topicNameProblem } from '../metadata/topic-rules.ts';
 import {
   ErrorCode,
   authorizedOperationsOmitted,
@@ -19,14 +20,12 @@ import {
 } from '../protocol/index.ts';
 import type { BrokerState } from './broker-state.ts';
 import { errorText, kafkaCodeFor } from './errors.ts';
-import { topicNameProblem } from './topic-name.ts';
 import { TopicStoreError, type Topic } from './topic-store.ts';
 
 /** Why a topic of `partitions` partitions cannot be added now, as a code and message, or null. */
 function capacityProblem(state: BrokerState, partitions: number): { code: number; message: string } | null {
-  if (partitions < 1 || partitions > topicPartitionsMax) {
-    return { code: ErrorCode.INVALID_PARTITIONS, message: `partitions must be from 1 to ${topicPartitionsMax}, got ${partitions}` };
-  }
+  const countProblem = partitionCountProblem(partitions);
+  if (countProblem !== null) return { code: ErrorCode.INVALID_PARTITIONS, message: countProblem };
   if (state.topics.topicCount >= topicsMax) return { code: ErrorCode.POLICY_VIOLATION, message: `this broker already holds ${topicsMax} topics` };
   if (state.topics.partitionCount + partitions > partitionsMax) {
     return { code: ErrorCode.POLICY_VIOLATION, message: `this broker would hold more than ${partitionsMax} partitions` };

@@ -15,10 +15,12 @@
  * Table changes are serialized by one lock.
  */
 import { assert } from '../assert.ts';
+import { AsyncLock } from '../async-lock.ts';
 import { DiskError, joinPath, type Io, type Log } from '../io/index.ts';
 import { PartitionLog, isLogError, type LogError, type PartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogOptions } from '../log/partition-log.ts';
-import { PartitionProducers } from './producer-state.ts';
+import { newTopicId } from '../metadata/topic-rules.ts';
+import { PartitionProducers } from '../producer/index.ts';
 import { loadTopicTable, storeTopicTable, type TopicRecord, type TopicTable } from './topic-metadata-file.ts';
 
 export class Partition {
@@ -64,7 +66,7 @@ const logsDir = 'logs';
 
 export class TopicStore {
   private readonly topicsByName = new Map<string, Topic>();
-  private lockTail: Promise<unknown> = Promise.resolve();
+  private readonly lock = new AsyncLock();
   private partitionTotal = 0;
 
   private constructor(
@@ -120,9 +122,9 @@ export class TopicStore {
    * exists by the time the lock is held, or with a LogError/DiskError when the disk refuses.
    */
   create(name: string, partitions: number): Promise<Topic> {
-    return this.locked(async () => {
+    return this.lock.run(async () => {
       if (this.topicsByName.has(name)) throw new TopicStoreError(`topic '${name}' already exists`);
-      const topic = new Topic(name, this.newTopicId());
+      const topic = new Topic(name, newTopicId(this.io.random));
       const opened = await this.openPartitions(topic, partitions);
       const failed = opened.find((p) => p.openFailure !== null);
       if (failed !== undefined) {
@@ -150,7 +152,7 @@ export class TopicStore {
    * stored, like create(). Rejects with TopicStoreError when the topic is gone or already that large.
    */
   addPartitions(name: string, count: number): Promise<Topic> {
-    return this.locked(async () => {
+    return this.lock.run(async () => {
       const topic = this.topicsByName.get(name);
       if (topic === undefined) throw new TopicStoreError(`topic '${name}' does not exist`);
       const from = topic.partitions.length;
@@ -177,7 +179,7 @@ export class TopicStore {
 
   /** Deletes a topic: durably forgets it, then stops its logs and removes their files. */
   delete(name: string): Promise<void> {
-    return this.locked(async () => {
+    return this.lock.run(async () => {
       const topic = this.topicsByName.get(name);
       if (topic === undefined) throw new TopicStoreError(`topic '${name}' does not exist`);
       await this.storeTable(this.records().filter((r) => r.name !== name));
@@ -193,16 +195,10 @@ export class TopicStore {
 
   /** Stops every partition log (each drains and fsyncs what it accepted). Returns the failures. */
   stop(): Promise<string[]> {
-    return this.locked(async () => {
+    return this.lock.run(async () => {
       const partitions = this.all().flatMap((t) => t.partitions);
       return this.stopPartitions(partitions);
     });
-  }
-
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.lockTail.then(fn);
-    this.lockTail = result.catch(() => undefined);
-    return result;
   }
 
   private records(): TopicRecord[] {
@@ -213,12 +209,6 @@ export class TopicStore {
     const table: TopicTable = { generation: this.generation + 1n, topics };
     await storeTopicTable(this.io.disk, this.dir, table);
     this.generation = table.generation;
-  }
-
-  private newTopicId(): string {
-    let id = '';
-    for (let i = 0; i < 16; i++) id += this.io.random.int(256).toString(16).padStart(2, '0');
-    return id;
   }
 
   private topicDirName(topic: { name: string; id: string }): string {

@@ -529,6 +529,46 @@ describe('OffsetCommit and OffsetFetch', () => {
   });
 });
 
+describe('DeleteGroups', () => {
+  it('deletes an empty group with its offsets once that is durable; refuses a group with members; unknown is GROUP_ID_NOT_FOUND', () => {
+    const h = new Harness();
+    h.autoPersist = false;
+    const [a] = stableGroup(h, 1);
+    h.commit(commitReq(a!, 1, { t: { 0: 5n } }));
+    h.completePersist(true);
+    expect(h.deleteGroups(['g', 'nope', '']).response).toEqual([
+      { groupId: 'g', errorCode: E.NON_EMPTY_GROUP },
+      { groupId: 'nope', errorCode: E.GROUP_ID_NOT_FOUND },
+      { groupId: '', errorCode: E.INVALID_GROUP_ID },
+    ]);
+    h.coordinator.leave({ groupId: 'g', members: [{ memberId: a!, groupInstanceId: null }] }, h.nowMs);
+    const deleted = h.deleteGroups(['g', 'g']);
+    expect(deleted.response).toBeNull(); // held until the removal of its offsets is durable
+    expect(h.coordinator.describe(['g'])[0]!.groupState).toBe('Empty'); // offsets still visible meanwhile
+    h.completePersist(true);
+    expect(deleted.response).toEqual([{ groupId: 'g', errorCode: E.NONE }]);
+    expect(h.coordinator.describe(['g'])[0]!.groupState).toBe('Dead');
+    expect(h.coordinator.list()).toEqual([]);
+    expect(h.coordinator.fetchOffsets({ groupId: 'g', topics: null })).toEqual({ errorCode: E.NONE, topics: [] });
+    expect(h.deleteGroups(['g']).response).toEqual([{ groupId: 'g', errorCode: E.GROUP_ID_NOT_FOUND }]);
+  });
+
+  it('an empty group without offsets goes at once; a failed removal keeps the offsets and answers COORDINATOR_NOT_AVAILABLE', () => {
+    const h = new Harness();
+    const [a] = stableGroup(h, 1);
+    h.coordinator.leave({ groupId: 'g', members: [{ memberId: a!, groupInstanceId: null }] }, h.nowMs);
+    expect(h.deleteGroups(['g']).response).toEqual([{ groupId: 'g', errorCode: E.NONE }]);
+    expect(h.coordinator.describe(['g'])[0]!.groupState).toBe('Dead');
+
+    h.commit(commitReq('', -1, { t: { 0: 9n } }, 'simple'));
+    h.autoPersist = false;
+    const failed = h.deleteGroups(['simple']);
+    h.completePersist(false);
+    expect(failed.response).toEqual([{ groupId: 'simple', errorCode: E.COORDINATOR_NOT_AVAILABLE }]);
+    expect(h.coordinator.fetchOffsets({ groupId: 'simple', topics: null }).topics).toHaveLength(1);
+  });
+});
+
 describe('DescribeGroups and ListGroups', () => {
   it('describes states, protocol data, metadata and assignments (only when Stable)', () => {
     const h = new Harness();

@@ -1,6 +1,7 @@
 /**
  * The consumer-group coordinator (Kafka's classic protocol: JoinGroup, SyncGroup, Heartbeat,
- * LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups) as a pure state machine.
+ * LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups, DeleteGroups) as a pure state
+ * machine.
  *
  * Time enters as `nowMs` (monotonic) on every call; randomness (member ids) from the injected Random.
  * A request method returns its answer at once or a token; held answers, and the offsets that must be
@@ -23,6 +24,7 @@ import { newMemberId } from './member-id.ts';
 import { OffsetCommits } from './offset-commits.ts';
 import type {
   CommittedOffset,
+  DeleteGroupsResult,
   DescribedGroup,
   GroupEffect,
   GroupState,
@@ -488,6 +490,34 @@ export class GroupCoordinator {
       default:
         return unreachable(group.state);
     }
+  }
+
+  // ---- DeleteGroups ----------------------------------------------------------------------------
+
+  /**
+   * Kafka's DeleteGroups: an Empty group is deleted with its committed offsets (NONE), a group with
+   * members answers NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND. When a deleted group had
+   * offsets, the answer waits until their removal is durable (persist-group-deletions). A repeated
+   * id is answered once, as Kafka does.
+   */
+  deleteGroups(groupIds: readonly string[]): Reply<readonly DeleteGroupsResult[]> {
+    const results = [...new Set(groupIds)].map((groupId) => ({ groupId, errorCode: this.deletable(groupId) }));
+    if (this.offsets.full) {
+      return done(results.map((r) => (r.errorCode === E.NONE ? { ...r, errorCode: E.COORDINATOR_NOT_AVAILABLE } : r)));
+    }
+    for (const r of results) {
+      if (r.errorCode !== E.NONE) continue;
+      this.groups.delete(r.groupId);
+      this.log.info('GroupDeleted', { groupId: r.groupId });
+    }
+    return this.offsets.deleteGroups(results);
+  }
+
+  private deletable(groupId: string): GroupErrorCode {
+    if (groupId.length === 0) return E.INVALID_GROUP_ID;
+    const group = this.groups.get(groupId);
+    if (group !== undefined) return group.state === 'Empty' ? E.NONE : E.NON_EMPTY_GROUP;
+    return this.offsets.hasGroup(groupId) ? E.NONE : E.GROUP_ID_NOT_FOUND;
   }
 
   // ---- DescribeGroups and ListGroups -------------------------------------------------------------

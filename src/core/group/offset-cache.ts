@@ -33,6 +33,14 @@ export class OffsetCache {
     partitions.set(record.partition, record);
   }
 
+  /** Forgets every committed offset of the group. */
+  deleteGroup(groupId: string): void {
+    const topics = this.groups.get(groupId);
+    if (topics === undefined) return;
+    for (const partitions of topics.values()) this.keyCount -= partitions.size;
+    this.groups.delete(groupId);
+  }
+
   hasGroup(groupId: string): boolean {
     return this.groups.has(groupId);
   }

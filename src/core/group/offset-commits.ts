@@ -1,13 +1,15 @@
 /**
  * OffsetCommit and OffsetFetch over the in-memory cache, with the "durable before acknowledged" rule:
  * an accepted commit becomes a persist-offsets effect, and only offsetsPersisted(token, true) puts
- * its records in the cache and answers the client. Commits complete in the order they were accepted.
+ * its records in the cache and answers the client. The offsets of a deleted group leave the same
+ * way (persist-group-deletions, then the cache). Both complete in the order they were accepted.
  */
 import { assert } from '../assert.ts';
 import { GroupErrorCode } from './error-codes.ts';
 import { OffsetCache } from './offset-cache.ts';
 import type {
   CommittedOffset,
+  DeleteGroupsResult,
   GroupEffect,
   OffsetCommitRequest,
   OffsetCommitResponse,
@@ -27,7 +29,18 @@ interface OffsetCommitsConfig {
   readonly committedOffsetKeysMax: number;
 }
 
+type InFlight = InFlightCommit | InFlightGroupDeletion;
+
+interface InFlightGroupDeletion {
+  readonly kind: 'delete-groups';
+  readonly token: ReplyToken;
+  readonly groupIds: readonly string[];
+  /** Every group of the request with the code decided at validation (NONE for the ones being deleted). */
+  readonly results: readonly DeleteGroupsResult[];
+}
+
 interface InFlightCommit {
+  readonly kind: 'commit';
   readonly token: ReplyToken;
   readonly records: readonly CommittedOffset[];
   /** Per topic, per partition: the code decided at validation (NONE for the ones being persisted). */
@@ -36,7 +49,7 @@ interface InFlightCommit {
 
 export class OffsetCommits {
   private readonly cache = new OffsetCache();
-  private readonly inFlight: InFlightCommit[] = [];
+  private readonly inFlight: InFlight[] = [];
 
   constructor(
     private readonly config: OffsetCommitsConfig,
@@ -59,7 +72,7 @@ export class OffsetCommits {
   /** `groupError` is the coordinator's verdict on generation and membership (NONE: go ahead). */
   commit(req: OffsetCommitRequest, groupError: GroupErrorCode, wallClockMs: number): Reply<OffsetCommitResponse> {
     if (groupError !== E.NONE) return { kind: 'done', response: allPartitions(req, groupError) };
-    if (this.inFlight.length >= this.config.offsetCommitsInFlightMax) {
+    if (this.full) {
       return { kind: 'done', response: allPartitions(req, E.COORDINATOR_NOT_AVAILABLE) };
     }
     const records: CommittedOffset[] = [];
@@ -90,17 +103,42 @@ export class OffsetCommits {
     }));
     if (records.length === 0) return { kind: 'done', response: { topics: codes } };
     const token = this.nextToken();
-    this.inFlight.push({ token, records, codes });
+    this.inFlight.push({ kind: 'commit', token, records, codes });
     this.emit({ kind: 'persist-offsets', token, records });
     return { kind: 'pending', token };
   }
 
+  /** Whether another commit or group deletion may be accepted. */
+  get full(): boolean {
+    return this.inFlight.length >= this.config.offsetCommitsInFlightMax;
+  }
+
+  /**
+   * Removes the offsets of the groups answered NONE in `results` (the coordinator decided they may
+   * go): at once when none has offsets, else after a persist-group-deletions effect is persisted.
+   */
+  deleteGroups(results: readonly DeleteGroupsResult[]): Reply<readonly DeleteGroupsResult[]> {
+    const groupIds = results.filter((r) => r.errorCode === E.NONE && this.cache.hasGroup(r.groupId)).map((r) => r.groupId);
+    if (groupIds.length === 0) return { kind: 'done', response: results };
+    assert(!this.full, 'the coordinator checks room before deleting groups');
+    const token = this.nextToken();
+    this.inFlight.push({ kind: 'delete-groups', token, groupIds, results });
+    this.emit({ kind: 'persist-group-deletions', token, groupIds });
+    return { kind: 'pending', token };
+  }
+
   persisted(token: ReplyToken, ok: boolean): void {
-    const commit = this.inFlight[0];
-    assert(commit !== undefined && commit.token === token, 'offset commits complete in the order they were emitted');
+    const done = this.inFlight[0];
+    assert(done !== undefined && done.token === token, 'offset commits complete in the order they were emitted');
     this.inFlight.shift();
-    if (ok) for (const record of commit.records) this.cache.put(record);
-    const topics = commit.codes.map((topic) => ({
+    if (done.kind === 'delete-groups') {
+      if (ok) for (const groupId of done.groupIds) this.cache.deleteGroup(groupId);
+      const response = done.results.map((r) => ({ groupId: r.groupId, errorCode: ok || r.errorCode !== E.NONE ? r.errorCode : E.COORDINATOR_NOT_AVAILABLE }));
+      this.emit({ kind: 'reply-delete-groups', token, response });
+      return;
+    }
+    if (ok) for (const record of done.records) this.cache.put(record);
+    const topics = done.codes.map((topic) => ({
       name: topic.name,
       partitions: topic.partitions.map((p) => ({
         partitionIndex: p.partitionIndex,

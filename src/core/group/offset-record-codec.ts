@@ -1,6 +1,8 @@
 /**
- * The payload of one committed-offset record in the offsets file (framing: record-file.ts).
+ * The payloads of the offsets file (framing: record-file.ts): a committed offset, or a group deletion
+ * that removes every earlier offset of its group (DeleteGroups).
  *
+ * A committed offset:
  *   type u8 = 1
  *   groupId    u16 length + UTF-8
  *   topic      u16 length + UTF-8
@@ -10,6 +12,10 @@
  *   commitTimestampMs i64
  *   metadata   i32 length (-1: null) + UTF-8
  *
+ * A group deletion:
+ *   type u8 = 3
+ *   groupId    u16 length + UTF-8
+ *
  * All integers big-endian. A payload of another type, or one that does not parse exactly, is a
  * format error (the CRC passed, so the writer was not this version of the code).
  */
@@ -17,6 +23,8 @@ import { assert } from '../assert.ts';
 import type { CommittedOffset } from './types.ts';
 
 export const offsetRecordType = 1;
+/** (2 is the producer-id file's record; the numbers stay distinct across files.) */
+export const groupDeletionRecordType = 3;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -64,6 +72,33 @@ export function decodeOffsetRecord(payload: Uint8Array): CommittedOffset | strin
     return { groupId: groupId.value, topic: topic.value, partition, offset, leaderEpoch, metadata, commitTimestampMs };
   } catch (error) {
     return `malformed offset record: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+export function encodeGroupDeletion(groupId: string): Uint8Array {
+  const bytes = utf8Encoder.encode(groupId);
+  assert(bytes.length <= 0xffff, 'group id fits a u16 length');
+  const out = new Uint8Array(1 + 2 + bytes.length);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, groupDeletionRecordType);
+  putShortBytes(out, view, 1, bytes);
+  return out;
+}
+
+/** Decodes any payload of the offsets file; an error string when it is neither record. */
+export function decodeOffsetsFileRecord(payload: Uint8Array): { kind: 'offset'; record: CommittedOffset } | { kind: 'group-deleted'; groupId: string } | string {
+  if (payload.length === 0) return 'empty record';
+  if (payload[0] !== groupDeletionRecordType) {
+    const record = decodeOffsetRecord(payload);
+    return typeof record === 'string' ? record : { kind: 'offset', record };
+  }
+  try {
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const groupId = getShortString(payload, view, 1);
+    if (groupId.next !== payload.length) return 'group deletion record length mismatch';
+    return { kind: 'group-deleted', groupId: groupId.value };
+  } catch (error) {
+    return `malformed group deletion record: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 

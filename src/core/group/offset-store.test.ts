@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulation, type SimNode } from '../../io-sim/index.ts';
 import type { Io } from '../io/index.ts';
-import { decodeOffsetRecord, encodeOffsetRecord } from './offset-record-codec.ts';
+import { decodeOffsetRecord, decodeOffsetsFileRecord, encodeGroupDeletion, encodeOffsetRecord } from './offset-record-codec.ts';
 import { FileOffsetStore, MemoryOffsetStore, OffsetStoreFormatError, offsetsFileName } from './offset-store.ts';
 import { RecordFile, compactTempPath, encodeRecords } from './record-file.ts';
 import type { CommittedOffset } from './types.ts';
@@ -81,6 +81,12 @@ describe('offset record codec', () => {
     expect(decodeOffsetRecord(good.subarray(0, good.length - 1))).toMatch(/length mismatch|malformed/);
     expect(decodeOffsetRecord(Uint8Array.of(9, 0, 0))).toMatch(/unknown record type 9/);
     expect(decodeOffsetRecord(good.subarray(0, 5))).toMatch(/malformed/);
+  });
+
+  it('round-trips a group deletion, and tells it from an offset record', () => {
+    expect(decodeOffsetsFileRecord(encodeGroupDeletion('gruppe-ü'))).toEqual({ kind: 'group-deleted', groupId: 'gruppe-ü' });
+    expect(decodeOffsetsFileRecord(encodeOffsetRecord(rec('g', 0, 1n)))).toEqual({ kind: 'offset', record: rec('g', 0, 1n) });
+    expect(decodeOffsetsFileRecord(Uint8Array.of(3, 0, 5, 65))).toMatch(/malformed/);
   });
 });
 
@@ -186,6 +192,24 @@ describe('FileOffsetStore on the simulated disk', () => {
     const afterCrash = await h.settle(new FileOffsetStore((await h.crashAndRestart()).disk, dir).load());
     expect(afterCrash.offsets.map((o) => o.offset)).toEqual([196n, 197n, 198n, 199n]);
     expect(await h.settle((await h.io()).disk.exists(compactTempPath(path)))).toBe(false);
+  });
+
+  it('a group deletion removes the group\'s earlier offsets durably, survives a crash, and is compacted away', async () => {
+    const h = new SimDiskHarness(9);
+    const io = await h.io();
+    const store = new FileOffsetStore(io.disk, dir, { compactBytesMin: 1024 * 1024 });
+    await h.settle(store.load());
+    await h.settle(store.append([rec('gone', 0, 1n), rec('gone', 1, 2n), rec('gone-too', 0, 3n), rec('kept', 0, 4n)]));
+    await h.settle(store.deleteGroups(['gone', 'gone-too']));
+    await h.settle(store.append([rec('gone', 0, 5n)])); // a new commit after the deletion starts the group again
+    const afterCrash = await h.settle(new FileOffsetStore((await h.crashAndRestart()).disk, dir).load());
+    expect(afterCrash.offsets).toEqual([rec('kept', 0, 4n), rec('gone', 0, 5n)]);
+    const compacting = new FileOffsetStore((await h.io()).disk, dir, { compactBytesMin: 10 });
+    const compacted = await h.settle(compacting.load());
+    expect(compacted.compacted).toBe(true);
+    expect(compacted.offsets).toEqual([rec('kept', 0, 4n), rec('gone', 0, 5n)]);
+    await h.settle(compacting.close());
+    expect(await h.settle(new FileOffsetStore((await h.io()).disk, dir).load())).toMatchObject({ offsets: [rec('kept', 0, 4n), rec('gone', 0, 5n)], compacted: false });
   });
 
   it('compacts in the background while appending; the file stays bounded', async () => {
@@ -294,5 +318,12 @@ describe('MemoryOffsetStore', () => {
     await store.append([rec('g', 0, 1n), rec('g', 1, 1n)]);
     await store.append([rec('g', 0, 2n)]);
     expect((await store.load()).offsets).toEqual([rec('g', 1, 1n), rec('g', 0, 2n)]);
+  });
+
+  it('deleteGroups forgets the group\'s offsets', async () => {
+    const store = new MemoryOffsetStore();
+    await store.append([rec('g', 0, 1n), rec('h', 0, 1n)]);
+    await store.deleteGroups(['g']);
+    expect((await store.load()).offsets).toEqual([rec('h', 0, 1n)]);
   });
 });

@@ -1,23 +1,25 @@
 /**
  * Where committed offsets live between restarts. The coordinator never touches it: the driver turns
- * persist-offsets effects into append() calls and answers offsetsPersisted() when they settle, and
+ * persist-offsets and persist-group-deletions effects into append() and deleteGroups() calls and
+ * answers offsetsPersisted() when they settle, and
  * feeds load()'s offsets to a new coordinator on start.
  *
  * FileOffsetStore keeps one append-only file, `<dir>/offsets.log`, of CRC-checked records (framing in
- * record-file.ts, payload in offset-record-codec.ts); append() resolves after fsync. When the file
- * grows past compactBytesMin and past compactRatio times the bytes of its live records (the latest
- * per group, topic and partition), it is rewritten with only those, atomically; this happens on
- * load and, in the background, after an append.
+ * record-file.ts, payloads in offset-record-codec.ts: committed offsets and group deletions);
+ * append() and deleteGroups() resolve after fsync. When the file grows past compactBytesMin and past
+ * compactRatio times the bytes of its live records (the latest per group, topic and partition of
+ * groups not deleted since), it is rewritten with only those, atomically; this happens on load and,
+ * in the background, after an append.
  */
 import { assert } from '../assert.ts';
 import { joinPath, type Disk } from '../io/disk.ts';
 import { offsetsFileCompactBytesMin, offsetsFileCompactRatio } from '../limits.ts';
-import { decodeOffsetRecord, encodeOffsetRecord } from './offset-record-codec.ts';
+import { decodeOffsetsFileRecord, encodeGroupDeletion, encodeOffsetRecord } from './offset-record-codec.ts';
 import { RecordFile } from './record-file.ts';
 import type { CommittedOffset } from './types.ts';
 
 export interface OffsetStoreLoad {
-  /** The latest commit per (group, topic, partition). */
+  /** The latest commit per (group, topic, partition), without those of groups deleted after it. */
   readonly offsets: CommittedOffset[];
   /** Bytes cut from a torn or corrupt tail of the file (0 when clean), and why. */
   readonly truncatedBytes: number;
@@ -31,6 +33,8 @@ export interface OffsetStore {
   load(): Promise<OffsetStoreLoad>;
   /** Resolves once the records are durable; rejects when they may not be. */
   append(records: readonly CommittedOffset[]): Promise<void>;
+  /** Removes every offset of these groups (DeleteGroups); resolves once that is durable. */
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,8 +75,14 @@ export class FileOffsetStore implements OffsetStore {
     this.file = opened.file;
     const latest = new Map<string, CommittedOffset>();
     for (const payload of opened.records) {
-      const record = decodeOffsetRecord(payload);
-      if (typeof record === 'string') throw new OffsetStoreFormatError(`${opened.file.path}: ${record}`);
+      const decoded = decodeOffsetsFileRecord(payload);
+      if (typeof decoded === 'string') throw new OffsetStoreFormatError(`${opened.file.path}: ${decoded}`);
+      if (decoded.kind === 'group-deleted') {
+        for (const key of [...latest.keys()]) if (key.startsWith(groupPrefix(decoded.groupId))) latest.delete(key);
+        this.forgetGroup(decoded.groupId);
+        continue;
+      }
+      const record = decoded.record;
       const key = keyOf(record);
       latest.delete(key); // re-insert so iteration order is "latest commit last"
       latest.set(key, record);
@@ -111,8 +121,32 @@ export class FileOffsetStore implements OffsetStore {
     return appended;
   }
 
+  /**
+   * Appends one group-deletion record per group. The deleted groups' records leave the live set, so
+   * the next compaction drops them, and the deletion records with them (nothing is left to delete).
+   */
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    const file = this.file;
+    assert(file !== null, 'load() before deleteGroups()');
+    const payloads = groupIds.map((groupId) => {
+      this.forgetGroup(groupId);
+      const payload = encodeGroupDeletion(groupId);
+      this.fileBytes += framedBytes(payload);
+      return payload;
+    });
+    return file.append(payloads);
+  }
+
   async close(): Promise<void> {
     await this.file?.close();
+  }
+
+  private forgetGroup(groupId: string): void {
+    for (const [key, payload] of [...this.live]) {
+      if (!key.startsWith(groupPrefix(groupId))) continue;
+      this.live.delete(key);
+      this.liveBytes -= framedBytes(payload);
+    }
   }
 
   private remember(key: string, payload: Uint8Array): void {
@@ -145,13 +179,23 @@ export class MemoryOffsetStore implements OffsetStore {
     return Promise.resolve();
   }
 
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    const kept = this.records.filter((r) => !groupIds.includes(r.groupId));
+    this.records.splice(0, this.records.length, ...kept);
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
 }
 
 function keyOf(record: CommittedOffset): string {
-  return `${record.groupId}\u0000${record.topic}\u0000${record.partition}`;
+  return `${groupPrefix(record.groupId)}${record.topic}\u0000${record.partition}`;
+}
+
+function groupPrefix(groupId: string): string {
+  return `${groupId}\u0000`;
 }
 
 function framedBytes(payload: Uint8Array): number {

@@ -195,6 +195,12 @@ export interface CommittedOffset {
   readonly commitTimestampMs: number;
 }
 
+/** One group's answer to DeleteGroups. */
+export interface DeleteGroupsResult {
+  readonly groupId: string;
+  readonly errorCode: GroupErrorCode;
+}
+
 /** Names one held request; its answer arrives later as a reply-* effect with the same token. */
 export type ReplyToken = number;
 
@@ -205,9 +211,11 @@ export type Reply<Response> =
 
 /**
  * What the driver must do after a call (drain with takeEffects()). Ordering contract:
- * - persist-offsets: append `records` to the OffsetStore in the order the effects were emitted, and
- *   call offsetsPersisted(token, ok) once they are durable (or failed), in that same order. The
- *   commit's answer (reply-commit) is only emitted after that: nothing is acknowledged before fsync.
+ * - persist-offsets and persist-group-deletions: append `records` (OffsetStore.append), or remove
+ *   every offset of `groupIds` (OffsetStore.deleteGroups), in the order the effects were emitted,
+ *   and call offsetsPersisted(token, ok) once that is durable (or failed), in that same order. The
+ *   answer (reply-commit, reply-delete-groups) is only emitted after that: nothing is acknowledged
+ *   before fsync.
  * - reply-*: send the response for the held request `token`, in effect order.
  * Timers are pulled rather than pushed: after every call, nextTickAtMs() says when tick() is due.
  */
@@ -215,4 +223,6 @@ export type GroupEffect =
   | { readonly kind: 'reply-join'; readonly token: ReplyToken; readonly response: JoinGroupResponse }
   | { readonly kind: 'reply-sync'; readonly token: ReplyToken; readonly response: SyncGroupResponse }
   | { readonly kind: 'reply-commit'; readonly token: ReplyToken; readonly response: OffsetCommitResponse }
-  | { readonly kind: 'persist-offsets'; readonly token: ReplyToken; readonly records: readonly CommittedOffset[] };
+  | { readonly kind: 'reply-delete-groups'; readonly token: ReplyToken; readonly response: readonly DeleteGroupsResult[] }
+  | { readonly kind: 'persist-offsets'; readonly token: ReplyToken; readonly records: readonly CommittedOffset[] }
+  | { readonly kind: 'persist-group-deletions'; readonly token: ReplyToken; readonly groupIds: readonly string[] };

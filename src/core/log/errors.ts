@@ -1,15 +1,16 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import type { LogErrorCode } from './types.ts';
 
 /** Kafka protocol error codes a broker should answer with for each LogErrorCode. */
 export const LOG_ERROR_KAFKA_CODES: Readonly<Record<LogErrorCode, number>> = {
-  OFFSET_OUT_OF_RANGE: 1,
-  CORRUPT_RECORD: 2, // CORRUPT_MESSAGE
-  INVALID_RECORD: 87,
-  RECORD_TOO_LARGE: 10, // MESSAGE_TOO_LARGE
-  DISK_FULL: 56, // KAFKA_STORAGE_ERROR
-  LOG_FAILED: 56, // KAFKA_STORAGE_ERROR
-  LOG_STOPPED: 6, // NOT_LEADER_OR_FOLLOWER: the client refreshes metadata and retries elsewhere
-  IO_ERROR: 56, // KAFKA_STORAGE_ERROR
+  OFFSET_OUT_OF_RANGE: ErrorCode.OFFSET_OUT_OF_RANGE,
+  CORRUPT_RECORD: ErrorCode.CORRUPT_MESSAGE,
+  INVALID_RECORD: ErrorCode.INVALID_RECORD,
+  RECORD_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE,
+  DISK_FULL: ErrorCode.KAFKA_STORAGE_ERROR,
+  LOG_FAILED: ErrorCode.KAFKA_STORAGE_ERROR,
+  LOG_STOPPED: ErrorCode.NOT_LEADER_OR_FOLLOWER, // the client refreshes metadata and retries elsewhere
+  IO_ERROR: ErrorCode.KAFKA_STORAGE_ERROR,
 };
 
 /** An operating error of the partition log. Never thrown for programmer errors (those are assertions). */

@@ -275,6 +275,35 @@ describe('PartitionLog: retention and truncation', () => {
     expect(start).toBeGreaterThan(0n);
   });
 
+  it('deleteRecordsBefore moves the start inside a segment, drops whole segments below it, and survives a crash', async () => {
+    const h = new LogHarness(19);
+    const { log } = await h.open();
+    await appendMany(h, log, 100, 'd', 1, 100);
+    const segments = log.segmentCount;
+    expect(segments).toBeGreaterThan(2);
+    expect(await h.run(log.deleteRecordsBefore(57n))).toBe(57n);
+    expect(log.logStartOffset).toBe(57n);
+    expect(log.segmentCount).toBeLessThan(segments);
+    expect(await errorOf(h, log.read(56n, 100))).toBeInstanceOf(OffsetOutOfRangeError);
+    expect(batchesOf(await h.run(log.read(57n, 1)))[0]!.header.baseOffset).toBe(57n);
+    expect(await h.run(log.offsetForTimestamp(0n))).toBe(57n);
+    // At or below the start: nothing changes. Beyond the durable end: out of range.
+    expect(await h.run(log.deleteRecordsBefore(10n))).toBe(57n);
+    expect(await errorOf(h, log.deleteRecordsBefore(101n))).toBeInstanceOf(OffsetOutOfRangeError);
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open();
+    expect(reopened.logStartOffset).toBe(57n);
+    expect(recovery.logStartOffset).toBe(57n);
+    expect(await errorOf(h, reopened.read(56n, 100))).toBeInstanceOf(OffsetOutOfRangeError);
+    // Up to the end: nothing is left to read, and appends continue at the end.
+    expect(await h.run(reopened.deleteRecordsBefore(100n))).toBe(100n);
+    expect(reopened.segmentCount).toBe(1);
+    expect(await h.run(reopened.append(testBatch('after')))).toEqual({ baseOffset: 100n, lastOffset: 100n });
+    await h.crashAndRestart();
+    const { log: again } = await h.open();
+    expect([again.logStartOffset, again.logEndOffset]).toEqual([100n, 101n]);
+  });
+
   it('truncateTo cuts a divergent tail at a batch boundary', async () => {
     const h = new LogHarness(18);
     const { log } = await h.open();

@@ -18,6 +18,7 @@
  *    clean-shutdown marker, and closes the files.
  */
 import { AssertionError, assert, unreachable } from '../assert.ts';
+import { AsyncLock } from '../async-lock.ts';
 import { DiskError, joinPath, type Io, type Log, type Timer } from '../io/index.ts';
 import {
   logAppendBytesMax,
@@ -29,6 +30,7 @@ import {
 } from '../limits.ts';
 import { LogError, OffsetOutOfRangeError } from './errors.ts';
 import { offsetForTimestampInSegment, readSegment } from './log-reader.ts';
+import { writeLogStartOffset } from './log-start-offset.ts';
 import { batchLogOverheadBytes, readBatchHeader, splitBatches, writeBaseOffset, type BatchSpan } from './record-batch.ts';
 import { cleanShutdownMarker, recoverSegments } from './recovery.ts';
 import { ChunkReader, Segment, scanInto, segmentFileName } from './segment.ts';
@@ -89,7 +91,7 @@ export class PartitionLog implements PartitionLogApi {
   private readonly log: Log;
   private readonly batchBytesMax: number;
   private readonly bugs: PartitionLogBugs;
-  private readonly lock = new Mutex();
+  private readonly lock = new AsyncLock();
   private queue: PendingAppend[] = [];
   private queuedBytes = 0;
   private readonly queueSpaceWaiters: Array<() => void> = [];
@@ -110,6 +112,8 @@ export class PartitionLog implements PartitionLogApi {
     private readonly config: PartitionLogConfig,
     private segments: Segment[],
     options: PartitionLogOptions,
+    /** The start offset DeleteRecords set (log-start-offset.ts); the start is never below the first segment's base. */
+    private startOffsetFloor: bigint,
   ) {
     this.log = io.log.child({ log: dir });
     this.batchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
@@ -134,8 +138,9 @@ export class PartitionLog implements PartitionLogApi {
       if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
       throw error;
     }
-    const log = new PartitionLog(io, dir, config, recovered.segments, options);
     const r = recovered.report;
+    const log = new PartitionLog(io, dir, config, recovered.segments, options, r.logStartOffset);
+    if (recovered.startOffsetProblem !== null) log.log.error('LogStartOffsetFileInvalid', { problem: recovered.startOffsetProblem });
     const fields = { segments: r.segmentCount, clean: r.cleanShutdown, scanned: r.batchesScanned, truncatedBytes: r.truncatedBytes };
     log.log.info('LogRecovered', { ...fields, start: r.logStartOffset, end: r.logEndOffset, rebuilt: r.indexesRebuilt.length, corrupt: r.corruptRanges.length });
     return { log, recovery: r };
@@ -146,7 +151,8 @@ export class PartitionLog implements PartitionLogApi {
   }
 
   get logStartOffset(): bigint {
-    return this.segments[0]!.baseOffset;
+    const base = this.segments[0]!.baseOffset;
+    return this.startOffsetFloor > base ? this.startOffsetFloor : base;
   }
 
   get logEndOffset(): bigint {
@@ -524,6 +530,35 @@ export class PartitionLog implements PartitionLogApi {
   }
 
   /**
+   * Kafka's DeleteRecords: makes `offset` the log start offset, durably (log-start-offset.ts), then
+   * removes the whole segments below it (never the active one). Reads below the new start answer
+   * OFFSET_OUT_OF_RANGE. `offset` must not be above durableEndOffset (OFFSET_OUT_OF_RANGE); one at or
+   * below the start changes nothing. Returns the log start offset.
+   */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    return this.lock.run(async () => {
+      if (this.failure !== null) throw this.failure;
+      if (this.closed || this.stopping) throw new LogError('LOG_STOPPED', `log ${this.dir} is stopped`);
+      if (offset < 0n || offset > this.durableEnd) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.durableEnd);
+      if (offset <= this.logStartOffset) return this.logStartOffset;
+      let whole = 0;
+      while (whole < this.segments.length - 1 && this.segments[whole + 1]!.baseOffset <= offset) whole++;
+      try {
+        await writeLogStartOffset(this.io.disk, this.dir, offset);
+        this.startOffsetFloor = offset;
+        const doomed = this.segments.slice(0, whole);
+        this.segments = this.segments.slice(whole);
+        if (doomed.length > 0) await this.removeSegments(doomed);
+      } catch (error) {
+        if (error instanceof DiskError) throw new LogError('IO_ERROR', `moving the start of ${this.dir} to ${offset}: ${error.message}`, { cause: error });
+        throw error;
+      }
+      this.log.info('LogStartMoved', { start: offset, segmentsRemoved: whole });
+      return this.logStartOffset;
+    });
+  }
+
+  /**
    * Cuts every batch that holds an offset >= `offset` (a follower dropping a divergent tail). Cuts at
    * batch boundaries, as Kafka does: logEndOffset becomes the base of the batch holding `offset`.
    */
@@ -608,16 +643,5 @@ export class PartitionLog implements PartitionLogApi {
   private async closeFiles(): Promise<void> {
     this.closed = true;
     for (const segment of this.segments) await segment.file.close().catch(() => undefined);
-  }
-}
-
-/** A FIFO async lock: run() waits for every earlier holder to finish. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.catch(() => undefined);
-    return result;
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { Io } from '../io/index.ts';
 import { DiskError, joinPath } from '../io/disk.ts';
+import { logStartOffsetFileName, readLogStartOffset } from './log-start-offset.ts';
 import { batchHeaderBytes, checkBatch, describeBatchProblem, readBatchHeader } from './record-batch.ts';
 import { decodeIndexFiles } from './segment-index.ts';
 import { ChunkReader, Segment, parseSegmentFileName, scanInto, segmentFileName, type ScanStop } from './segment.ts';
@@ -34,7 +35,7 @@ export async function recoverSegments(
   dir: string,
   config: PartitionLogConfig,
   batchBytesMax: number,
-): Promise<{ segments: Segment[]; report: RecoveryReport }> {
+): Promise<{ segments: Segment[]; report: RecoveryReport; startOffsetProblem: string | null }> {
   await io.disk.mkdir(dir);
   const names = await io.disk.list(dir);
   const clean = names.includes(cleanShutdownMarker);
@@ -59,14 +60,27 @@ export async function recoverSegments(
     await io.disk.syncDir(dir);
   }
   const last = segments[segments.length - 1]!;
+  const start = await recoverStartOffset(io, dir, names, segments[0]!.baseOffset, last.nextOffset);
   const report: RecoveryReport = {
     segmentCount: segments.length,
     cleanShutdown: clean,
     ...notes,
-    logStartOffset: segments[0]!.baseOffset,
+    logStartOffset: start.offset,
     logEndOffset: last.nextOffset,
   };
-  return { segments, report };
+  return { segments, report, startOffsetProblem: start.problem };
+}
+
+/**
+ * The log start offset: the one DeleteRecords stored (log-start-offset.ts), if the directory holds
+ * one, within [first segment's base, log end]; else the first segment's base. Only offsets up to the
+ * durable end are ever stored, but a cut tail (bit rot) can still leave the stored one above the end.
+ */
+async function recoverStartOffset(io: Io, dir: string, names: readonly string[], base: bigint, end: bigint): Promise<{ offset: bigint; problem: string | null }> {
+  if (!names.includes(logStartOffsetFileName)) return { offset: base, problem: null };
+  const stored = await readLogStartOffset(io.disk, dir);
+  if (stored.offset === null || stored.offset <= base) return { offset: base, problem: stored.problem };
+  return { offset: stored.offset < end ? stored.offset : end, problem: null };
 }
 
 /** Removes leftovers (index files without a segment) and returns the segments' base offsets, sorted. */

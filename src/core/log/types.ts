@@ -92,7 +92,7 @@ export type LogErrorCode =
  * e.g. the broker's produce and fetch paths, may depend on this interface.
  */
 export interface PartitionLogApi {
-  /** First offset still stored (advances with retention). */
+  /** First offset that may be read (advances with retention and with deleteRecordsBefore). */
   readonly logStartOffset: bigint;
   /** Next offset to be assigned (one past the last appended record, durable or not). */
   readonly logEndOffset: bigint;
@@ -118,6 +118,8 @@ export interface PartitionLogApi {
   offsetForTimestamp(timestampMs: bigint): Promise<bigint | null>;
   /** Deletes whole segments past the retention limits; returns the new logStartOffset. */
   enforceRetention(): Promise<bigint>;
+  /** Kafka's DeleteRecords: moves logStartOffset up to `offset` (at most durableEndOffset), durably; returns it. */
+  deleteRecordsBefore(offset: bigint): Promise<bigint>;
   /** Cuts every record at or above `offset` (replication: a follower dropping a divergent tail). */
   truncateTo(offset: bigint): Promise<void>;
   /** Stops accepting appends, drains in-flight appends, fsyncs everything, closes files. */

@@ -31,6 +31,7 @@ import type { MetadataRecord } from './records.ts';
 import { encodeRecord } from './records.ts';
 import type { AlterPartitionRequest } from './partition-policy.ts';
 import { checkAlterPartition, partitionChanges } from './partition-policy.ts';
+import { newTopicId, partitionCountProblem, topicNameProblem } from './topic-rules.ts';
 
 export interface ControllerConfig {
   readonly brokerSessionTimeoutMs: number;
@@ -73,7 +74,6 @@ type Op =
 
 export const frameKindForwardRequest = 10;
 export const frameKindForwardResponse = 11;
-const topicNameLengthMax = 249;
 
 interface Forward {
   resolve(result: unknown): void;
@@ -232,7 +232,7 @@ export class MetadataController {
     const replicas = Array.from({ length: r.numPartitions }, (_, p) =>
       Array.from({ length: r.replicationFactor }, (_, k) => brokers[(start + p + k) % brokers.length] as number),
     );
-    const topicId = randomTopicId(this.io);
+    const topicId = newTopicId(this.io.random);
     const code = await this.proposeRecord({ type: 'CreateTopic', name: r.name, topicId, replicas });
     if (code !== ErrorCode.NONE) return topicResult(r.name, code, 'not committed', null);
     const created = this.sm.topic(r.name)?.topicId === topicId;
@@ -242,13 +242,11 @@ export class MetadataController {
   }
 
   private validateCreate(r: CreateTopicRequest): TopicResult | null {
-    if (r.name.length === 0 || r.name.length > topicNameLengthMax || !/^[a-zA-Z0-9._-]+$/.test(r.name) || r.name === '.' || r.name === '..') {
-      return topicResult(r.name, ErrorCode.INVALID_TOPIC_EXCEPTION, 'topic names are 1-249 of [a-zA-Z0-9._-]', null);
-    }
+    const nameProblem = topicNameProblem(r.name);
+    if (nameProblem !== null) return topicResult(r.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem, null);
     if (this.sm.topic(r.name) !== undefined) return topicResult(r.name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${r.name}' already exists`, null);
-    if (!Number.isInteger(r.numPartitions) || r.numPartitions < 1) {
-      return topicResult(r.name, ErrorCode.INVALID_PARTITIONS, 'numPartitions must be at least 1', null);
-    }
+    const countProblem = partitionCountProblem(r.numPartitions);
+    if (countProblem !== null) return topicResult(r.name, ErrorCode.INVALID_PARTITIONS, countProblem, null);
     const unfenced = this.sm.brokers().filter((b) => !b.fenced).length;
     if (!Number.isInteger(r.replicationFactor) || r.replicationFactor < 1 || r.replicationFactor > unfenced) {
       return topicResult(r.name, ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be 1..${unfenced} (unfenced brokers)`, null);
@@ -377,12 +375,6 @@ function failAll(op: Op, code: number, message: string): unknown {
 
 function notController(op: Op): unknown {
   return failAll(op, ErrorCode.NOT_CONTROLLER, 'no active controller reachable from this node; retry');
-}
-
-function randomTopicId(io: Io): string {
-  let hex = '';
-  for (let i = 0; i < 4; i++) hex += io.random.int(2 ** 32).toString(16).padStart(8, '0');
-  return hex;
 }
 
 function parseJson(body: Uint8Array): unknown {

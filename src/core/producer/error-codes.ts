@@ -1,16 +1,18 @@
 /**
  * The Kafka error codes the idempotent-producer logic answers with (see docs/groups.md, "Idempotent
- * producers", for what a user should do about each).
+ * producers", for what a user should do about each): a subset of protocol/error-codes.ts, taken from it.
  */
+import { ErrorCode } from '../protocol/error-codes.ts';
+
 export const ProducerErrorCode = {
-  NONE: 0,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  INVALID_REQUEST: 42,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  NONE: ErrorCode.NONE,
+  COORDINATOR_NOT_AVAILABLE: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  INVALID_REQUEST: ErrorCode.INVALID_REQUEST,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
   /** Never produced: a duplicate is answered NONE with the original offsets (see producer-state.ts). */
-  DUPLICATE_SEQUENCE_NUMBER: 46,
-  INVALID_PRODUCER_EPOCH: 47,
-  UNKNOWN_PRODUCER_ID: 59,
+  DUPLICATE_SEQUENCE_NUMBER: ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
+  INVALID_PRODUCER_EPOCH: ErrorCode.INVALID_PRODUCER_EPOCH,
+  UNKNOWN_PRODUCER_ID: ErrorCode.UNKNOWN_PRODUCER_ID,
 } as const;
 
 export type ProducerErrorCode = (typeof ProducerErrorCode)[keyof typeof ProducerErrorCode];

@@ -1,8 +1,13 @@
 /** Idempotent producers: per-partition sequence state and producer-id allocation (InitProducerId). */
 export { ProducerErrorCode } from './error-codes.ts';
+export { PartitionProducers, type ProducerCheck } from './partition-producers.ts';
 export {
   ProducerStateTable,
+  checkSequence,
   lastSequenceOf,
+  type KnownProducer,
+  type SequenceRange,
+  type SequenceVerdict,
   type AppendedProducerBatch,
   type ProducerBatchHeader,
   type ProducerSnapshot,

@@ -9,6 +9,7 @@
  * and answers InitProducerId.
  */
 import { assert } from '../assert.ts';
+import { AsyncLock } from '../async-lock.ts';
 import { producerIdBlockSize } from '../limits.ts';
 import { ProducerErrorCode } from './error-codes.ts';
 import type { ProducerIdStore } from './producer-id-store.ts';
@@ -74,7 +75,7 @@ export class ProducerIdManager {
     private readonly allocator: ProducerIdAllocator,
   ) {}
 
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly lock = new AsyncLock();
 
   static async open(store: ProducerIdStore, blockSize?: bigint): Promise<ProducerIdManager> {
     const highWater = await store.load();
@@ -85,9 +86,7 @@ export class ProducerIdManager {
     if (req.transactionalId !== null) {
       return Promise.resolve({ errorCode: ProducerErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 });
     }
-    const answer = this.chain.then(() => this.allocate());
-    this.chain = answer;
-    return answer;
+    return this.lock.run(() => this.allocate());
   }
 
   close(): Promise<void> {

@@ -54,9 +54,7 @@ export type SequenceCheck =
   /** Refuse the batch with this error code. */
   | { readonly kind: 'reject'; readonly errorCode: ProducerErrorCode; readonly reason: string };
 
-interface RetainedBatch {
-  readonly baseSequence: number;
-  readonly lastSequence: number;
+interface RetainedBatch extends SequenceRange {
   readonly baseOffset: bigint;
   readonly lastOffset: bigint;
 }
@@ -99,28 +97,9 @@ export class ProducerStateTable {
 
   check(batch: ProducerBatchHeader): SequenceCheck {
     if (batch.producerId < 0n) return { kind: 'append' };
-    if (!validSequences(batch)) return reject(ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'invalid sequence numbers');
-    const entry = this.producers.get(batch.producerId);
-    if (entry === undefined) {
-      if (batch.baseSequence === 0) return { kind: 'append' };
-      return reject(ProducerErrorCode.UNKNOWN_PRODUCER_ID, `no state for producer ${batch.producerId}`);
-    }
-    if (batch.producerEpoch < entry.epoch) {
-      return reject(ProducerErrorCode.INVALID_PRODUCER_EPOCH, `epoch ${batch.producerEpoch} < ${entry.epoch}`);
-    }
-    if (batch.producerEpoch > entry.epoch) {
-      if (batch.baseSequence === 0) return { kind: 'append' };
-      return reject(ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `new epoch must start at sequence 0`);
-    }
-    const duplicate = entry.batches.find(
-      (b) => b.baseSequence === batch.baseSequence && b.lastSequence === batch.lastSequence,
-    );
-    if (duplicate !== undefined) {
-      return { kind: 'duplicate', baseOffset: duplicate.baseOffset, lastOffset: duplicate.lastOffset };
-    }
-    const last = entry.batches[entry.batches.length - 1]!.lastSequence;
-    if (inSequence(last, batch.baseSequence)) return { kind: 'append' };
-    return reject(ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `expected sequence ${nextSequence(last)}, got ${batch.baseSequence}`);
+    const verdict = checkSequence(this.producers.get(batch.producerId) ?? null, batch);
+    if (verdict.kind !== 'duplicate') return verdict;
+    return { kind: 'duplicate', baseOffset: verdict.of.baseOffset, lastOffset: verdict.of.lastOffset };
   }
 
   /** Remembers a batch check() allowed, with the offsets the log gave it. */
@@ -184,7 +163,51 @@ export class ProducerStateTable {
   }
 }
 
-function reject(errorCode: ProducerErrorCode, reason: string): SequenceCheck {
+/** A batch's sequence range: what the rules compare. */
+export interface SequenceRange {
+  readonly baseSequence: number;
+  readonly lastSequence: number;
+}
+
+/** What the rules know of one producer: its epoch and its last batches of that epoch, oldest first (never empty). */
+export interface KnownProducer<B extends SequenceRange> {
+  readonly epoch: number;
+  readonly batches: readonly B[];
+}
+
+export type SequenceVerdict<B extends SequenceRange> =
+  | { readonly kind: 'append' }
+  /** A retry of `of`, one of the known batches. */
+  | { readonly kind: 'duplicate'; readonly of: B }
+  | { readonly kind: 'reject'; readonly errorCode: ProducerErrorCode; readonly reason: string };
+
+/**
+ * Kafka's sequence rules (the list at the top of this file) for an idempotent batch (producerId >= 0)
+ * from a producer in state `known` (null: never seen). The one copy of the rules: ProducerStateTable
+ * applies them to what the log holds, PartitionProducers to batches still being appended.
+ */
+export function checkSequence<B extends SequenceRange>(known: KnownProducer<B> | null, batch: ProducerBatchHeader): SequenceVerdict<B> {
+  assert(batch.producerId >= 0n, 'sequence rules apply to idempotent batches');
+  if (!validSequences(batch)) return reject(ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'invalid sequence numbers');
+  if (known === null) {
+    if (batch.baseSequence === 0) return { kind: 'append' };
+    return reject(ProducerErrorCode.UNKNOWN_PRODUCER_ID, `no state for producer ${batch.producerId}`);
+  }
+  if (batch.producerEpoch < known.epoch) {
+    return reject(ProducerErrorCode.INVALID_PRODUCER_EPOCH, `epoch ${batch.producerEpoch} < ${known.epoch}`);
+  }
+  if (batch.producerEpoch > known.epoch) {
+    if (batch.baseSequence === 0) return { kind: 'append' };
+    return reject(ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `new epoch must start at sequence 0`);
+  }
+  const duplicate = known.batches.find((b) => b.baseSequence === batch.baseSequence && b.lastSequence === batch.lastSequence);
+  if (duplicate !== undefined) return { kind: 'duplicate', of: duplicate };
+  const last = known.batches[known.batches.length - 1]!.lastSequence;
+  if (inSequence(last, batch.baseSequence)) return { kind: 'append' };
+  return reject(ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `expected sequence ${nextSequence(last)}, got ${batch.baseSequence}`);
+}
+
+function reject(errorCode: ProducerErrorCode, reason: string): { readonly kind: 'reject'; readonly errorCode: ProducerErrorCode; readonly reason: string } {
   return { kind: 'reject', errorCode, reason };
 }
 

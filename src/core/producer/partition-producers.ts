@@ -8,8 +8,9 @@
  * would each wait for the previous one's fsync. This layer keeps the batches that were accepted but
  * whose append has not settled yet, per producer, in append order:
  * - a producer with nothing pending is checked against the table alone;
- * - otherwise a batch is checked against its last pending batch (same rules: duplicate, fenced
- *   epoch, new epoch from 0, next sequence), and a retry of a pending batch waits for its offsets;
+ * - otherwise a batch is checked against its pending batches by the same rules (checkSequence, as
+ *   if they were the producer's retained batches: epoch of the last one, duplicates among those of
+ *   that epoch), and a retry of a pending batch waits for its offsets;
  * - when an append settles, its batch leaves the pending list and, if it succeeded and the table
  *   still agrees it comes next, is recorded in the table with its offsets. A failed append is simply
  *   dropped; later pending batches of that producer then no longer follow and are not recorded, so
@@ -17,8 +18,9 @@
  * Checks run synchronously when the request is read, in request order; a producer's appends to one
  * partition settle in the order they were made (one log, FIFO).
  */
+import { unreachable } from '../assert.ts';
 import type { AppendResult, RecordBatchHeader } from '../log/index.ts';
-import { ProducerErrorCode, ProducerStateTable, lastSequenceOf, type ProducerBatchHeader } from '../producer/index.ts';
+import { ProducerStateTable, checkSequence, lastSequenceOf, type ProducerBatchHeader } from './producer-state.ts';
 
 export type ProducerCheck =
   /** Not an idempotent batch (producer id -1): nothing to track. */
@@ -29,15 +31,8 @@ export type ProducerCheck =
   | { readonly kind: 'duplicate'; readonly offsets: Promise<AppendResult> }
   | { readonly kind: 'rejected'; readonly errorCode: number; readonly message: string };
 
-interface PendingBatch {
-  readonly batch: ProducerBatchHeader;
+interface PendingBatch extends ProducerBatchHeader {
   readonly offsets: Promise<AppendResult>;
-}
-
-const sequenceMax = 0x7fff_ffff;
-
-function follows(last: number, next: number): boolean {
-  return next === (last === sequenceMax ? 0 : last + 1);
 }
 
 export class PartitionProducers {
@@ -69,15 +64,18 @@ export class PartitionProducers {
   }
 
   private checkAgainstPending(batch: ProducerBatchHeader, queue: readonly PendingBatch[]): ProducerCheck {
-    const same = queue.find((p) => p.batch.producerEpoch === batch.producerEpoch && p.batch.baseSequence === batch.baseSequence && p.batch.lastSequence === batch.lastSequence);
-    if (same !== undefined) return { kind: 'duplicate', offsets: same.offsets };
-    const last = queue[queue.length - 1]!.batch;
-    if (batch.baseSequence < 0) return { kind: 'rejected', errorCode: ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: 'invalid sequence numbers' };
-    if (batch.producerEpoch < last.producerEpoch) {
-      return { kind: 'rejected', errorCode: ProducerErrorCode.INVALID_PRODUCER_EPOCH, message: `epoch ${batch.producerEpoch} < ${last.producerEpoch}` };
+    const epoch = queue[queue.length - 1]!.producerEpoch;
+    const verdict = checkSequence({ epoch, batches: queue.filter((p) => p.producerEpoch === epoch) }, batch);
+    switch (verdict.kind) {
+      case 'append':
+        return this.accept(batch);
+      case 'duplicate':
+        return { kind: 'duplicate', offsets: verdict.of.offsets };
+      case 'reject':
+        return { kind: 'rejected', errorCode: verdict.errorCode, message: verdict.reason };
+      default:
+        return unreachable(verdict);
     }
-    if (batch.producerEpoch > last.producerEpoch ? batch.baseSequence === 0 : follows(last.lastSequence, batch.baseSequence)) return this.accept(batch);
-    return { kind: 'rejected', errorCode: ProducerErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `sequence ${batch.baseSequence} does not follow ${last.lastSequence}` };
   }
 
   private accept(batch: ProducerBatchHeader): ProducerCheck {
@@ -88,7 +86,7 @@ export class PartitionProducers {
       rejectOffsets = reject;
     });
     offsets.catch(() => undefined); // only a retry of this batch ever awaits it
-    const entry: PendingBatch = { batch, offsets };
+    const entry: PendingBatch = { ...batch, offsets };
     const queue = this.pending.get(batch.producerId) ?? [];
     queue.push(entry);
     this.pending.set(batch.producerId, queue);
