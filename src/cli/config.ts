@@ -13,15 +13,30 @@ export interface BrokerConfig {
   advertised: { host: string; port: number };
   nodeId: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** `auto`: pretty when stdout is a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   autoCreateTopics: boolean;
   defaultPartitions: number;
   requestBytesMax: number;
 }
 
+/**
+ * One option of `chronik start`: the only place its flag, variable, default and description are
+ * written. `chronik start --help` and the defaults come from this table, and a test holds
+ * docs/configuration.md to it.
+ */
 interface OptionSpec<K extends keyof BrokerConfig> {
   key: K;
   flag: string;
+  /** The value's placeholder in --help, e.g. `<host:port>`. */
+  arg: string;
   env: string;
+  /** The built-in default, written as a user would write it (parsed into `defaultConfig`). */
+  default: string;
+  /** How --help and the docs show the default, when the plain text above would mislead. */
+  defaultShown?: string;
+  /** What the option does and its unit. */
+  description: string;
   parse(text: string): BrokerConfig[K];
 }
 
@@ -53,29 +68,67 @@ function logLevel(text: string): BrokerConfig['logLevel'] {
   throw new Error(`expected debug, info, warn or error, got '${text}'`);
 }
 
+function logFormat(text: string): BrokerConfig['logFormat'] {
+  if (text === 'auto' || text === 'json' || text === 'pretty') return text;
+  throw new Error(`expected auto, json or pretty, got '${text}'`);
+}
+
 const specs: OptionSpec<keyof BrokerConfig>[] = [
-  { key: 'dataDir', flag: '--data-dir', env: 'CHRONIK_DATA_DIR', parse: nonEmpty },
-  { key: 'listen', flag: '--listen', env: 'CHRONIK_LISTEN', parse: parseHostPort },
-  { key: 'advertised', flag: '--advertised', env: 'CHRONIK_ADVERTISED', parse: parseHostPort },
-  { key: 'nodeId', flag: '--node-id', env: 'CHRONIK_NODE_ID', parse: integer(0, 2 ** 31 - 1) },
-  { key: 'logLevel', flag: '--log-level', env: 'CHRONIK_LOG_LEVEL', parse: logLevel },
-  { key: 'autoCreateTopics', flag: '--auto-create-topics', env: 'CHRONIK_AUTO_CREATE_TOPICS', parse: boolean },
-  { key: 'defaultPartitions', flag: '--default-partitions', env: 'CHRONIK_DEFAULT_PARTITIONS', parse: integer(1, 10_000) },
-  { key: 'requestBytesMax', flag: '--request-bytes-max', env: 'CHRONIK_REQUEST_BYTES_MAX', parse: integer(1024, 1024 ** 3) },
+  {
+    key: 'dataDir', flag: '--data-dir', arg: '<dir>', env: 'CHRONIK_DATA_DIR', default: './data',
+    description: 'directory for partitions, metadata and committed offsets, created if missing; one broker per directory',
+    parse: nonEmpty,
+  },
+  {
+    key: 'listen', flag: '--listen', arg: '<host:port>', env: 'CHRONIK_LISTEN', default: '127.0.0.1:9092',
+    description: 'address the Kafka listener binds; port 0 picks a free port',
+    parse: parseHostPort,
+  },
+  {
+    key: 'advertised', flag: '--advertised', arg: '<host:port>', env: 'CHRONIK_ADVERTISED', default: '127.0.0.1:9092', defaultShown: 'the --listen address',
+    description: 'address clients are told to connect to; set it when clients reach the broker by another name, e.g. from outside a container',
+    parse: parseHostPort,
+  },
+  {
+    key: 'nodeId', flag: '--node-id', arg: '<id>', env: 'CHRONIK_NODE_ID', default: '1',
+    description: "this broker's id, a whole number from 0 to 2147483647",
+    parse: integer(0, 2 ** 31 - 1),
+  },
+  {
+    key: 'logLevel', flag: '--log-level', arg: '<level>', env: 'CHRONIK_LOG_LEVEL', default: 'info',
+    description: 'least severe log events printed: debug, info, warn or error',
+    parse: logLevel,
+  },
+  {
+    key: 'logFormat', flag: '--log-format', arg: '<format>', env: 'CHRONIK_LOG_FORMAT', default: 'auto',
+    description: 'how log lines on stdout look: json (pino JSON, one event per line), pretty (readable text, one event per line) or auto (pretty on a terminal, json otherwise)',
+    parse: logFormat,
+  },
+  {
+    key: 'autoCreateTopics', flag: '--auto-create-topics', arg: '<true|false>', env: 'CHRONIK_AUTO_CREATE_TOPICS', default: 'true',
+    description: 'create a topic the first time a client produces to it or asks for its metadata',
+    parse: boolean,
+  },
+  {
+    key: 'defaultPartitions', flag: '--default-partitions', arg: '<n>', env: 'CHRONIK_DEFAULT_PARTITIONS', default: '1',
+    description: 'partitions of an auto-created topic, 1 to 10000',
+    parse: integer(1, 10_000),
+  },
+  {
+    key: 'requestBytesMax', flag: '--request-bytes-max', arg: '<bytes>', env: 'CHRONIK_REQUEST_BYTES_MAX', default: '104857600', defaultShown: '104857600 = 100 MiB',
+    description: 'largest request frame accepted, in bytes, 1024 to 1073741824; a larger one closes the connection',
+    parse: integer(1024, 1024 ** 3),
+  },
 ] as OptionSpec<keyof BrokerConfig>[];
 
-export const configOptionSpecs: readonly { key: string; flag: string; env: string }[] = specs;
+export const configOptionSpecs: readonly Omit<OptionSpec<keyof BrokerConfig>, 'parse'>[] = specs;
 
-export const defaultConfig: BrokerConfig = {
-  dataDir: './data',
-  listen: { host: '127.0.0.1', port: 9092 },
-  advertised: { host: '127.0.0.1', port: 9092 },
-  nodeId: 1,
-  logLevel: 'info',
-  autoCreateTopics: true,
-  defaultPartitions: 1,
-  requestBytesMax: 100 * 1024 * 1024,
-};
+/** The help text of an option: what it does, its default, then its environment variable. */
+export function optionHelp(spec: Omit<OptionSpec<keyof BrokerConfig>, 'parse'>): string {
+  return `${spec.description} (default ${spec.defaultShown ?? spec.default}; env ${spec.env})`;
+}
+
+export const defaultConfig: BrokerConfig = Object.fromEntries(specs.map((spec) => [spec.key, spec.parse(spec.default)])) as unknown as BrokerConfig;
 
 /** Resolves the configuration. `flags` holds raw flag strings keyed like BrokerConfig (commander's camelCase). */
 export function resolveConfig(

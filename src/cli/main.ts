@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { addSimCommand } from '../../sim/cli.ts';
-import { ConfigError, configOptionSpecs } from './config.ts';
+import { ConfigError, configOptionSpecs, optionHelp } from './config.ts';
 import { startCommand } from './start.ts';
 
 /** The `chronik` command line: `chronik start` runs a broker, `chronik sim` runs simulations. */
@@ -10,11 +10,12 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   const start = program
     .command('start')
-    .description('run a broker (defaults: data in ./data, Kafka port 127.0.0.1:9092)')
-    .option('--config <file>', 'JSON config file (env CHRONIK_CONFIG); flags and CHRONIK_* variables override it');
+    .description('run a broker (defaults: data in ./data, Kafka port 127.0.0.1:9092); stop it with SIGTERM or SIGINT')
+    .option('--config <file>', 'JSON object of options keyed by their camelCase names, e.g. {"listen": "0.0.0.0:9092", "nodeId": 2}; CHRONIK_* variables and flags override it (default none; env CHRONIK_CONFIG)');
   for (const spec of configOptionSpecs) {
-    start.option(`${spec.flag} <value>`, `(env ${spec.env})`);
+    start.option(`${spec.flag} ${spec.arg}`, optionHelp(spec));
   }
+  start.addHelpText('after', '\nPrecedence: flags, then CHRONIK_* variables, then the --config file, then the defaults.\nExit status: 0 after a clean stop, 1 when the stop fails, 2 when an option is wrong or the port or data directory is taken.');
   start.action(async (flags: Record<string, string>) => {
     process.exitCode = await startCommand(flags, process.env);
   });
