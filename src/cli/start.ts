@@ -15,15 +15,26 @@ function lockDataDir(dataDir: string): () => void {
       closeSync(fd);
       return () => rmSync(lockPath, { force: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new ConfigError(
+          `cannot create the lock file ${lockPath} in --data-dir (CHRONIK_DATA_DIR): ${(error as Error).message}; ` +
+            'give this user write access to the directory or choose another one',
+        );
+      }
       const holder = Number(readFileSync(lockPath, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-        throw new ConfigError(`--data-dir ${dataDir} is in use by another broker (pid ${holder}); stop it or choose another directory`);
+        throw new ConfigError(
+          `--data-dir ${dataDir} (CHRONIK_DATA_DIR) is in use by another broker (pid ${holder}); ` +
+            `stop that broker (kill -TERM ${holder}) or choose another directory`,
+        );
       }
       rmSync(lockPath, { force: true });
     }
   }
-  throw new ConfigError(`cannot lock --data-dir ${dataDir}`);
+  throw new ConfigError(
+    `cannot lock --data-dir ${dataDir} (CHRONIK_DATA_DIR): ${lockPath} came back each time it was removed, so another ` +
+      'broker is starting on this directory; start one broker per directory',
+  );
 }
 
 function isAlive(pid: number): boolean {
@@ -36,15 +47,43 @@ function isAlive(pid: number): boolean {
 }
 
 function configOrExit(flags: Record<string, string>, env: Record<string, string | undefined>): BrokerConfig | null {
+  let config: BrokerConfig;
   try {
-    const config = resolveConfig(flags, env);
+    config = resolveConfig(flags, env);
+  } catch (error) {
+    console.error(`chronik start: ${error instanceof ConfigError ? error.message : String(error)}`);
+    return null;
+  }
+  try {
     mkdirSync(path.resolve(config.dataDir), { recursive: true });
     return config;
   } catch (error) {
-    const message = error instanceof ConfigError ? error.message : `cannot create --data-dir: ${(error as Error).message}`;
-    console.error(`chronik start: ${message}`);
+    console.error(
+      `chronik start: cannot create --data-dir ${config.dataDir} (CHRONIK_DATA_DIR): ${(error as Error).message}; ` +
+        'choose a directory this user can create, or create it first',
+    );
     return null;
   }
+}
+
+/** What to tell the user when the listener cannot bind, or null for an error this does not know. */
+function listenErrorMessage(error: unknown, listen: BrokerConfig['listen']): string | null {
+  if (!(error instanceof NetError)) return null;
+  const address = `--listen ${listen.host}:${listen.port} (CHRONIK_LISTEN)`;
+  const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (error.code === 'EADDRINUSE') return `${address}: address already in use; another broker or program listens there: stop it or pick another port`;
+  if (cause === 'EACCES') return `${address}: permission denied; ports below 1024 need privileges: pick a port from 1024 up`;
+  if (cause === 'EADDRNOTAVAIL' || cause === 'ENOTFOUND') {
+    return `${address}: this machine has no such address; use 127.0.0.1, 0.0.0.0 (every interface) or one of its own addresses`;
+  }
+  return null;
+}
+
+/** The configured log: pretty on a terminal (or when asked), JSON lines otherwise. */
+function createLog(config: BrokerConfig, env: Record<string, string | undefined>): PinoLog {
+  const terminal = process.stdout.isTTY === true;
+  const format = config.logFormat === 'auto' ? (terminal ? 'pretty' : 'json') : config.logFormat;
+  return PinoLog.create({ level: config.logLevel, nodeId: config.nodeId, format, colors: terminal && env['NO_COLOR'] === undefined });
 }
 
 /**
@@ -63,7 +102,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
     console.error(`chronik start: ${(error as Error).message}`);
     return 2;
   }
-  const log = PinoLog.create({ level: config.logLevel, nodeId: config.nodeId });
+  const log = createLog(config, env);
   const io = realIo({ dataDir, log });
   let broker: Broker;
   try {
@@ -78,19 +117,23 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
     });
   } catch (error) {
     unlock();
-    if (error instanceof NetError && error.code === 'EADDRINUSE') {
-      console.error(
-        `chronik start: --listen ${config.listen.host}:${config.listen.port} (CHRONIK_LISTEN): address already in use; ` +
-          'another broker or program listens there: stop it or pick another port',
-      );
-      return 2;
-    }
-    throw error;
+    const listenMessage = listenErrorMessage(error, config.listen);
+    if (listenMessage === null) log.error('BrokerStartFailed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    log.flush();
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(
+      `chronik start: ${
+        listenMessage ??
+        `the broker failed to start with data in ${dataDir} (${reason}); nothing was served and the data directory is unlocked: ` +
+          'fix what the message names (often permissions, a full disk or a damaged file in the data directory) and start again'
+      }`,
+    );
+    return 2;
   }
   log.info('ProcessReady', { pid: process.pid, dataDir });
   let stopping = false;
   const shutdown = (signal: string): void => {
-    if (stopping) return void log.warn('ShutdownAlreadyInProgress', { signal });
+    if (stopping) return void log.warn('ShutdownAlreadyInProgress', { signal, hint: 'the broker is flushing its partitions; wait, or SIGKILL it and let the next start recover the data directory' });
     stopping = true;
     log.info('ShutdownRequested', { signal });
     broker.stop().then(
@@ -101,7 +144,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
         process.exit(0);
       },
       (error: unknown) => {
-        log.error('BrokerStopFailed', { error: String(error) });
+        log.error('BrokerStopFailed', { error: String(error), hint: 'unflushed writes may be lost; the next start recovers the data directory and logs what it cut' });
         log.flush();
         process.exit(1);
       },

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { Log, LogFields } from '../core/io/log.ts';
 
 function plain(fields: LogFields | undefined): Record<string, unknown> {
@@ -9,6 +10,16 @@ function plain(fields: LogFields | undefined): Record<string, unknown> {
   return out;
 }
 
+/**
+ * pino-pretty's formatter in front of a synchronous destination. Not its stream or transport: those
+ * pass each line through Node streams (and a worker thread, for the transport), which can hold the
+ * last lines past process.exit; the formatter is a plain function of one line.
+ */
+function prettyStream(destination: pino.DestinationStream, colors: boolean): pino.DestinationStream {
+  const pretty = prettyFactory({ colorize: colors, singleLine: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' });
+  return { write: (line: string) => void destination.write(pretty(line)) };
+}
+
 /** The Log interface over pino: the event name is the message, the fields go alongside. */
 export class PinoLog implements Log {
   constructor(
@@ -16,11 +27,17 @@ export class PinoLog implements Log {
     private readonly destination: { flushSync(): void } | null = null,
   ) {}
 
-  static create(options: { level?: string; nodeId?: number; destination?: number | string } = {}): PinoLog {
+  /**
+   * A logger on stdout (or `destination`). `format: 'pretty'` turns each JSON line into readable
+   * text with pino-pretty, in the same synchronous write, so the pretty log keeps the JSON log's
+   * order and loses no line at exit.
+   */
+  static create(options: { level?: string; nodeId?: number; destination?: number | string; format?: 'json' | 'pretty'; colors?: boolean } = {}): PinoLog {
     // Synchronous writes: Chronik logs lifecycle events, not requests, and an asynchronous
     // destination reordered the last lines of a shutdown (an in-flight write landed after flushSync).
     const destination = pino.destination({ dest: options.destination ?? 1, sync: true });
-    const logger = pino({ level: options.level ?? 'info', base: { node: options.nodeId ?? null } }, destination);
+    const stream = options.format === 'pretty' ? prettyStream(destination, options.colors ?? false) : destination;
+    const logger = pino({ level: options.level ?? 'info', base: { node: options.nodeId ?? null } }, stream);
     return new PinoLog(logger, destination);
   }
 
