@@ -50,7 +50,14 @@ export class BrokerProcess {
     return this.child.pid!;
   }
 
-  static async start(options: { dataDir: string; port?: number; args?: string[]; startTimeoutMs?: number }): Promise<BrokerProcess> {
+  /** `ready` says which line of output means the broker serves (default: the JSON `BrokerStarted` line). */
+  static async start(options: {
+    dataDir: string;
+    port?: number;
+    args?: string[];
+    startTimeoutMs?: number;
+    ready?: (line: string) => boolean;
+  }): Promise<BrokerProcess> {
     const port = options.port ?? (await freePort());
     const child = spawn(
       process.execPath,
@@ -59,7 +66,7 @@ export class BrokerProcess {
     );
     const broker = new BrokerProcess(child, port, options.dataDir);
     try {
-      await broker.waitFor((line) => line.includes('"BrokerStarted"'), options.startTimeoutMs ?? 30_000);
+      await broker.waitFor(options.ready ?? ((line) => line.includes('"BrokerStarted"')), options.startTimeoutMs ?? 30_000);
     } catch (error) {
       broker.kill('SIGKILL');
       throw error;

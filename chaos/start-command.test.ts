@@ -65,6 +65,37 @@ describe('chronik start', () => {
     expect(JSON.parse(outcomes[0]!)).toMatchObject({ seed: 3, ok: true });
   });
 
+  it('names --log-format when its value is wrong, and exits 2', () => {
+    const data = tempDataDir('bad-log-format');
+    dirs.push(data);
+    const { status, stderr } = startOnce(['--data-dir', data.dir, '--log-format', 'fancy']);
+    expect(status).toBe(2);
+    expect(stderr).toContain("invalid option --log-format (--log-format / CHRONIK_LOG_FORMAT): expected auto, json or pretty, got 'fancy'");
+  });
+
+  it('--log-format pretty prints readable lines, down to the last line of a shutdown', async () => {
+    const data = tempDataDir('pretty');
+    dirs.push(data);
+    const broker = await BrokerProcess.start({ dataDir: data.dir, args: ['--log-format', 'pretty'], ready: (l) => l.includes('BrokerStarted') });
+    broker.kill('SIGINT');
+    expect(await broker.waitExit(15_000)).toEqual({ code: 0, signal: null });
+    const started = broker.output.find((l) => l.includes('BrokerStarted'))!;
+    expect(started).toMatch(new RegExp(`^\\[\\d{4}-\\d\\d-\\d\\d [\\d:.]+ [+-]\\d{4}\\] INFO: BrokerStarted \\{.*"port":${broker.port}`));
+    expect(broker.output.every((l) => !l.startsWith('{'))).toBe(true);
+    expect(broker.output.at(-1)).toMatch(/\] INFO: ProcessExiting \{.*"code":0/);
+  });
+
+  it('logs JSON lines when stdout is not a terminal, down to the last line of a shutdown', async () => {
+    const data = tempDataDir('json');
+    dirs.push(data);
+    const broker = await BrokerProcess.start({ dataDir: data.dir });
+    broker.kill('SIGINT');
+    expect(await broker.waitExit(15_000)).toEqual({ code: 0, signal: null });
+    const events = broker.output.map((l) => JSON.parse(l) as { msg: string });
+    expect(events.map((e) => e.msg)).toContain('BrokerStarted');
+    expect(events.at(-1)).toMatchObject({ msg: 'ProcessExiting', code: 0 });
+  });
+
   it('stops cleanly on SIGINT, exit code 0', async () => {
     const data = tempDataDir('sigint');
     dirs.push(data);

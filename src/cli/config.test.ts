@@ -34,6 +34,24 @@ describe('broker configuration', () => {
     expect(() => resolveConfig({ config: path.join(dir, 'missing.json') }, {})).toThrow(/cannot read config file .*missing\.json/);
     const file = path.join(dir, 'b.json');
     writeFileSync(file, JSON.stringify({ nodeid: 1 }));
-    expect(() => resolveConfig({ config: file }, {})).toThrow(/unknown key "nodeid"/);
+    expect(() => resolveConfig({ config: file }, {})).toThrow(/unknown key "nodeid"; use one of dataDir, listen/);
+  });
+
+  it('tells a config file that is not JSON, or holds a nested value, from one it cannot read', () => {
+    const notJson = path.join(dir, 'c.json');
+    writeFileSync(notJson, '{ listen: 1 }');
+    expect(() => resolveConfig({ config: notJson }, {})).toThrow(/c\.json \(--config \/ CHRONIK_CONFIG\) is not JSON: .*; fix the file/);
+    const nested = path.join(dir, 'd.json');
+    writeFileSync(nested, JSON.stringify({ listen: { host: 'a', port: 1 } }));
+    expect(() => resolveConfig({ config: nested }, {})).toThrow(/key "listen" holds .*; write its value as a string, number or boolean/);
+    const typed = path.join(dir, 'e.json');
+    writeFileSync(typed, JSON.stringify({ nodeId: 7, autoCreateTopics: false, logFormat: 'json' }));
+    expect(resolveConfig({ config: typed }, {})).toMatchObject({ nodeId: 7, autoCreateTopics: false, logFormat: 'json' });
+  });
+
+  it('takes --log-format auto, json or pretty, and names the option for anything else', () => {
+    expect(resolveConfig({}, {}).logFormat).toBe('auto');
+    expect(resolveConfig({ logFormat: 'pretty' }, { CHRONIK_LOG_FORMAT: 'json' }).logFormat).toBe('pretty');
+    expect(() => resolveConfig({}, { CHRONIK_LOG_FORMAT: 'text' })).toThrow(/environment variable CHRONIK_LOG_FORMAT \(--log-format \/ CHRONIK_LOG_FORMAT\): expected auto, json or pretty, got 'text'/);
   });
 });

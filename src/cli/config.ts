@@ -105,8 +105,8 @@ const specs: OptionSpec<keyof BrokerConfig>[] = [
     parse: logFormat,
   },
   {
-    key: 'autoCreateTopics', flag: '--auto-create-topics', arg: '<true|false>', env: 'CHRONIK_AUTO_CREATE_TOPICS', default: 'true',
-    description: 'create a topic the first time a client produces to it or asks for its metadata',
+    key: 'autoCreateTopics', flag: '--auto-create-topics', arg: '<bool>', env: 'CHRONIK_AUTO_CREATE_TOPICS', default: 'true',
+    description: 'true: create a topic the first time a client produces to it or asks for its metadata; false: answer UNKNOWN_TOPIC_OR_PARTITION (also accepts 1/0, yes/no)',
     parse: boolean,
   },
   {
@@ -160,19 +160,28 @@ export function resolveConfig(
 }
 
 function readConfigFile(file: string): Partial<Record<keyof BrokerConfig, string>> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file} (--config / CHRONIK_CONFIG): ${(error as Error).message}; check the path and its permissions`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`cannot read config file ${file} (--config / CHRONIK_CONFIG): ${(error as Error).message}`);
+    throw new ConfigError(`config file ${file} (--config / CHRONIK_CONFIG) is not JSON: ${(error as Error).message}; fix the file`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(`config file ${file} must hold a JSON object`);
+    throw new ConfigError(`config file ${file} must hold a JSON object of options, e.g. {"listen": "127.0.0.1:9092", "nodeId": 1}`);
   }
   const known = new Set(specs.map((s) => s.key as string));
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (!known.has(key)) throw new ConfigError(`config file ${file}: unknown key "${key}" (known: ${[...known].join(', ')})`);
+    if (!known.has(key)) throw new ConfigError(`config file ${file}: unknown key "${key}"; use one of ${[...known].join(', ')}`);
+    if (typeof value === 'object' || value === undefined) {
+      throw new ConfigError(`config file ${file}: key "${key}" holds ${JSON.stringify(value)}; write its value as a string, number or boolean, as on the command line`);
+    }
     out[key] = String(value);
   }
   return out;
