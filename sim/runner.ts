@@ -12,14 +12,23 @@ export interface RunRequest {
   seed: number;
   nodes?: number;
   traceFile?: string;
+  /** Also write every fired scheduler event to the trace file. */
+  traceFileEvents?: boolean;
   plantedBugs?: SimulationOptions['plantedBugs'];
+  /** Test-only: called with the new simulation before the scenario runs (to plant an event, say). */
+  beforeRun?: (sim: Simulation) => void;
 }
 
 export interface RunOutcome extends ScenarioResult {
   scenario: string;
   seed: number;
   nodes: number;
+  /** Over every fired event, every log line and the unseed (see Simulation.traceHash). */
   traceHash: string;
+  /** The next value of every random stream at the end of the run, hashed (FoundationDB's unseed). */
+  unseed: string;
+  /** What the trace hash covers: fired events, log lines, random streams. */
+  hashCovers: { events: number; logLines: number; randomStreams: number };
   events: number;
   virtualMs: number;
   wallMs: number;
@@ -35,10 +44,16 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
   const nodes = request.nodes ?? scenario.defaultNodes;
   const wrongNodes = nodesError(scenario, nodes);
   if (wrongNodes !== null) throw new Error(wrongNodes);
-  const sim = new Simulation({ seed: request.seed, traceFile: request.traceFile, plantedBugs: request.plantedBugs });
+  const sim = new Simulation({
+    seed: request.seed,
+    traceFile: request.traceFile,
+    traceFileEvents: request.traceFileEvents,
+    plantedBugs: request.plantedBugs,
+  });
   const startedMs = performance.now();
   let result: ScenarioResult;
   try {
+    request.beforeRun?.(sim);
     result = await scenario.run(sim, { nodes });
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -55,6 +70,8 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
     seed: request.seed,
     nodes,
     traceHash: sim.traceHash(),
+    unseed: sim.unseed(),
+    hashCovers: sim.hashCoverage(),
     events: sim.eventsProcessed,
     virtualMs: sim.nowMs(),
     wallMs: performance.now() - startedMs,
