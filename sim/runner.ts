@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,7 +6,8 @@ import { Simulation, type SimulationOptions } from '../src/io-sim/index.ts';
 import { nodesError, type ScenarioResult } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 
-export const corpusDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'corpus');
+const simDir = path.dirname(fileURLToPath(import.meta.url));
+export const corpusDir = path.join(simDir, 'corpus');
 
 export interface RunRequest {
   scenario: string;
@@ -107,21 +109,26 @@ export interface CorpusCase {
   scenario: string;
   seed: number;
   nodes: number;
+  /** The trace hash of the run that found it ('unrecorded' in the oldest cases). */
   traceHashWhenFound: string;
+  /** `git rev-parse HEAD` when it was saved ('unknown' without git; absent in cases saved before it was recorded). */
+  commitWhenFound?: string;
   foundAt: string;
   failures: string[];
   /** What the bug was, once understood. */
   note?: string;
 }
 
-export function saveCase(outcome: RunOutcome, foundAt: string): string {
-  mkdirSync(corpusDir, { recursive: true });
-  const file = path.join(corpusDir, `${outcome.scenario}-seed${outcome.seed}-n${outcome.nodes}.json`);
+/** Saves a failing run under `dir` (sim/corpus/), with its trace hash and the commit it was found at. */
+export function saveCase(outcome: RunOutcome, foundAt: string, dir = corpusDir): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${outcome.scenario}-seed${outcome.seed}-n${outcome.nodes}.json`);
   const entry: CorpusCase = {
     scenario: outcome.scenario,
     seed: outcome.seed,
     nodes: outcome.nodes,
     traceHashWhenFound: outcome.traceHash,
+    commitWhenFound: currentCommit(),
     foundAt,
     failures: outcome.failures.slice(0, 5),
   };
@@ -129,10 +136,35 @@ export function saveCase(outcome: RunOutcome, foundAt: string): string {
   return file;
 }
 
+/** The commit checked out here (`git rev-parse HEAD`), or 'unknown' without git. */
+export function currentCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: simDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * What to tell the reader when a replay's trace hash is not the one the case recorded, or null when
+ * it is. Not a failure: code changes legitimately change traces (and cases saved before the hash
+ * covered every event hashed log lines only), but the reader should know the replay is not the run
+ * that was found.
+ */
+export function hashChangeNote(entry: CorpusCase, traceHash: string): string | null {
+  if (entry.traceHashWhenFound === traceHash) return null;
+  if (entry.traceHashWhenFound === 'unrecorded') return `the case recorded no trace hash; this replay's is ${traceHash}`;
+  const commit = entry.commitWhenFound ?? 'unknown (cases saved then did not record it)';
+  return `trace hash changed since the case was recorded at commit ${commit}: was ${entry.traceHashWhenFound}, now ${traceHash}`;
+}
+
 export function loadCase(file: string): CorpusCase {
   const entry = JSON.parse(readFileSync(file, 'utf8')) as CorpusCase;
   if (typeof entry.scenario !== 'string' || !Number.isInteger(entry.seed) || !Number.isInteger(entry.nodes)) {
     throw new Error(`${file}: not a corpus case (needs scenario, seed, nodes)`);
+  }
+  if (entry.commitWhenFound !== undefined && typeof entry.commitWhenFound !== 'string') {
+    throw new Error(`${file}: commitWhenFound is not a string`);
   }
   return entry;
 }
