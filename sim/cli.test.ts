@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,9 @@ describe('sim command flags', () => {
     [{ seed: 1, seeds: { first: 1, last: 2 } }, '--seed 1 and --seeds 1..2 together: run one seed or sweep a range, not both'],
     [{ seeds: { first: 1, last: 2 }, trace: 't.jsonl' }, '--trace describes one run: use it with --seed, not with --seeds'],
     [{ seeds: { first: 1, last: 2 }, json: true }, '--json describes one run: use it with --seed, not with --seeds'],
+    [{ seed: 1, traceEvents: true }, '--trace-events adds events to the --trace file: give --trace <file> too'],
+    [{ seeds: { first: 1, last: 2 }, trace: 't.jsonl', traceEvents: true }, '--trace --trace-events describes one run: use it with --seed, not with --seeds'],
+    [{ list: true, traceEvents: true }, '--list takes no other flag, got --trace-events'],
     [{ replay: 'c.json', scenario: 'raft', seed: 3 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --scenario --seed'],
     [{ replay: 'c.json', nodes: 3 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --nodes'],
     [{ list: true, seed: 1, save: false }, '--list takes no other flag, got --seed --no-save'],
@@ -76,6 +79,48 @@ describe('sim command flags', () => {
     expect(String(errors[0])).toMatch(/^chronik sim: --replay .*no-such-case\.json: ENOENT/);
     expect(errors[1]).toBe(`chronik sim: --replay ${misfit}: the saved case does not fit: --nodes 2: scenario single-node runs exactly 1 node`);
   });
+
+  it('a replay says when its trace hash is not the one the case recorded, and passes all the same', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    const dir = mkdtempSync(path.join(tmpdir(), 'sim-cli-'));
+    const write = (name: string, fields: object): string => {
+      const file = path.join(dir, name);
+      writeFileSync(file, JSON.stringify({ scenario: 'kernel', seed: 11, nodes: 3, foundAt: 'then', failures: [], ...fields }));
+      return file;
+    };
+    try {
+      expect(await runSimCommand(flags({ replay: write('a.json', { traceHashWhenFound: '0123456789abcdef', commitWhenFound: 'abc123' }) }))).toBe(simExitCode.pass);
+      const hash = /trace ([0-9a-f]{16})/.exec(lines.find((l) => l.startsWith('seed 11 '))!)![1]!;
+      expect(lines[0]).toBe(`replaying ${path.join(dir, 'a.json')}: found then at commit abc123, trace then 0123456789abcdef`);
+      expect(lines.at(-1)).toBe(`note: trace hash changed since the case was recorded at commit abc123: was 0123456789abcdef, now ${hash}`);
+      lines.length = 0;
+      // A case saved before cases recorded their commit still loads.
+      expect(await runSimCommand(flags({ replay: write('b.json', { traceHashWhenFound: '0123456789abcdef' }) }))).toBe(simExitCode.pass);
+      expect(lines.at(-1)).toBe(`note: trace hash changed since the case was recorded at commit unknown (cases saved then did not record it): was 0123456789abcdef, now ${hash}`);
+      lines.length = 0;
+      expect(await runSimCommand(flags({ replay: write('c.json', { traceHashWhenFound: hash, commitWhenFound: 'abc123' }) }))).toBe(simExitCode.pass);
+      expect(lines.filter((l) => l.startsWith('note:'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('--trace-events adds one line per fired event to the --trace file', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    const dir = mkdtempSync(path.join(tmpdir(), 'sim-cli-'));
+    try {
+      const trace = path.join(dir, 't.jsonl');
+      expect(await runSimCommand(flags({ scenario: 'kernel', seed: 11, trace, traceEvents: true, json: true }))).toBe(simExitCode.pass);
+      const outcome = JSON.parse(lines.at(-1)!) as { events: number; hashCovers: { events: number; logLines: number } };
+      const records = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fired?: string });
+      expect(records.filter((r) => r.fired !== undefined)).toHaveLength(outcome.events);
+      expect(records.filter((r) => r.fired === undefined)).toHaveLength(outcome.hashCovers.logLines);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('the command line exits 2 with the message, for our checks and for commander\'s', () => {
     const nodes = sim('--scenario', 'single-node', '--nodes', '3');

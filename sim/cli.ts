@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadCase, reproduceCommand, runOne, saveCase, type CorpusCase, type RunOutcome } from './runner.ts';
+import { hashChangeNote, loadCase, reproduceCommand, runOne, saveCase, type CorpusCase, type RunOutcome, type RunRequest } from './runner.ts';
 import { nodesAccepted, nodesError } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 
@@ -10,6 +10,7 @@ export interface SimCommandOptions {
   seeds?: { first: number; last: number };
   nodes?: number;
   trace?: string;
+  traceEvents?: boolean;
   replay?: string;
   list?: boolean;
   json?: boolean;
@@ -48,7 +49,8 @@ export function addSimCommand(program: Command): void {
     .option('--seed <n>', 'run one seed (default: a random one, printed)', parseSeed)
     .option('--seeds <a..b>', 'sweep every seed from a to b inclusive', parseSeedRange)
     .option('--nodes <n>', 'number of nodes (default: the scenario\'s)', parseNodes)
-    .option('--trace <file>', 'write every trace event as a JSON line (virtual time and node on each)')
+    .option('--trace <file>', 'write every log line of the trace as a JSON line (virtual time and node on each)')
+    .option('--trace-events', 'with --trace: also write every scheduler event that fires (what the trace hash covers)')
     .option('--replay <file>', 'replay a saved case from sim/corpus/')
     .option('--list', 'list the scenarios and exit')
     .option('--json', 'print the outcome as one JSON line')
@@ -67,12 +69,13 @@ export function addSimCommand(program: Command): void {
  */
 export function simUsageError(options: SimCommandOptions): string | null {
   const given = (key: keyof SimCommandOptions): boolean => (key === 'save' ? options.save === false : options[key] !== undefined);
-  const flag = (key: keyof SimCommandOptions): string => (key === 'save' ? '--no-save' : `--${key}`);
+  const flag = (key: keyof SimCommandOptions): string => (key === 'save' ? '--no-save' : key === 'traceEvents' ? '--trace-events' : `--${key}`);
   if (options.list === true) {
-    const extra = (['scenario', 'seed', 'seeds', 'nodes', 'trace', 'replay', 'json', 'save'] as const).filter(given);
+    const extra = (['scenario', 'seed', 'seeds', 'nodes', 'trace', 'traceEvents', 'replay', 'json', 'save'] as const).filter(given);
     if (extra.length > 0) return `--list takes no other flag, got ${extra.map(flag).join(' ')}`;
     return null;
   }
+  if (options.traceEvents === true && options.trace === undefined) return '--trace-events adds events to the --trace file: give --trace <file> too';
   if (options.replay !== undefined) {
     const extra = (['scenario', 'seed', 'seeds', 'nodes'] as const).filter(given);
     if (extra.length > 0) return `--replay ${options.replay} runs the scenario, seed and nodes saved in the case; drop ${extra.map(flag).join(' ')}`;
@@ -82,7 +85,7 @@ export function simUsageError(options: SimCommandOptions): string | null {
     return `--seed ${options.seed} and --seeds ${options.seeds.first}..${options.seeds.last} together: run one seed or sweep a range, not both`;
   }
   if (options.seeds !== undefined) {
-    const extra = (['trace', 'json'] as const).filter(given);
+    const extra = (['trace', 'traceEvents', 'json'] as const).filter(given);
     if (extra.length > 0) return `${extra.map(flag).join(' ')} describes one run: use it with --seed, not with --seeds`;
   }
   return scenarioError(options.scenario ?? scenarios[0]!.name, options.nodes);
@@ -117,16 +120,31 @@ export async function runSimCommand(options: SimCommandOptions): Promise<number>
     }
     const wrongCase = scenarioError(entry.scenario, entry.nodes);
     if (wrongCase !== null) return usageError(`--replay ${options.replay}: the saved case does not fit: ${wrongCase}`);
-    console.log(`replaying ${options.replay}: found ${entry.foundAt}, trace then ${entry.traceHashWhenFound}`);
-    return runSingle({ ...options, scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes, save: false });
+    const commit = entry.commitWhenFound === undefined ? '' : ` at commit ${entry.commitWhenFound}`;
+    console.log(`replaying ${options.replay}: found ${entry.foundAt}${commit}, trace then ${entry.traceHashWhenFound}`);
+    const outcome = await runSingle({ ...options, scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes, save: false });
+    const note = hashChangeNote(entry, outcome.traceHash);
+    // A changed hash is not a failure (code changes change traces), but it must be seen; with --json
+    // it goes to stderr so that the outcome stays the last line of stdout.
+    if (note !== null) (options.json === true ? console.error : console.log)(`note: ${note}`);
+    return outcome.ok ? simExitCode.pass : simExitCode.fail;
   }
-  if (options.seeds !== undefined) return runSweep(options, options.seeds);
-  return runSingle(options);
+  if (options.seeds !== undefined) {
+    return sweepSeeds({ scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save });
+  }
+  const outcome = await runSingle(options);
+  return outcome.ok ? simExitCode.pass : simExitCode.fail;
 }
 
-async function runSingle(options: SimCommandOptions): Promise<number> {
+async function runSingle(options: SimCommandOptions): Promise<RunOutcome> {
   const seed = options.seed ?? randomInt(0, 2 ** 31);
-  const outcome = await runOne({ scenario: options.scenario ?? scenarios[0]!.name, seed, nodes: options.nodes, traceFile: options.trace });
+  const outcome = await runOne({
+    scenario: options.scenario ?? scenarios[0]!.name,
+    seed,
+    nodes: options.nodes,
+    traceFile: options.trace,
+    traceFileEvents: options.traceEvents,
+  });
   if (options.json === true) {
     const { recentTrace: _recent, ...rest } = outcome;
     console.log(JSON.stringify(rest));
@@ -134,7 +152,7 @@ async function runSingle(options: SimCommandOptions): Promise<number> {
     printOutcome(outcome);
   }
   if (!outcome.ok && options.save) console.log(`saved as ${saveCase(outcome, new Date().toISOString())}`);
-  return outcome.ok ? simExitCode.pass : simExitCode.fail;
+  return outcome;
 }
 
 function printOutcome(o: RunOutcome): void {
@@ -143,6 +161,8 @@ function printOutcome(o: RunOutcome): void {
   console.log(`nodes     ${o.nodes}`);
   for (const [key, value] of Object.entries(o.summary)) console.log(`${key.padEnd(9)} ${value}`);
   console.log(`events    ${o.events}  virtual ${o.virtualMs.toFixed(0)} ms  wall ${o.wallMs.toFixed(0)} ms  speed ${speed.toFixed(1)}x real time`);
+  const covers = o.hashCovers;
+  console.log(`hashed    ${covers.events} events, ${covers.logLines} log lines, unseed ${o.unseed} of ${covers.randomStreams} random streams`);
   if (!o.ok) {
     console.log('\nfailures:');
     for (const f of o.failures) console.log(`  ${f}`);
@@ -153,20 +173,50 @@ function printOutcome(o: RunOutcome): void {
   console.log(`seed ${o.seed}  trace ${o.traceHash}  ${o.ok ? 'PASS' : 'FAIL'}`);
 }
 
-async function runSweep(options: SimCommandOptions, range: { first: number; last: number }): Promise<number> {
-  const scenario = options.scenario ?? scenarios[0]!.name;
+/** A sweep reruns every `sweepRerunEvery`-th seed of its range, counted from the first, and compares the trace hashes. */
+export const sweepRerunEvery = 20;
+
+export interface SweepRequest {
+  scenario: string;
+  nodes?: number;
+  range: { first: number; last: number };
+  save: boolean;
+}
+
+/**
+ * Runs every seed of the range; reruns every 20th (the first, the 21st, ...) at once and requires
+ * the same trace hash (it covers every event, every log line and the unseed). A failing seed or a
+ * differing hash fails the sweep. `runSeed` is runOne, or in tests a wrapper that plants something.
+ */
+export async function sweepSeeds(request: SweepRequest, runSeed: (r: RunRequest) => Promise<RunOutcome> = runOne): Promise<number> {
+  const { scenario, range } = request;
   const total = range.last - range.first + 1;
   const failed: RunOutcome[] = [];
+  const differing: string[] = [];
+  let rerun = 0;
   const startedMs = performance.now();
   let lastReportMs = startedMs;
   let virtualMs = 0;
   for (let seed = range.first; seed <= range.last; seed++) {
-    const outcome = await runOne({ scenario, seed, nodes: options.nodes });
+    const outcome = await runSeed({ scenario, seed, nodes: request.nodes });
     virtualMs += outcome.virtualMs;
     if (!outcome.ok) {
       failed.push(outcome);
       console.log(`FAIL seed ${seed}: ${outcome.failures[0] ?? ''}\n  reproduce: ${reproduceCommand(outcome)}`);
-      if (options.save) console.log(`  saved as ${saveCase(outcome, new Date().toISOString())}`);
+      if (request.save) console.log(`  saved as ${saveCase(outcome, new Date().toISOString())}`);
+    }
+    if ((seed - range.first) % sweepRerunEvery === 0) {
+      rerun++;
+      const again = await runSeed({ scenario, seed, nodes: request.nodes });
+      virtualMs += again.virtualMs;
+      if (again.traceHash !== outcome.traceHash) {
+        differing.push(`seed ${seed}`);
+        console.log(
+          `NONDETERMINISTIC seed ${seed}: trace hash ${outcome.traceHash} on the first run, ${again.traceHash} on the rerun` +
+            ` (unseed ${outcome.unseed} then ${again.unseed}; events ${outcome.events} then ${again.events})` +
+            `\n  reproduce: ${reproduceCommand(outcome)} (twice; add --trace FILE --trace-events to each and diff the files)`,
+        );
+      }
     }
     const nowMs = performance.now();
     if (nowMs - lastReportMs > 2000 || seed === range.last) {
@@ -178,6 +228,8 @@ async function runSweep(options: SimCommandOptions, range: { first: number; last
   const wallMs = performance.now() - startedMs;
   console.log(`swept ${scenario} seeds ${range.first}..${range.last}: ${(virtualMs / 1000).toFixed(0)} s virtual in ${(wallMs / 1000).toFixed(1)} s wall (${(virtualMs / wallMs).toFixed(0)}x)`);
   for (const o of failed) console.log(`failing seed ${o.seed}: ${reproduceCommand(o)}`);
-  console.log(`${total - failed.length} passed, ${failed.length} failed`);
-  return failed.length === 0 ? simExitCode.pass : simExitCode.fail;
+  const rerunWhat = `reran ${rerun} of ${total} seeds (every ${sweepRerunEvery}th from ${range.first})`;
+  console.log(differing.length === 0 ? `${rerunWhat}: every trace hash matched` : `${rerunWhat}: trace hash differed for ${differing.join(', ')}`);
+  console.log(`${total - failed.length} passed, ${failed.length} failed${differing.length > 0 ? `, ${differing.length} nondeterministic` : ''}`);
+  return failed.length === 0 && differing.length === 0 ? simExitCode.pass : simExitCode.fail;
 }

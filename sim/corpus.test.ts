@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { corpusFiles, loadCase, runOne } from './runner.ts';
+import { corpusFiles, currentCommit, hashChangeNote, loadCase, runOne, saveCase } from './runner.ts';
 
 /**
  * Every failing case ever saved under sim/corpus/ is replayed on every `npm test`: once a bug is
- * fixed, its seed keeps it fixed.
+ * fixed, its seed keeps it fixed. A replay whose trace hash is not the recorded one is logged, not
+ * failed: fixing the bug, or any later change to the code a case runs, changes its trace.
  */
 const files = corpusFiles();
 
@@ -13,10 +16,26 @@ describe('seed corpus', () => {
     for (const file of files) expect(() => loadCase(file)).not.toThrow();
   });
 
+  it('a saved case records the trace hash and the commit it was found at', async () => {
+    const outcome = await runOne({ scenario: 'kernel', seed: 11 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'sim-corpus-'));
+    try {
+      const entry = loadCase(saveCase(outcome, 'now', dir));
+      expect(entry).toMatchObject({ scenario: 'kernel', seed: 11, nodes: 3, traceHashWhenFound: outcome.traceHash });
+      expect(entry.commitWhenFound).toBe(currentCommit());
+      expect(entry.commitWhenFound).toMatch(/^([0-9a-f]{40}|unknown)$/);
+      expect(hashChangeNote(entry, outcome.traceHash)).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   for (const file of files) {
     it(`replays ${path.basename(file)}`, async () => {
       const entry = loadCase(file);
       const outcome = await runOne({ scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes });
+      const note = hashChangeNote(entry, outcome.traceHash);
+      if (note !== null) console.log(`${path.basename(file)}: ${note}`);
       expect(outcome.failures).toEqual([]);
     });
   }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,21 +6,31 @@ import { Simulation, type SimulationOptions } from '../src/io-sim/index.ts';
 import { nodesError, type ScenarioResult } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 
-export const corpusDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'corpus');
+const simDir = path.dirname(fileURLToPath(import.meta.url));
+export const corpusDir = path.join(simDir, 'corpus');
 
 export interface RunRequest {
   scenario: string;
   seed: number;
   nodes?: number;
   traceFile?: string;
+  /** Also write every fired scheduler event to the trace file. */
+  traceFileEvents?: boolean;
   plantedBugs?: SimulationOptions['plantedBugs'];
+  /** Test-only: called with the new simulation before the scenario runs (to plant an event, say). */
+  beforeRun?: (sim: Simulation) => void;
 }
 
 export interface RunOutcome extends ScenarioResult {
   scenario: string;
   seed: number;
   nodes: number;
+  /** Over every fired event, every log line and the unseed (see Simulation.traceHash). */
   traceHash: string;
+  /** The next value of every random stream at the end of the run, hashed (FoundationDB's unseed). */
+  unseed: string;
+  /** What the trace hash covers: fired events, log lines, random streams. */
+  hashCovers: { events: number; logLines: number; randomStreams: number };
   events: number;
   virtualMs: number;
   wallMs: number;
@@ -35,10 +46,16 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
   const nodes = request.nodes ?? scenario.defaultNodes;
   const wrongNodes = nodesError(scenario, nodes);
   if (wrongNodes !== null) throw new Error(wrongNodes);
-  const sim = new Simulation({ seed: request.seed, traceFile: request.traceFile, plantedBugs: request.plantedBugs });
+  const sim = new Simulation({
+    seed: request.seed,
+    traceFile: request.traceFile,
+    traceFileEvents: request.traceFileEvents,
+    plantedBugs: request.plantedBugs,
+  });
   const startedMs = performance.now();
   let result: ScenarioResult;
   try {
+    request.beforeRun?.(sim);
     result = await scenario.run(sim, { nodes });
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -55,6 +72,8 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
     seed: request.seed,
     nodes,
     traceHash: sim.traceHash(),
+    unseed: sim.unseed(),
+    hashCovers: sim.hashCoverage(),
     events: sim.eventsProcessed,
     virtualMs: sim.nowMs(),
     wallMs: performance.now() - startedMs,
@@ -90,21 +109,26 @@ export interface CorpusCase {
   scenario: string;
   seed: number;
   nodes: number;
+  /** The trace hash of the run that found it ('unrecorded' in the oldest cases). */
   traceHashWhenFound: string;
+  /** `git rev-parse HEAD` when it was saved ('unknown' without git; absent in cases saved before it was recorded). */
+  commitWhenFound?: string;
   foundAt: string;
   failures: string[];
   /** What the bug was, once understood. */
   note?: string;
 }
 
-export function saveCase(outcome: RunOutcome, foundAt: string): string {
-  mkdirSync(corpusDir, { recursive: true });
-  const file = path.join(corpusDir, `${outcome.scenario}-seed${outcome.seed}-n${outcome.nodes}.json`);
+/** Saves a failing run under `dir` (sim/corpus/), with its trace hash and the commit it was found at. */
+export function saveCase(outcome: RunOutcome, foundAt: string, dir = corpusDir): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${outcome.scenario}-seed${outcome.seed}-n${outcome.nodes}.json`);
   const entry: CorpusCase = {
     scenario: outcome.scenario,
     seed: outcome.seed,
     nodes: outcome.nodes,
     traceHashWhenFound: outcome.traceHash,
+    commitWhenFound: currentCommit(),
     foundAt,
     failures: outcome.failures.slice(0, 5),
   };
@@ -112,10 +136,35 @@ export function saveCase(outcome: RunOutcome, foundAt: string): string {
   return file;
 }
 
+/** The commit checked out here (`git rev-parse HEAD`), or 'unknown' without git. */
+export function currentCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: simDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * What to tell the reader when a replay's trace hash is not the one the case recorded, or null when
+ * it is. Not a failure: code changes legitimately change traces (and cases saved before the hash
+ * covered every event hashed log lines only), but the reader should know the replay is not the run
+ * that was found.
+ */
+export function hashChangeNote(entry: CorpusCase, traceHash: string): string | null {
+  if (entry.traceHashWhenFound === traceHash) return null;
+  if (entry.traceHashWhenFound === 'unrecorded') return `the case recorded no trace hash; this replay's is ${traceHash}`;
+  const commit = entry.commitWhenFound ?? 'unknown (cases saved then did not record it)';
+  return `trace hash changed since the case was recorded at commit ${commit}: was ${entry.traceHashWhenFound}, now ${traceHash}`;
+}
+
 export function loadCase(file: string): CorpusCase {
   const entry = JSON.parse(readFileSync(file, 'utf8')) as CorpusCase;
   if (typeof entry.scenario !== 'string' || !Number.isInteger(entry.seed) || !Number.isInteger(entry.nodes)) {
     throw new Error(`${file}: not a corpus case (needs scenario, seed, nodes)`);
+  }
+  if (entry.commitWhenFound !== undefined && typeof entry.commitWhenFound !== 'string') {
+    throw new Error(`${file}: commitWhenFound is not a string`);
   }
   return entry;
 }

@@ -5,30 +5,35 @@ describe('Scheduler', () => {
   it('fires events by time, and events due at the same time in the order they were scheduled', () => {
     const s = new Scheduler();
     const fired: string[] = [];
-    s.schedule(5, worldOwner, () => fired.push('b'));
-    s.schedule(1, worldOwner, () => fired.push('a'));
-    s.schedule(5, worldOwner, () => fired.push('c'));
-    s.schedule(0, worldOwner, () => fired.push('first'));
+    s.schedule(5, worldOwner, () => fired.push('b'), 'test');
+    s.schedule(1, worldOwner, () => fired.push('a'), 'test');
+    s.schedule(5, worldOwner, () => fired.push('c'), 'test');
+    s.schedule(0, worldOwner, () => fired.push('first'), 'test');
     for (let fn = s.popDue(); fn !== undefined; fn = s.popDue()) fn();
     expect(fired).toEqual(['first', 'a', 'b', 'c']);
     expect(s.nowMs()).toBe(5);
   });
 
   it('skips cancelled events and events of dead owners', () => {
-    const s = new Scheduler();
+    const told: string[] = [];
+    const s = new Scheduler((kind, timeMs, owner, bytes, seq) => told.push(`${kind}@${timeMs}/${owner}/${bytes}#${seq}`));
     const fired: string[] = [];
     let alive = true;
-    const owner = { alive: () => alive };
-    s.schedule(1, owner, () => fired.push('dead'));
-    const cancelled = s.schedule(2, worldOwner, () => fired.push('cancelled'));
-    s.schedule(3, worldOwner, () => fired.push('kept'));
+    const owner = { name: 'n1/1', alive: () => alive };
+    s.schedule(1, owner, () => fired.push('dead'), 'test');
+    const cancelled = s.schedule(2, worldOwner, () => fired.push('cancelled'), 'test');
+    s.schedule(3, worldOwner, () => fired.push('kept'), 'disk.write', 42);
+    s.schedule(0.5, owner, () => fired.push('early'), 'timer');
     cancelled.cancel();
+    expect(s.popDue()).toBeDefined();
     alive = false;
     for (let fn = s.popDue(); fn !== undefined; fn = s.popDue()) fn();
     expect(fired).toEqual(['kept']);
+    // The fire listener hears of exactly the events that fire, each once, as they fire.
+    expect(told).toEqual(['timer@0.5/n1/1/0#3', 'disk.write@3/world/42#2']);
   });
 
   it('refuses a negative delay (a programmer error)', () => {
-    expect(() => new Scheduler().schedule(-1, worldOwner, () => {})).toThrow(/event delay/);
+    expect(() => new Scheduler().schedule(-1, worldOwner, () => {}, 'test')).toThrow(/event delay/);
   });
 });

@@ -2,17 +2,27 @@ import { assert } from '../core/assert.ts';
 
 /** Who an event belongs to: a node incarnation (dropped when that incarnation dies) or the world. */
 export interface EventOwner {
+  /** Stable across runs of a seed (`n1/2`: node n1, incarnation 2; `world`); hashed with each event. */
+  readonly name: string;
   /** True while the owner is alive; a dead owner's events are skipped when they come due. */
   alive(): boolean;
 }
 
-export const worldOwner: EventOwner = { alive: () => true };
+export const worldOwner: EventOwner = { name: 'world', alive: () => true };
+
+/**
+ * Told of every event as it fires (before it runs): its kind, virtual time, owner, bytes and
+ * insertion sequence number. The simulation hashes these into the trace.
+ */
+export type FireListener = (kind: string, timeMs: number, owner: string, bytes: number, seq: number) => void;
 
 interface SimEvent {
   readonly timeMs: number;
   readonly seq: number;
   readonly owner: EventOwner;
   readonly fn: () => void;
+  readonly kind: string;
+  readonly bytes: number;
   cancelled: boolean;
 }
 
@@ -30,13 +40,20 @@ export class Scheduler {
   private seqNext = 0;
   private nowMsValue = 0;
 
+  constructor(private readonly onFire: FireListener | null = null) {}
+
   nowMs(): number {
     return this.nowMsValue;
   }
 
-  schedule(delayMs: number, owner: EventOwner, fn: () => void): ScheduledEvent {
+  /**
+   * Schedules `fn` after `delayMs` of virtual time. `kind` is a short stable label of what the event
+   * is (`timer`, `disk.write`, `net.data`, ...) and `bytes` how many bytes it moves (0 when none):
+   * both are hashed into the trace when the event fires.
+   */
+  schedule(delayMs: number, owner: EventOwner, fn: () => void, kind: string, bytes = 0): ScheduledEvent {
     assert(Number.isFinite(delayMs) && delayMs >= 0, `event delay ${delayMs}`);
-    const event: SimEvent = { timeMs: this.nowMsValue + delayMs, seq: this.seqNext++, owner, fn, cancelled: false };
+    const event: SimEvent = { timeMs: this.nowMsValue + delayMs, seq: this.seqNext++, owner, fn, kind, bytes, cancelled: false };
     this.push(event);
     return {
       cancel: () => {
@@ -51,13 +68,14 @@ export class Scheduler {
     return this.heap[0]?.timeMs;
   }
 
-  /** Removes the next live event, advances time to it and returns its callback. */
+  /** Removes the next live event, advances time to it, tells the fire listener, and returns its callback. */
   popDue(): (() => void) | undefined {
     this.dropDead();
     const event = this.pop();
     if (event === undefined) return undefined;
     assert(event.timeMs >= this.nowMsValue, 'time never runs backwards');
     this.nowMsValue = event.timeMs;
+    this.onFire?.(event.kind, event.timeMs, event.owner.name, event.bytes, event.seq);
     return event.fn;
   }
 

@@ -251,8 +251,11 @@ class SimDisk implements Disk {
     private readonly random: Random,
   ) {}
 
-  /** Runs `op` now (its effect is immediate, like a write into the page cache) and settles after latency. */
-  settle<T>(op: () => T, sync = false): Promise<T> {
+  /**
+   * Runs `op` now (its effect is immediate, like a write into the page cache) and settles after
+   * latency. `kind` and `bytes` label the settling event in the trace hash.
+   */
+  settle<T>(kind: string, bytes: number, op: () => T, sync = false): Promise<T> {
     const latency = this.state.faults.latency;
     const delayMs = sync
       ? latency.syncMsMin + this.random.next() * (latency.syncMsMax - latency.syncMsMin)
@@ -264,12 +267,12 @@ class SimDisk implements Disk {
       } catch (error) {
         outcome = { ok: false, error };
       }
-      this.scheduler.schedule(delayMs, this.owner, () => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)));
+      this.scheduler.schedule(delayMs, this.owner, () => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)), kind, bytes);
     });
   }
 
   open(path: string, options?: { create?: boolean }): Promise<DiskFile> {
-    return this.settle(() => {
+    return this.settle('disk.open', 0, () => {
       let inode = this.state.inode(path);
       if (inode === undefined) {
         if (options?.create !== true) throw new DiskError('ENOENT', `no such file '${path}'`);
@@ -280,27 +283,27 @@ class SimDisk implements Disk {
   }
 
   list(dir: string): Promise<string[]> {
-    return this.settle(() => this.state.list(dir));
+    return this.settle('disk.list', 0, () => this.state.list(dir));
   }
 
   mkdir(dir: string): Promise<void> {
-    return this.settle(() => this.state.mkdir(dir));
+    return this.settle('disk.mkdir', 0, () => this.state.mkdir(dir));
   }
 
   exists(path: string): Promise<boolean> {
-    return this.settle(() => this.state.exists(path));
+    return this.settle('disk.exists', 0, () => this.state.exists(path));
   }
 
   rename(from: string, to: string): Promise<void> {
-    return this.settle(() => this.state.rename(from, to));
+    return this.settle('disk.rename', 0, () => this.state.rename(from, to));
   }
 
   remove(path: string): Promise<void> {
-    return this.settle(() => this.state.remove(path));
+    return this.settle('disk.remove', 0, () => this.state.remove(path));
   }
 
   syncDir(dir: string): Promise<void> {
-    return this.settle(() => this.state.syncDir(dir), true);
+    return this.settle('disk.syncDir', 0, () => this.state.syncDir(dir), true);
   }
 }
 
@@ -323,7 +326,7 @@ class SimFile implements DiskFile {
   }
 
   append(data: Uint8Array): Promise<void> {
-    return this.disk.settle(() => {
+    return this.disk.settle('disk.append', data.length, () => {
       this.checkOpen();
       this.state.write(this.inode, this.inode.size, data);
     });
@@ -342,14 +345,14 @@ class SimFile implements DiskFile {
   }
 
   write(position: number, data: Uint8Array): Promise<void> {
-    return this.disk.settle(() => {
+    return this.disk.settle('disk.write', data.length, () => {
       this.checkOpen();
       this.state.write(this.inode, position, data);
     });
   }
 
   read(position: number, length: number): Promise<Uint8Array> {
-    return this.disk.settle(() => {
+    return this.disk.settle('disk.read', length, () => {
       this.checkOpen();
       return this.inode.read(position, length);
     });
@@ -357,7 +360,7 @@ class SimFile implements DiskFile {
 
   sync(): Promise<void> {
     let seqEnd = 0;
-    const started = this.disk.settle(() => {
+    const started = this.disk.settle('disk.sync', 0, () => {
       this.checkOpen();
       seqEnd = this.state.beginSync(this.inode);
     }, true);
@@ -365,14 +368,14 @@ class SimFile implements DiskFile {
   }
 
   truncate(size: number): Promise<void> {
-    return this.disk.settle(() => {
+    return this.disk.settle('disk.truncate', size, () => {
       this.checkOpen();
       this.state.truncate(this.inode, size);
     });
   }
 
   close(): Promise<void> {
-    return this.disk.settle(() => {
+    return this.disk.settle('disk.close', 0, () => {
       this.closed = true;
     });
   }

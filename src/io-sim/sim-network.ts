@@ -25,6 +25,9 @@ export interface NetworkBugs {
   leakAcrossPartition: boolean;
 }
 
+/** The kind a chunk's delivery event is hashed under. */
+const deliveryKinds = { data: 'net.data', fin: 'net.fin', rst: 'net.rst' } as const;
+
 type TraceFn = (host: string | null, event: string, fields: Record<string, string | number>) => void;
 
 /** One direction of a connection: a FIFO of chunks pumped by one scheduled event at a time. */
@@ -233,10 +236,17 @@ export class SimNetworkWorld {
     if (head === undefined) return;
     direction.pumping = true;
     const delayMs = Math.max(head.readyAtMs - this.scheduler.nowMs(), 0);
-    this.scheduler.schedule(delayMs, worldOwner, () => {
-      direction.pumping = false;
-      this.deliverHead(direction);
-    });
+    const bytes = head.kind === 'data' ? head.bytes.length : 0;
+    this.scheduler.schedule(
+      delayMs,
+      worldOwner,
+      () => {
+        direction.pumping = false;
+        this.deliverHead(direction);
+      },
+      deliveryKinds[head.kind],
+      bytes,
+    );
   }
 
   private deliverHead(direction: Direction): void {
@@ -313,7 +323,7 @@ export class SimNetworkWorld {
             if (this.listeners.get(key) === entry) this.listeners.delete(key);
           },
         });
-      });
+      }, 'net.listen');
     });
   }
 
@@ -323,7 +333,7 @@ export class SimNetworkWorld {
       this.scheduler.schedule(latencyMs, owner, () => {
         if (this.isBlocked(fromHost, toHost) || this.isBlocked(toHost, fromHost)) {
           const waitMs = timeoutMs ?? this.connectTimeoutMsDefault;
-          this.scheduler.schedule(waitMs, owner, () => reject(new NetError('ETIMEDOUT', `connect to ${toHost}:${port} timed out`)));
+          this.scheduler.schedule(waitMs, owner, () => reject(new NetError('ETIMEDOUT', `connect to ${toHost}:${port} timed out`)), 'net.connect-timeout');
           return;
         }
         const entry = this.listeners.get(`${toHost}:${port}`);
@@ -340,7 +350,7 @@ export class SimNetworkWorld {
         this.trace(fromHost, 'ConnOpened', { conn: id });
         entry.onConnection(server);
         resolve(client);
-      });
+      }, 'net.connect');
     });
   }
 }

@@ -4,13 +4,13 @@ import type { Clock, Timer } from '../core/io/clock.ts';
 import type { Io } from '../core/io/index.ts';
 import type { Log, LogFields } from '../core/io/log.ts';
 import type { Random } from '../core/io/random.ts';
-import { SeededRandom } from '../core/io/seeded-random.ts';
 import { simEventsMax } from '../core/limits.ts';
 import type { PartitionLogBugs } from '../core/log/partition-log.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
 import { SimNetworkWorld, type NetworkBugs } from './sim-network.ts';
 import { Trace, type TraceEvent } from './trace.ts';
+import { TrackedRandom } from './tracked-random.ts';
 
 /** What a node's boot function may hand back: how to stop it gracefully. */
 export interface NodeHandle {
@@ -21,8 +21,10 @@ export type BootFn = (io: Io) => Promise<NodeHandle | void> | NodeHandle | void;
 
 export interface SimulationOptions {
   seed: number;
-  /** Write every trace event as a JSON line to this file. */
+  /** Write every log line of the trace as a JSON line to this file. */
   traceFile?: string;
+  /** Also write every scheduler event that fires (kind, time, owner, bytes, sequence) to the trace file. */
+  traceFileEvents?: boolean;
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
@@ -35,6 +37,8 @@ const wallClockOriginMs = 1_767_225_600_000;
 /** A node incarnation: alive until the node crashes, stops or restarts. */
 class Incarnation implements EventOwner {
   dead = false;
+  /** `n1/2`: node n1's second incarnation. */
+  constructor(readonly name: string) {}
   alive(): boolean {
     return !this.dead;
   }
@@ -74,7 +78,7 @@ class SimLog implements Log {
  * builds the node's logic from a fresh Io each time it (re)starts.
  */
 export class SimNode {
-  private incarnation = new Incarnation();
+  private incarnation: Incarnation;
   private handle: NodeHandle | void = undefined;
   private up = false;
   incarnationCount = 0;
@@ -86,6 +90,7 @@ export class SimNode {
     private readonly boot: BootFn,
     readonly isClient: boolean,
   ) {
+    this.incarnation = new Incarnation(`${name}/0`);
     this.diskState = new SimDiskState(sim.random.fork(`disk/${name}`), (event, fields) =>
       sim.addTrace(name, 'info', event, fields),
     );
@@ -104,8 +109,8 @@ export class SimNode {
   /** Builds a fresh Io for a new incarnation and runs the boot function in it. */
   start(): Io {
     assert(!this.up, `node ${this.name} is already up`);
-    this.incarnation = new Incarnation();
     this.incarnationCount++;
+    this.incarnation = new Incarnation(`${this.name}/${this.incarnationCount}`);
     this.up = true;
     const io = this.sim.makeIo(this.name, this.incarnation, this.diskState);
     this.sim.addTrace(this.name, 'info', 'NodeStarted', { incarnation: this.incarnationCount });
@@ -119,7 +124,7 @@ export class SimNode {
           if (owner.alive()) this.sim.fail(`node ${this.name} failed to boot: ${describe(error)}`);
         },
       );
-    });
+    }, 'node.boot');
     return io;
   }
 
@@ -173,8 +178,9 @@ function describe(error: unknown): string {
  */
 export class Simulation {
   readonly seed: number;
-  readonly random: SeededRandom;
-  readonly scheduler = new Scheduler();
+  /** The run's one random source; every fork of it is tracked for the unseed. */
+  readonly random: TrackedRandom;
+  readonly scheduler: Scheduler;
   readonly network: SimNetworkWorld;
   readonly nodes: SimNode[] = [];
   readonly traceDebug: boolean;
@@ -188,10 +194,12 @@ export class Simulation {
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
-    this.random = new SeededRandom(String(options.seed));
+    this.random = TrackedRandom.root(String(options.seed));
     this.traceDebug = options.traceDebug === true;
     this.traceFd = options.traceFile === undefined ? null : openSync(options.traceFile, 'w');
-    this.traceSink = new Trace(this.traceFd);
+    this.traceSink = new Trace(this.traceFd, options.traceFileEvents === true);
+    const trace = this.traceSink;
+    this.scheduler = new Scheduler((kind, timeMs, owner, bytes, seq) => trace.fired(kind, timeMs, owner, bytes, seq));
     this.network = new SimNetworkWorld(this.scheduler, this.random.fork('net'), (host, event, fields) =>
       this.addTrace(host, 'info', event, fields),
     );
@@ -227,8 +235,9 @@ export class Simulation {
     return node;
   }
 
-  schedule(delayMs: number, fn: () => void): void {
-    this.scheduler.schedule(delayMs, worldOwner, fn);
+  /** Schedules a world event (a fault, a step of a workload); `kind` labels it in the trace hash. */
+  schedule(delayMs: number, fn: () => void, kind = 'scenario'): void {
+    this.scheduler.schedule(delayMs, worldOwner, fn, kind);
   }
 
   /** Adds an event to the trace (hashed; kept for the failure dump; written to the trace file). */
@@ -251,8 +260,23 @@ export class Simulation {
     return this.failures;
   }
 
+  /**
+   * 16 hex digits over the whole run so far: every scheduler event that fired (kind, virtual time,
+   * owner, bytes, sequence number) and every log line, in the order they happened, with the unseed
+   * folded in last. Two runs of one seed must agree on it.
+   */
   traceHash(): string {
-    return this.traceSink.digest();
+    return this.traceSink.digest(this.unseed());
+  }
+
+  /** FoundationDB's "unseed": the next value of every random stream of the run, hashed (draws nothing). */
+  unseed(): string {
+    return this.random.unseed();
+  }
+
+  /** What the trace hash covers so far. */
+  hashCoverage(): { events: number; logLines: number; randomStreams: number } {
+    return { events: this.traceSink.eventsHashed, logLines: this.traceSink.linesHashed, randomStreams: this.random.streamCount() };
   }
 
   recentTrace(): string[] {
@@ -345,7 +369,7 @@ class SimClock implements Clock {
     return wallClockOriginMs + Math.floor(this.sim.scheduler.nowMs());
   }
   setTimer(delayMs: number, callback: () => void): Timer {
-    return this.sim.scheduler.schedule(Math.max(delayMs, 0), this.owner, callback);
+    return this.sim.scheduler.schedule(Math.max(delayMs, 0), this.owner, callback, 'timer');
   }
 }
 

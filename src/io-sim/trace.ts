@@ -1,6 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import type { LogFields, LogValue } from '../core/io/log.ts';
+import { RunHash } from './run-hash.ts';
 
 export interface TraceEvent {
   readonly timeMs: number;
@@ -36,28 +36,55 @@ function jsonLine(e: TraceEvent): string {
   return JSON.stringify({ t: Number(e.timeMs.toFixed(3)), node: e.node, level: e.level, event: e.event, ...fields });
 }
 
+/** Record tags in the hash, so that an event and a log line can never hash alike. */
+const firedTag = 1;
+const lineTag = 2;
+
 /**
- * The run's trace: every event is hashed as it is produced (SHA-256 over canonical lines), the last
- * few are kept for a failure dump, and with a file descriptor every event is also written as a JSON
- * line (virtual time and node on every line).
+ * The run's trace. Hashed as it is produced, in one stream and in the order they happen: every
+ * scheduler event that fires (kind, virtual time, owner, bytes, sequence number) and every log line
+ * (its canonical line). The last few log lines are kept for a failure dump, and with a file
+ * descriptor every log line is also written as a JSON line (virtual time and node on every line),
+ * and with `fileEvents` every fired event too.
  */
 export class Trace {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash = new RunHash();
   private readonly recent: TraceEvent[] = [];
+  eventsHashed = 0;
+  linesHashed = 0;
 
-  constructor(private readonly fileFd: number | null = null) {}
+  constructor(
+    private readonly fileFd: number | null = null,
+    private readonly fileEvents = false,
+  ) {}
 
   add(event: TraceEvent): void {
-    this.hash.update(canonicalLine(event));
-    this.hash.update('\n');
+    this.hash.int(lineTag);
+    this.hash.string(canonicalLine(event));
+    this.linesHashed++;
     if (this.recent.length >= recentEventsMax) this.recent.shift();
     this.recent.push(event);
     if (this.fileFd !== null) writeSync(this.fileFd, jsonLine(event) + '\n');
   }
 
-  /** Hex digest of everything traced so far (the hash object itself is left untouched). */
-  digest(): string {
-    return this.hash.copy().digest('hex').slice(0, 16);
+  /** Called by the scheduler for every event it fires, before the event runs. */
+  fired(kind: string, timeMs: number, owner: string, bytes: number, seq: number): void {
+    const hash = this.hash;
+    hash.int(firedTag);
+    hash.string(kind);
+    hash.number(timeMs);
+    hash.string(owner);
+    hash.number(bytes);
+    hash.number(seq);
+    this.eventsHashed++;
+    if (this.fileFd !== null && this.fileEvents) {
+      writeSync(this.fileFd, JSON.stringify({ t: Number(timeMs.toFixed(3)), fired: kind, owner, bytes, seq }) + '\n');
+    }
+  }
+
+  /** 16 hex digits of everything traced so far, with `extra` (the unseed) folded in last; the hash itself is left untouched. */
+  digest(extra = ''): string {
+    return this.hash.digest(extra);
   }
 
   recentLines(): string[] {

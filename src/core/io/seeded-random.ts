@@ -9,10 +9,19 @@ import type { Random } from './random.ts';
  * seed; production seeds it from the operating system (src/io-real).
  */
 export class SeededRandom implements Random {
-  private readonly prng: seedrandom.PRNG;
+  private readonly prng: seedrandom.StatefulPRNG<seedrandom.State.Xor4096>;
 
   constructor(readonly seed: string) {
-    this.prng = seedrandom.xor4096(seed);
+    // `state: true` only adds prng.state() (a copy of the generator's state); draws are unchanged.
+    this.prng = seedrandom.xor4096(seed, { state: true });
+  }
+
+  /**
+   * The value next() would return, without drawing it: a copy of the generator draws instead. The
+   * simulator folds it into the trace hash at the end of a run (FoundationDB's "unseed" check).
+   */
+  peekNext(): number {
+    return seedrandom.xor4096('', { state: this.prng.state() }).double();
   }
 
   next(): number {
