@@ -213,7 +213,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.LeaveGroup:
         return encodeResponse(ApiKey.LeaveGroup, v, id, groupApi.handleLeaveGroup(this.groups, request.body, v));
       case ApiKey.OffsetCommit:
-        return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groups, request.body, this.io.clock.wallClockMs()));
+        return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groups, this.topics, request.body, this.io.clock.wallClockMs()));
       case ApiKey.OffsetFetch:
         return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groups, request.body));
       case ApiKey.DescribeGroups:
