@@ -51,6 +51,9 @@ export class BrokerStopError extends Error {
   }
 }
 
+/** The error message a transactional producer sees (FindCoordinator v1+ carries one). */
+export const transactionsUnsupported = 'Chronik does not support transactions: unset transactional.id (idempotent producers are supported)';
+
 export class Broker implements RequestDispatcher, BrokerState {
   readonly log: Log;
   readonly fetchWaiters: FetchWaiters;
@@ -237,10 +240,15 @@ export class Broker implements RequestDispatcher, BrokerState {
     }
   }
 
+  /**
+   * A group's coordinator is this node. There is no transaction coordinator: a transaction key
+   * answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which librdkafka and kafkajs treat as fatal, so a
+   * transactional producer fails at once instead of retrying until its timeout (see docs/broker.md).
+   */
   private findCoordinator(request: FindCoordinatorRequest): FindCoordinatorResponse {
     const here = this.advertised;
     if (request.keyType !== CoordinatorKeyType.GROUP) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported', nodeId: -1, host: '', port: -1 };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: transactionsUnsupported, nodeId: -1, host: '', port: -1 };
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: this.options.nodeId, host: here.host, port: here.port };
   }
