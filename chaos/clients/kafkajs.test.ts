@@ -143,6 +143,48 @@ describe('kafkajs', () => {
     expect(seen.length).toBe(600);
     expect(new Set(seen).size).toBe(600);
   });
+
+  it('a commit for a topic that does not exist fails with UNKNOWN_TOPIC_OR_PARTITION; the group commits to an existing topic', async () => {
+    const topic = 'commit-known';
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    // Few retries: kafkajs retries UNKNOWN_TOPIC_OR_PARTITION before giving up.
+    const impatient = new Kafka({ clientId: 'chronik-test', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 100 } });
+    const consumer = impatient.consumer({ groupId: 'commit-unknown', retry: { retries: 1, initialRetryTime: 100 } });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topic });
+    await consumer.run({ autoCommit: false, eachMessage: async () => {} });
+    await joined;
+    const error = await consumer.commitOffsets([{ topic: 'no-such-topic', partition: 0, offset: '5' }]).then(
+      () => null,
+      (e: unknown) => e as { cause?: { type?: string }; type?: string },
+    );
+    // After its retries kafkajs throws KafkaJSNumberOfRetriesExceeded, caused by the protocol error.
+    expect(error?.cause?.type ?? error?.type).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    await consumer.commitOffsets([{ topic, partition: 0, offset: '3' }]);
+    await consumer.disconnect();
+    const fetched = await admin.fetchOffsets({ groupId: 'commit-unknown', topics: [topic] });
+    expect(fetched[0]!.partitions).toEqual([{ partition: 0, offset: '3', metadata: null }]);
+    await admin.disconnect();
+  });
+
+  it('a transactional producer fails at once with a non-retriable error (Chronik has no transactions)', async () => {
+    const producer = kafka.producer({ transactionalId: 'tx-kafkajs', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const started = Date.now();
+    const error = await producer.transaction().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const elapsedMs = Date.now() - started;
+    await producer.disconnect();
+    console.log(`kafkajs producer.transaction() failed after ${elapsedMs} ms`);
+    // kafkajs reports any FindCoordinator error other than COORDINATOR_NOT_AVAILABLE this way.
+    expect(error).toMatchObject({ name: 'KafkaJSGroupCoordinatorNotFound', retriable: false });
+    expect(elapsedMs).toBeLessThan(2000);
+  });
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {

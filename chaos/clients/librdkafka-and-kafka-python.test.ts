@@ -60,9 +60,14 @@ describe('librdkafka', () => {
     expect(JSON.parse(meta).topics[0].topic).toBe('kcat-topic');
   });
 
-  it('python3-confluent-kafka: admin, acks 0/1/all, idempotence, a group of three', async () => {
+  it('python3-confluent-kafka: admin, acks 0/1/all, idempotence, a group of three, a commit on an unknown topic, transactions refused', async () => {
     const result = await pythonFlow('confluent_flows.py');
-    expect(result).toMatchObject({ ok: true, admin: 'ok', acks: 600, idempotent: 300, group: 300 });
+    expect(result).toMatchObject({ ok: true, admin: 'ok', acks: 600, idempotent: 300, group: 300, unknown_commit: 'UNKNOWN_TOPIC_OR_PART' });
+    // init_transactions(10) fails at once with a fatal error instead of retrying until its timeout.
+    const transactions = result['transactions'] as { error: string; fatal: boolean; elapsed_s: number };
+    console.log(`librdkafka init_transactions failed after ${transactions.elapsed_s} s with ${transactions.error}`);
+    expect(transactions).toMatchObject({ error: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', fatal: true });
+    expect(transactions.elapsed_s).toBeLessThan(2);
   });
 });
 

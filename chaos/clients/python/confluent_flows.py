@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 bootstrap = sys.argv[1]
@@ -30,6 +30,36 @@ def admin_flow(admin):
         check(time.time() < deadline, "deleted topic still listed")
         time.sleep(0.2)
     result["admin"] = "ok"
+
+
+def unknown_topic_commit():
+    """A commit naming a topic that does not exist fails for it; the existing partition is stored."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "rd-unknown-commit", "enable.auto.commit": False})
+    try:
+        consumer.commit(offsets=[TopicPartition("rd-acks", 0, 7), TopicPartition("rd-no-such-topic", 0, 5)], asynchronous=False)
+        check(False, "a commit for a topic that does not exist succeeded")
+    except KafkaException as e:
+        check(e.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART, f"commit on an unknown topic: {e.args[0]}")
+    stored = consumer.committed([TopicPartition("rd-acks", 0)], timeout=10)
+    check(stored[0].offset == 7, f"the existing partition's commit was not stored: {stored[0].offset}")
+    consumer.close()
+    result["unknown_commit"] = "UNKNOWN_TOPIC_OR_PART"
+
+
+def transactions_refused():
+    """Chronik has no transactions: init_transactions must fail at once with a fatal error, not time out."""
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": "rd-tx"})
+    started = time.time()
+    try:
+        producer.init_transactions(10)
+        check(False, "init_transactions succeeded")
+    except KafkaException as e:
+        error = e.args[0]
+        elapsed_s = round(time.time() - started, 3)
+        check(error.code() == KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, f"init_transactions: {error}")
+        check(error.fatal() and not error.retriable(), f"init_transactions error is not fatal: {error}")
+        check("Chronik does not support transactions" in error.str(), f"init_transactions message: {error.str()}")
+        result["transactions"] = {"error": error.name(), "fatal": True, "elapsed_s": elapsed_s}
 
 
 def produce(topic, acks, count, idempotent=False):
@@ -108,4 +138,7 @@ sent = produce("rd-group", -1, 300)
 got = consume(consumers, 300)
 check(len(got) == 300 and len(set(got)) == 300, f"group of three consumed {len(got)} ({len(set(got))} distinct) of 300")
 result["group"] = len(got)
+
+unknown_topic_commit()
+transactions_refused()
 print(json.dumps({"ok": True, **result}))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, type ResponseBody } from '../protocol/index.ts';
 import { BrokerHarness, batchCount, createTopicsBody, fetchBody, makeBatch, produceBody } from '../../testing/broker-harness.ts';
+import { transactionsUnsupported } from './broker.ts';
 
 async function fetchAll(h: BrokerHarness, topic: string, partition: number): Promise<{ records: number; highWatermark: bigint }> {
   const c = await h.connect();
@@ -107,10 +108,15 @@ describe('Broker: idempotent producer', () => {
     expect(next.producerId).toBeGreaterThan(producer.producerId);
   });
 
-  it('refuses transactional producers', async () => {
+  it('refuses transactional producers with an error clients treat as fatal', async () => {
     const h = new BrokerHarness(41);
     const c = await h.connect();
     const init = await h.run(c.request(ApiKey.InitProducerId, 1, { transactionalId: 'tx', transactionTimeoutMs: 60_000 }));
-    expect(init.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(init.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    // Not the retriable COORDINATOR_NOT_AVAILABLE: that kept clients retrying until their timeout.
+    const coordinator = await h.run(c.request(ApiKey.FindCoordinator, 2, { key: 'tx', keyType: 1 }));
+    expect(coordinator).toMatchObject({ errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: transactionsUnsupported, nodeId: -1 });
+    const group = await h.run(c.request(ApiKey.FindCoordinator, 2, { key: 'tx', keyType: 0 }));
+    expect(group.errorCode).toBe(ErrorCode.NONE);
   });
 });

@@ -71,6 +71,7 @@ describe('Broker: consumer groups', () => {
   it('DeleteGroups: NON_EMPTY_GROUP with members, NONE once empty (its offsets go, durably), GROUP_ID_NOT_FOUND after', async () => {
     const h = new BrokerHarness(52);
     const c = await h.connect();
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
     const joined = await h.run(c.request(ApiKey.JoinGroup, 2, join('')));
     const { memberId, generationId } = joined;
     await h.run(c.request(ApiKey.SyncGroup, 3, { groupId: 'g', generationId, memberId, groupInstanceId: null, assignments: [{ memberId, assignment: new Uint8Array(0) }] }));
@@ -102,6 +103,45 @@ describe('Broker: consumer groups', () => {
     expect(listed.groups).toEqual([]);
     const again = await h.run(c2.request(ApiKey.DeleteGroups, 1, { groupsNames: ['g'] }));
     expect(again.results).toEqual([{ groupId: 'g', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
+  });
+
+  it('OffsetCommit: UNKNOWN_TOPIC_OR_PARTITION for a missing topic or partition, nothing stored for it; the others commit', async () => {
+    const h = new BrokerHarness(53);
+    const c = await h.connect();
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 2)));
+    const at = (partitionIndex: number, committedOffset: bigint) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null });
+    const commit = (topics: { name: string; partitions: ReturnType<typeof at>[] }[]) =>
+      h.run(c.request(ApiKey.OffsetCommit, 7, { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, topics }));
+
+    const mixed = await commit([
+      { name: 't', partitions: [at(0, 5n), at(2, 6n), at(1, 7n)] },
+      { name: 'missing', partitions: [at(0, 8n)] },
+    ]);
+    expect(mixed.topics).toEqual([
+      {
+        name: 't',
+        partitions: [
+          { partitionIndex: 0, errorCode: ErrorCode.NONE },
+          { partitionIndex: 2, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION },
+          { partitionIndex: 1, errorCode: ErrorCode.NONE },
+        ],
+      },
+      { name: 'missing', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }] },
+    ]);
+    const onlyMissing = await commit([{ name: 'missing', partitions: [at(0, 9n), at(-1, 9n)] }]);
+    expect(onlyMissing.topics[0]!.partitions.map((p) => p.errorCode)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+
+    // Only the existing partitions were stored: creating the topics later shows no offsets for them.
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('missing', 1)));
+    const fetched = await h.run(c.request(ApiKey.OffsetFetch, 5, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1, 2] }, { name: 'missing', partitionIndexes: [0] }] }));
+    expect(fetched.topics.map((t) => t.partitions.map((p) => [p.partitionIndex, p.committedOffset]))).toEqual([
+      [
+        [0, 5n],
+        [1, 7n],
+        [2, -1n],
+      ],
+      [[0, -1n]],
+    ]);
   });
 
   it('delivers a held JoinGroup answer after later requests on other connections, and expires a silent member', async () => {

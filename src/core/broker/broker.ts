@@ -51,6 +51,9 @@ export class BrokerStopError extends Error {
   }
 }
 
+/** The error message a transactional producer sees (FindCoordinator v1+ carries one). */
+export const transactionsUnsupported = 'Chronik does not support transactions: unset transactional.id (idempotent producers are supported)';
+
 export class Broker implements RequestDispatcher, BrokerState {
   readonly log: Log;
   readonly fetchWaiters: FetchWaiters;
@@ -213,7 +216,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.LeaveGroup:
         return encodeResponse(ApiKey.LeaveGroup, v, id, groupApi.handleLeaveGroup(this.groups, request.body, v));
       case ApiKey.OffsetCommit:
-        return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groups, request.body, this.io.clock.wallClockMs()));
+        return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groups, this.topics, request.body, this.io.clock.wallClockMs()));
       case ApiKey.OffsetFetch:
         return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groups, request.body));
       case ApiKey.DescribeGroups:
@@ -237,10 +240,15 @@ export class Broker implements RequestDispatcher, BrokerState {
     }
   }
 
+  /**
+   * A group's coordinator is this node. There is no transaction coordinator: a transaction key
+   * answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which librdkafka and kafkajs treat as fatal, so a
+   * transactional producer fails at once instead of retrying until its timeout (see docs/broker.md).
+   */
   private findCoordinator(request: FindCoordinatorRequest): FindCoordinatorResponse {
     const here = this.advertised;
     if (request.keyType !== CoordinatorKeyType.GROUP) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported', nodeId: -1, host: '', port: -1 };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: transactionsUnsupported, nodeId: -1, host: '', port: -1 };
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: this.options.nodeId, host: here.host, port: here.port };
   }

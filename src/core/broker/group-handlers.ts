@@ -23,9 +23,11 @@ import {
   type SyncGroupRequest,
   type SyncGroupResponse,
 } from '../protocol/index.ts';
+import { assert } from '../assert.ts';
 import { authorizedOperationsOmitted } from '../protocol/index.ts';
 import type { RequestContext } from './connection.ts';
 import type { GroupDriver } from './group-driver.ts';
+import type { TopicStore } from './topic-store.ts';
 
 const gone = ErrorCode.NOT_COORDINATOR;
 
@@ -93,7 +95,38 @@ export function handleLeaveGroup(groups: GroupDriver, request: LeaveGroupRequest
   return { throttleTimeMs: 0, errorCode, members: [] };
 }
 
-export async function handleOffsetCommit(groups: GroupDriver, request: OffsetCommitRequest, wallClockMs: number): Promise<OffsetCommitResponse> {
+/**
+ * Kafka's OffsetCommit: a partition that does not exist (unknown topic, or an index beyond its
+ * partition count) answers UNKNOWN_TOPIC_OR_PARTITION and is not stored; the rest of the request is
+ * one commit to the coordinator. When no partition exists the coordinator is not asked at all.
+ */
+export async function handleOffsetCommit(groups: GroupDriver, topics: TopicStore, request: OffsetCommitRequest, wallClockMs: number): Promise<OffsetCommitResponse> {
+  // Decided once, before the commit waits for the disk: a topic created or deleted meanwhile does
+  // not change which partitions were committed.
+  const exists = request.topics.map((t) => t.partitions.map((p) => topics.partition(t.name, p.partitionIndex) !== undefined));
+  const known = request.topics
+    .map((t, i) => ({ name: t.name, partitions: t.partitions.filter((_, j) => exists[i]![j]) }))
+    .filter((t) => t.partitions.length > 0);
+  const committed = known.length === 0 ? new Map<string, number>() : await commitKnown(groups, { ...request, topics: known }, wallClockMs);
+  const errorCode = (topic: string, index: number, existed: boolean): number => {
+    if (!existed) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const answered = committed.get(partitionKey(topic, index));
+    assert(answered !== undefined, 'the coordinator answers every partition it was given');
+    return answered;
+  };
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((t, i) => ({
+      name: t.name,
+      partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: errorCode(t.name, p.partitionIndex, exists[i]![j]!) })),
+    })),
+  };
+}
+
+const partitionKey = (topic: string, index: number): string => `${index}:${topic}`;
+
+/** Commits partitions that exist; their error codes by partitionKey. */
+async function commitKnown(groups: GroupDriver, request: OffsetCommitRequest, wallClockMs: number): Promise<Map<string, number>> {
   const answer = await groups.call((nowMs) =>
     groups.coordinator.commitOffsets(
       {
@@ -115,14 +148,13 @@ export async function handleOffsetCommit(groups: GroupDriver, request: OffsetCom
       wallClockMs,
     ),
   );
+  const codes = new Map<string, number>();
   if (answer === null) {
-    const topics = request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: gone })) }));
-    return { throttleTimeMs: 0, topics };
+    for (const t of request.topics) for (const p of t.partitions) codes.set(partitionKey(t.name, p.partitionIndex), gone);
+  } else {
+    for (const t of answer.topics) for (const p of t.partitions) codes.set(partitionKey(t.name, p.partitionIndex), p.errorCode);
   }
-  return {
-    throttleTimeMs: 0,
-    topics: answer.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: p.errorCode })) })),
-  };
+  return codes;
 }
 
 export function handleOffsetFetch(groups: GroupDriver, request: OffsetFetchRequest): OffsetFetchResponse {

@@ -3,5 +3,5 @@
  * of the partition logs, the group coordinator and the producer state, and `broker.stop()` shuts it
  * down gracefully. See docs/broker.md.
  */
-export { Broker, BrokerStopError } from './broker.ts';
+export { Broker, BrokerStopError, transactionsUnsupported } from './broker.ts';
 export type { BrokerOptions, HostPort } from './options.ts';

@@ -7,7 +7,8 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 export const ProducerErrorCode = {
   NONE: ErrorCode.NONE,
   COORDINATOR_NOT_AVAILABLE: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  INVALID_REQUEST: ErrorCode.INVALID_REQUEST,
+  /** InitProducerId with a transactional id: there are no transactions (fatal for clients). */
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
   OUT_OF_ORDER_SEQUENCE_NUMBER: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
   /** Never produced: a duplicate is answered NONE with the original offsets (see producer-state.ts). */
   DUPLICATE_SEQUENCE_NUMBER: ErrorCode.DUPLICATE_SEQUENCE_NUMBER,

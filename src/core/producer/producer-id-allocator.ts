@@ -65,7 +65,7 @@ export interface InitProducerIdResponse {
 /**
  * Answers InitProducerId for idempotent (non-transactional) producers: every call gets a fresh id
  * with epoch 0, as Kafka's broker does when transactionalId is null. Transactions are not supported:
- * a transactional id is answered INVALID_REQUEST. Calls are served in order; one block reservation
+ * a transactional id is answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients treat as fatal. Calls are served in order; one block reservation
  * is written at a time. A failed write answers COORDINATOR_NOT_AVAILABLE (the client retries); the
  * store then refuses further writes until the manager is opened again.
  */
@@ -84,7 +84,7 @@ export class ProducerIdManager {
 
   initProducerId(req: InitProducerIdRequest): Promise<InitProducerIdResponse> {
     if (req.transactionalId !== null) {
-      return Promise.resolve({ errorCode: ProducerErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 });
+      return Promise.resolve({ errorCode: ProducerErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 });
     }
     return this.lock.run(() => this.allocate());
   }

@@ -46,12 +46,12 @@ describe('ProducerIdManager', () => {
     expect((await second.initProducerId(idempotent)).producerId).toBe(100n);
   });
 
-  it('transactional ids are refused with INVALID_REQUEST; a failed store write with COORDINATOR_NOT_AVAILABLE', async () => {
+  it('transactional ids are refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED; a failed store write with COORDINATOR_NOT_AVAILABLE', async () => {
     const store = new MemoryProducerIdStore();
     store.persistHighWater = () => Promise.reject(new Error('EIO'));
     const manager = await ProducerIdManager.open(store, 4n);
     expect(await manager.initProducerId({ ...idempotent, transactionalId: 'tx' })).toEqual({
-      errorCode: E.INVALID_REQUEST,
+      errorCode: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
       producerId: -1n,
       producerEpoch: -1,
     });
