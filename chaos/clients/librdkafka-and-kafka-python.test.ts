@@ -71,6 +71,18 @@ describe('librdkafka', () => {
   });
 });
 
+describe('librdkafka static membership (KIP-345)', () => {
+  it('a static consumer restarted within its session gets its partitions back and the other member sees no rebalance; a duplicate instance id fences the older process', async () => {
+    const result = await pythonFlow('confluent_static_membership.py');
+    const before = result['before'] as { a: number[]; b: number[] };
+    expect(result).toMatchObject({ ok: true, after: { a: before.a, b: before.b, b_events_after_restart: [] } });
+    console.log(`librdkafka static member rejoined in ${String(result['rejoin_s'])} s without a rebalance`);
+    // librdkafka raises FENCED_INSTANCE_ID as a fatal error (_FATAL, with the broker's reason in the text).
+    expect(result['fenced']).toMatchObject({ error: '_FATAL', a3: before.a, b_events: [] });
+    expect((result['fenced'] as { text: string }).text).toContain('Static consumer fenced by other consumer with same group.instance.id');
+  }, 60_000);
+});
+
 describe('kafka-python', () => {
   it('python3-kafka: admin, acks 0/1/all, a group of three', async () => {
     const result = await pythonFlow('kafka_python_flows.py');

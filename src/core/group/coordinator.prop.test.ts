@@ -1,6 +1,8 @@
 /**
- * Property: for any interleaving of joins, syncs, heartbeats, leaves and silences (session expiries)
- * of up to five consumers on a three-partition topic, with the leader running a range assignor,
+ * Property: for any interleaving of joins, syncs, heartbeats, leaves, silences (session expiries) and
+ * restarts of up to five consumers on a three-partition topic, some of them static (a
+ * group.instance.id, KIP-345: a restart rejoins with an empty member id and takes the old place),
+ * with the leader running a range assignor,
  *  - every Stable generation assigns each partition to exactly one live member,
  *  - generation ids never decrease (and every join answer carries the group's current generation),
  *  - and once the clients behave (join, sync, heartbeat in time) the group settles to Stable with
@@ -18,6 +20,8 @@ const clientsMax = 5;
 
 type Action =
   | { kind: 'join' | 'sync' | 'heartbeat' | 'leave'; client: number }
+  /** The client's process restarts: it forgets its member id without leaving (a static member's restart). */
+  | { kind: 'restart'; client: number }
   /** A SyncGroup built from an older JoinGroup answer, as a delayed or duplicated request would be. */
   | { kind: 'stale-sync'; client: number; pick: number }
   | { kind: 'advance'; ms: number };
@@ -25,6 +29,8 @@ type Action =
 interface Client {
   readonly name: string;
   readonly v4: boolean;
+  /** Static members' group.instance.id; one per client, so no client may ever be fenced. */
+  readonly instanceId: string | null;
   memberId: string;
   joinToken: ReplyToken | null;
   syncToken: ReplyToken | null;
@@ -49,12 +55,14 @@ class World {
   readonly clients: Client[];
   nowMs = 0;
   lastGenerationId = 0;
+  takeovers = 0;
 
-  constructor(seed: number, initialRebalanceDelayMs: number, v4: boolean[]) {
+  constructor(seed: number, initialRebalanceDelayMs: number, v4: boolean[], isStatic: boolean[]) {
     this.coordinator = new GroupCoordinator({ random: new TestRandom(seed), config: { initialRebalanceDelayMs } });
     this.clients = v4.map((isV4, i) => ({
       name: `c${i}`,
       v4: isV4,
+      instanceId: isStatic[i] === true ? `instance-${i}` : null,
       memberId: '',
       joinToken: null,
       syncToken: null,
@@ -75,14 +83,29 @@ class World {
       if (action.kind === 'stale-sync') this.sync(client, client.history[action.pick % Math.max(client.history.length, 1)] ?? null);
       if (action.kind === 'heartbeat') this.heartbeat(client);
       if (action.kind === 'leave') this.leave(client);
+      if (action.kind === 'restart') this.restart(client);
     }
     this.drain();
     this.check();
   }
 
   join(client: Client): void {
-    const req = joinReq({ memberId: client.memberId, clientId: client.name, requireKnownMemberId: client.v4, rebalanceTimeoutMs: 15_000 });
+    const req = joinReq({
+      memberId: client.memberId,
+      groupInstanceId: client.instanceId,
+      clientId: client.name,
+      requireKnownMemberId: client.v4,
+      rebalanceTimeoutMs: 15_000,
+    });
+    const takeover = this.isStableTakeover(client);
+    const generationBefore = this.coordinator.groupSnapshot('g')?.generationId;
     const reply = this.coordinator.join(req, this.nowMs);
+    if (takeover) {
+      this.takeovers += 1;
+      // KIP-345: a restarted static member of a Stable group is answered at once, and nobody rebalances.
+      expect(reply.kind).toBe('done');
+      expect(this.coordinator.groupSnapshot('g')).toMatchObject({ state: 'Stable', generationId: generationBefore });
+    }
     client.joined = null;
     client.assignment = null;
     client.syncToken = null;
@@ -94,10 +117,18 @@ class World {
     }
   }
 
+  /** Whether this join is a static member's restart into a Stable group (same protocols in this model). */
+  isStableTakeover(client: Client): boolean {
+    if (client.memberId !== '' || client.instanceId === null) return false;
+    const group = this.coordinator.describe(['g'])[0]!;
+    return group.groupState === 'Stable' && group.members.some((m) => m.groupInstanceId === client.instanceId);
+  }
+
   sync(client: Client, joined: JoinGroupResponse | null): void {
-    if (joined === null) return;
+    // A client without a member id has nothing to sync (and with an instance id would be fenced).
+    if (joined === null || client.memberId === '') return;
     const assignments = joined.leader === client.memberId ? rangeAssign(joined.members) : [];
-    const req = { groupId: 'g', generationId: joined.generationId, memberId: client.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments };
+    const req = { groupId: 'g', generationId: joined.generationId, memberId: client.memberId, groupInstanceId: client.instanceId, protocolType: 'consumer', protocolName: 'range', assignments };
     const reply = this.coordinator.sync(req, this.nowMs);
     if (reply.kind === 'done') this.onSync(client, joined.generationId, reply.response);
     else if (joined === client.joined) client.syncToken = reply.token;
@@ -106,15 +137,22 @@ class World {
   heartbeat(client: Client): void {
     if (client.memberId === '') return;
     const generationId = client.joined?.generationId ?? -1;
-    const { errorCode } = this.coordinator.heartbeat({ groupId: 'g', generationId, memberId: client.memberId, groupInstanceId: null }, this.nowMs);
+    const { errorCode } = this.coordinator.heartbeat({ groupId: 'g', generationId, memberId: client.memberId, groupInstanceId: client.instanceId }, this.nowMs);
+    expect(errorCode).not.toBe(E.FENCED_INSTANCE_ID);
     if (errorCode === E.UNKNOWN_MEMBER_ID) this.reset(client);
     if (errorCode === E.REBALANCE_IN_PROGRESS || errorCode === E.ILLEGAL_GENERATION) client.joined = null;
   }
 
   leave(client: Client): void {
     if (client.memberId === '') return;
-    this.coordinator.leave({ groupId: 'g', members: [{ memberId: client.memberId, groupInstanceId: null }] }, this.nowMs);
+    this.coordinator.leave({ groupId: 'g', members: [{ memberId: client.memberId, groupInstanceId: client.instanceId }] }, this.nowMs);
     this.reset(client);
+  }
+
+  /** A new process: nothing of the old one's requests or answers survives. */
+  restart(client: Client): void {
+    this.reset(client);
+    client.history = [];
   }
 
   reset(client: Client): void {
@@ -126,6 +164,7 @@ class World {
   }
 
   onJoin(client: Client, response: JoinGroupResponse): void {
+    expect(response.errorCode).not.toBe(E.FENCED_INSTANCE_ID);
     if (response.errorCode === E.MEMBER_ID_REQUIRED) client.memberId = response.memberId;
     if (response.errorCode === E.UNKNOWN_MEMBER_ID) this.reset(client);
     if (response.errorCode !== E.NONE) return;
@@ -138,6 +177,7 @@ class World {
   }
 
   onSync(client: Client, generationId: number, response: SyncGroupResponse): void {
+    expect(response.errorCode).not.toBe(E.FENCED_INSTANCE_ID);
     if (response.errorCode === E.UNKNOWN_MEMBER_ID) this.reset(client);
     if (response.errorCode === E.REBALANCE_IN_PROGRESS && client.joined?.generationId === generationId) client.joined = null;
     if (response.errorCode !== E.NONE) return;
@@ -208,6 +248,7 @@ const actionArb = (clients: number): fc.Arbitrary<Action> =>
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('heartbeat' as const), client: fc.nat(clients - 1) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('stale-sync' as const), client: fc.nat(clients - 1), pick: fc.nat(20) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('leave' as const), client: fc.nat(clients - 1) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), client: fc.nat(clients - 1) }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(200, 1000, 3000, 10_000, 16_000) }) },
   );
 
@@ -218,19 +259,23 @@ const scenarioArb = fc
       seed: fc.integer({ min: 1, max: 1_000_000 }),
       initialRebalanceDelayMs: fc.constantFrom(0, 3000),
       v4: fc.array(fc.boolean(), { minLength: clients, maxLength: clients }),
+      isStatic: fc.array(fc.boolean(), { minLength: clients, maxLength: clients }),
       actions: fc.array(actionArb(clients), { minLength: 10, maxLength: 100, size: 'max' }),
     }),
   );
 
 describe('group coordinator properties', () => {
   it('Stable generations assign every partition to exactly one live member; generations only grow; the group settles', () => {
+    let takeovers = 0;
     fc.assert(
-      fc.property(scenarioArb, ({ seed, initialRebalanceDelayMs, v4, actions }) => {
-        const world = new World(seed, initialRebalanceDelayMs, v4);
+      fc.property(scenarioArb, ({ seed, initialRebalanceDelayMs, v4, isStatic, actions }) => {
+        const world = new World(seed, initialRebalanceDelayMs, v4, isStatic);
         for (const action of actions) world.act(action);
         world.settle();
+        takeovers += world.takeovers;
       }),
       { numRuns: 300 },
     );
+    expect(takeovers, 'static restarts into a Stable group were exercised').toBeGreaterThan(0);
   });
 });

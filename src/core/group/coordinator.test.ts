@@ -601,3 +601,138 @@ describe('DescribeGroups and ListGroups', () => {
     expect(h.coordinator.list(['empty']).map((g) => g.groupId)).toEqual(['offsets-only']);
   });
 });
+
+describe('static membership (KIP-345)', () => {
+  /** A Stable group of static members, one per instance id (in join order; the first leads). */
+  function stableStaticGroup(h: Harness, instanceIds: string[]): string[] {
+    const first = h.join({ clientId: 'c0', groupInstanceId: instanceIds[0]! }).response!;
+    const others = instanceIds.slice(1).map((id, i) => h.join({ clientId: `c${i + 1}`, groupInstanceId: id }));
+    const leaderView = instanceIds.length > 1
+      ? h.join({ memberId: first.memberId, clientId: 'c0', groupInstanceId: instanceIds[0]! }).response!
+      : first;
+    const memberIds = [leaderView, ...others.map((a) => a.response!)].map((r) => r.memberId);
+    const generationId = leaderView.generationId;
+    const assignments = memberIds.map((memberId, i) => ({ memberId, assignment: bytes(10 + i) }));
+    memberIds.forEach((memberId, i) => {
+      const s = h.sync({ memberId, generationId, groupInstanceId: instanceIds[i]!, assignments: i === 0 ? assignments : [] });
+      expect(s.response?.errorCode).toBe(E.NONE);
+    });
+    expect(h.coordinator.describe(['g'])[0]!.groupState).toBe('Stable');
+    return memberIds;
+  }
+
+  const hb = (h: Harness, memberId: string, generationId: number, groupInstanceId: string | null) =>
+    h.coordinator.heartbeat({ groupId: 'g', generationId, memberId, groupInstanceId }, h.nowMs).errorCode;
+
+  it('a static member restarted (empty member id, same instance id) gets a new id, its assignment and the generation back, with no rebalance', () => {
+    const h = new Harness();
+    const [a, b] = stableStaticGroup(h, ['inst-a', 'inst-b']);
+    const generationId = h.coordinator.groupSnapshot('g')!.generationId;
+    expect(a).toMatch(/^inst-a-/); // Kafka forms a static member's id from its instance id
+    h.advance(3_000); // within the 10 s session
+    const rejoin = h.join({ clientId: 'c0-restarted', groupInstanceId: 'inst-b', requireKnownMemberId: true });
+    const newB = rejoin.response!.memberId;
+    expect(rejoin.response).toMatchObject({ errorCode: E.NONE, generationId, leader: a, members: [] });
+    expect(newB).not.toBe(b);
+    expect(h.coordinator.groupSnapshot('g')).toMatchObject({ state: 'Stable', generationId, leaderId: a, memberIds: [a, newB] });
+    expect(hb(h, a!, generationId, 'inst-a')).toBe(E.NONE); // the other member sees nothing
+    const s = h.sync({ memberId: newB, generationId, groupInstanceId: 'inst-b' });
+    expect(s.response).toMatchObject({ errorCode: E.NONE, assignment: bytes(11) });
+    const described = h.coordinator.describe(['g'])[0]!.members.find((m) => m.memberId === newB)!;
+    expect(described).toMatchObject({ groupInstanceId: 'inst-b', clientId: 'c0-restarted', memberAssignment: bytes(11) });
+  });
+
+  it('a restarted static leader is told the old leader id (so it syncs as a follower) and keeps its assignment and the leadership', () => {
+    const h = new Harness();
+    const [a, b] = stableStaticGroup(h, ['inst-a', 'inst-b']);
+    const generationId = h.coordinator.groupSnapshot('g')!.generationId;
+    const rejoin = h.join({ clientId: 'c0', groupInstanceId: 'inst-a' });
+    const newA = rejoin.response!.memberId;
+    expect(rejoin.response).toMatchObject({ errorCode: E.NONE, generationId, leader: a, members: [] });
+    expect(h.coordinator.groupSnapshot('g')).toMatchObject({ state: 'Stable', generationId, leaderId: newA, memberIds: [newA, b] });
+    expect(h.sync({ memberId: newA, generationId, groupInstanceId: 'inst-a' }).response).toMatchObject({ errorCode: E.NONE, assignment: bytes(10) });
+    expect(hb(h, b!, generationId, 'inst-b')).toBe(E.NONE);
+  });
+
+  it('a restarted static member whose protocols change the chosen protocol makes the group rebalance', () => {
+    const h = new Harness();
+    const both = [{ name: 'range', metadata: bytes(1) }, { name: 'roundrobin', metadata: bytes(1) }];
+    const [a] = (() => {
+      const first = h.join({ groupInstanceId: 'inst-a', protocols: both }).response!;
+      h.sync({ memberId: first.memberId, generationId: first.generationId, groupInstanceId: 'inst-a', assignments: [] });
+      return [first.memberId];
+    })();
+    expect(h.coordinator.groupSnapshot('g')).toMatchObject({ state: 'Stable', protocolName: 'range' });
+    const rejoin = h.join({ groupInstanceId: 'inst-a', protocols: [{ name: 'roundrobin', metadata: bytes(1) }] });
+    expect(rejoin.response).toMatchObject({ errorCode: E.NONE, generationId: 2, protocolName: 'roundrobin' });
+    expect(rejoin.response!.memberId).not.toBe(a);
+  });
+
+  it('the member id a new process took the instance over from is fenced: FENCED_INSTANCE_ID on every API', () => {
+    const h = new Harness();
+    const [a, b] = stableStaticGroup(h, ['inst-a', 'inst-b']);
+    const generationId = h.coordinator.groupSnapshot('g')!.generationId;
+    const newB = h.join({ groupInstanceId: 'inst-b' }).response!.memberId;
+    expect(hb(h, b!, generationId, 'inst-b')).toBe(E.FENCED_INSTANCE_ID);
+    expect(h.sync({ memberId: b!, generationId, groupInstanceId: 'inst-b' }).response!.errorCode).toBe(E.FENCED_INSTANCE_ID);
+    const commit = h.commit({ ...commitReq(b!, generationId, { t: { 0: 5n } }), groupInstanceId: 'inst-b' });
+    expect(commit.response!.topics[0]!.partitions[0]!.errorCode).toBe(E.FENCED_INSTANCE_ID);
+    expect(h.join({ memberId: b!, groupInstanceId: 'inst-b' }).response!.errorCode).toBe(E.FENCED_INSTANCE_ID);
+    const leave = h.coordinator.leave({ groupId: 'g', members: [{ memberId: b!, groupInstanceId: 'inst-b' }] }, h.nowMs);
+    expect(leave.members[0]!.errorCode).toBe(E.FENCED_INSTANCE_ID);
+    // Without the instance id the old id is simply gone; the new holder and the others are untouched.
+    expect(hb(h, b!, generationId, null)).toBe(E.UNKNOWN_MEMBER_ID);
+    expect(hb(h, newB, generationId, 'inst-b')).toBe(E.NONE);
+    expect(hb(h, a!, generationId, 'inst-a')).toBe(E.NONE);
+    expect(h.coordinator.groupSnapshot('g')).toMatchObject({ state: 'Stable', generationId, memberIds: [a, newB] });
+  });
+
+  it('a takeover during a rebalance fences the old id\'s held join and restarts the join phase for the new id', () => {
+    const h = new Harness();
+    const [a, b] = stableStaticGroup(h, ['inst-a', 'inst-b']);
+    const heldB = h.join({ memberId: b!, groupInstanceId: 'inst-b', protocols: [{ name: 'range', metadata: bytes(2) }] });
+    expect(heldB.response).toBeNull(); // b's changed subscription started a rebalance; a has not rejoined
+    const newB = h.join({ groupInstanceId: 'inst-b' });
+    expect(heldB.response!.errorCode).toBe(E.FENCED_INSTANCE_ID);
+    expect(newB.response).toBeNull();
+    const aj = h.join({ memberId: a!, groupInstanceId: 'inst-a' });
+    expect(aj.response).toMatchObject({ errorCode: E.NONE, generationId: 3, leader: a });
+    expect(aj.response!.members.map((m) => [m.memberId, m.groupInstanceId])).toEqual([[a, 'inst-a'], [newB.response!.memberId, 'inst-b']]);
+  });
+
+  it('a static member that goes silent is removed at its session timeout like any other, and the group rebalances', () => {
+    const h = new Harness();
+    const [a, b] = stableStaticGroup(h, ['inst-a', 'inst-b']);
+    const generationId = h.coordinator.groupSnapshot('g')!.generationId;
+    for (let t = 0; t < 4; t++) {
+      h.advance(3_000);
+      hb(h, a!, generationId, 'inst-a');
+    }
+    expect(h.coordinator.groupSnapshot('g')).toMatchObject({ state: 'PreparingRebalance', memberIds: [a] });
+    // Its instance id is free again: a later join with it is a new member, not a takeover.
+    const late = h.join({ groupInstanceId: 'inst-b' });
+    expect(late.response).toBeNull();
+    expect(h.join({ memberId: a!, groupInstanceId: 'inst-a' }).response).toMatchObject({ errorCode: E.NONE, generationId: generationId + 1 });
+    expect(late.response!.memberId).not.toBe(b);
+  });
+
+  it('LeaveGroup v3 by instance id (empty member id) removes that static member; an unknown instance id is UNKNOWN_MEMBER_ID', () => {
+    const h = new Harness();
+    const [a] = stableStaticGroup(h, ['inst-a', 'inst-b']);
+    const leave = h.coordinator.leave({
+      groupId: 'g',
+      members: [{ memberId: '', groupInstanceId: 'inst-b' }, { memberId: '', groupInstanceId: 'inst-x' }],
+    }, h.nowMs);
+    expect(leave.members.map((m) => m.errorCode)).toEqual([E.NONE, E.UNKNOWN_MEMBER_ID]);
+    expect(h.coordinator.groupSnapshot('g')).toMatchObject({ state: 'PreparingRebalance', memberIds: [a] });
+    const rejoinB = h.join({ groupInstanceId: 'inst-b' }); // a new member now: it waits for the join phase
+    expect(rejoinB.response).toBeNull();
+  });
+
+  it('static members skip MEMBER_ID_REQUIRED and still count against the group size; a takeover does not', () => {
+    const h = new Harness({ groupMembersMax: 2 });
+    stableStaticGroup(h, ['inst-a', 'inst-b']);
+    expect(h.join({ groupInstanceId: 'inst-c', requireKnownMemberId: true }).response!.errorCode).toBe(E.GROUP_MAX_SIZE_REACHED);
+    expect(h.join({ groupInstanceId: 'inst-b', requireKnownMemberId: true }).response!.errorCode).toBe(E.NONE);
+  });
+});

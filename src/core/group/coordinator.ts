@@ -11,9 +11,12 @@
  *
  * States (Kafka's GroupMetadata): Empty -> PreparingRebalance -> CompletingRebalance -> Stable, and
  * back to PreparingRebalance whenever a member joins, leaves, changes its protocols, or expires.
+ * Static members (KIP-345, a group.instance.id) are the exception: a restarted static member that
+ * joins again with an empty member id takes its old place, assignment and generation, and a Stable
+ * group does not rebalance; the member id it replaces is fenced (FENCED_INSTANCE_ID).
  * See docs/groups.md for the picture and every error code.
  */
-import { assert, unreachable } from '../assert.ts';
+import { AssertionError, assert, unreachable } from '../assert.ts';
 import type { Log } from '../io/log.ts';
 import { nullLog } from '../io/log.ts';
 import type { Random } from '../io/random.ts';
@@ -32,6 +35,7 @@ import type {
   HeartbeatResponse,
   JoinGroupRequest,
   JoinGroupResponse,
+  LeaveGroupMember,
   LeaveGroupRequest,
   LeaveGroupResponse,
   ListedGroup,
@@ -122,8 +126,13 @@ export class GroupCoordinator {
       return done(joinError(req.memberId, E.INVALID_SESSION_TIMEOUT));
     }
     const group = this.groups.get(req.groupId);
-    if (req.memberId.length === 0) return this.joinNewMember(group, req, nowMs);
+    if (req.memberId.length === 0) {
+      const staticMemberId = req.groupInstanceId === null ? undefined : group?.staticMembers.get(req.groupInstanceId);
+      if (group !== undefined && staticMemberId !== undefined) return this.joinKnownStaticMember(group, staticMemberId, req, nowMs);
+      return this.joinNewMember(group, req, nowMs);
+    }
     if (group === undefined) return done(joinError(req.memberId, E.UNKNOWN_MEMBER_ID));
+    if (group.isFenced(req.memberId, req.groupInstanceId)) return done(joinError(req.memberId, E.FENCED_INSTANCE_ID));
     if (group.pendingMembers.has(req.memberId)) {
       if (!group.supportsProtocols(req.protocolType, req.protocols)) {
         return done(joinError(req.memberId, E.INCONSISTENT_GROUP_PROTOCOL));
@@ -143,8 +152,9 @@ export class GroupCoordinator {
     }
     const group = existing ?? this.createGroup(req.groupId);
     if (group === null) return done(joinError('', E.COORDINATOR_NOT_AVAILABLE));
-    const memberId = newMemberId(req.clientId, this.random);
-    if (req.requireKnownMemberId) {
+    const memberId = newMemberId(req.groupInstanceId ?? req.clientId, this.random);
+    // Kafka skips MEMBER_ID_REQUIRED for static members: the instance id already names the member.
+    if (req.requireKnownMemberId && req.groupInstanceId === null) {
       group.pendingMembers.set(memberId, nowMs + req.sessionTimeoutMs);
       return done(joinError(memberId, E.MEMBER_ID_REQUIRED));
     }
@@ -177,6 +187,45 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * KIP-345: a JoinGroup with an empty member id and an instance id the group knows (a static member
+   * restarted). The new member id takes the old one's place (join order, leadership, assignment); the
+   * old member id's held requests and later ones get FENCED_INSTANCE_ID. A Stable group whose chosen
+   * protocol stays the same does not rebalance: the member is answered at once with the current
+   * generation, and told the leader is the leader id from before the replacement, so that a restarted
+   * leader acts as a follower and takes its stored assignment with SyncGroup (as Kafka before KIP-814
+   * does: a new assignment sent by the leader of a Stable group would reach nobody).
+   */
+  private joinKnownStaticMember(group: Group, oldMemberId: string, req: JoinGroupRequest, nowMs: number): Reply<JoinGroupResponse> {
+    const old = group.members.get(oldMemberId);
+    assert(old !== undefined, 'the static member map names held members only');
+    if (!group.supportsProtocols(req.protocolType, req.protocols, oldMemberId)) {
+      return done(joinError('', E.INCONSISTENT_GROUP_PROTOCOL));
+    }
+    if (old.joinToken !== null) this.replyJoin(old.joinToken, joinError(oldMemberId, E.FENCED_INSTANCE_ID));
+    if (old.syncToken !== null) this.replySync(old.syncToken, syncError(E.FENCED_INSTANCE_ID));
+    const leaderBefore = group.leaderId ?? '';
+    const member: Member = { ...old, memberId: newMemberId(old.groupInstanceId ?? req.clientId, this.random), joinToken: null, syncToken: null };
+    group.replaceMember(oldMemberId, member);
+    this.log.info('GroupStaticMemberReplaced', { groupId: group.groupId, groupInstanceId: req.groupInstanceId, oldMemberId, memberId: member.memberId });
+    switch (group.state) {
+      case 'Stable': {
+        setMemberFromJoin(member, req, nowMs);
+        if (group.selectProtocol() !== group.protocolName) return this.holdJoinAndRebalance(group, member, nowMs);
+        return done({ ...this.joinResult(group, member), leader: leaderBefore, members: [] });
+      }
+      case 'CompletingRebalance':
+        // The leader may be assigning to the old member id: start over so the new id gets a part.
+      case 'PreparingRebalance':
+        return this.updateMemberAndRebalance(group, member, req, nowMs);
+      case 'Empty':
+      case 'Dead':
+        throw new AssertionError(`a ${group.state} group holds no members, static or not`);
+      default:
+        return unreachable(group.state);
+    }
+  }
+
   private addMemberAndRebalance(group: Group, memberId: string, req: JoinGroupRequest, nowMs: number): Reply<JoinGroupResponse> {
     if (group.members.size === 0) group.protocolType = req.protocolType;
     const member: Member = {
@@ -194,6 +243,7 @@ export class GroupCoordinator {
       assignment: emptyBytes,
     };
     group.members.set(memberId, member);
+    if (member.groupInstanceId !== null) group.staticMembers.set(member.groupInstanceId, memberId);
     group.leaderId ??= memberId;
     if (group.state === 'PreparingRebalance' && group.initialJoinPhase) {
       group.joinNotBeforeMs = Math.min(nowMs + this.config.initialRebalanceDelayMs, group.joinDeadlineMs);
@@ -203,12 +253,7 @@ export class GroupCoordinator {
   }
 
   private updateMemberAndRebalance(group: Group, member: Member, req: JoinGroupRequest, nowMs: number): Reply<JoinGroupResponse> {
-    member.protocols = req.protocols;
-    member.sessionTimeoutMs = req.sessionTimeoutMs;
-    member.rebalanceTimeoutMs = rebalanceTimeoutOf(req);
-    member.clientId = req.clientId;
-    member.clientHost = req.clientHost;
-    member.lastHeardMs = nowMs;
+    setMemberFromJoin(member, req, nowMs);
     return this.holdJoinAndRebalance(group, member, nowMs);
   }
 
@@ -292,6 +337,9 @@ export class GroupCoordinator {
     if (member.joinToken !== null) this.replyJoin(member.joinToken, joinError(memberId, E.UNKNOWN_MEMBER_ID));
     if (member.syncToken !== null) this.replySync(member.syncToken, syncError(E.UNKNOWN_MEMBER_ID));
     group.members.delete(memberId);
+    if (member.groupInstanceId !== null && group.staticMembers.get(member.groupInstanceId) === memberId) {
+      group.staticMembers.delete(member.groupInstanceId);
+    }
     group.awaitingSync.delete(memberId);
     if (group.leaderId === memberId) group.leaderId = group.members.keys().next().value ?? null;
     this.log.info('GroupMemberRemoved', { groupId: group.groupId, memberId, reason });
@@ -323,6 +371,7 @@ export class GroupCoordinator {
   sync(req: SyncGroupRequest, nowMs: number): Reply<SyncGroupResponse> {
     if (req.groupId.length === 0) return done(syncError(E.INVALID_GROUP_ID));
     const group = this.groups.get(req.groupId);
+    if (group?.isFenced(req.memberId, req.groupInstanceId) === true) return done(syncError(E.FENCED_INSTANCE_ID));
     const member = group?.members.get(req.memberId);
     if (group === undefined || member === undefined) return done(syncError(E.UNKNOWN_MEMBER_ID));
     if (req.generationId !== group.generationId) return done(syncError(E.ILLEGAL_GENERATION));
@@ -374,6 +423,7 @@ export class GroupCoordinator {
   heartbeat(req: HeartbeatRequest, nowMs: number): HeartbeatResponse {
     if (req.groupId.length === 0) return { errorCode: E.INVALID_GROUP_ID };
     const group = this.groups.get(req.groupId);
+    if (group?.isFenced(req.memberId, req.groupInstanceId) === true) return { errorCode: E.FENCED_INSTANCE_ID };
     const member = group?.members.get(req.memberId);
     if (group === undefined || member === undefined) return { errorCode: E.UNKNOWN_MEMBER_ID };
     if (req.generationId !== group.generationId) return { errorCode: E.ILLEGAL_GENERATION };
@@ -396,18 +446,14 @@ export class GroupCoordinator {
   leave(req: LeaveGroupRequest, nowMs: number): LeaveGroupResponse {
     if (req.groupId.length === 0) return { errorCode: E.INVALID_GROUP_ID, members: [] };
     const group = this.groups.get(req.groupId);
-    const results = req.members.map((identity) => {
-      const known = group !== undefined && identity.memberId.length > 0 &&
-        (group.members.has(identity.memberId) || group.pendingMembers.has(identity.memberId));
-      return { ...identity, errorCode: known ? E.NONE : E.UNKNOWN_MEMBER_ID };
-    });
-    if (group === undefined) return { errorCode: E.NONE, members: results };
+    if (group === undefined) return { errorCode: E.NONE, members: req.members.map((m) => ({ ...m, errorCode: E.UNKNOWN_MEMBER_ID })) };
     const leaving: string[] = [];
-    for (const { memberId, errorCode } of results) {
-      if (errorCode !== E.NONE) continue;
-      if (group.pendingMembers.delete(memberId)) continue;
-      if (!leaving.includes(memberId)) leaving.push(memberId);
-    }
+    const results = req.members.map((identity) => {
+      const target = leaveTarget(group, identity);
+      if (typeof target !== 'string') return { ...identity, errorCode: target.errorCode };
+      if (!group.pendingMembers.delete(target) && !leaving.includes(target)) leaving.push(target);
+      return { ...identity, errorCode: E.NONE };
+    });
     this.removeMembersAndUpdate(group, leaving, nowMs, 'member left');
     this.tryCompleteJoin(group, nowMs);
     return { errorCode: E.NONE, members: results };
@@ -473,6 +519,7 @@ export class GroupCoordinator {
     const group = this.groups.get(req.groupId);
     if (group === undefined) return req.generationId < 0 ? E.NONE : E.ILLEGAL_GENERATION;
     if (req.generationId < 0 && group.state === 'Empty') return E.NONE;
+    if (group.isFenced(req.memberId, req.groupInstanceId)) return E.FENCED_INSTANCE_ID;
     const member = group.members.get(req.memberId);
     if (member === undefined) return E.UNKNOWN_MEMBER_ID;
     if (req.generationId !== group.generationId) return E.ILLEGAL_GENERATION;
@@ -625,6 +672,31 @@ export class GroupCoordinator {
 
 function done<R>(response: R): Reply<R> {
   return { kind: 'done', response };
+}
+
+/**
+ * Which member one LeaveGroup identity removes (a held or pending member id), or the code to answer.
+ * An empty member id with an instance id is the admin's removal of a static member (Kafka's
+ * removeMembersFromConsumerGroup); a member id its instance no longer maps to is fenced.
+ */
+function leaveTarget(group: Group, identity: LeaveGroupMember): string | { errorCode: GroupErrorCode } {
+  if (identity.memberId.length === 0) {
+    const current = identity.groupInstanceId === null ? undefined : group.staticMembers.get(identity.groupInstanceId);
+    return current ?? { errorCode: E.UNKNOWN_MEMBER_ID };
+  }
+  if (group.pendingMembers.has(identity.memberId)) return identity.memberId;
+  if (group.isFenced(identity.memberId, identity.groupInstanceId)) return { errorCode: E.FENCED_INSTANCE_ID };
+  return group.members.has(identity.memberId) ? identity.memberId : { errorCode: E.UNKNOWN_MEMBER_ID };
+}
+
+/** A rejoining member's request replaces what it said when it last joined. */
+function setMemberFromJoin(member: Member, req: JoinGroupRequest, nowMs: number): void {
+  member.protocols = req.protocols;
+  member.sessionTimeoutMs = req.sessionTimeoutMs;
+  member.rebalanceTimeoutMs = rebalanceTimeoutOf(req);
+  member.clientId = req.clientId;
+  member.clientHost = req.clientHost;
+  member.lastHeardMs = nowMs;
 }
 
 function rebalanceTimeoutOf(req: JoinGroupRequest): number {

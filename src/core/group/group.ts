@@ -37,6 +37,8 @@ export class Group {
   leaderId: string | null = null;
   /** In join order, which is also the order of leader succession. */
   readonly members = new Map<string, Member>();
+  /** Static membership (KIP-345): group.instance.id -> the member id that holds it now. */
+  readonly staticMembers = new Map<string, string>();
   /** Member ids handed out with MEMBER_ID_REQUIRED, with the time they are forgotten if unused. */
   readonly pendingMembers = new Map<string, number>();
   /** PreparingRebalance: the join phase completes at this time even if members are missing. */
@@ -60,6 +62,27 @@ export class Group {
     let timeoutMs = 0;
     for (const member of this.members.values()) timeoutMs = Math.max(timeoutMs, member.rebalanceTimeoutMs);
     return timeoutMs;
+  }
+
+  /**
+   * Whether a request naming `groupInstanceId` comes from a member id the instance no longer maps to
+   * (a newer process with the same instance id took it over): Kafka's isStaticMemberFenced.
+   */
+  isFenced(memberId: string, groupInstanceId: string | null): boolean {
+    if (groupInstanceId === null) return false;
+    const current = this.staticMembers.get(groupInstanceId);
+    return current !== undefined && current !== memberId;
+  }
+
+  /** Puts `member` in the place of `oldMemberId` (same join order, so the same leader succession). */
+  replaceMember(oldMemberId: string, member: Member): void {
+    assert(this.members.has(oldMemberId) && !this.members.has(member.memberId), 'replacing a held member with a new id');
+    const entries = [...this.members.entries()].map(([id, m]): [string, Member] => (id === oldMemberId ? [member.memberId, member] : [id, m]));
+    this.members.clear();
+    for (const [id, m] of entries) this.members.set(id, m);
+    if (this.awaitingSync.delete(oldMemberId)) this.awaitingSync.add(member.memberId);
+    if (this.leaderId === oldMemberId) this.leaderId = member.memberId;
+    if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
   }
 
   allMembersJoined(): boolean {

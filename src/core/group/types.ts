@@ -21,7 +21,10 @@ export interface JoinGroupRequest {
   readonly rebalanceTimeoutMs: number;
   /** '' on a member's first join. */
   readonly memberId: string;
-  /** Static membership (KIP-345) is not implemented: the id is recorded and reported, nothing more. */
+  /**
+   * JoinGroup v5+: makes the member static (KIP-345). A join with an empty member id and a known
+   * instance id takes the instance over (the old member id is fenced) without a rebalance.
+   */
   readonly groupInstanceId: string | null;
   readonly protocolType: string;
   readonly protocols: readonly JoinGroupProtocol[];
