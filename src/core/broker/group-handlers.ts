@@ -18,6 +18,8 @@ import {
   type ListGroupsResponse,
   type OffsetCommitRequest,
   type OffsetCommitResponse,
+  type OffsetDeleteRequest,
+  type OffsetDeleteResponse,
   type OffsetFetchRequest,
   type OffsetFetchResponse,
   type SyncGroupRequest,
@@ -192,4 +194,16 @@ export async function handleDeleteGroups(groups: GroupDriver, request: DeleteGro
   const answer = await groups.call(() => groups.coordinator.deleteGroups(request.groupsNames));
   if (answer === null) return { throttleTimeMs: 0, results: [...new Set(request.groupsNames)].map((groupId) => ({ groupId, errorCode: gone })) };
   return { throttleTimeMs: 0, results: answer.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode })) };
+}
+
+/** Kafka's OffsetDelete: see GroupCoordinator.deleteOffsets for the rules; answered once the deletion is durable. */
+export async function handleOffsetDelete(groups: GroupDriver, request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+  const topics = request.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) }));
+  const answer = await groups.call(() => groups.coordinator.deleteOffsets({ groupId: request.groupId, topics }));
+  if (answer === null) return { errorCode: gone, throttleTimeMs: 0, topics: [] };
+  return {
+    errorCode: answer.errorCode,
+    throttleTimeMs: 0,
+    topics: answer.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ ...p })) })),
+  };
 }

@@ -20,6 +20,7 @@ export const GroupErrorCode = {
   GROUP_ID_NOT_FOUND: ErrorCode.GROUP_ID_NOT_FOUND,
   MEMBER_ID_REQUIRED: ErrorCode.MEMBER_ID_REQUIRED,
   GROUP_MAX_SIZE_REACHED: ErrorCode.GROUP_MAX_SIZE_REACHED,
+  GROUP_SUBSCRIBED_TO_TOPIC: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC,
 } as const;
 
 export type GroupErrorCode = (typeof GroupErrorCode)[keyof typeof GroupErrorCode];

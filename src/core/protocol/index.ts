@@ -35,3 +35,4 @@ export * from './apis/create-partitions.ts';
 export * from './apis/delete-groups.ts';
 export * from './apis/alter-configs.ts';
 export * from './apis/delete-records.ts';
+export * from './apis/offset-delete.ts';
