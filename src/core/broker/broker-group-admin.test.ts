@@ -84,3 +84,78 @@ describe('Broker: OffsetDelete', () => {
     expect(gone.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 });
+
+describe('Broker: ListGroups v3-4 and OffsetFetch v6-8', () => {
+  it('ListGroups v4 reports each group\'s state and filters by state (case-insensitive); v3 has no state', async () => {
+    const h = new BrokerHarness(61);
+    const c = await h.connect();
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
+    const member = await joinStable(h, c, 'active', ['t']);
+    await commit(h, c, 'active', member, [['t', 0, 1n]]);
+    const idle = await joinStable(h, c, 'idle', ['t']);
+    await commit(h, c, 'idle', idle, [['t', 0, 2n]]);
+    await h.run(c.request(ApiKey.LeaveGroup, 3, { groupId: 'idle', memberId: '', members: [{ memberId: idle.memberId, groupInstanceId: null }] }));
+
+    const all = await h.run(c.request(ApiKey.ListGroups, 4, { statesFilter: [] }));
+    expect(all.groups).toEqual([
+      { groupId: 'active', protocolType: 'consumer', groupState: 'Stable' },
+      { groupId: 'idle', protocolType: 'consumer', groupState: 'Empty' },
+    ]);
+    const empty = await h.run(c.request(ApiKey.ListGroups, 4, { statesFilter: ['EMPTY'] }));
+    expect(empty.groups.map((g) => g.groupId)).toEqual(['idle']);
+    const v3 = await h.run(c.request(ApiKey.ListGroups, 3, {}));
+    expect(v3.groups).toEqual([
+      { groupId: 'active', protocolType: 'consumer' },
+      { groupId: 'idle', protocolType: 'consumer' },
+    ]);
+  });
+
+  it('OffsetFetch: null topics answer every committed partition (v2, v6, v7); v8 answers several groups at once', async () => {
+    const h = new BrokerHarness(62);
+    const c = await h.connect();
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 2)));
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('u', 1)));
+    const a = await joinStable(h, c, 'a', ['t', 'u']);
+    await commit(h, c, 'a', a, [['u', 0, 5n], ['t', 1, 4n], ['t', 0, 3n]]);
+    const b = await joinStable(h, c, 'b', ['t']);
+    await commit(h, c, 'b', b, [['t', 0, 9n]]);
+
+    const everyPartitionOfA = [
+      { name: 't', partitions: [0, 1].map((i) => ({ partitionIndex: i, committedOffset: BigInt(3 + i), metadata: null, errorCode: 0 })) },
+      { name: 'u', partitions: [{ partitionIndex: 0, committedOffset: 5n, metadata: null, errorCode: 0 }] },
+    ];
+    for (const version of [2, 6, 7]) {
+      const body = { groupId: 'a', topics: null, requireStable: true };
+      const answer = await h.run(c.request(ApiKey.OffsetFetch, version, body));
+      expect(answer, `v${version}`).toMatchObject({ errorCode: 0, topics: everyPartitionOfA });
+    }
+    const v6 = await h.run(c.request(ApiKey.OffsetFetch, 6, { groupId: 'a', topics: [{ name: 't', partitionIndexes: [1, 7] }] }));
+    expect(v6.topics).toEqual([
+      {
+        name: 't',
+        partitions: [
+          { partitionIndex: 1, committedOffset: 4n, committedLeaderEpoch: -1, metadata: null, errorCode: 0 },
+          { partitionIndex: 7, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: 0 },
+        ],
+      },
+    ]);
+
+    const batched = await h.run(
+      c.request(ApiKey.OffsetFetch, 8, {
+        groupId: '',
+        topics: null,
+        requireStable: false,
+        groups: [
+          { groupId: 'a', topics: null },
+          { groupId: 'b', topics: [{ name: 't', partitionIndexes: [0] }] },
+          { groupId: 'unknown', topics: null },
+        ],
+      }),
+    );
+    expect(batched.groups).toMatchObject([
+      { groupId: 'a', errorCode: 0, topics: everyPartitionOfA },
+      { groupId: 'b', errorCode: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 9n }] }] },
+      { groupId: 'unknown', errorCode: 0, topics: [] },
+    ]);
+  });
+});

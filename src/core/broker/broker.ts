@@ -218,11 +218,11 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.OffsetCommit:
         return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groups, this.topics, request.body, this.io.clock.wallClockMs()));
       case ApiKey.OffsetFetch:
-        return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groups, request.body));
+        return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groups, request.body, v));
       case ApiKey.DescribeGroups:
         return encodeResponse(ApiKey.DescribeGroups, v, id, groupApi.handleDescribeGroups(this.groups, request.body));
       case ApiKey.ListGroups:
-        return encodeResponse(ApiKey.ListGroups, v, id, groupApi.handleListGroups(this.groups));
+        return encodeResponse(ApiKey.ListGroups, v, id, groupApi.handleListGroups(this.groups, request.body));
       case ApiKey.InitProducerId:
         return encodeResponse(ApiKey.InitProducerId, v, id, await this.initProducerId(request.body));
       case ApiKey.DescribeConfigs:
