@@ -5,7 +5,8 @@
  * Request:  states_filter ARRAY(STRING) v4+
  * Response: throttle_time_ms INT32 v1+, error_code INT16,
  *           groups ARRAY(group_id STRING, protocol_type STRING, group_state STRING v4+)
- * v3+ (flexible): compact strings and arrays, a tagged-field section after each struct.
+ * v3+ (flexible): compact strings and arrays, a tagged-field section after each struct. Zero bytes
+ * after a flexible request are ignored, as Kafka does: librdkafka 2.0.2 sends one after ListGroups v4.
  */
 import type { ApiCodec } from '../api-codec.ts';
 import { ApiKey } from '../api-keys.ts';
@@ -36,6 +37,7 @@ function decodeRequest(r: Reader, version: number): ListGroupsRequest {
   if (version < flexibleVersionMin) return {};
   const request: ListGroupsRequest = version >= 4 ? { statesFilter: r.compactArray(1, (s) => s.compactString()) } : {};
   r.taggedFields();
+  r.skipZeroPadding(); // librdkafka 2.0.2 ends ListGroups v4 with an extra zero byte (Kafka ignores it)
   return request;
 }
 

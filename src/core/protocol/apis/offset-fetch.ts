@@ -16,7 +16,8 @@
  *   groups ARRAY(group_id STRING, topics (as above, with committed_leader_epoch), error_code INT16)  v8+
  * v6+ (flexible): compact strings and arrays, a tagged-field section after each struct.
  *
- * A partition with no committed offset is answered with committed_offset -1 and error_code 0.
+ * A partition with no committed offset is answered with committed_offset -1 and error_code 0. Zero
+ * bytes after a flexible request are ignored, as Kafka does (librdkafka 2.0.2 sends some).
  */
 import type { ApiCodec } from '../api-codec.ts';
 import { ApiKey } from '../api-keys.ts';
@@ -127,6 +128,8 @@ function decodeRequest(r: Reader, version: number): OffsetFetchRequest {
   }
   if (version >= 7) request.requireStable = r.bool();
   f.tags();
+  // librdkafka 2.0.2's ListConsumerGroupOffsets (null topics) ends v7 with three zero bytes; Kafka ignores them.
+  if (f.flexible) r.skipZeroPadding();
   return request;
 }
 
