@@ -235,6 +235,8 @@ export class Broker implements RequestDispatcher, BrokerState {
         return encodeResponse(ApiKey.AlterConfigs, v, id, admin.handleAlterConfigs(this, request.body));
       case ApiKey.DeleteRecords:
         return encodeResponse(ApiKey.DeleteRecords, v, id, await admin.handleDeleteRecords(this, request.body));
+      case ApiKey.DescribeCluster:
+        return encodeResponse(ApiKey.DescribeCluster, v, id, admin.handleDescribeCluster(this, request.body));
       case ApiKey.OffsetDelete:
         return encodeResponse(ApiKey.OffsetDelete, v, id, await groupApi.handleOffsetDelete(this.groups, request.body));
       default:

@@ -36,3 +36,4 @@ export * from './apis/delete-groups.ts';
 export * from './apis/alter-configs.ts';
 export * from './apis/delete-records.ts';
 export * from './apis/offset-delete.ts';
+export * from './apis/describe-cluster.ts';

@@ -26,6 +26,7 @@ import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsRespo
 import { listGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
 import { initProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from './init-producer-id.ts';
 import { offsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponse } from './offset-delete.ts';
+import { describeClusterApi, type DescribeClusterRequest, type DescribeClusterResponse } from './describe-cluster.ts';
 import { describeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 
 /** Request and response body types by API key. */
@@ -53,6 +54,7 @@ export interface ApiTypes {
   [ApiKey.AlterConfigs]: { request: AlterConfigsRequest; response: AlterConfigsResponse };
   [ApiKey.DeleteRecords]: { request: DeleteRecordsRequest; response: DeleteRecordsResponse };
   [ApiKey.OffsetDelete]: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
+  [ApiKey.DescribeCluster]: { request: DescribeClusterRequest; response: DescribeClusterResponse };
 }
 
 export type SupportedApiKey = keyof ApiTypes & number;
@@ -83,6 +85,7 @@ export const SUPPORTED_APIS: { readonly [K in SupportedApiKey]: ApiCodec<Request
   [ApiKey.AlterConfigs]: alterConfigsApi,
   [ApiKey.DeleteRecords]: deleteRecordsApi,
   [ApiKey.OffsetDelete]: offsetDeleteApi,
+  [ApiKey.DescribeCluster]: describeClusterApi,
 };
 
 const codecsByKey = new Map<number, ApiCodec<unknown, unknown>>(

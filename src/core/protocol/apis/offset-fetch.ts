@@ -84,6 +84,8 @@ function readerFor(r: Reader, version: number) {
   const flexible = version >= flexibleVersionMin;
   return {
     flexible,
+    /** The smallest topic entry: a name and an array (and a tag section) in either encoding. */
+    topicBytesMin: flexible ? 3 : 6,
     string: (): string => (flexible ? r.compactString() : r.string()),
     nullableString: (): string | null => (flexible ? r.compactNullableString() : r.nullableString()),
     array: <T>(bytesMin: number, one: (r: Reader) => T): T[] => (flexible ? r.compactArray(bytesMin, one) : r.array(bytesMin, one)),
@@ -124,7 +126,7 @@ function decodeRequest(r: Reader, version: number): OffsetFetchRequest {
     });
   } else {
     request.groupId = f.string();
-    request.topics = version >= 2 ? f.nullableArray(6, readTopic) : f.array(6, readTopic);
+    request.topics = version >= 2 ? f.nullableArray(f.topicBytesMin, readTopic) : f.array(f.topicBytesMin, readTopic);
   }
   if (version >= 7) request.requireStable = r.bool();
   f.tags();
@@ -158,7 +160,8 @@ function encodeRequest(w: Writer, version: number, request: OffsetFetchRequest):
 }
 
 function readTopics(r: Reader, version: number): OffsetFetchResponseTopic[] {
-  return readerFor(r, version).array(6, (t) => {
+  const f = readerFor(r, version);
+  return f.array(f.topicBytesMin, (t) => {
     const ft = readerFor(t, version);
     const name = ft.string();
     const partitions = ft.array(16, (p) => {
