@@ -12,6 +12,8 @@ import type {
   JoinGroupResponse,
   OffsetCommitRequest,
   OffsetCommitResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
   Reply,
   ReplyToken,
   SyncGroupRequest,
@@ -142,6 +144,10 @@ export class Harness {
 
   deleteGroups(groupIds: string[]): Answer<readonly DeleteGroupsResult[]> {
     return this.track(this.coordinator.deleteGroups(groupIds));
+  }
+
+  deleteOffsets(req: OffsetDeleteRequest): Answer<OffsetDeleteResponse> {
+    return this.track(this.coordinator.deleteOffsets(req));
   }
 
   /** Moves time forward and ticks. */
