@@ -185,6 +185,21 @@ describe('kafkajs', () => {
     expect(error).toMatchObject({ name: 'KafkaJSGroupCoordinatorNotFound', retriable: false });
     expect(elapsedMs).toBeLessThan(2000);
   });
+
+  it('admin fetchOffsets answers every committed partition of a group (null topics) and the asked topics', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'js-offsets-a', numPartitions: 2 }, { topic: 'js-offsets-b', numPartitions: 1 }], waitForLeaders: true });
+    await admin.setOffsets({ groupId: 'js-offsets', topic: 'js-offsets-a', partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '4' }] });
+    await admin.setOffsets({ groupId: 'js-offsets', topic: 'js-offsets-b', partitions: [{ partition: 0, offset: '5' }] });
+    // No topics: kafkajs sends OffsetFetch v4 with a null topic array.
+    const all = await admin.fetchOffsets({ groupId: 'js-offsets' });
+    const flat = (answer: typeof all): string[] => answer.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partition}=${p.offset}`)).sort();
+    expect(flat(all)).toEqual(['js-offsets-a/0=3', 'js-offsets-a/1=4', 'js-offsets-b/0=5']);
+    const asked = await admin.fetchOffsets({ groupId: 'js-offsets', topics: ['js-offsets-a'] });
+    expect(flat(asked)).toEqual(['js-offsets-a/0=3', 'js-offsets-a/1=4']);
+    await admin.disconnect();
+  });
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {

@@ -69,6 +69,20 @@ describe('librdkafka', () => {
     expect(transactions).toMatchObject({ error: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', fatal: true });
     expect(transactions.elapsed_s).toBeLessThan(2);
   });
+
+  it('librdkafka admin (through ctypes): ListConsumerGroups with states, ListConsumerGroupOffsets of a whole group, DeleteConsumerGroupOffsets', async () => {
+    const result = await pythonFlow('librdkafka_group_admin.py');
+    console.log(`librdkafka group admin: ${JSON.stringify(result)}`);
+    expect(result).toMatchObject({
+      ok: true,
+      states: { 'rd-goff-idle': 'Empty', 'rd-goff-active': 'Stable' },
+      idle_offsets: { error: 0, offsets: [[0, 5], [1, 6]] },
+      delete_idle: { error: 0, partitions: [[0, 0]] },
+      idle_after_delete: [[1, 6]], // null topics: only the partitions that still have an offset
+      delete_active: { error: 0, partitions: [[0, 86]] }, // GROUP_SUBSCRIBED_TO_TOPIC
+      delete_unknown: { error: 69 }, // GROUP_ID_NOT_FOUND, as the whole call's error
+    });
+  });
 });
 
 describe('librdkafka static membership (KIP-345)', () => {
@@ -84,8 +98,9 @@ describe('librdkafka static membership (KIP-345)', () => {
 });
 
 describe('kafka-python', () => {
-  it('python3-kafka: admin, acks 0/1/all, a group of three', async () => {
+  it('python3-kafka: admin, acks 0/1/all, a group of three, its committed offsets', async () => {
     const result = await pythonFlow('kafka_python_flows.py');
-    expect(result).toMatchObject({ ok: true, admin: 'ok', produced: 600, consumed: 600 });
+    // The committed offsets of the group (OffsetFetch v3, null topics) add up to every message.
+    expect(result).toMatchObject({ ok: true, admin: 'ok', produced: 600, consumed: 600, group_offsets_total: 600, groups: ['kp-three'] });
   });
 });

@@ -12,6 +12,8 @@ import type {
   JoinGroupResponse,
   OffsetCommitRequest,
   OffsetCommitResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
   Reply,
   ReplyToken,
   SyncGroupRequest,
@@ -144,6 +146,10 @@ export class Harness {
     return this.track(this.coordinator.deleteGroups(groupIds));
   }
 
+  deleteOffsets(req: OffsetDeleteRequest): Answer<OffsetDeleteResponse> {
+    return this.track(this.coordinator.deleteOffsets(req));
+  }
+
   /** Moves time forward and ticks. */
   advance(ms: number): void {
     this.nowMs += ms;
@@ -167,6 +173,7 @@ export class Harness {
           case 'reply-sync':
           case 'reply-commit':
           case 'reply-delete-groups':
+          case 'reply-delete-offsets':
             this.deliver(effect.token, effect.response);
             break;
           case 'persist-offsets':
@@ -180,6 +187,16 @@ export class Harness {
           case 'persist-group-deletions':
             if (this.autoPersist) {
               this.persisted.splice(0, this.persisted.length, ...this.persisted.filter((r) => !effect.groupIds.includes(r.groupId)));
+              this.coordinator.offsetsPersisted(effect.token, true);
+            } else {
+              this.pendingPersists.push(effect.token);
+            }
+            break;
+          case 'persist-offset-deletions':
+            if (this.autoPersist) {
+              const gone = (r: CommittedOffset): boolean =>
+                r.groupId === effect.groupId && effect.partitions.some((p) => p.topic === r.topic && p.partition === r.partition);
+              this.persisted.splice(0, this.persisted.length, ...this.persisted.filter((r) => !gone(r)));
               this.coordinator.offsetsPersisted(effect.token, true);
             } else {
               this.pendingPersists.push(effect.token);

@@ -76,4 +76,12 @@ for t in threads:
     t.join()
 check(sorted(got) == sorted(sent), f"consumed {len(got)} ({len(set(got))} distinct) of {len(sent)}")
 result["consumed"] = len(got)
+
+# Every committed partition of the group: kafka-python asks OffsetFetch v3 with null topics.
+admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+offsets = admin.list_consumer_group_offsets("kp-three")
+check(sorted(tp.partition for tp in offsets) == [0, 1, 2], f"group offsets of kp-three: {offsets}")
+result["group_offsets_total"] = sum(meta.offset for meta in offsets.values())
+result["groups"] = sorted(g for g, _ in admin.list_consumer_groups() if g == "kp-three")
+admin.close()
 print(json.dumps({"ok": True, **result}))

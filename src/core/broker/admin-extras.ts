@@ -1,6 +1,7 @@
 /**
  * The admin APIs beyond topic create/delete: CreatePartitions (grow a topic), AlterConfigs (refused:
- * configs are read-only) and DeleteRecords (moves a partition's log start offset, durably).
+ * configs are read-only), DeleteRecords (moves a partition's log start offset, durably) and
+ * DescribeCluster (this node, the whole cluster).
  * DeleteGroups is a group API (group-handlers.ts).
  */
 import { partitionsMax } from '../limits.ts';
@@ -17,6 +18,10 @@ import {
   type DeleteRecordsPartitionResult,
   type DeleteRecordsRequest,
   type DeleteRecordsResponse,
+  DescribeClusterEndpointType,
+  type DescribeClusterRequest,
+  type DescribeClusterResponse,
+  authorizedOperationsOmitted,
 } from '../protocol/index.ts';
 import type { BrokerState } from './broker-state.ts';
 import { errorText, kafkaCodeFor } from './errors.ts';
@@ -112,4 +117,31 @@ export async function handleDeleteRecords(state: BrokerState, request: DeleteRec
     topics.push({ name: t.name, partitions });
   }
   return { throttleTimeMs: 0, topics };
+}
+
+/**
+ * DescribeCluster: this node is the whole cluster and its controller, as in Metadata. Kafka's broker
+ * endpoint answers a request for controllers (v1 endpoint type 2) MISMATCHED_ENDPOINT_TYPE, and an
+ * unknown endpoint type UNSUPPORTED_ENDPOINT_TYPE; so does Chronik. Authorized operations are omitted.
+ */
+export function handleDescribeCluster(state: BrokerState, request: DescribeClusterRequest): DescribeClusterResponse {
+  const answer: DescribeClusterResponse = {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    endpointType: request.endpointType,
+    clusterId: state.options.clusterId,
+    controllerId: state.options.nodeId,
+    brokers: [{ brokerId: state.options.nodeId, host: state.advertised.host, port: state.advertised.port, rack: null }],
+    clusterAuthorizedOperations: authorizedOperationsOmitted,
+  };
+  if (request.endpointType === DescribeClusterEndpointType.BROKERS) return answer;
+  const mismatched = request.endpointType === DescribeClusterEndpointType.CONTROLLERS;
+  return {
+    ...answer,
+    errorCode: mismatched ? ErrorCode.MISMATCHED_ENDPOINT_TYPE : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+    errorMessage: mismatched ? 'this is a broker endpoint: ask it for brokers (endpoint type 1)' : `unknown endpoint type ${request.endpointType}`,
+    controllerId: -1,
+    brokers: [],
+  };
 }

@@ -26,6 +26,10 @@ const seeds: Uint8Array[] = [
   frame(ApiKey.JoinGroup, 5, { groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'r', metadata: new Uint8Array(4) }] }),
   frame(ApiKey.OffsetCommit, 2, { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }] }),
   frame(ApiKey.DescribeConfigs, 1, { resources: [{ resourceType: 2, resourceName: 't', configurationKeys: null }], includeSynonyms: true, includeDocumentation: false }),
+  frame(ApiKey.OffsetFetch, 8, { groupId: '', topics: null, requireStable: true, groups: [{ groupId: 'g', topics: null }, { groupId: 'h', topics: [{ name: 't', partitionIndexes: [0] }] }] }),
+  frame(ApiKey.ListGroups, 4, { statesFilter: ['Stable'] }),
+  frame(ApiKey.OffsetDelete, 0, { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }),
+  frame(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 }),
 ];
 
 type Mutation = { kind: 'flip'; at: number; xor: number } | { kind: 'truncate'; at: number } | { kind: 'insert'; at: number; bytes: Uint8Array };

@@ -288,6 +288,22 @@ describe('Broker: metadata and topic admin', () => {
   });
 });
 
+describe('Broker: DescribeCluster', () => {
+  it('describes this node as the cluster and its controller; controllers (v1 endpoint type 2) are MISMATCHED_ENDPOINT_TYPE', async () => {
+    const h = new BrokerHarness(63);
+    const c = await h.connect();
+    const brokers = { clusterId: 'chronik', controllerId: 1, brokers: [{ brokerId: 1, host: 'n1', port: 9092, rack: null }] };
+    const v0 = await h.run(c.request(ApiKey.DescribeCluster, 0, { includeClusterAuthorizedOperations: false, endpointType: 1 }));
+    expect(v0).toMatchObject({ errorCode: ErrorCode.NONE, errorMessage: null, ...brokers, clusterAuthorizedOperations: -2147483648 });
+    const v1 = await h.run(c.request(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 }));
+    expect(v1).toMatchObject({ errorCode: ErrorCode.NONE, endpointType: 1, ...brokers });
+    const controllers = await h.run(c.request(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 2 }));
+    expect(controllers).toMatchObject({ errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE, brokers: [] });
+    const unknown = await h.run(c.request(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 7 }));
+    expect(unknown.errorCode).toBe(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
+  });
+});
+
 describe('Broker: bad requests', () => {
   it('answers ApiVersions beyond its range with UNSUPPORTED_VERSION and closes on other unsupported versions', async () => {
     const h = new BrokerHarness(13);

@@ -218,11 +218,11 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.OffsetCommit:
         return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groups, this.topics, request.body, this.io.clock.wallClockMs()));
       case ApiKey.OffsetFetch:
-        return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groups, request.body));
+        return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groups, request.body, v));
       case ApiKey.DescribeGroups:
         return encodeResponse(ApiKey.DescribeGroups, v, id, groupApi.handleDescribeGroups(this.groups, request.body));
       case ApiKey.ListGroups:
-        return encodeResponse(ApiKey.ListGroups, v, id, groupApi.handleListGroups(this.groups));
+        return encodeResponse(ApiKey.ListGroups, v, id, groupApi.handleListGroups(this.groups, request.body));
       case ApiKey.InitProducerId:
         return encodeResponse(ApiKey.InitProducerId, v, id, await this.initProducerId(request.body));
       case ApiKey.DescribeConfigs:
@@ -235,6 +235,10 @@ export class Broker implements RequestDispatcher, BrokerState {
         return encodeResponse(ApiKey.AlterConfigs, v, id, admin.handleAlterConfigs(this, request.body));
       case ApiKey.DeleteRecords:
         return encodeResponse(ApiKey.DeleteRecords, v, id, await admin.handleDeleteRecords(this, request.body));
+      case ApiKey.DescribeCluster:
+        return encodeResponse(ApiKey.DescribeCluster, v, id, admin.handleDescribeCluster(this, request.body));
+      case ApiKey.OffsetDelete:
+        return encodeResponse(ApiKey.OffsetDelete, v, id, await groupApi.handleOffsetDelete(this.groups, request.body));
       default:
         return unreachable(request);
     }

@@ -1,11 +1,11 @@
 /**
  * Drives the pure GroupCoordinator (src/core/group) with real effects: held JoinGroup/SyncGroup,
- * OffsetCommit and DeleteGroups answers are delivered when the coordinator emits them, committed
+ * OffsetCommit, OffsetDelete and DeleteGroups answers are delivered when the coordinator emits them, committed
  * offsets and group deletions are written to the FileOffsetStore (and reported back in order), and
  * tick() runs from one io.clock timer armed at nextTickAtMs().
  *
- * Ordering contract (from the coordinator's GroupEffect): persist-offsets and persist-group-deletions
- * are written in emission order and offsetsPersisted() is called in that same order, after the write
+ * Ordering contract (from the coordinator's GroupEffect): persist-offsets, persist-group-deletions
+ * and persist-offset-deletions are written in emission order and offsetsPersisted() is called in that same order, after the write
  * settles; a commit or a deletion is answered only after that.
  */
 import { unreachable } from '../assert.ts';
@@ -70,10 +70,14 @@ export class GroupDriver {
         case 'persist-group-deletions':
           this.persist(effect.token, () => this.store.deleteGroups(effect.groupIds), { groupsDeleted: effect.groupIds.length });
           break;
+        case 'persist-offset-deletions':
+          this.persist(effect.token, () => this.store.deleteOffsets(effect.groupId, effect.partitions), { offsetsDeleted: effect.partitions.length });
+          break;
         case 'reply-join':
         case 'reply-sync':
         case 'reply-commit':
         case 'reply-delete-groups':
+        case 'reply-delete-offsets':
           this.answer(effect.token, effect.response);
           break;
         default:

@@ -15,11 +15,15 @@ import {
   type JoinGroupResponse,
   type LeaveGroupRequest,
   type LeaveGroupResponse,
+  type ListGroupsRequest,
   type ListGroupsResponse,
   type OffsetCommitRequest,
   type OffsetCommitResponse,
+  type OffsetDeleteRequest,
+  type OffsetDeleteResponse,
   type OffsetFetchRequest,
   type OffsetFetchResponse,
+  type OffsetFetchResponseGroup,
   type SyncGroupRequest,
   type SyncGroupResponse,
 } from '../protocol/index.ts';
@@ -157,13 +161,26 @@ async function commitKnown(groups: GroupDriver, request: OffsetCommitRequest, wa
   return codes;
 }
 
-export function handleOffsetFetch(groups: GroupDriver, request: OffsetFetchRequest): OffsetFetchResponse {
-  const answer = groups.now(() => groups.coordinator.fetchOffsets({ groupId: request.groupId, topics: request.topics }));
-  return {
-    throttleTimeMs: 0,
-    errorCode: answer.errorCode,
-    topics: answer.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ ...p })) })),
+/**
+ * Committed offsets of one group (v0-7) or several (v8+); null topics (v2+) ask for every partition
+ * the group has an offset for. `requireStable` (v7+) changes nothing: without transactions every
+ * committed offset is stable.
+ */
+export function handleOffsetFetch(groups: GroupDriver, request: OffsetFetchRequest, version: number): OffsetFetchResponse {
+  const fetchOne = (groupId: string, topics: OffsetFetchRequest['topics']): OffsetFetchResponseGroup => {
+    const answer = groups.now(() => groups.coordinator.fetchOffsets({ groupId, topics }));
+    return {
+      groupId,
+      errorCode: answer.errorCode,
+      topics: answer.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ ...p })) })),
+    };
   };
+  if (version >= 8) {
+    const answers = (request.groups ?? []).map((g) => fetchOne(g.groupId, g.topics));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: [], groups: answers };
+  }
+  const { topics, errorCode } = fetchOne(request.groupId, request.topics);
+  return { throttleTimeMs: 0, errorCode, topics };
 }
 
 export function handleDescribeGroups(groups: GroupDriver, request: DescribeGroupsRequest): DescribeGroupsResponse {
@@ -182,9 +199,14 @@ export function handleDescribeGroups(groups: GroupDriver, request: DescribeGroup
   };
 }
 
-export function handleListGroups(groups: GroupDriver): ListGroupsResponse {
-  const listed = groups.now(() => groups.coordinator.list());
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: listed.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType })) };
+/** Every group, with its state from v4 on (the codec drops it below), filtered by `statesFilter` (v4+). */
+export function handleListGroups(groups: GroupDriver, request: ListGroupsRequest): ListGroupsResponse {
+  const listed = groups.now(() => groups.coordinator.list(request.statesFilter ?? []));
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    groups: listed.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.groupState })),
+  };
 }
 
 /** Kafka's DeleteGroups: empty groups go with their offsets; NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND otherwise. */
@@ -192,4 +214,16 @@ export async function handleDeleteGroups(groups: GroupDriver, request: DeleteGro
   const answer = await groups.call(() => groups.coordinator.deleteGroups(request.groupsNames));
   if (answer === null) return { throttleTimeMs: 0, results: [...new Set(request.groupsNames)].map((groupId) => ({ groupId, errorCode: gone })) };
   return { throttleTimeMs: 0, results: answer.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode })) };
+}
+
+/** Kafka's OffsetDelete: see GroupCoordinator.deleteOffsets for the rules; answered once the deletion is durable. */
+export async function handleOffsetDelete(groups: GroupDriver, request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+  const topics = request.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) }));
+  const answer = await groups.call(() => groups.coordinator.deleteOffsets({ groupId: request.groupId, topics }));
+  if (answer === null) return { errorCode: gone, throttleTimeMs: 0, topics: [] };
+  return {
+    errorCode: answer.errorCode,
+    throttleTimeMs: 0,
+    topics: answer.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ ...p })) })),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * The consumer-group coordinator (Kafka's classic protocol: JoinGroup, SyncGroup, Heartbeat,
- * LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups, DeleteGroups) as a pure state
+ * LeaveGroup, OffsetCommit, OffsetFetch, OffsetDelete, DescribeGroups, ListGroups, DeleteGroups) as a pure state
  * machine.
  *
  * Time enters as `nowMs` (monotonic) on every call; randomness (member ids) from the injected Random.
@@ -23,6 +23,7 @@ import type { Random } from '../io/random.ts';
 import * as limits from '../limits.ts';
 import { GroupErrorCode } from './error-codes.ts';
 import { Group, emptyBytes, metadataFor, sameProtocols, type Member } from './group.ts';
+import { subscribedTopics } from './consumer-subscription.ts';
 import { newMemberId } from './member-id.ts';
 import { OffsetCommits } from './offset-commits.ts';
 import type {
@@ -41,6 +42,8 @@ import type {
   ListedGroup,
   OffsetCommitRequest,
   OffsetCommitResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
   OffsetFetchRequest,
   OffsetFetchResponse,
   Reply,
@@ -565,6 +568,48 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     if (group !== undefined) return group.state === 'Empty' ? E.NONE : E.NON_EMPTY_GROUP;
     return this.offsets.hasGroup(groupId) ? E.NONE : E.GROUP_ID_NOT_FOUND;
+  }
+
+  // ---- OffsetDelete ----------------------------------------------------------------------------
+
+  /**
+   * Kafka's OffsetDelete: removes the committed offsets of the given partitions, durably before the
+   * answer (persist-offset-deletions). An unknown group answers GROUP_ID_NOT_FOUND. A group with
+   * members keeps the offsets of topics it is subscribed to (GROUP_SUBSCRIBED_TO_TOPIC per
+   * partition); a member with "consumer" metadata that does not parse counts as subscribed to every
+   * topic, and a group with members of another protocol type answers NON_EMPTY_GROUP. A partition
+   * with no offset answers NONE.
+   */
+  deleteOffsets(req: OffsetDeleteRequest): Reply<OffsetDeleteResponse> {
+    const groupError = this.offsetsDeletable(req.groupId);
+    if (groupError !== E.NONE) return done({ errorCode: groupError, topics: [] });
+    const subscribed = this.subscribedTopics(req.groupId);
+    const topics = req.topics.map((t) => {
+      const errorCode: GroupErrorCode = subscribed === 'all' || subscribed.has(t.name) ? E.GROUP_SUBSCRIBED_TO_TOPIC : E.NONE;
+      return { name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) };
+    });
+    return this.offsets.deleteOffsets(req.groupId, { errorCode: E.NONE, topics });
+  }
+
+  private offsetsDeletable(groupId: string): GroupErrorCode {
+    if (groupId.length === 0) return E.INVALID_GROUP_ID;
+    const group = this.groups.get(groupId);
+    if (group === undefined && !this.offsets.hasGroup(groupId)) return E.GROUP_ID_NOT_FOUND;
+    if (group !== undefined && group.members.size > 0 && group.protocolType !== 'consumer') return E.NON_EMPTY_GROUP;
+    return this.offsets.full ? E.COORDINATOR_NOT_AVAILABLE : E.NONE;
+  }
+
+  /** The union of the members' subscriptions over every protocol they offered; 'all' when one does not parse. */
+  private subscribedTopics(groupId: string): Set<string> | 'all' {
+    const topics = new Set<string>();
+    for (const member of this.groups.get(groupId)?.members.values() ?? []) {
+      for (const protocol of member.protocols) {
+        const parsed = subscribedTopics(protocol.metadata);
+        if (parsed === null) return 'all';
+        for (const topic of parsed) topics.add(topic);
+      }
+    }
+    return topics;
   }
 
   // ---- DescribeGroups and ListGroups -------------------------------------------------------------

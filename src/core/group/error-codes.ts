@@ -21,6 +21,7 @@ export const GroupErrorCode = {
   MEMBER_ID_REQUIRED: ErrorCode.MEMBER_ID_REQUIRED,
   GROUP_MAX_SIZE_REACHED: ErrorCode.GROUP_MAX_SIZE_REACHED,
   FENCED_INSTANCE_ID: ErrorCode.FENCED_INSTANCE_ID,
+  GROUP_SUBSCRIBED_TO_TOPIC: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC,
 } as const;
 
 export type GroupErrorCode = (typeof GroupErrorCode)[keyof typeof GroupErrorCode];

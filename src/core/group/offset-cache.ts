@@ -41,6 +41,16 @@ export class OffsetCache {
     this.groups.delete(groupId);
   }
 
+  /** Forgets one committed offset; the group goes when it was its last. */
+  deletePartition(groupId: string, topic: string, partition: number): void {
+    const topics = this.groups.get(groupId);
+    const partitions = topics?.get(topic);
+    if (topics === undefined || partitions === undefined || !partitions.delete(partition)) return;
+    this.keyCount -= 1;
+    if (partitions.size === 0) topics.delete(topic);
+    if (topics.size === 0) this.groups.delete(groupId);
+  }
+
   hasGroup(groupId: string): boolean {
     return this.groups.has(groupId);
   }

@@ -2,7 +2,8 @@
  * OffsetCommit and OffsetFetch over the in-memory cache, with the "durable before acknowledged" rule:
  * an accepted commit becomes a persist-offsets effect, and only offsetsPersisted(token, true) puts
  * its records in the cache and answers the client. The offsets of a deleted group leave the same
- * way (persist-group-deletions, then the cache). Both complete in the order they were accepted.
+ * way (persist-group-deletions, then the cache), and so do single partitions' offsets
+ * (persist-offset-deletions, OffsetDelete). Both complete in the order they were accepted.
  */
 import { assert } from '../assert.ts';
 import { GroupErrorCode } from './error-codes.ts';
@@ -15,7 +16,9 @@ import type {
   OffsetCommitResponse,
   OffsetFetchRequest,
   OffsetFetchResponse,
+  OffsetDeleteResponse,
   OffsetFetchResponsePartition,
+  OffsetPartitionKey,
   Reply,
   ReplyToken,
 } from './types.ts';
@@ -29,7 +32,16 @@ interface OffsetCommitsConfig {
   readonly committedOffsetKeysMax: number;
 }
 
-type InFlight = InFlightCommit | InFlightGroupDeletion;
+type InFlight = InFlightCommit | InFlightGroupDeletion | InFlightOffsetDeletion;
+
+interface InFlightOffsetDeletion {
+  readonly kind: 'delete-offsets';
+  readonly token: ReplyToken;
+  readonly groupId: string;
+  readonly partitions: readonly OffsetPartitionKey[];
+  /** The answer decided at validation (NONE for the partitions being deleted). */
+  readonly response: OffsetDeleteResponse;
+}
 
 interface InFlightGroupDeletion {
   readonly kind: 'delete-groups';
@@ -127,10 +139,41 @@ export class OffsetCommits {
     return { kind: 'pending', token };
   }
 
+  /**
+   * Removes the offsets of `groupId`'s partitions answered NONE in `decided` (the coordinator's
+   * verdict): at once when none has an offset, else after a persist-offset-deletions effect is persisted.
+   */
+  deleteOffsets(groupId: string, decided: OffsetDeleteResponse): Reply<OffsetDeleteResponse> {
+    const partitions: OffsetPartitionKey[] = [];
+    for (const t of decided.topics) {
+      for (const p of t.partitions) {
+        const held = this.cache.get(groupId, t.name, p.partitionIndex) !== undefined;
+        const listed = partitions.some((k) => k.topic === t.name && k.partition === p.partitionIndex);
+        if (p.errorCode === E.NONE && held && !listed) partitions.push({ topic: t.name, partition: p.partitionIndex });
+      }
+    }
+    if (partitions.length === 0) return { kind: 'done', response: decided };
+    assert(!this.full, 'the coordinator checks room before deleting offsets');
+    const token = this.nextToken();
+    this.inFlight.push({ kind: 'delete-offsets', token, groupId, partitions, response: decided });
+    this.emit({ kind: 'persist-offset-deletions', token, groupId, partitions });
+    return { kind: 'pending', token };
+  }
+
   persisted(token: ReplyToken, ok: boolean): void {
     const done = this.inFlight[0];
     assert(done !== undefined && done.token === token, 'offset commits complete in the order they were emitted');
     this.inFlight.shift();
+    if (done.kind === 'delete-offsets') {
+      if (ok) for (const p of done.partitions) this.cache.deletePartition(done.groupId, p.topic, p.partition);
+      const failed = (code: GroupErrorCode): GroupErrorCode => (ok || code !== E.NONE ? code : E.COORDINATOR_NOT_AVAILABLE);
+      const topics = done.response.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: failed(p.errorCode) })),
+      }));
+      this.emit({ kind: 'reply-delete-offsets', token, response: { errorCode: done.response.errorCode, topics } });
+      return;
+    }
     if (done.kind === 'delete-groups') {
       if (ok) for (const groupId of done.groupIds) this.cache.deleteGroup(groupId);
       const response = done.results.map((r) => ({ groupId: r.groupId, errorCode: ok || r.errorCode !== E.NONE ? r.errorCode : E.COORDINATOR_NOT_AVAILABLE }));

@@ -1,6 +1,7 @@
 /**
- * The payloads of the offsets file (framing: record-file.ts): a committed offset, or a group deletion
- * that removes every earlier offset of its group (DeleteGroups).
+ * The payloads of the offsets file (framing: record-file.ts): a committed offset, a group deletion
+ * that removes every earlier offset of its group (DeleteGroups), or a partition deletion that removes
+ * the earlier offset of one group, topic and partition (OffsetDelete).
  *
  * A committed offset:
  *   type u8 = 1
@@ -16,6 +17,12 @@
  *   type u8 = 3
  *   groupId    u16 length + UTF-8
  *
+ * A partition deletion:
+ *   type u8 = 4
+ *   groupId    u16 length + UTF-8
+ *   topic      u16 length + UTF-8
+ *   partition  i32
+ *
  * All integers big-endian. A payload of another type, or one that does not parse exactly, is a
  * format error (the CRC passed, so the writer was not this version of the code).
  */
@@ -25,6 +32,7 @@ import type { CommittedOffset } from './types.ts';
 export const offsetRecordType = 1;
 /** (2 is the producer-id file's record; the numbers stay distinct across files.) */
 export const groupDeletionRecordType = 3;
+export const partitionDeletionRecordType = 4;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -85,9 +93,27 @@ export function encodeGroupDeletion(groupId: string): Uint8Array {
   return out;
 }
 
-/** Decodes any payload of the offsets file; an error string when it is neither record. */
-export function decodeOffsetsFileRecord(payload: Uint8Array): { kind: 'offset'; record: CommittedOffset } | { kind: 'group-deleted'; groupId: string } | string {
+export function encodePartitionDeletion(groupId: string, topic: string, partition: number): Uint8Array {
+  const group = utf8Encoder.encode(groupId);
+  const name = utf8Encoder.encode(topic);
+  assert(group.length <= 0xffff && name.length <= 0xffff, 'group id and topic fit a u16 length');
+  const out = new Uint8Array(1 + 2 + group.length + 2 + name.length + 4);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, partitionDeletionRecordType);
+  const at = putShortBytes(out, view, putShortBytes(out, view, 1, group), name);
+  view.setInt32(at, partition);
+  return out;
+}
+
+export type OffsetsFileRecord =
+  | { kind: 'offset'; record: CommittedOffset }
+  | { kind: 'group-deleted'; groupId: string }
+  | { kind: 'partition-deleted'; groupId: string; topic: string; partition: number };
+
+/** Decodes any payload of the offsets file; an error string when it is none of the records. */
+export function decodeOffsetsFileRecord(payload: Uint8Array): OffsetsFileRecord | string {
   if (payload.length === 0) return 'empty record';
+  if (payload[0] === partitionDeletionRecordType) return decodePartitionDeletion(payload);
   if (payload[0] !== groupDeletionRecordType) {
     const record = decodeOffsetRecord(payload);
     return typeof record === 'string' ? record : { kind: 'offset', record };
@@ -99,6 +125,18 @@ export function decodeOffsetsFileRecord(payload: Uint8Array): { kind: 'offset'; 
     return { kind: 'group-deleted', groupId: groupId.value };
   } catch (error) {
     return `malformed group deletion record: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+function decodePartitionDeletion(payload: Uint8Array): OffsetsFileRecord | string {
+  try {
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const groupId = getShortString(payload, view, 1);
+    const topic = getShortString(payload, view, groupId.next);
+    if (topic.next + 4 !== payload.length) return 'partition deletion record length mismatch';
+    return { kind: 'partition-deleted', groupId: groupId.value, topic: topic.value, partition: view.getInt32(topic.next) };
+  } catch (error) {
+    return `malformed partition deletion record: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 

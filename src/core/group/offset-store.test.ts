@@ -212,6 +212,19 @@ describe('FileOffsetStore on the simulated disk', () => {
     expect(await h.settle(new FileOffsetStore((await h.io()).disk, dir).load())).toMatchObject({ offsets: [rec('kept', 0, 4n), rec('gone', 0, 5n)], compacted: false });
   });
 
+  it('a partition deletion removes one offset durably, survives a crash, and is compacted away', async () => {
+    const h = new SimDiskHarness(10);
+    const io = await h.io();
+    const store = new FileOffsetStore(io.disk, dir, { compactBytesMin: 1024 * 1024 });
+    await h.settle(store.load());
+    await h.settle(store.append([rec('g', 0, 1n), rec('g', 1, 2n), rec('h', 0, 3n)]));
+    await h.settle(store.deleteOffsets('g', [{ topic: 'orders', partition: 0 }, { topic: 'other', partition: 0 }]));
+    const afterCrash = await h.settle(new FileOffsetStore((await h.crashAndRestart()).disk, dir).load());
+    expect(afterCrash.offsets).toEqual([rec('g', 1, 2n), rec('h', 0, 3n)]);
+    const compacting = new FileOffsetStore((await h.io()).disk, dir, { compactBytesMin: 10, compactRatio: 1.1 });
+    expect(await h.settle(compacting.load())).toMatchObject({ compacted: true, offsets: [rec('g', 1, 2n), rec('h', 0, 3n)] });
+  });
+
   it('compacts in the background while appending; the file stays bounded', async () => {
     const h = new SimDiskHarness(8);
     const io = await h.io();
@@ -318,6 +331,13 @@ describe('MemoryOffsetStore', () => {
     await store.append([rec('g', 0, 1n), rec('g', 1, 1n)]);
     await store.append([rec('g', 0, 2n)]);
     expect((await store.load()).offsets).toEqual([rec('g', 1, 1n), rec('g', 0, 2n)]);
+  });
+
+  it('deleteOffsets forgets only those partitions of the group', async () => {
+    const store = new MemoryOffsetStore();
+    await store.append([rec('g', 0, 1n), rec('g', 1, 1n), rec('h', 0, 1n)]);
+    await store.deleteOffsets('g', [{ topic: 'orders', partition: 0 }]);
+    expect((await store.load()).offsets).toEqual([rec('g', 1, 1n), rec('h', 0, 1n)]);
   });
 
   it('deleteGroups forgets the group\'s offsets', async () => {

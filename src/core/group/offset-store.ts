@@ -1,12 +1,13 @@
 /**
  * Where committed offsets live between restarts. The coordinator never touches it: the driver turns
- * persist-offsets and persist-group-deletions effects into append() and deleteGroups() calls and
+ * persist-offsets, persist-group-deletions and persist-offset-deletions effects into append(),
+ * deleteGroups() and deleteOffsets() calls and
  * answers offsetsPersisted() when they settle, and
  * feeds load()'s offsets to a new coordinator on start.
  *
  * FileOffsetStore keeps one append-only file, `<dir>/offsets.log`, of CRC-checked records (framing in
- * record-file.ts, payloads in offset-record-codec.ts: committed offsets and group deletions);
- * append() and deleteGroups() resolve after fsync. When the file grows past compactBytesMin and past
+ * record-file.ts, payloads in offset-record-codec.ts: committed offsets, group and partition
+ * deletions); append(), deleteGroups() and deleteOffsets() resolve after fsync. When the file grows past compactBytesMin and past
  * compactRatio times the bytes of its live records (the latest per group, topic and partition of
  * groups not deleted since), it is rewritten with only those, atomically; this happens on load and,
  * in the background, after an append.
@@ -14,9 +15,9 @@
 import { assert } from '../assert.ts';
 import { joinPath, type Disk } from '../io/disk.ts';
 import { offsetsFileCompactBytesMin, offsetsFileCompactRatio } from '../limits.ts';
-import { decodeOffsetsFileRecord, encodeGroupDeletion, encodeOffsetRecord } from './offset-record-codec.ts';
+import { decodeOffsetsFileRecord, encodeGroupDeletion, encodeOffsetRecord, encodePartitionDeletion } from './offset-record-codec.ts';
 import { RecordFile } from './record-file.ts';
-import type { CommittedOffset } from './types.ts';
+import type { CommittedOffset, OffsetPartitionKey } from './types.ts';
 
 export interface OffsetStoreLoad {
   /** The latest commit per (group, topic, partition), without those of groups deleted after it. */
@@ -35,6 +36,8 @@ export interface OffsetStore {
   append(records: readonly CommittedOffset[]): Promise<void>;
   /** Removes every offset of these groups (DeleteGroups); resolves once that is durable. */
   deleteGroups(groupIds: readonly string[]): Promise<void>;
+  /** Removes the offsets of these partitions of one group (OffsetDelete); resolves once that is durable. */
+  deleteOffsets(groupId: string, partitions: readonly OffsetPartitionKey[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,12 @@ export class FileOffsetStore implements OffsetStore {
       if (decoded.kind === 'group-deleted') {
         for (const key of [...latest.keys()]) if (key.startsWith(groupPrefix(decoded.groupId))) latest.delete(key);
         this.forgetGroup(decoded.groupId);
+        continue;
+      }
+      if (decoded.kind === 'partition-deleted') {
+        const key = partitionKeyOf(decoded.groupId, decoded.topic, decoded.partition);
+        latest.delete(key);
+        this.forget(key);
         continue;
       }
       const record = decoded.record;
@@ -137,8 +146,28 @@ export class FileOffsetStore implements OffsetStore {
     return file.append(payloads);
   }
 
+  /** Appends one partition-deletion record per partition; like deleteGroups(), compaction drops both. */
+  deleteOffsets(groupId: string, partitions: readonly OffsetPartitionKey[]): Promise<void> {
+    const file = this.file;
+    assert(file !== null, 'load() before deleteOffsets()');
+    const payloads = partitions.map((p) => {
+      this.forget(partitionKeyOf(groupId, p.topic, p.partition));
+      const payload = encodePartitionDeletion(groupId, p.topic, p.partition);
+      this.fileBytes += framedBytes(payload);
+      return payload;
+    });
+    return file.append(payloads);
+  }
+
   async close(): Promise<void> {
     await this.file?.close();
+  }
+
+  private forget(key: string): void {
+    const payload = this.live.get(key);
+    if (payload === undefined) return;
+    this.live.delete(key);
+    this.liveBytes -= framedBytes(payload);
   }
 
   private forgetGroup(groupId: string): void {
@@ -185,13 +214,24 @@ export class MemoryOffsetStore implements OffsetStore {
     return Promise.resolve();
   }
 
+  deleteOffsets(groupId: string, partitions: readonly OffsetPartitionKey[]): Promise<void> {
+    const gone = (r: CommittedOffset): boolean => r.groupId === groupId && partitions.some((p) => p.topic === r.topic && p.partition === r.partition);
+    const kept = this.records.filter((r) => !gone(r));
+    this.records.splice(0, this.records.length, ...kept);
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
 }
 
 function keyOf(record: CommittedOffset): string {
-  return `${groupPrefix(record.groupId)}${record.topic}\u0000${record.partition}`;
+  return partitionKeyOf(record.groupId, record.topic, record.partition);
+}
+
+function partitionKeyOf(groupId: string, topic: string, partition: number): string {
+  return `${groupPrefix(groupId)}${topic}\u0000${partition}`;
 }
 
 function groupPrefix(groupId: string): string {

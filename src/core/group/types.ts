@@ -204,6 +204,26 @@ export interface DeleteGroupsResult {
   readonly errorCode: GroupErrorCode;
 }
 
+/** One partition of a group's committed offsets. */
+export interface OffsetPartitionKey {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface OffsetDeleteRequest {
+  readonly groupId: string;
+  readonly topics: readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[];
+}
+
+export interface OffsetDeleteResponse {
+  /** Top-level: GROUP_ID_NOT_FOUND, INVALID_GROUP_ID, NON_EMPTY_GROUP, COORDINATOR_NOT_AVAILABLE; then no topics. */
+  readonly errorCode: GroupErrorCode;
+  readonly topics: readonly {
+    readonly name: string;
+    readonly partitions: readonly { readonly partitionIndex: number; readonly errorCode: GroupErrorCode }[];
+  }[];
+}
+
 /** Names one held request; its answer arrives later as a reply-* effect with the same token. */
 export type ReplyToken = number;
 
@@ -214,11 +234,12 @@ export type Reply<Response> =
 
 /**
  * What the driver must do after a call (drain with takeEffects()). Ordering contract:
- * - persist-offsets and persist-group-deletions: append `records` (OffsetStore.append), or remove
- *   every offset of `groupIds` (OffsetStore.deleteGroups), in the order the effects were emitted,
- *   and call offsetsPersisted(token, ok) once that is durable (or failed), in that same order. The
- *   answer (reply-commit, reply-delete-groups) is only emitted after that: nothing is acknowledged
- *   before fsync.
+ * - persist-offsets, persist-group-deletions and persist-offset-deletions: append `records`
+ *   (OffsetStore.append), remove every offset of `groupIds` (OffsetStore.deleteGroups), or remove the
+ *   offsets of `partitions` of `groupId` (OffsetStore.deleteOffsets), in the order the effects were
+ *   emitted, and call offsetsPersisted(token, ok) once that is durable (or failed), in that same
+ *   order. The answer (reply-commit, reply-delete-groups, reply-delete-offsets) is only emitted after
+ *   that: nothing is acknowledged before fsync.
  * - reply-*: send the response for the held request `token`, in effect order.
  * Timers are pulled rather than pushed: after every call, nextTickAtMs() says when tick() is due.
  */
@@ -228,4 +249,11 @@ export type GroupEffect =
   | { readonly kind: 'reply-commit'; readonly token: ReplyToken; readonly response: OffsetCommitResponse }
   | { readonly kind: 'reply-delete-groups'; readonly token: ReplyToken; readonly response: readonly DeleteGroupsResult[] }
   | { readonly kind: 'persist-offsets'; readonly token: ReplyToken; readonly records: readonly CommittedOffset[] }
-  | { readonly kind: 'persist-group-deletions'; readonly token: ReplyToken; readonly groupIds: readonly string[] };
+  | { readonly kind: 'persist-group-deletions'; readonly token: ReplyToken; readonly groupIds: readonly string[] }
+  | { readonly kind: 'reply-delete-offsets'; readonly token: ReplyToken; readonly response: OffsetDeleteResponse }
+  | {
+      readonly kind: 'persist-offset-deletions';
+      readonly token: ReplyToken;
+      readonly groupId: string;
+      readonly partitions: readonly OffsetPartitionKey[];
+    };

@@ -198,3 +198,14 @@ test('every advertised range is the codec range, sorted by key', () => {
     expect([key.minVersion, key.maxVersion]).toEqual([codec.versionMin, codec.versionMax]);
   }
 });
+
+test('zero padding after a flexible ListGroups or OffsetFetch request is ignored (librdkafka 2.0.2 sends it); other trailing bytes are not', () => {
+  // The exact frames librdkafka 2.0.2 sent for ListConsumerGroups and ListConsumerGroupOffsets(null).
+  const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
+  const listGroups = decodeRequest(hex('0010000400000003000772646b61666b6100010000'));
+  expect(listGroups).toMatchObject({ ok: true, request: { apiKey: ApiKey.ListGroups, apiVersion: 4, body: { statesFilter: [] } } });
+  const offsetFetch = decodeRequest(hex('0009000700000004000772646b61666b61000d72642d676f66662d69646c65000000000000'));
+  expect(offsetFetch).toMatchObject({ ok: true, request: { apiKey: ApiKey.OffsetFetch, body: { groupId: 'rd-goff-idle', topics: null, requireStable: false } } });
+  const nonZero = decodeRequest(hex('0010000400000003000772646b61666b6100010001'));
+  expect(nonZero).toMatchObject({ ok: false, failure: { kind: 'malformed-body', error: { code: 'TRAILING_BYTES' } } });
+});

@@ -264,6 +264,15 @@ export class Reader {
     }
   }
 
+  /**
+   * Consumes what is left when every remaining byte is zero (otherwise leaves it for expectEnd to
+   * refuse). For requests that some client pads with zeros, which Kafka's own parser ignores.
+   */
+  skipZeroPadding(): void {
+    for (let at = this.pos; at < this.end; at++) if (this.buf[at] !== 0) return;
+    this.pos = this.end;
+  }
+
   /** Throws TRAILING_BYTES unless every byte was consumed. */
   expectEnd(what = 'message'): void {
     if (this.pos !== this.end) this.fail('TRAILING_BYTES', `${this.end - this.pos} bytes after the ${what}`);

@@ -25,6 +25,8 @@ import { offsetFetchApi, type OffsetFetchRequest, type OffsetFetchResponse } fro
 import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
 import { listGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
 import { initProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from './init-producer-id.ts';
+import { offsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponse } from './offset-delete.ts';
+import { describeClusterApi, type DescribeClusterRequest, type DescribeClusterResponse } from './describe-cluster.ts';
 import { describeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 
 /** Request and response body types by API key. */
@@ -51,6 +53,8 @@ export interface ApiTypes {
   [ApiKey.DeleteGroups]: { request: DeleteGroupsRequest; response: DeleteGroupsResponse };
   [ApiKey.AlterConfigs]: { request: AlterConfigsRequest; response: AlterConfigsResponse };
   [ApiKey.DeleteRecords]: { request: DeleteRecordsRequest; response: DeleteRecordsResponse };
+  [ApiKey.OffsetDelete]: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
+  [ApiKey.DescribeCluster]: { request: DescribeClusterRequest; response: DescribeClusterResponse };
 }
 
 export type SupportedApiKey = keyof ApiTypes & number;
@@ -80,6 +84,8 @@ export const SUPPORTED_APIS: { readonly [K in SupportedApiKey]: ApiCodec<Request
   [ApiKey.DeleteGroups]: deleteGroupsApi,
   [ApiKey.AlterConfigs]: alterConfigsApi,
   [ApiKey.DeleteRecords]: deleteRecordsApi,
+  [ApiKey.OffsetDelete]: offsetDeleteApi,
+  [ApiKey.DescribeCluster]: describeClusterApi,
 };
 
 const codecsByKey = new Map<number, ApiCodec<unknown, unknown>>(
