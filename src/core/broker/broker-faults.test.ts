@@ -46,6 +46,36 @@ describe('Broker: disk faults become error codes', () => {
   });
 });
 
+describe('Broker: a failed partition comes back by itself', () => {
+  it('reopens a partition whose fsync failed within partitionReopenIntervalMs, with its idempotent producers deduplicated', async () => {
+    const h = new BrokerHarness(62);
+    const c = await h.connect();
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
+    const init = await h.run(c.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
+    const producer = { producerId: init.producerId, producerEpoch: init.producerEpoch };
+    const produce = async (seq: number, n: number): Promise<[number, bigint]> => {
+      const r = await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(n, `s${seq}`, { ...producer, baseSequence: seq }))));
+      return [r.responses[0]!.partitionResponses[0]!.errorCode, r.responses[0]!.partitionResponses[0]!.baseOffset];
+    };
+    expect(await produce(0, 2)).toEqual([0, 0n]);
+    h.node.disk.faults.failNextSync();
+    expect((await produce(2, 3))[0]).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect((await produce(2, 3))[0]).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    // No restart: the broker reopens the partition from what is durable (default interval 1 s).
+    await h.advance(1500);
+    const retried = await produce(2, 3);
+    expect(retried[0]).toBe(ErrorCode.NONE);
+    // The producer state was rebuilt from the log: the same retry again is a duplicate, answered with
+    // the first offsets and stored once; the next sequence follows it.
+    expect(await produce(2, 3)).toEqual(retried);
+    expect(await produce(5, 1)).toEqual([0, retried[1] + 3n]);
+    const f = await h.run(c.request(ApiKey.Fetch, 11, fetchBody('t', 0, 0n)));
+    const records = f.responses[0]!.partitions[0]!.records as Uint8Array;
+    expect(f.responses[0]!.partitions[0]!.highWatermark).toBe(retried[1] + 4n);
+    expect(batchCount(records)).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('Broker: backpressure', () => {
   it('answers 300 pipelined requests on one connection, in order', async () => {
     const h = new BrokerHarness(63);

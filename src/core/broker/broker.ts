@@ -60,6 +60,7 @@ export class Broker implements RequestDispatcher, BrokerState {
   private readonly connections = new Map<string, BrokerConnection>();
   private listener: Listener | null = null;
   private retentionTimer: Timer | null = null;
+  private reopenTimer: Timer | null = null;
   private stopFlag = false;
   private stopPromise: Promise<void> | null = null;
 
@@ -102,6 +103,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       throw error;
     }
     broker.armRetention();
+    broker.armPartitionReopen();
     const advertised = broker.advertised;
     log.info('BrokerStarted', { host: resolved.listen.host, port: broker.port, advertised: `${advertised.host}:${advertised.port}`, topics: topics.topicCount });
     return broker;
@@ -140,6 +142,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     this.log.info('BrokerStopping', { connections: this.connections.size, fetchWaiters: this.fetchWaiters.count });
     await this.listener?.close();
     this.retentionTimer?.cancel();
+    this.reopenTimer?.cancel();
     this.fetchWaiters.wakeAll();
     await this.groups.stop();
     await Promise.all([...this.connections.values()].map((c) => c.idle()));
@@ -157,6 +160,24 @@ export class Broker implements RequestDispatcher, BrokerState {
         if (!this.stopFlag) this.armRetention();
       });
     });
+  }
+
+  /**
+   * Every partitionReopenIntervalMs, reopens the partitions that failed (TopicStore.reopenFailed) and
+   * rebuilds their idempotent-producer state, so a transient disk error (a failed fsync, a failed open)
+   * costs a partition seconds, not the rest of the process's life.
+   */
+  private armPartitionReopen(): void {
+    this.reopenTimer = this.io.clock.setTimer(this.options.partitionReopenIntervalMs, () => {
+      void this.reopenFailedPartitions().then(() => {
+        if (!this.stopFlag) this.armPartitionReopen();
+      });
+    });
+  }
+
+  private async reopenFailedPartitions(): Promise<void> {
+    if (this.stopFlag) return;
+    await this.topics.reopenFailed((partition) => this.producers.rebuildPartition(partition));
   }
 
   private async enforceRetention(): Promise<void> {

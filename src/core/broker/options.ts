@@ -35,6 +35,11 @@ export interface BrokerOptions {
   readonly log?: Partial<PartitionLogConfig>;
   /** How often every partition's retention limits are enforced (Kafka's log.retention.check.interval.ms). Default 300000. */
   readonly retentionCheckIntervalMs?: number;
+  /**
+   * How often partitions that failed (to open, or since: a failed fsync fails a log for good) are
+   * reopened, recovering from what is durable as a restart would. Default 1000.
+   */
+  readonly partitionReopenIntervalMs?: number;
   /** Consumer-group coordinator settings; unset fields take the coordinator's defaults. */
   readonly groups?: Partial<GroupCoordinatorConfig>;
   /** Test-only: plant a known bug in every partition log, to show the simulator's checkers catch it. */
@@ -52,6 +57,7 @@ export interface ResolvedBrokerOptions {
   readonly requestBytesMax: number;
   readonly log: PartitionLogConfig;
   readonly retentionCheckIntervalMs: number;
+  readonly partitionReopenIntervalMs: number;
   readonly groups: GroupCoordinatorConfig;
 }
 
@@ -67,6 +73,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     requestBytesMax: options.requestBytesMax ?? requestBytesMaxDefault,
     log: { ...defaultPartitionLogConfig, ...options.log },
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
+    partitionReopenIntervalMs: options.partitionReopenIntervalMs ?? 1000,
     groups: { ...defaultGroupCoordinatorConfig, ...options.groups },
   };
   assert(Number.isInteger(resolved.nodeId) && resolved.nodeId >= 0, 'broker options: nodeId is a non-negative integer');
@@ -74,6 +81,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
   assert(Number.isInteger(resolved.defaultPartitions) && resolved.defaultPartitions >= 1, 'broker options: defaultPartitions >= 1');
   assert(resolved.defaultPartitions <= topicPartitionsMax, 'broker options: defaultPartitions within topicPartitionsMax');
   assert(resolved.retentionCheckIntervalMs > 0, 'broker options: retentionCheckIntervalMs > 0');
+  assert(resolved.partitionReopenIntervalMs > 0, 'broker options: partitionReopenIntervalMs > 0');
   assert(Number.isInteger(resolved.requestBytesMax) && resolved.requestBytesMax >= 1024, 'broker options: requestBytesMax >= 1 KiB');
   return resolved;
 }

@@ -39,7 +39,8 @@ export class ProducerRegistry {
     this.log.info('ProducerStateRebuilt', { batches });
   }
 
-  private async rebuildPartition(partition: Partition): Promise<number> {
+  /** Rebuilds one partition's producer state from its log tail (a partition reopened after a failure). Returns the batches read. */
+  async rebuildPartition(partition: Partition): Promise<number> {
     const log = partition.log;
     if (log === null) return 0;
     const tailStart = log.logEndOffset - BigInt(producerStateRebuildOffsetsMax);

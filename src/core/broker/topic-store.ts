@@ -193,6 +193,34 @@ export class TopicStore {
     });
   }
 
+  /**
+   * Reopens every partition that failed (to open, or since), recovering its log from what is durable,
+   * as a restart of the broker would: a failed log acknowledged nothing it had not fsynced, and its
+   * recovery cuts what a failed write or fsync left. A partition that comes back is a new Partition
+   * (new log, new producer state), handed to `prepare` (which rebuilds the producer state) before any
+   * request can see it; waiters on the old one are woken. One that fails again stays failed until the
+   * next call.
+   */
+  reopenFailed(prepare: (partition: Partition) => Promise<unknown>): Promise<Partition[]> {
+    return this.lock.run(async () => {
+      const reopened: Partition[] = [];
+      for (const topic of this.all()) {
+        for (const [index, old] of topic.partitions.entries()) {
+          if (old.failure === null) continue;
+          if (old.log !== null) await old.log.stop().catch(() => undefined); // closes its files; its failure is known
+          const [fresh] = await this.openPartitions(topic, index + 1, index);
+          if (fresh === undefined || fresh.failure !== null) continue;
+          await prepare(fresh);
+          topic.partitions[index] = fresh;
+          old.notifyAppended(0);
+          this.log.info('PartitionReopened', { topic: topic.name, partition: index, was: old.failure.message, end: fresh.log?.logEndOffset ?? -1n });
+          reopened.push(fresh);
+        }
+      }
+      return reopened;
+    });
+  }
+
   /** Stops every partition log (each drains and fsyncs what it accepted). Returns the failures. */
   stop(): Promise<string[]> {
     return this.lock.run(async () => {
