@@ -21,6 +21,9 @@ import {
   DescribeClusterEndpointType,
   type DescribeClusterRequest,
   type DescribeClusterResponse,
+  type DescribeProducersRequest,
+  type DescribeProducersResponse,
+  type DescribeProducersResponsePartition,
   authorizedOperationsOmitted,
 } from '../protocol/index.ts';
 import type { BrokerState } from './broker-state.ts';
@@ -144,4 +147,31 @@ export function handleDescribeCluster(state: BrokerState, request: DescribeClust
     controllerId: -1,
     brokers: [],
   };
+}
+
+/**
+ * DescribeProducers: the idempotent producers each partition remembers (those whose batches are in
+ * its retained producer state), as Kafka's broker answers it. Chronik tracks no batch timestamps in
+ * that state and has no transactions, so lastTimestamp, coordinatorEpoch and currentTxnStartOffset
+ * are -1. An unknown partition answers UNKNOWN_TOPIC_OR_PARTITION, a failed one KAFKA_STORAGE_ERROR.
+ */
+export function handleDescribeProducers(state: BrokerState, request: DescribeProducersRequest): DescribeProducersResponse {
+  const topics = request.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((index): DescribeProducersResponsePartition => {
+      const partition = state.topics.partition(t.name, index);
+      if (partition === undefined) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+      if (partition.failure !== null) return { partitionIndex: index, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: partition.failure.message, activeProducers: [] };
+      const activeProducers = partition.producers.table.snapshots().map((p) => ({
+        producerId: p.producerId,
+        producerEpoch: p.epoch,
+        lastSequence: p.lastSequence,
+        lastTimestamp: -1n,
+        coordinatorEpoch: -1,
+        currentTxnStartOffset: -1n,
+      }));
+      return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers };
+    }),
+  }));
+  return { throttleTimeMs: 0, topics };
 }

@@ -30,6 +30,7 @@ const seeds: Uint8Array[] = [
   frame(ApiKey.ListGroups, 4, { statesFilter: ['Stable'] }),
   frame(ApiKey.OffsetDelete, 0, { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }),
   frame(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 }),
+  frame(ApiKey.DescribeProducers, 0, { topics: [{ name: 't', partitionIndexes: [0, 7] }] }),
 ];
 
 type Mutation = { kind: 'flip'; at: number; xor: number } | { kind: 'truncate'; at: number } | { kind: 'insert'; at: number; bytes: Uint8Array };

@@ -304,6 +304,44 @@ describe('Broker: DescribeCluster', () => {
   });
 });
 
+describe('Broker: DescribeProducers', () => {
+  it("lists each partition's idempotent producers with epoch and last sequence, across a restart", async () => {
+    const h = new BrokerHarness(64);
+    const c = await h.connect();
+    await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 2)));
+    const init = await h.run(c.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
+    const producer = { producerId: init.producerId, producerEpoch: init.producerEpoch };
+    await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(3, 'a', { ...producer, baseSequence: 0 }))));
+    await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(2, 'b', { ...producer, baseSequence: 3 }))));
+    await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 1, makeBatch(1))));
+    const request = { topics: [{ name: 't', partitionIndexes: [0, 1, 5] }, { name: 'nope', partitionIndexes: [0] }] };
+    const expected = {
+      throttleTimeMs: 0,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            {
+              partitionIndex: 0,
+              errorCode: ErrorCode.NONE,
+              errorMessage: null,
+              activeProducers: [{ ...producer, lastSequence: 4, lastTimestamp: -1n, coordinatorEpoch: -1, currentTxnStartOffset: -1n }],
+            },
+            { partitionIndex: 1, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: [] },
+            { partitionIndex: 5, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] },
+          ],
+        },
+        { name: 'nope', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] }] },
+      ],
+    };
+    expect(await h.run(c.request(ApiKey.DescribeProducers, 0, request))).toEqual(expected);
+    // The state is rebuilt from the log's batch headers after a crash.
+    await h.crashAndRestart();
+    const c2 = await h.connect();
+    expect(await h.run(c2.request(ApiKey.DescribeProducers, 0, request))).toEqual(expected);
+  });
+});
+
 describe('Broker: bad requests', () => {
   it('answers ApiVersions beyond its range with UNSUPPORTED_VERSION and closes on other unsupported versions', async () => {
     const h = new BrokerHarness(13);

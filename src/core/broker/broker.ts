@@ -260,6 +260,8 @@ export class Broker implements RequestDispatcher, BrokerState {
         return encodeResponse(ApiKey.DescribeCluster, v, id, admin.handleDescribeCluster(this, request.body));
       case ApiKey.OffsetDelete:
         return encodeResponse(ApiKey.OffsetDelete, v, id, await groupApi.handleOffsetDelete(this.groups, request.body));
+      case ApiKey.DescribeProducers:
+        return encodeResponse(ApiKey.DescribeProducers, v, id, admin.handleDescribeProducers(this, request.body));
       default:
         return unreachable(request);
     }

@@ -132,6 +132,11 @@ export class ProducerStateTable {
     this.producers.clear();
   }
 
+  /** Every producer the table remembers, least recently written first. */
+  snapshots(): ProducerSnapshot[] {
+    return [...this.producers.keys()].map((producerId) => this.snapshot(producerId) as ProducerSnapshot);
+  }
+
   snapshot(producerId: bigint): ProducerSnapshot | null {
     const entry = this.producers.get(producerId);
     if (entry === undefined) return null;

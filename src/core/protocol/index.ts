@@ -37,3 +37,4 @@ export * from './apis/alter-configs.ts';
 export * from './apis/delete-records.ts';
 export * from './apis/offset-delete.ts';
 export * from './apis/describe-cluster.ts';
+export * from './apis/describe-producers.ts';

@@ -27,6 +27,7 @@ import { listGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from '
 import { initProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from './init-producer-id.ts';
 import { offsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponse } from './offset-delete.ts';
 import { describeClusterApi, type DescribeClusterRequest, type DescribeClusterResponse } from './describe-cluster.ts';
+import { describeProducersApi, type DescribeProducersRequest, type DescribeProducersResponse } from './describe-producers.ts';
 import { describeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 
 /** Request and response body types by API key. */
@@ -55,6 +56,7 @@ export interface ApiTypes {
   [ApiKey.DeleteRecords]: { request: DeleteRecordsRequest; response: DeleteRecordsResponse };
   [ApiKey.OffsetDelete]: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
   [ApiKey.DescribeCluster]: { request: DescribeClusterRequest; response: DescribeClusterResponse };
+  [ApiKey.DescribeProducers]: { request: DescribeProducersRequest; response: DescribeProducersResponse };
 }
 
 export type SupportedApiKey = keyof ApiTypes & number;
@@ -86,6 +88,7 @@ export const SUPPORTED_APIS: { readonly [K in SupportedApiKey]: ApiCodec<Request
   [ApiKey.DeleteRecords]: deleteRecordsApi,
   [ApiKey.OffsetDelete]: offsetDeleteApi,
   [ApiKey.DescribeCluster]: describeClusterApi,
+  [ApiKey.DescribeProducers]: describeProducersApi,
 };
 
 const codecsByKey = new Map<number, ApiCodec<unknown, unknown>>(
