@@ -104,7 +104,16 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
   }
   const log = createLog(config, env);
   const io = realIo({ dataDir, log });
-  let broker: Broker;
+  // Signal handlers go in before the broker starts: a SIGTERM or SIGINT that arrives while it starts
+  // (or just after it logged BrokerStarted) must stop it gracefully, not kill the process outright.
+  let broker: Broker | null = null;
+  let signalDuringStart: string | null = null;
+  let shutdown = (signal: string): void => {
+    signalDuringStart ??= signal;
+    log.info('ShutdownRequested', { signal, during: 'start' });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   try {
     broker = await Broker.start(io, {
       nodeId: config.nodeId,
@@ -131,12 +140,13 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
     return 2;
   }
   log.info('ProcessReady', { pid: process.pid, dataDir });
+  const started = broker;
   let stopping = false;
-  const shutdown = (signal: string): void => {
+  shutdown = (signal: string): void => {
     if (stopping) return void log.warn('ShutdownAlreadyInProgress', { signal, hint: 'the broker is flushing its partitions; wait, or SIGKILL it and let the next start recover the data directory' });
     stopping = true;
     log.info('ShutdownRequested', { signal });
-    broker.stop().then(
+    started.stop().then(
       () => {
         log.info('ProcessExiting', { code: 0 });
         unlock();
@@ -150,7 +160,6 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
       },
     );
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (signalDuringStart !== null) shutdown(signalDuringStart);
   return 0;
 }
