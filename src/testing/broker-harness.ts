@@ -5,7 +5,7 @@
 import { Simulation, type SimNode } from '../io-sim/index.ts';
 import type { Io } from '../core/io/index.ts';
 import { recordBatch } from '../core/log/index.ts';
-import type { RequestBody } from '../core/protocol/index.ts';
+import { ApiKey, type RequestBody } from '../core/protocol/index.ts';
 import { Broker } from '../core/broker/broker.ts';
 import type { BrokerOptions } from '../core/broker/options.ts';
 import { KafkaWireClient } from './kafka-wire-client.ts';
@@ -84,6 +84,13 @@ export class BrokerHarness {
     this.node.crash();
     this.node.restart();
     return this.booted();
+  }
+
+  /** An idempotent producer id and epoch from InitProducerId on `client`; throws if the broker refuses. */
+  async initProducer(client: KafkaWireClient): Promise<{ producerId: bigint; producerEpoch: number }> {
+    const init = await this.run(client.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
+    if (init.errorCode !== 0) throw new Error(`InitProducerId answered error ${init.errorCode}`);
+    return { producerId: init.producerId, producerEpoch: init.producerEpoch };
   }
 
   async stopAndRestart(): Promise<Broker> {

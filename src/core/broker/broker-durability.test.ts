@@ -83,9 +83,7 @@ describe('Broker: idempotent producer', () => {
     const h = new BrokerHarness(40);
     const c = await h.connect();
     await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
-    const init = await h.run(c.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
-    expect(init.errorCode).toBe(ErrorCode.NONE);
-    const producer = { producerId: init.producerId, producerEpoch: init.producerEpoch };
+    const producer = await h.initProducer(c);
     const batch = (seq: number, n: number): Uint8Array => makeBatch(n, `s${seq}`, { ...producer, baseSequence: seq });
     const offsetOf = (r: ResponseBody<0>): [number, bigint] => [r.responses[0]!.partitionResponses[0]!.errorCode, r.responses[0]!.partitionResponses[0]!.baseOffset];
 

@@ -51,8 +51,7 @@ describe('Broker: a failed partition comes back by itself', () => {
     const h = new BrokerHarness(62);
     const c = await h.connect();
     await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 1)));
-    const init = await h.run(c.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
-    const producer = { producerId: init.producerId, producerEpoch: init.producerEpoch };
+    const producer = await h.initProducer(c);
     const produce = async (seq: number, n: number): Promise<[number, bigint]> => {
       const r = await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(n, `s${seq}`, { ...producer, baseSequence: seq }))));
       return [r.responses[0]!.partitionResponses[0]!.errorCode, r.responses[0]!.partitionResponses[0]!.baseOffset];

@@ -12,6 +12,16 @@ const join = (memberId: string): RequestBody<11> => ({
   protocols: [{ name: 'range', metadata: new Uint8Array([1, 2, 3]) }],
 });
 
+/** OffsetCommit of `committedOffset` for t-0 by a member of group g. */
+const commitOne = (generationId: number, memberId: string, committedOffset: bigint, committedMetadata: string | null): RequestBody<8> => ({
+  groupId: 'g',
+  generationIdOrMemberEpoch: generationId,
+  memberId,
+  groupInstanceId: null,
+  retentionTimeMs: -1n,
+  topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata }] }],
+});
+
 describe('Broker: consumer groups', () => {
   it('runs find-coordinator, join, sync, heartbeat, commit, fetch-offsets, describe, list and leave; offsets survive a crash', async () => {
     const h = new BrokerHarness(50);
@@ -38,16 +48,7 @@ describe('Broker: consumer groups', () => {
     const wrongGeneration = await h.run(c.request(ApiKey.Heartbeat, 3, { groupId: 'g', generationId: generationId + 5, memberId, groupInstanceId: null }));
     expect(wrongGeneration.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
 
-    const commit = await h.run(
-      c.request(ApiKey.OffsetCommit, 7, {
-        groupId: 'g',
-        generationIdOrMemberEpoch: generationId,
-        memberId,
-        groupInstanceId: null,
-        retentionTimeMs: -1n,
-        topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: 'm' }] }],
-      }),
-    );
+    const commit = await h.run(c.request(ApiKey.OffsetCommit, 7, commitOne(generationId, memberId, 42n, 'm')));
     expect(commit.topics[0]!.partitions[0]!.errorCode).toBe(0);
     const fetchOffsets = { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }] };
     const fetched = await h.run(c.request(ApiKey.OffsetFetch, 5, fetchOffsets));
@@ -75,16 +76,7 @@ describe('Broker: consumer groups', () => {
     const joined = await h.run(c.request(ApiKey.JoinGroup, 2, join('')));
     const { memberId, generationId } = joined;
     await h.run(c.request(ApiKey.SyncGroup, 3, { groupId: 'g', generationId, memberId, groupInstanceId: null, assignments: [{ memberId, assignment: new Uint8Array(0) }] }));
-    const commit = await h.run(
-      c.request(ApiKey.OffsetCommit, 2, {
-        groupId: 'g',
-        generationIdOrMemberEpoch: generationId,
-        memberId,
-        groupInstanceId: null,
-        retentionTimeMs: -1n,
-        topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
-      }),
-    );
+    const commit = await h.run(c.request(ApiKey.OffsetCommit, 2, commitOne(generationId, memberId, 42n, null)));
     expect(commit.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
     const busy = await h.run(c.request(ApiKey.DeleteGroups, 1, { groupsNames: ['g', 'unknown'] }));
     expect(busy.results).toEqual([

@@ -309,8 +309,7 @@ describe('Broker: DescribeProducers', () => {
     const h = new BrokerHarness(64);
     const c = await h.connect();
     await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('t', 2)));
-    const init = await h.run(c.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }));
-    const producer = { producerId: init.producerId, producerEpoch: init.producerEpoch };
+    const producer = await h.initProducer(c);
     await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(3, 'a', { ...producer, baseSequence: 0 }))));
     await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 0, makeBatch(2, 'b', { ...producer, baseSequence: 3 }))));
     await h.run(c.request(ApiKey.Produce, 7, produceBody('t', 1, makeBatch(1))));
