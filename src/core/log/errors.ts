@@ -11,6 +11,7 @@ export const LOG_ERROR_KAFKA_CODES: Readonly<Record<LogErrorCode, number>> = {
   LOG_FAILED: ErrorCode.KAFKA_STORAGE_ERROR,
   LOG_STOPPED: ErrorCode.NOT_LEADER_OR_FOLLOWER, // the client refreshes metadata and retries elsewhere
   IO_ERROR: ErrorCode.KAFKA_STORAGE_ERROR,
+  OFFSET_MISMATCH: ErrorCode.OFFSET_OUT_OF_RANGE, // seen only by the follower's fetcher, which truncates and refetches
 };
 
 /** An operating error of the partition log. Never thrown for programmer errors (those are assertions). */

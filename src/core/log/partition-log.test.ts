@@ -319,6 +319,30 @@ describe('PartitionLog: retention and truncation', () => {
   });
 });
 
+describe('PartitionLog: replicated appends (a follower copying its leader)', () => {
+  it('keeps the leader\'s offsets and epochs, refuses a gap or an overlap, and is durable when it resolves', async () => {
+    const leaderH = new LogHarness(31);
+    const { log: leader } = await leaderH.open();
+    await appendMany(leaderH, leader, 4, 'l', 3, 30);
+    const fromLeader = await leaderH.run(leader.read(0n, 1 << 20));
+    const h = new LogHarness(32);
+    const { log: follower } = await h.open();
+    const all = batchesOf(fromLeader);
+    // A batch that does not start at the follower's end: a gap, then (after a good append) an overlap.
+    expect(await errorOf(h, follower.appendReplicated(all[1]!.bytes.slice()))).toMatchObject({ code: 'OFFSET_MISMATCH' });
+    expect(await h.run(follower.appendReplicated(concatBytes([all[0]!.bytes, all[1]!.bytes])))).toEqual({ baseOffset: 0n, lastOffset: 5n });
+    expect(await errorOf(h, follower.appendReplicated(all[1]!.bytes.slice()))).toMatchObject({ code: 'OFFSET_MISMATCH' });
+    // Batches that are not dense among themselves are refused whole.
+    expect(await errorOf(h, follower.appendReplicated(concatBytes([all[2]!.bytes, all[0]!.bytes])))).toMatchObject({ code: 'OFFSET_MISMATCH' });
+    expect(follower.logEndOffset).toBe(6n);
+    await h.run(follower.appendReplicated(concatBytes([all[2]!.bytes, all[3]!.bytes])));
+    expect(follower.durableEndOffset).toBe(12n);
+    await h.crashAndRestart();
+    const { log: reopened } = await h.open();
+    expect(hex(await h.run(reopened.read(0n, 1 << 20)))).toBe(hex(fromLeader));
+  });
+});
+
 describe('PartitionLog: faults', () => {
   it('fails the partition on an fsync error: pending and later appends reject, stop reports it', async () => {
     const h = new LogHarness(19);

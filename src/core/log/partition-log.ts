@@ -71,6 +71,8 @@ interface PendingAppend {
   readonly offsetCount: bigint;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: LogError) => void;
+  /** A follower's append: the batches keep the leader's offsets (checked dense and next in line). */
+  readonly keepOffsets: boolean;
   baseOffset: bigint;
   lastOffset: bigint;
 }
@@ -190,7 +192,31 @@ export class PartitionLog implements PartitionLogApi {
     this.checkAccepting();
     const offsetCount = spans.reduce((sum, s) => sum + BigInt(s.header.lastOffsetDelta) + 1n, 0n);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ bytes: batches, spans, offsetCount, resolve, reject, baseOffset: -1n, lastOffset: -1n });
+      this.queue.push({ bytes: batches, spans, offsetCount, resolve, reject, keepOffsets: false, baseOffset: -1n, lastOffset: -1n });
+      this.queuedBytes += batches.length;
+      this.kick();
+    });
+  }
+
+  /**
+   * A follower's append: batches copied from the leader keep their offsets and leader epochs. The
+   * first batch must start at this log's end (after every append already queued) and the batches must
+   * be dense; anything else (a gap or an overlap) is refused with OFFSET_MISMATCH and nothing is
+   * written. Resolves, like append(), once the batches are durable.
+   */
+  async appendReplicated(batches: Uint8Array): Promise<AppendResult> {
+    const spans = this.validateAppend(batches);
+    let expected = this.logEndOffset + this.queue.reduce((sum, a) => sum + a.offsetCount, 0n);
+    const baseOffset = spans[0]!.header.baseOffset;
+    for (const span of spans) {
+      if (span.header.baseOffset !== expected) {
+        throw new LogError('OFFSET_MISMATCH', `replicated batch at offset ${span.header.baseOffset}, log ${this.dir} expects ${expected}`);
+      }
+      expected += BigInt(span.header.lastOffsetDelta) + 1n;
+    }
+    const offsetCount = expected - baseOffset;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ bytes: batches, spans, offsetCount, resolve, reject, keepOffsets: true, baseOffset: -1n, lastOffset: -1n });
       this.queuedBytes += batches.length;
       this.kick();
     });
@@ -325,7 +351,8 @@ export class PartitionLog implements PartitionLogApi {
     for (const append of group) {
       append.baseOffset = next;
       for (const span of append.spans) {
-        writeBaseOffset(append.bytes, span.position, next);
+        if (append.keepOffsets) assert(span.header.baseOffset === next, 'a replicated batch lands at its own offset');
+        else writeBaseOffset(append.bytes, span.position, next);
         chunks.push(append.bytes.subarray(span.position, span.position + span.size));
         next += BigInt(span.header.lastOffsetDelta) + 1n;
         total += span.size;

@@ -85,7 +85,9 @@ export type LogErrorCode =
   | 'DISK_FULL'
   | 'LOG_FAILED'
   | 'LOG_STOPPED'
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  /** A follower's replicated batch does not start at the log's end (a gap or an overlap). */
+  | 'OFFSET_MISMATCH';
 
 /**
  * The instance surface of PartitionLog (partition-log.ts implements it). Code that only needs a log,
