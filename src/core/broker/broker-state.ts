@@ -2,6 +2,7 @@
  * What the request handlers share: the broker's Io, options, topics, group driver and producer
  * state. Handlers are plain functions of (state, request) so each API reads on its own.
  */
+import type { ClusterMember } from '../cluster/cluster-member.ts';
 import type { Io, Log } from '../io/index.ts';
 import type { GroupDriver } from './group-driver.ts';
 import type { HostPort, ResolvedBrokerOptions } from './options.ts';
@@ -19,6 +20,8 @@ export interface BrokerState {
   readonly groups: GroupDriver;
   readonly producers: ProducerRegistry;
   readonly fetchWaiters: FetchWaiters;
+  /** The broker's cluster membership, or null on a single-node broker. */
+  readonly cluster: ClusterMember | null;
   /** True once stop() has begun. */
   readonly stopping: boolean;
 }

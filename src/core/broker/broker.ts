@@ -42,6 +42,15 @@ import { handleProduce } from './produce.ts';
 import { ProducerRegistry } from './producer-registry.ts';
 import { handleCreateTopics, handleDeleteTopics, handleMetadata } from './topic-admin.ts';
 import { TopicStore } from './topic-store.ts';
+import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
+import { ClusterMember } from '../cluster/cluster-member.ts';
+import {
+  clusterGroupCoordinator,
+  handleClusterCreatePartitions,
+  handleClusterCreateTopics,
+  handleClusterDeleteTopics,
+  handleClusterMetadata,
+} from '../cluster/cluster-admin.ts';
 
 /** stop() could not make everything durable (a partition log or the offsets file failed). */
 export class BrokerStopError extends Error {
@@ -63,6 +72,8 @@ export class Broker implements RequestDispatcher, BrokerState {
   private reopenTimer: Timer | null = null;
   private stopFlag = false;
   private stopPromise: Promise<void> | null = null;
+  /** This broker's cluster membership; null on a single node. */
+  cluster: ClusterMember | null = null;
 
   private constructor(
     readonly io: Io,
@@ -101,6 +112,10 @@ export class Broker implements RequestDispatcher, BrokerState {
       await producers.close();
       await topics.stop();
       throw error;
+    }
+    if (options.cluster !== undefined) {
+      broker.cluster = new ClusterMember(io, options.cluster, resolved.nodeId, topics, resolved.replication, log, (p) => producers.rebuildPartition(p), options.testOnlyReplicationBugs);
+      broker.cluster.start(broker.advertised);
     }
     broker.armRetention();
     broker.armPartitionReopen();
@@ -147,6 +162,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     await this.groups.stop();
     await Promise.all([...this.connections.values()].map((c) => c.idle()));
     for (const connection of [...this.connections.values()]) connection.end();
+    await this.cluster?.stop();
     await this.producers.close();
     const failures = await this.topics.stop();
     this.log.info('BrokerStopped', { failures: failures.length });
@@ -177,7 +193,8 @@ export class Broker implements RequestDispatcher, BrokerState {
 
   private async reopenFailedPartitions(): Promise<void> {
     if (this.stopFlag) return;
-    await this.topics.reopenFailed((partition) => this.producers.rebuildPartition(partition));
+    const reopened = await this.topics.reopenFailed((partition) => this.producers.rebuildPartition(partition));
+    if (reopened.length > 0) this.cluster?.refresh();
   }
 
   private async enforceRetention(): Promise<void> {
@@ -218,14 +235,20 @@ export class Broker implements RequestDispatcher, BrokerState {
         return encodeResponse(ApiKey.Fetch, v, id, await handleFetch(this, request.body, v));
       case ApiKey.ListOffsets:
         return encodeResponse(ApiKey.ListOffsets, v, id, await handleListOffsets(this, request.body));
-      case ApiKey.Metadata:
-        return encodeResponse(ApiKey.Metadata, v, id, await handleMetadata(this, request.body, v));
+      case ApiKey.Metadata: {
+        const body = this.cluster !== null ? await handleClusterMetadata(this, this.cluster, request.body, v) : await handleMetadata(this, request.body, v);
+        return encodeResponse(ApiKey.Metadata, v, id, body);
+      }
       case ApiKey.ApiVersions:
         return encodeResponse(ApiKey.ApiVersions, v, id, { errorCode: ErrorCode.NONE, apiKeys: advertisedApiVersions(), throttleTimeMs: 0 });
-      case ApiKey.CreateTopics:
-        return encodeResponse(ApiKey.CreateTopics, v, id, await handleCreateTopics(this, request.body));
-      case ApiKey.DeleteTopics:
-        return encodeResponse(ApiKey.DeleteTopics, v, id, await handleDeleteTopics(this, request.body));
+      case ApiKey.CreateTopics: {
+        const body = this.cluster !== null ? await handleClusterCreateTopics(this, this.cluster, request.body) : await handleCreateTopics(this, request.body);
+        return encodeResponse(ApiKey.CreateTopics, v, id, body);
+      }
+      case ApiKey.DeleteTopics: {
+        const body = this.cluster !== null ? await handleClusterDeleteTopics(this.cluster, request.body) : await handleDeleteTopics(this, request.body);
+        return encodeResponse(ApiKey.DeleteTopics, v, id, body);
+      }
       case ApiKey.FindCoordinator:
         return encodeResponse(ApiKey.FindCoordinator, v, id, this.findCoordinator(request.body));
       case ApiKey.JoinGroup:
@@ -248,8 +271,10 @@ export class Broker implements RequestDispatcher, BrokerState {
         return encodeResponse(ApiKey.InitProducerId, v, id, await this.initProducerId(request.body));
       case ApiKey.DescribeConfigs:
         return encodeResponse(ApiKey.DescribeConfigs, v, id, handleDescribeConfigs(this, request.body));
-      case ApiKey.CreatePartitions:
-        return encodeResponse(ApiKey.CreatePartitions, v, id, await admin.handleCreatePartitions(this, request.body));
+      case ApiKey.CreatePartitions: {
+        const body = this.cluster !== null ? handleClusterCreatePartitions(request.body) : await admin.handleCreatePartitions(this, request.body);
+        return encodeResponse(ApiKey.CreatePartitions, v, id, body);
+      }
       case ApiKey.DeleteGroups:
         return encodeResponse(ApiKey.DeleteGroups, v, id, await groupApi.handleDeleteGroups(this.groups, request.body));
       case ApiKey.AlterConfigs:
@@ -262,6 +287,8 @@ export class Broker implements RequestDispatcher, BrokerState {
         return encodeResponse(ApiKey.OffsetDelete, v, id, await groupApi.handleOffsetDelete(this.groups, request.body));
       case ApiKey.DescribeProducers:
         return encodeResponse(ApiKey.DescribeProducers, v, id, admin.handleDescribeProducers(this, request.body));
+      case ApiKey.OffsetForLeaderEpoch:
+        return encodeResponse(ApiKey.OffsetForLeaderEpoch, v, id, handleOffsetForLeaderEpoch(this, request.body));
       default:
         return unreachable(request);
     }
@@ -276,6 +303,11 @@ export class Broker implements RequestDispatcher, BrokerState {
     const here = this.advertised;
     if (request.keyType !== CoordinatorKeyType.GROUP) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: transactionsUnsupported, nodeId: -1, host: '', port: -1 };
+    }
+    if (this.cluster !== null) {
+      const coordinator = clusterGroupCoordinator(this.cluster, request.key);
+      if (coordinator === null) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'no live broker yet', nodeId: -1, host: '', port: -1 };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...coordinator };
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: this.options.nodeId, host: here.host, port: here.port };
   }

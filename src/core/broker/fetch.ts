@@ -1,6 +1,7 @@
 /**
- * Fetch: reads durable batches (the high watermark is the log's durable end: a consumer never sees
- * a record that a crash could take back), as stored (compressed batches are never decompressed),
+ * Fetch: reads batches below the high watermark (on one node the log's durable end; on a cluster the
+ * offset every ISR member holds durably: a consumer never sees a record that a crash could take back),
+ * as stored (compressed batches are never decompressed),
  * within the request's byte limits, waiting up to max_wait_ms for min_bytes.
  *
  * Limits: the response holds at most min(max_bytes, fetchResponseBytesMax) bytes, except that the
@@ -26,7 +27,7 @@ const noRecords = new Uint8Array(0);
 
 function partitionResult(index: number, errorCode: number, partition?: Partition): FetchPartitionData {
   const log = partition?.log ?? null;
-  const hw = log === null ? -1n : log.durableEndOffset;
+  const hw = log === null || partition === undefined ? -1n : partition.highWatermark;
   return {
     partitionIndex: index,
     errorCode,
@@ -39,13 +40,31 @@ function partitionResult(index: number, errorCode: number, partition?: Partition
   };
 }
 
+/**
+ * On a cluster: the error that refuses this fetch (not the leader, a stale or unknown leader epoch),
+ * or NONE with the offset reads stop at: the high watermark for consumers, the durable end for a
+ * follower (whose fetch offset tells the leader what it holds).
+ */
+function replicaLimit(partition: Partition, asked: FetchPartition, replicaId: number): { code: number; limit: bigint } {
+  const log = partition.log!;
+  const replica = partition.replica;
+  if (replica === null) return { code: ErrorCode.NONE, limit: log.durableEndOffset };
+  if (replica.role !== 'leader') return { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, limit: -1n };
+  if (asked.currentLeaderEpoch >= 0 && asked.currentLeaderEpoch < replica.leaderEpoch) return { code: ErrorCode.FENCED_LEADER_EPOCH, limit: -1n };
+  if (asked.currentLeaderEpoch > replica.leaderEpoch) return { code: ErrorCode.UNKNOWN_LEADER_EPOCH, limit: -1n };
+  if (replicaId < 0) return { code: ErrorCode.NONE, limit: replica.highWatermark };
+  const code = replica.onFollowerFetch(replicaId, asked.fetchOffset);
+  return { code, limit: log.durableEndOffset };
+}
+
 /** Reads one partition within `budgetBytes` (ignored for the first data of the response). */
-async function readPartition(state: BrokerState, topic: string, asked: FetchPartition, budgetBytes: number, first: boolean): Promise<FetchPartitionData> {
+async function readPartition(state: BrokerState, topic: string, asked: FetchPartition, budgetBytes: number, first: boolean, replicaId: number): Promise<FetchPartitionData> {
   const partition = state.topics.partition(topic, asked.partition);
   if (partition === undefined) return partitionResult(asked.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const log = partition.log;
   if (log === null || partition.failure !== null) return partitionResult(asked.partition, ErrorCode.KAFKA_STORAGE_ERROR, partition);
-  const hw = log.durableEndOffset;
+  const { code, limit: hw } = replicaLimit(partition, asked, replicaId);
+  if (code !== ErrorCode.NONE) return partitionResult(asked.partition, code, partition);
   if (asked.fetchOffset < log.logStartOffset || asked.fetchOffset > log.logEndOffset) {
     return partitionResult(asked.partition, ErrorCode.OFFSET_OUT_OF_RANGE, partition);
   }
@@ -70,7 +89,7 @@ async function readRound(state: BrokerState, request: FetchRequest, version: num
   for (const topic of request.topics) {
     const partitions: FetchPartitionData[] = [];
     for (const asked of topic.partitions) {
-      const result = await readPartition(state, topic.topic, asked, budget, bytes === 0);
+      const result = await readPartition(state, topic.topic, asked, budget, bytes === 0, request.replicaId);
       const size = (result.records as Uint8Array).length;
       bytes += size;
       budget -= size;

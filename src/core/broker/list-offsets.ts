@@ -1,5 +1,5 @@
 /**
- * ListOffsets: earliest (-2) is the log start, latest (-1) the high watermark (the durable end), and
+ * ListOffsets: earliest (-2) is the log start, latest (-1) the high watermark (on one node the durable end; on a cluster only the leader answers), and
  * a timestamp finds the first offset whose record timestamp is at or after it (below the high
  * watermark), or -1 when there is none. v0's old-style answer is a one-element list.
  */
@@ -17,8 +17,8 @@ import { kafkaCodeFor } from './errors.ts';
 const latestTimestamp = -1n;
 const earliestTimestamp = -2n;
 
-function answer(index: number, errorCode: number, offset: bigint, timestamp: bigint): ListOffsetsPartitionResponse {
-  return { partitionIndex: index, errorCode, oldStyleOffsets: offset >= 0n ? [offset] : [], timestamp, offset, leaderEpoch: 0 };
+function answer(index: number, errorCode: number, offset: bigint, timestamp: bigint, leaderEpoch = 0): ListOffsetsPartitionResponse {
+  return { partitionIndex: index, errorCode, oldStyleOffsets: offset >= 0n ? [offset] : [], timestamp, offset, leaderEpoch };
 }
 
 /** The timestamp of the record at `offset` (the batch's max timestamp when it is compressed or unreadable). */
@@ -40,13 +40,17 @@ async function listOne(state: BrokerState, topic: string, asked: ListOffsetsPart
   if (partition === undefined) return answer(asked.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n, -1n);
   const log = partition.log;
   if (log === null || partition.failure !== null) return answer(asked.partitionIndex, ErrorCode.KAFKA_STORAGE_ERROR, -1n, -1n);
-  if (asked.timestamp === earliestTimestamp) return answer(asked.partitionIndex, ErrorCode.NONE, log.logStartOffset, -1n);
-  if (asked.timestamp === latestTimestamp) return answer(asked.partitionIndex, ErrorCode.NONE, log.durableEndOffset, -1n);
+  const replica = partition.replica;
+  if (replica !== null && replica.role !== 'leader') return answer(asked.partitionIndex, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1n, -1n);
+  const epoch = replica?.leaderEpoch ?? 0;
+  const hw = partition.highWatermark;
+  if (asked.timestamp === earliestTimestamp) return answer(asked.partitionIndex, ErrorCode.NONE, log.logStartOffset, -1n, epoch);
+  if (asked.timestamp === latestTimestamp) return answer(asked.partitionIndex, ErrorCode.NONE, hw, -1n, epoch);
   if (asked.timestamp < 0n) return answer(asked.partitionIndex, ErrorCode.INVALID_REQUEST, -1n, -1n);
   try {
     const found = await log.offsetForTimestamp(asked.timestamp);
-    if (found === null || found >= log.durableEndOffset) return answer(asked.partitionIndex, ErrorCode.NONE, -1n, -1n);
-    return answer(asked.partitionIndex, ErrorCode.NONE, found, await timestampAt(log, found, log.durableEndOffset));
+    if (found === null || found >= hw) return answer(asked.partitionIndex, ErrorCode.NONE, -1n, -1n, epoch);
+    return answer(asked.partitionIndex, ErrorCode.NONE, found, await timestampAt(log, found, hw), epoch);
   } catch (error) {
     if (!isLogError(error)) throw error;
     return answer(asked.partitionIndex, kafkaCodeFor(error), -1n, -1n);

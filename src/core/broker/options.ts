@@ -8,6 +8,9 @@ import { requestBytesMaxDefault, topicPartitionsMax } from '../limits.ts';
 import { defaultPartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogBugs } from '../log/partition-log.ts';
+import type { ClusterLink } from '../cluster/cluster-member.ts';
+import type { ReplicationBugs } from '../cluster/partition-replica.ts';
+import { resolveReplicationConfig, type ReplicationConfig } from '../cluster/replication-config.ts';
 
 export interface HostPort {
   readonly host: string;
@@ -44,6 +47,15 @@ export interface BrokerOptions {
   readonly groups?: Partial<GroupCoordinatorConfig>;
   /** Test-only: plant a known bug in every partition log, to show the simulator's checkers catch it. */
   readonly testOnlyLogBugs?: PartitionLogBugs;
+  /**
+   * The metadata quorum this broker is a member of (a ControllerNode, in combined mode). Without it
+   * the broker is a single node: its own leader for every partition, topics in its own table.
+   */
+  readonly cluster?: ClusterLink;
+  /** Replication settings (cluster only); unset fields take Kafka's defaults. */
+  readonly replication?: Partial<ReplicationConfig>;
+  /** Test-only: plant a known replication bug, to show the simulator's checkers catch it. */
+  readonly testOnlyReplicationBugs?: ReplicationBugs;
 }
 
 export interface ResolvedBrokerOptions {
@@ -59,6 +71,7 @@ export interface ResolvedBrokerOptions {
   readonly retentionCheckIntervalMs: number;
   readonly partitionReopenIntervalMs: number;
   readonly groups: GroupCoordinatorConfig;
+  readonly replication: ReplicationConfig;
 }
 
 export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOptions {
@@ -75,6 +88,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
     partitionReopenIntervalMs: options.partitionReopenIntervalMs ?? 1000,
     groups: { ...defaultGroupCoordinatorConfig, ...options.groups },
+    replication: resolveReplicationConfig(options.replication),
   };
   assert(Number.isInteger(resolved.nodeId) && resolved.nodeId >= 0, 'broker options: nodeId is a non-negative integer');
   assert(Number.isInteger(resolved.listen.port) && resolved.listen.port >= 0 && resolved.listen.port <= 65535, 'broker options: listen port');

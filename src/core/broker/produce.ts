@@ -1,15 +1,18 @@
 /**
- * Produce: validates each partition's record batches, checks idempotent-producer sequences, appends
- * to the partition log and answers once the append is durable (the log resolves appends only after
- * an fsync under the default policy, so acks=1 and acks=-1 mean the same on one node). acks=0
- * appends the same way; the connection sends no response.
+ * Produce: validates each partition's record batches, checks idempotent-producer sequences, stamps
+ * the leader epoch, appends to the partition log and answers once the append is durable (the log
+ * resolves appends only after an fsync under the default policy, so acks=1 and acks=-1 mean the same
+ * on one node). On a cluster, only the partition's leader accepts a batch, and acks=-1 also waits
+ * for the high watermark to pass it (every ISR member has it), refusing up front with
+ * NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas. acks=0 appends the same way; the
+ * connection sends no response.
  *
  * Every partition's checks and its append() call happen synchronously, in request order, before the
  * first await: requests on one connection reach each log in the order they were sent, and a
  * producer's in-flight batches are checked against each other in sequence order.
  */
 import { isLogError, splitBatches, type AppendResult } from '../log/index.ts';
-import type { BatchSpan } from '../log/record-batch.ts';
+import { writePartitionLeaderEpoch, type BatchSpan } from '../log/record-batch.ts';
 import type { ProducerCheck } from '../producer/index.ts';
 import {
   ErrorCode,
@@ -82,20 +85,44 @@ function settleChecks(checks: readonly ProducerCheck[], spans: readonly BatchSpa
   });
 }
 
-async function answerDuplicate(partition: Partition, index: number, offsets: Promise<AppendResult>): Promise<ProducePartitionResponse> {
+/**
+ * acks=all on a cluster: waits until the high watermark passes `lastOffset` (every ISR member holds
+ * it durably), the request's timeout, or the end of this broker's leadership. Null when answered.
+ */
+async function awaitReplication(partition: Partition, index: number, lastOffset: bigint, ack: AckPolicy): Promise<ProducePartitionResponse | null> {
+  const replica = partition.replica;
+  if (ack.acks !== -1 || replica === null) return null;
+  const code = await replica.waitForHighWatermark(lastOffset, ack.timeoutMs);
+  if (code === ErrorCode.NONE) return null;
+  const messages: Record<number, string> = {
+    [ErrorCode.REQUEST_TIMED_OUT]: `the in-sync replicas did not all have the batch within ${ack.timeoutMs} ms; it may still be replicated`,
+    [ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND]: 'written, but the ISR shrank below min.insync.replicas before it was replicated',
+    [ErrorCode.NOT_LEADER_OR_FOLLOWER]: 'this broker stopped leading the partition before the batch was replicated',
+  };
+  return failed(index, code, messages[code] ?? null);
+}
+
+interface AckPolicy {
+  readonly acks: number;
+  readonly timeoutMs: number;
+}
+
+async function answerDuplicate(partition: Partition, index: number, offsets: Promise<AppendResult>, ack: AckPolicy): Promise<ProducePartitionResponse> {
+  let result: AppendResult;
   try {
-    return succeeded(partition, index, (await offsets).baseOffset);
+    result = await offsets;
   } catch {
     return failed(index, ErrorCode.KAFKA_STORAGE_ERROR, 'the original attempt of this batch failed; retry');
   }
+  return (await awaitReplication(partition, index, result.lastOffset, ack)) ?? succeeded(partition, index, result.baseOffset);
 }
 
-async function awaitAppend(state: BrokerState, partition: Partition, data: ProducePartitionData, appended: Promise<AppendResult>, checks: ProducerCheck[], spans: BatchSpan[]): Promise<ProducePartitionResponse> {
+async function awaitAppend(state: BrokerState, partition: Partition, data: ProducePartitionData, appended: Promise<AppendResult>, checks: ProducerCheck[], spans: BatchSpan[], ack: AckPolicy): Promise<ProducePartitionResponse> {
   try {
     const result = await appended;
     settleChecks(checks, spans, result);
     partition.notifyAppended(data.records!.length);
-    return succeeded(partition, data.index, result.baseOffset);
+    return (await awaitReplication(partition, data.index, result.lastOffset, ack)) ?? succeeded(partition, data.index, result.baseOffset);
   } catch (error) {
     settleChecks(checks, spans, null);
     if (!isLogError(error)) throw error;
@@ -105,22 +132,32 @@ async function awaitAppend(state: BrokerState, partition: Partition, data: Produ
 }
 
 /** Starts one partition's append synchronously; the promise settles with its response. */
-function producePartition(state: BrokerState, topic: string, data: ProducePartitionData): Promise<ProducePartitionResponse> {
+function producePartition(state: BrokerState, topic: string, data: ProducePartitionData, ack: AckPolicy): Promise<ProducePartitionResponse> {
   const partition = state.topics.partition(topic, data.index);
   if (partition === undefined) return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   if (partition.log === null || partition.failure !== null) {
     return Promise.resolve(failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, partition.failure?.message ?? null));
   }
+  const replica = partition.replica;
+  if (replica !== null && replica.role !== 'leader') {
+    return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${state.options.nodeId} does not lead ${topic}-${data.index}; refresh metadata`));
+  }
   const spans = validateBatches(state, data);
   if (!Array.isArray(spans)) return Promise.resolve(spans);
+  if (replica !== null && ack.acks === -1 && !replica.enoughReplicas()) {
+    const message = `the ISR has ${replica.isr.length} member(s), below min.insync.replicas ${state.options.replication.minInsyncReplicas}`;
+    return Promise.resolve(failed(data.index, ErrorCode.NOT_ENOUGH_REPLICAS, message));
+  }
   const checks = checkProducers(partition, spans);
   if (!Array.isArray(checks)) {
-    if (checks.kind === 'duplicate') return answerDuplicate(partition, data.index, checks.offsets);
+    if (checks.kind === 'duplicate') return answerDuplicate(partition, data.index, checks.offsets, ack);
     if (checks.kind === 'rejected') return Promise.resolve(failed(data.index, checks.errorCode, checks.message));
     return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
-  if (spans.length === 1 && checks[0]!.kind === 'duplicate') return answerDuplicate(partition, data.index, checks[0]!.offsets);
-  return awaitAppend(state, partition, data, partition.log.append(data.records!), checks, spans);
+  if (spans.length === 1 && checks[0]!.kind === 'duplicate') return answerDuplicate(partition, data.index, checks[0]!.offsets, ack);
+  const epoch = replica?.leaderEpoch ?? 0;
+  for (const span of spans) writePartitionLeaderEpoch(data.records!, span.position, epoch);
+  return awaitAppend(state, partition, data, partition.log.append(data.records!), checks, spans, ack);
 }
 
 export async function handleProduce(state: BrokerState, request: ProduceRequest): Promise<ProduceResponse> {
@@ -131,7 +168,7 @@ export async function handleProduce(state: BrokerState, request: ProduceRequest)
       if (!acksValid) return Promise.resolve(failed(data.index, ErrorCode.INVALID_REQUIRED_ACKS));
       if (request.transactionalId !== null) return Promise.resolve(failed(data.index, ErrorCode.INVALID_REQUEST, 'transactions are not supported'));
       if (state.stopping) return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is shutting down'));
-      return producePartition(state, topic.name, data);
+      return producePartition(state, topic.name, data, { acks: request.acks, timeoutMs: request.timeoutMs });
     }),
   }));
   const responses = [];

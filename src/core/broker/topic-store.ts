@@ -21,6 +21,7 @@ import { PartitionLog, isLogError, type LogError, type PartitionLogConfig } from
 import type { PartitionLogOptions } from '../log/partition-log.ts';
 import { newTopicId } from '../metadata/topic-rules.ts';
 import { PartitionProducers } from '../producer/index.ts';
+import type { PartitionReplica } from '../cluster/partition-replica.ts';
 import { loadTopicTable, storeTopicTable, type TopicRecord, type TopicTable } from './topic-metadata-file.ts';
 
 export class Partition {
@@ -47,7 +48,28 @@ export class Partition {
   notifyAppended(bytes: number): void {
     for (const listener of [...this.appendListeners]) listener(bytes);
   }
+
+  /**
+   * Replication state when the broker is part of a cluster (set by its ClusterMember); null on a
+   * single-node broker, where the partition is its own leader and the high watermark is the log's
+   * durable end.
+   */
+  replica: PartitionReplica | null = null;
+
+  /** What consumers may read: offsets below this are on every ISR member, durably. */
+  get highWatermark(): bigint {
+    if (this.replica !== null) return this.replica.highWatermark;
+    return this.log?.durableEndOffset ?? -1n;
+  }
+
+  /** Wakes fetches waiting on this partition because the high watermark moved (they read again). */
+  notifyHighWatermark(): void {
+    this.notifyAppended(highWatermarkWakeBytes);
+  }
 }
+
+/** What a high-watermark move counts as for a waiting fetch: enough to end any wait, so it reads again. */
+const highWatermarkWakeBytes = Number.MAX_SAFE_INTEGER;
 
 export class Topic {
   partitions: Partition[] = [];
@@ -118,13 +140,14 @@ export class TopicStore {
   }
 
   /**
-   * Creates a topic with `partitions` empty partitions. Rejects with TopicStoreError('exists') if it
+   * Creates a topic with `partitions` empty partitions (with the given id when the cluster's
+   * metadata chose it, a new one otherwise). Rejects with TopicStoreError('exists') if it
    * exists by the time the lock is held, or with a LogError/DiskError when the disk refuses.
    */
-  create(name: string, partitions: number): Promise<Topic> {
+  create(name: string, partitions: number, id?: string): Promise<Topic> {
     return this.lock.run(async () => {
       if (this.topicsByName.has(name)) throw new TopicStoreError(`topic '${name}' already exists`);
-      const topic = new Topic(name, newTopicId(this.io.random));
+      const topic = new Topic(name, id ?? newTopicId(this.io.random));
       const opened = await this.openPartitions(topic, partitions);
       const failed = opened.find((p) => p.openFailure !== null);
       if (failed !== undefined) {

@@ -110,6 +110,12 @@ export class ControllerNode {
     return this.sm;
   }
 
+  /** Calls `listener` after every change of the image; returns a function that removes it. */
+  onImageChanged(listener: () => void): () => void {
+    this.sm.changeListeners.add(listener);
+    return () => this.sm.changeListeners.delete(listener);
+  }
+
   async stop(): Promise<void> {
     this.controller.stop();
     await this.raft.stop();

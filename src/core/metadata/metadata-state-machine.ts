@@ -25,6 +25,8 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
   recordsSkipped = 0;
   /** Called after each record is applied (or skipped), e.g. to wake waiting controllers. */
   onApplied: ((index: number, record: MetadataRecord, applied: boolean) => void) | null = null;
+  /** Called after every change of the image (a record applied, a snapshot restored): the brokers follow it. */
+  readonly changeListeners = new Set<() => void>();
 
   // ---- MetadataImage ----------------------------------------------------------------------------
 
@@ -51,6 +53,7 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
     if (applied) this.recordsApplied++;
     else this.recordsSkipped++;
     this.onApplied?.(entry.index, record, applied);
+    if (applied) for (const listener of [...this.changeListeners]) listener();
   }
 
   snapshot(): Uint8Array {
@@ -63,6 +66,7 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
     this.appliedIndex = snap.appliedIndex;
     this.brokerMap = new Map(snap.brokers.map((b) => [b.brokerId, b]));
     this.topicMap = new Map(snap.topics.map((t) => [t.name, t]));
+    for (const listener of [...this.changeListeners]) listener();
   }
 
   /** A digest of the whole image (for checkers: equal images, equal digests). */

@@ -38,3 +38,4 @@ export * from './apis/delete-records.ts';
 export * from './apis/offset-delete.ts';
 export * from './apis/describe-cluster.ts';
 export * from './apis/describe-producers.ts';
+export * from './apis/offset-for-leader-epoch.ts';

@@ -28,6 +28,7 @@ import { initProducerIdApi, type InitProducerIdRequest, type InitProducerIdRespo
 import { offsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponse } from './offset-delete.ts';
 import { describeClusterApi, type DescribeClusterRequest, type DescribeClusterResponse } from './describe-cluster.ts';
 import { describeProducersApi, type DescribeProducersRequest, type DescribeProducersResponse } from './describe-producers.ts';
+import { offsetForLeaderEpochApi, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.ts';
 import { describeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
 
 /** Request and response body types by API key. */
@@ -57,6 +58,7 @@ export interface ApiTypes {
   [ApiKey.OffsetDelete]: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
   [ApiKey.DescribeCluster]: { request: DescribeClusterRequest; response: DescribeClusterResponse };
   [ApiKey.DescribeProducers]: { request: DescribeProducersRequest; response: DescribeProducersResponse };
+  [ApiKey.OffsetForLeaderEpoch]: { request: OffsetForLeaderEpochRequest; response: OffsetForLeaderEpochResponse };
 }
 
 export type SupportedApiKey = keyof ApiTypes & number;
@@ -89,6 +91,7 @@ export const SUPPORTED_APIS: { readonly [K in SupportedApiKey]: ApiCodec<Request
   [ApiKey.OffsetDelete]: offsetDeleteApi,
   [ApiKey.DescribeCluster]: describeClusterApi,
   [ApiKey.DescribeProducers]: describeProducersApi,
+  [ApiKey.OffsetForLeaderEpoch]: offsetForLeaderEpochApi,
 };
 
 const codecsByKey = new Map<number, ApiCodec<unknown, unknown>>(

@@ -1,0 +1,161 @@
+/**
+ * A 3-node cluster in the simulator (each node a controller voter and a broker, KRaft's combined
+ * mode), driven over the Kafka wire: every broker answers Metadata for the whole cluster, a topic
+ * with RF=3 replicates to every broker by follower fetch, acks=all answers once the ISR holds the
+ * batch, and when the leader crashes the controller elects another ISR member, the producer carries
+ * on there, and the old leader comes back as a follower and catches up.
+ */
+import { describe, expect, it } from 'vitest';
+import { Broker } from '../src/core/broker/index.ts';
+import { sleep, type Io } from '../src/core/io/index.ts';
+import { recordBatch } from '../src/core/log/index.ts';
+import { ControllerNode } from '../src/core/metadata/controller-node.ts';
+import { ApiKey, ErrorCode } from '../src/core/protocol/index.ts';
+import { KafkaWireClient } from '../src/core/protocol/wire-client.ts';
+import { Simulation } from '../src/io-sim/index.ts';
+import { readRecords } from './workload/records.ts';
+
+const names = ['n1', 'n2', 'n3'];
+const kafkaPort = 9092;
+const controllerPort = 9093;
+
+interface Running {
+  broker: Broker;
+  controller: ControllerNode;
+}
+
+function startCluster(sim: Simulation): Map<string, Running> {
+  const live = new Map<string, Running>();
+  names.forEach((name, k) =>
+    sim.addNode(name, async (io) => {
+      const controller = await ControllerNode.start(io, {
+        nodeId: k + 1,
+        voters: names.map((n, j) => ({ id: j + 1, host: n, port: controllerPort })),
+        brokerSessionTimeoutMs: 3000,
+        forwardTimeoutMs: 2000,
+      });
+      const broker = await Broker.start(io, {
+        nodeId: k + 1,
+        listen: { host: name, port: kafkaPort },
+        dataDir: 'kafka',
+        cluster: controller,
+        replication: { replicaLagTimeMaxMs: 5000, brokerHeartbeatIntervalMs: 300, minInsyncReplicas: 2 },
+      });
+      live.set(name, { broker, controller });
+      return {
+        stop: async () => {
+          live.delete(name);
+          await broker.stop();
+          await controller.stop();
+        },
+      };
+    }),
+  );
+  return live;
+}
+
+async function settle<T>(sim: Simulation, promise: Promise<T>, limitMs = 30_000): Promise<T> {
+  let value: { v: T } | null = null;
+  let failure: unknown = null;
+  void promise.then(
+    (v) => (value = { v }),
+    (e: unknown) => (failure = e ?? new Error('rejected')),
+  );
+  const deadlineMs = sim.nowMs() + limitMs;
+  await sim.run({ until: () => value !== null || failure !== null || sim.nowMs() > deadlineMs });
+  if (failure !== null) throw failure;
+  expect(value).not.toBeNull();
+  return (value as unknown as { v: T }).v;
+}
+
+function batchOf(values: string[]): Uint8Array {
+  const encoder = new TextEncoder();
+  return recordBatch.encodeRecordBatch({ records: values.map((v) => ({ key: null, value: encoder.encode(v) })), baseTimestamp: 1_767_225_600_000n });
+}
+
+async function client(io: Io, host: string): Promise<KafkaWireClient> {
+  return KafkaWireClient.connect(io, host, kafkaPort, { clientId: 'test', connectTimeoutMs: 500, requestTimeoutMs: 5000 });
+}
+
+describe('cluster: 3 brokers on the metadata quorum', () => {
+  it('replicates RF=3, answers acks=all after the ISR has the batch, and fails over to an ISR member', async () => {
+    const sim = new Simulation({ seed: 5 });
+    const live = startCluster(sim);
+    const io = sim.addClient('c1');
+    // Every broker registers and lists all three in Metadata.
+    await sim.run({ until: () => live.size === 3 && [...live.values()].every((r) => r.controller.image().brokers().filter((b) => !b.fenced).length === 3) });
+    for (const name of names) {
+      const c = await settle(sim, client(io, name));
+      const md = await settle(sim, c.request(ApiKey.Metadata, 8, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }));
+      expect(md.brokers.map((b) => `${b.nodeId}@${b.host}:${b.port}`)).toEqual(['1@n1:9092', '2@n2:9092', '3@n3:9092']);
+      c.close();
+    }
+
+    const admin = await settle(sim, client(io, 'n2'));
+    const created = await settle(sim, admin.request(ApiKey.CreateTopics, 3, { topics: [{ name: 'orders', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false }));
+    expect(created.topics[0]?.errorCode).toBe(ErrorCode.NONE);
+    await sim.run({ untilMs: sim.nowMs() + 2000 });
+    const md = await settle(sim, admin.request(ApiKey.Metadata, 8, { topics: [{ name: 'orders' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }));
+    const p0 = md.topics[0]!.partitions[0]!;
+    expect(p0.replicaNodes.slice().sort()).toEqual([1, 2, 3]);
+    expect(p0.isrNodes.slice().sort()).toEqual([1, 2, 3]);
+    const leaderName = `n${p0.leaderId}`;
+
+    // A follower refuses produce; the leader answers acks=all.
+    const follower = names.find((n) => n !== leaderName)!;
+    const fc = await settle(sim, client(io, follower));
+    const refused = await settle(sim, fc.request(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 2000, topicData: [{ name: 'orders', partitionData: [{ index: 0, records: batchOf(['x']) }] }] }));
+    expect(refused.responses[0]?.partitionResponses[0]?.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+
+    const lc = await settle(sim, client(io, leaderName));
+    const acked: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await settle(sim, lc.request(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'orders', partitionData: [{ index: 0, records: batchOf([`v${i}`]) }] }] }));
+      const pr = r.responses[0]!.partitionResponses[0]!;
+      expect(pr.errorCode).toBe(ErrorCode.NONE);
+      expect(pr.baseOffset).toBe(BigInt(i));
+      acked.push(`v${i}`);
+    }
+    // Every replica holds every acknowledged batch (the high watermark passed them).
+    await sim.run({ untilMs: sim.nowMs() + 1000 });
+    for (const r of live.values()) expect(r.broker.topics.partition('orders', 0)?.log?.durableEndOffset).toBe(20n);
+
+    // The leader crashes; another ISR member takes over with a higher epoch and the data.
+    sim.node(leaderName).crash();
+    live.delete(leaderName);
+    let newLeader = -1;
+    await sim.run({
+      until: () => {
+        const image = [...live.values()][0]!.controller.image();
+        const p = image.topic('orders')?.partitions[0];
+        newLeader = p?.leader ?? -1;
+        return p !== undefined && p.leader !== p0.leaderId && p.leader > 0 && p.leaderEpoch > p0.leaderEpoch;
+      },
+      untilMs: sim.nowMs() + 30_000,
+    });
+    expect(newLeader).toBeGreaterThan(0);
+    const nc = await settle(sim, client(io, `n${newLeader}`));
+    let next: bigint = -1n;
+    for (let attempt = 0; attempt < 50 && next < 0n; attempt++) {
+      const r = await settle(sim, nc.request(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'orders', partitionData: [{ index: 0, records: batchOf(['after']) }] }] }));
+      const pr = r.responses[0]!.partitionResponses[0]!;
+      if (pr.errorCode === ErrorCode.NONE) next = pr.baseOffset;
+      else await settle(sim, sleep(io.clock, 200));
+    }
+    expect(next).toBe(20n);
+
+    // The old leader restarts, follows, and catches up; every replica has the same 21 records.
+    sim.node(leaderName).restart();
+    await sim.run({ until: () => live.size === 3 && [...live.values()].every((r) => r.broker.topics.partition('orders', 0)?.log?.durableEndOffset === 21n), untilMs: sim.nowMs() + 30_000 });
+    const ends = [...live.values()].map((r) => r.broker.topics.partition('orders', 0)?.log?.durableEndOffset);
+    expect(ends).toEqual([21n, 21n, 21n]);
+    const fetched = await settle(sim, nc.request(ApiKey.Fetch, 11, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'orders', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [], rackId: '',
+    }));
+    const records = readRecords(fetched.responses[0]!.partitions[0]!.records as Uint8Array);
+    expect(records.map((r) => r.value)).toEqual([...acked, 'after']);
+    expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 21 }, (_, i) => BigInt(i)));
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * Metadata, CreateTopics, DeleteTopics, CreatePartitions and FindCoordinator on a broker that is part
+ * of a cluster: answered from the metadata image (every live broker with its advertised address;
+ * each partition's leader, leader epoch, replicas and ISR), with topic changes forwarded to the
+ * active controller. Any broker answers any of these.
+ */
+import { topicNameProblem } from '../metadata/topic-rules.ts';
+import type { PartitionInfo, TopicInfo } from '../metadata/image.ts';
+import {
+  ErrorCode,
+  authorizedOperationsOmitted,
+  type CreatableTopicResult,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse,
+  type DeleteTopicsRequest,
+  type DeleteTopicsResponse,
+  type MetadataRequest,
+  type MetadataResponse,
+  type MetadataResponsePartition,
+  type MetadataResponseTopic,
+} from '../protocol/index.ts';
+import type { BrokerState } from '../broker/broker-state.ts';
+import type { ClusterMember } from './cluster-member.ts';
+
+function partitionMetadata(member: ClusterMember, p: PartitionInfo): MetadataResponsePartition {
+  const image = member.image();
+  const offline = p.replicas.filter((b) => image.broker(b)?.fenced !== false);
+  return {
+    errorCode: p.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    partitionIndex: p.partition,
+    leaderId: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    replicaNodes: [...p.replicas],
+    isrNodes: [...p.isr],
+    offlineReplicas: offline,
+  };
+}
+
+function topicMetadata(member: ClusterMember, t: TopicInfo): MetadataResponseTopic {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    isInternal: false,
+    partitions: t.partitions.map((p) => partitionMetadata(member, p)),
+    topicAuthorizedOperations: authorizedOperationsOmitted,
+  };
+}
+
+function missingTopic(name: string, errorCode: number): MetadataResponseTopic {
+  return { errorCode, name, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsOmitted };
+}
+
+async function requestedTopic(state: BrokerState, member: ClusterMember, name: string, allowAutoCreate: boolean): Promise<MetadataResponseTopic> {
+  const info = member.image().topic(name);
+  if (info !== undefined) return topicMetadata(member, info);
+  if (topicNameProblem(name) !== null) return missingTopic(name, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  if (!allowAutoCreate || !state.options.autoCreateTopics || state.stopping) return missingTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const [result] = await member.link.controller.createTopics([
+    { name, numPartitions: state.options.defaultPartitions, replicationFactor: defaultReplicationFactor(member) },
+  ]);
+  const created = member.image().topic(name);
+  if (created !== undefined) return topicMetadata(member, created);
+  if (result !== undefined && result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+    state.log.warn('TopicAutoCreateFailed', { topic: name, code: result.errorCode, error: result.errorMessage ?? '' });
+  }
+  // Created (or being created) but not yet in this broker's image: retriable, as in Kafka.
+  return missingTopic(name, ErrorCode.LEADER_NOT_AVAILABLE);
+}
+
+/** The default replication factor, capped by the live brokers (a fresh cluster may have fewer). */
+function defaultReplicationFactor(member: ClusterMember): number {
+  const live = member.image().brokers().filter((b) => !b.fenced).length;
+  return Math.max(1, Math.min(member.config.defaultReplicationFactor, live));
+}
+
+export async function handleClusterMetadata(state: BrokerState, member: ClusterMember, request: MetadataRequest, version: number): Promise<MetadataResponse> {
+  const image = member.image();
+  const allTopics = request.topics === null || (version === 0 && request.topics.length === 0);
+  let topics: MetadataResponseTopic[];
+  if (allTopics) topics = image.topics().map((t) => topicMetadata(member, t));
+  else {
+    topics = [];
+    for (const { name } of request.topics!) topics.push(await requestedTopic(state, member, name, request.allowAutoTopicCreation));
+  }
+  const brokers = image
+    .brokers()
+    .filter((b) => !b.fenced)
+    .map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: null }));
+  if (!brokers.some((b) => b.nodeId === state.options.nodeId)) {
+    // Not registered yet (or fenced): still list this broker, so a client keeps a way in.
+    brokers.push({ nodeId: state.options.nodeId, host: state.advertised.host, port: state.advertised.port, rack: null });
+  }
+  const controllerId = member.link.controller.activeController();
+  return {
+    throttleTimeMs: 0,
+    brokers: brokers.sort((a, b) => a.nodeId - b.nodeId),
+    clusterId: state.options.clusterId,
+    controllerId: controllerId > 0 ? controllerId : -1,
+    topics,
+    clusterAuthorizedOperations: authorizedOperationsOmitted,
+  };
+}
+
+export async function handleClusterCreateTopics(state: BrokerState, member: ClusterMember, request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
+  const results: CreatableTopicResult[] = [];
+  const forward: { name: string; numPartitions: number; replicationFactor: number }[] = [];
+  const counts = new Map<string, number>();
+  for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  for (const t of request.topics) {
+    if (counts.get(t.name)! > 1) {
+      results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${t.name}' appears more than once in the request` });
+    } else if (t.assignments.length > 0) {
+      results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'manual replica assignments are not supported; give partitions and a replication factor' });
+    } else {
+      const numPartitions = t.numPartitions === -1 ? state.options.defaultPartitions : t.numPartitions;
+      const replicationFactor = t.replicationFactor === -1 ? defaultReplicationFactor(member) : t.replicationFactor;
+      forward.push({ name: t.name, numPartitions, replicationFactor });
+    }
+  }
+  if (request.validateOnly) {
+    for (const f of forward) results.push({ name: f.name, errorCode: ErrorCode.NONE, errorMessage: null });
+    return { throttleTimeMs: 0, topics: results };
+  }
+  const answers = forward.length === 0 ? [] : await member.link.controller.createTopics(forward);
+  for (const a of answers) results.push({ name: a.name, errorCode: a.errorCode, errorMessage: a.errorMessage });
+  const order = new Map(request.topics.map((t, i) => [t.name, i]));
+  results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  return { throttleTimeMs: 0, topics: results };
+}
+
+export async function handleClusterDeleteTopics(member: ClusterMember, request: DeleteTopicsRequest): Promise<DeleteTopicsResponse> {
+  const answers = request.topicNames.length === 0 ? [] : await member.link.controller.deleteTopics(request.topicNames);
+  return { throttleTimeMs: 0, responses: answers.map((a) => ({ name: a.name, errorCode: a.errorCode })) };
+}
+
+export function handleClusterCreatePartitions(request: CreatePartitionsRequest): CreatePartitionsResponse {
+  return {
+    throttleTimeMs: 0,
+    results: request.topics.map((t) => ({
+      name: t.name,
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'adding partitions to a topic is not supported in a cluster yet; create a new topic with more partitions',
+    })),
+  };
+}
+
+/**
+ * The coordinator of a group: a live broker chosen by a hash of the group id over the live brokers
+ * in id order, the same on every broker with the same image.
+ */
+export function clusterGroupCoordinator(member: ClusterMember, groupId: string): { nodeId: number; host: string; port: number } | null {
+  const live = member
+    .image()
+    .brokers()
+    .filter((b) => !b.fenced)
+    .sort((a, b) => a.brokerId - b.brokerId);
+  if (live.length === 0) return null;
+  let h = 2166136261;
+  for (let i = 0; i < groupId.length; i++) h = Math.imul(h ^ groupId.charCodeAt(i), 16777619) >>> 0;
+  const b = live[h % live.length]!;
+  return { nodeId: b.brokerId, host: b.host, port: b.port };
+}

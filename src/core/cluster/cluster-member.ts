@@ -1,0 +1,212 @@
+/**
+ * A broker's membership of a cluster: it registers with the metadata controller, heartbeats, and
+ * makes its partitions follow the metadata image. Entry point: `new ClusterMember(...)`, `start()`
+ * once the broker listens, `stop()` before its logs stop.
+ *
+ * The image is the truth; the broker's topic store is a cache of it. On every image change
+ * (coalesced, one reconcile at a time): topics the image names are created locally with the image's
+ * topic id (all partitions; a partition this broker does not replicate stays empty and answers
+ * NOT_LEADER_OR_FOLLOWER), topics it no longer names (or names with another id) are deleted, and each
+ * partition's PartitionReplica takes its leader, epoch and ISR from the image.
+ */
+import { AsyncLock } from '../async-lock.ts';
+import type { Io, Log, Timer } from '../io/index.ts';
+import type { AlterPartitionResult, BrokerResult, CreateTopicRequest, TopicResult } from '../metadata/controller.ts';
+import type { MetadataImage, TopicInfo } from '../metadata/image.ts';
+import type { AlterPartitionRequest } from '../metadata/partition-policy.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { Partition, TopicStore } from '../broker/topic-store.ts';
+import { PartitionReplica, type ReplicaHost, type ReplicationBugs } from './partition-replica.ts';
+import type { ReplicationConfig } from './replication-config.ts';
+
+/** What a broker needs of the metadata quorum (a ControllerNode provides it). */
+export interface ClusterLink {
+  readonly controller: {
+    registerBroker(brokerId: number, host: string, port: number): Promise<BrokerResult>;
+    brokerHeartbeat(brokerId: number, brokerEpoch: number): Promise<BrokerResult>;
+    createTopics(requests: readonly CreateTopicRequest[]): Promise<TopicResult[]>;
+    deleteTopics(names: readonly string[]): Promise<TopicResult[]>;
+    alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResult>;
+    activeController(): number;
+  };
+  image(): MetadataImage;
+  /** Calls `listener` after every change of the image; returns a function that removes it. */
+  onImageChanged(listener: () => void): () => void;
+}
+
+export class ClusterMember {
+  private epoch = -1;
+  private heartbeatTimer: Timer | null = null;
+  private readonly reconcileLock = new AsyncLock();
+  private reconcileQueued = false;
+  private stopped = false;
+  private unsubscribe: (() => void) | null = null;
+  private readonly replicas = new Map<string, PartitionReplica>();
+  private readonly host: ReplicaHost;
+
+  constructor(
+    private readonly io: Io,
+    readonly link: ClusterLink,
+    readonly brokerId: number,
+    private readonly topics: TopicStore,
+    readonly config: ReplicationConfig,
+    private readonly log: Log,
+    rebuildProducers: (partition: Partition) => Promise<unknown>,
+    bugs: ReplicationBugs = {},
+  ) {
+    this.host = {
+      io,
+      log,
+      brokerId,
+      config,
+      bugs,
+      brokerEpoch: () => this.epoch,
+      brokerAddress: (id) => {
+        const b = this.link.image().broker(id);
+        return b === undefined ? null : { host: b.host, port: b.port };
+      },
+      alterPartition: (request) => this.link.controller.alterPartition(request),
+      rebuildProducers,
+    };
+  }
+
+  get brokerEpoch(): number {
+    return this.epoch;
+  }
+
+  image(): MetadataImage {
+    return this.link.image();
+  }
+
+  /** Registers (retrying until the controller answers), then heartbeats and follows the image. */
+  start(advertised: { host: string; port: number }): void {
+    this.unsubscribe = this.link.onImageChanged(() => this.scheduleReconcile());
+    void this.register(advertised);
+    this.scheduleReconcile();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.heartbeatTimer?.cancel();
+    await this.reconcileLock.run(async () => {
+      for (const r of this.replicas.values()) r.stop();
+      this.replicas.clear();
+    });
+  }
+
+  private async register(advertised: { host: string; port: number }): Promise<void> {
+    while (!this.stopped) {
+      const result = await this.link.controller.registerBroker(this.brokerId, advertised.host, advertised.port).catch(() => null);
+      if (result !== null && result.errorCode === ErrorCode.NONE) {
+        this.epoch = result.brokerEpoch;
+        this.log.info('BrokerRegistered', { brokerEpoch: result.brokerEpoch, fenced: result.fenced });
+        this.armHeartbeat(advertised);
+        this.scheduleReconcile();
+        return;
+      }
+      await new Promise<void>((resolve) => (this.heartbeatTimer = this.io.clock.setTimer(this.config.brokerHeartbeatIntervalMs, resolve)));
+    }
+  }
+
+  private armHeartbeat(advertised: { host: string; port: number }): void {
+    this.heartbeatTimer = this.io.clock.setTimer(this.config.brokerHeartbeatIntervalMs, () => {
+      void this.link.controller.brokerHeartbeat(this.brokerId, this.epoch).then(
+        (result) => {
+          if (this.stopped) return;
+          if (result.errorCode === ErrorCode.STALE_BROKER_EPOCH || result.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED) {
+            this.log.warn('BrokerReregistering', { errorCode: result.errorCode, brokerEpoch: this.epoch });
+            void this.register(advertised);
+            return;
+          }
+          this.armHeartbeat(advertised);
+        },
+        () => {
+          if (!this.stopped) this.armHeartbeat(advertised);
+        },
+      );
+    });
+  }
+
+  /** Runs a reconcile now, or once more after the one running (changes during it are not lost). */
+  private scheduleReconcile(): void {
+    if (this.stopped || this.reconcileQueued) return;
+    this.reconcileQueued = true;
+    void this.reconcileLock.run(async () => {
+      this.reconcileQueued = false;
+      if (!this.stopped) await this.reconcile();
+    });
+  }
+
+  private async reconcile(): Promise<void> {
+    const image = this.link.image();
+    const named = new Set<string>();
+    for (const info of image.topics()) {
+      named.add(info.name);
+      await this.reconcileTopic(info);
+    }
+    for (const topic of this.topics.all()) {
+      if (named.has(topic.name)) continue;
+      await this.deleteLocal(topic.name);
+    }
+  }
+
+  private async reconcileTopic(info: TopicInfo): Promise<void> {
+    let local = this.topics.get(info.name);
+    if (local !== undefined && local.id !== info.topicId) {
+      await this.deleteLocal(info.name);
+      local = undefined;
+    }
+    try {
+      if (local === undefined) local = await this.topics.create(info.name, info.partitions.length, info.topicId);
+      else if (local.partitions.length < info.partitions.length) local = await this.topics.addPartitions(info.name, info.partitions.length);
+    } catch (error) {
+      this.log.error('ClusterTopicCreateFailed', { topic: info.name, error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    for (const p of info.partitions) {
+      const partition = local.partitions[p.partition];
+      if (partition === undefined) continue;
+      const key = `${info.topicId}/${p.partition}`;
+      let replica = this.replicas.get(key);
+      if (replica !== undefined && replica.partition !== partition) {
+        replica.stop();
+        replica = undefined;
+      }
+      if (replica === undefined) {
+        if (partition.log === null) continue; // failed to open; the broker's reopen pass brings it back
+        try {
+          replica = await PartitionReplica.create(this.host, partition);
+        } catch (error) {
+          this.log.error('ReplicaCreateFailed', { topic: info.name, partition: p.partition, error: error instanceof Error ? error.message : String(error) });
+          continue;
+        }
+        this.replicas.set(key, replica);
+        partition.replica = replica;
+      }
+      // The image may have moved on while the replica was being built: apply what it says now.
+      const now = this.link.image().topic(info.name)?.partitions[p.partition];
+      if (now !== undefined && this.link.image().topic(info.name)?.topicId === info.topicId) replica.apply(now);
+    }
+  }
+
+  private async deleteLocal(name: string): Promise<void> {
+    const topic = this.topics.get(name);
+    if (topic === undefined) return;
+    for (const [index] of topic.partitions.entries()) {
+      const key = `${topic.id}/${index}`;
+      this.replicas.get(key)?.stop();
+      this.replicas.delete(key);
+    }
+    try {
+      await this.topics.delete(name);
+    } catch (error) {
+      this.log.error('ClusterTopicDeleteFailed', { topic: name, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** Reconciles again (after the broker reopened failed partitions: they need new replicas). */
+  refresh(): void {
+    this.scheduleReconcile();
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * A follower's copy loop for one partition, over the Kafka wire (so it can be observed and tested
+ * like client traffic): connect to the leader, cut any divergent tail by leader epoch
+ * (OffsetForLeaderEpoch, repeated until the epochs agree, KIP-279), then Fetch with this broker's id
+ * as replica_id from the log's end, append what comes back with the leader's offsets and epochs, wait
+ * until it is durable, and fetch again from the new end. The leader learns the follower's position
+ * from each fetch offset, so a follower only ever reports what it holds durably.
+ *
+ * Any error (connection lost, the leader moved, a gap) drops the connection, waits
+ * replicaFetchBackoffMs, and starts over with the truncation step. The loop ends when the replica
+ * stops following this leader at this epoch.
+ */
+import { sleep } from '../io/index.ts';
+import { isLogError } from '../log/index.ts';
+import { ApiKey, ErrorCode } from '../protocol/index.ts';
+import { KafkaWireClient } from '../protocol/wire-client.ts';
+import type { PartitionReplica, ReplicaHost } from './partition-replica.ts';
+
+const fetchVersion = 11;
+const offsetForLeaderEpochVersion = 3;
+/** Rounds of OffsetForLeaderEpoch before giving up on this connection (each round drops at least one epoch). */
+const truncationRoundsMax = 64;
+
+class FetchStop extends Error {}
+
+export class ReplicaFetcher {
+  private stopped = false;
+  private client: KafkaWireClient | null = null;
+
+  constructor(
+    private readonly host: ReplicaHost,
+    private readonly replica: PartitionReplica,
+    private readonly leaderId: number,
+    private readonly leaderEpoch: number,
+  ) {}
+
+  start(): void {
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.client?.close();
+    this.client = null;
+  }
+
+  private get log() {
+    return this.replica.partition.log;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const client = await this.connect();
+        await this.truncate(client);
+        while (!this.stopped) await this.fetchOnce(client);
+      } catch (error) {
+        if (!(error instanceof FetchStop) && !isExpected(error)) throw error;
+        if (error instanceof FetchStop && error.message !== '') {
+          this.host.log.debug('ReplicaFetchRestart', { topic: this.replica.topic, partition: this.replica.partition.index, reason: error.message });
+        }
+      }
+      this.client?.close();
+      this.client = null;
+      if (this.stopped) return;
+      await sleep(this.host.io.clock, this.host.config.replicaFetchBackoffMs);
+    }
+  }
+
+  private async connect(): Promise<KafkaWireClient> {
+    const address = this.host.brokerAddress(this.leaderId);
+    if (address === null) throw new FetchStop(`leader ${this.leaderId} has no address`);
+    const timeoutMs = this.host.config.replicaFetchWaitMsMax + this.host.config.replicaLagTimeMaxMs / 2;
+    const client = await KafkaWireClient.connect(this.host.io, address.host, address.port, {
+      clientId: `chronik-replica-${this.host.brokerId}`,
+      connectTimeoutMs: Math.max(1000, this.host.config.replicaFetchBackoffMs * 10),
+      requestTimeoutMs: timeoutMs,
+    });
+    if (this.stopped) {
+      client.close();
+      throw new FetchStop('');
+    }
+    this.client = client;
+    return client;
+  }
+
+  /** Cuts the local tail where it diverges from the leader's log (KIP-101/279). */
+  private async truncate(client: KafkaWireClient): Promise<void> {
+    if (this.host.bugs.truncateToHighWatermark === true) {
+      await this.truncateTo(this.replica.highWatermark, 'planted bug: truncate to the high watermark');
+      return;
+    }
+    for (let round = 0; round < truncationRoundsMax; round++) {
+      const log = this.log;
+      if (log === null) throw new FetchStop('no log');
+      const asked = this.replica.epochs.latestEpoch;
+      if (asked < 0 || log.logEndOffset === log.logStartOffset) return;
+      const response = await client.request(ApiKey.OffsetForLeaderEpoch, offsetForLeaderEpochVersion, {
+        replicaId: this.host.brokerId,
+        topics: [{ topic: this.replica.topic, partitions: [{ partition: this.replica.partition.index, currentLeaderEpoch: this.leaderEpoch, leaderEpoch: asked }] }],
+      });
+      const answer = response.topics[0]?.partitions[0];
+      if (this.stopped) throw new FetchStop('');
+      if (answer === undefined || answer.errorCode !== ErrorCode.NONE) throw new FetchStop(`OffsetForLeaderEpoch answered ${answer?.errorCode ?? 'nothing'}`);
+      if (answer.leaderEpoch < 0) {
+        // The leader knows no epoch at or below ours: keep only what is known to be committed.
+        await this.truncateTo(this.replica.highWatermark, `leader has no epoch <= ${asked}`);
+        return;
+      }
+      const localEnd = this.replica.epochs.endOffsetFor(answer.leaderEpoch, log.logEndOffset).endOffset;
+      const localCap = localEnd < 0n ? log.logEndOffset : localEnd;
+      const target = answer.endOffset < localCap ? answer.endOffset : localCap;
+      if (target < log.logEndOffset) await this.truncateTo(target, `epoch ${asked}: leader's epoch ${answer.leaderEpoch} ends at ${answer.endOffset}`);
+      if (answer.leaderEpoch === asked) return;
+      // The leader's epoch differs: the epochs between were cut; ask again for our new latest epoch.
+      if (this.replica.epochs.latestEpoch >= asked) this.replica.epochs.truncateFromEnd(target);
+    }
+    throw new FetchStop('truncation did not converge');
+  }
+
+  private async truncateTo(offset: bigint, why: string): Promise<void> {
+    const log = this.log;
+    if (log === null) throw new FetchStop('no log');
+    const target = offset < log.logStartOffset ? log.logStartOffset : offset;
+    if (target >= log.logEndOffset) return;
+    if (target < this.replica.highWatermark) {
+      this.host.log.warn('ReplicaTruncatedBelowHighWatermark', { topic: this.replica.topic, partition: this.replica.partition.index, to: target, highWatermark: this.replica.highWatermark, why });
+    }
+    this.host.log.info('ReplicaTruncating', { topic: this.replica.topic, partition: this.replica.partition.index, from: log.logEndOffset, to: target, why });
+    await log.truncateTo(target);
+    if (this.stopped) throw new FetchStop('');
+    await this.replica.followerTruncated(log.logEndOffset);
+  }
+
+  private async fetchOnce(client: KafkaWireClient): Promise<void> {
+    const log = this.log;
+    if (log === null || log.failedWith !== null) throw new FetchStop('log failed');
+    const fetchOffset = log.logEndOffset;
+    const config = this.host.config;
+    const response = await client.request(ApiKey.Fetch, fetchVersion, {
+      replicaId: this.host.brokerId,
+      maxWaitMs: config.replicaFetchWaitMsMax,
+      minBytes: 1,
+      maxBytes: config.replicaFetchBytesMax,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: this.replica.topic,
+          partitions: [{ partition: this.replica.partition.index, currentLeaderEpoch: this.leaderEpoch, fetchOffset, logStartOffset: -1n, partitionMaxBytes: config.replicaFetchBytesMax }],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    if (this.stopped) throw new FetchStop('');
+    const data = response.responses[0]?.partitions[0];
+    if (data === undefined) throw new FetchStop('empty fetch response');
+    if (data.errorCode !== ErrorCode.NONE) throw new FetchStop(`fetch answered ${data.errorCode}`);
+    const records = data.records as Uint8Array;
+    if (records.length > 0) {
+      if (log.logEndOffset !== fetchOffset) throw new FetchStop('the log moved under the fetch');
+      await log.appendReplicated(records);
+      if (this.stopped) throw new FetchStop('');
+      this.replica.followerAppended(records, data.highWatermark);
+    } else {
+      this.replica.followerHighWatermark(data.highWatermark);
+    }
+  }
+}
+
+/** Errors the loop survives: network and client failures and the log's own operating errors. */
+function isExpected(error: unknown): boolean {
+  if (isLogError(error)) return true;
+  if (error instanceof Error && (error.name === 'NetError' || error.name === 'ClientError')) return true;
+  return false;
+}

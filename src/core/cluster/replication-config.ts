@@ -1,0 +1,42 @@
+/**
+ * Replication settings of a broker in a cluster. Defaults follow Kafka's where Kafka has one.
+ */
+import { assert } from '../assert.ts';
+
+export interface ReplicationConfig {
+  /** A follower that has not caught up with the leader for this long leaves the ISR (Kafka's replica.lag.time.max.ms). */
+  readonly replicaLagTimeMaxMs: number;
+  /** How long a follower's fetch waits at the leader for new data (Kafka's replica.fetch.wait.max.ms). */
+  readonly replicaFetchWaitMsMax: number;
+  /** Bytes a follower asks for per fetch (Kafka's replica.fetch.max.bytes). */
+  readonly replicaFetchBytesMax: number;
+  /** Pause after a failed fetch or connection before trying again (Kafka's replica.fetch.backoff.ms). */
+  readonly replicaFetchBackoffMs: number;
+  /** acks=all needs at least this many ISR members (Kafka's min.insync.replicas, broker default). */
+  readonly minInsyncReplicas: number;
+  /** How often the broker heartbeats to the controller (Kafka's broker.heartbeat.interval.ms). */
+  readonly brokerHeartbeatIntervalMs: number;
+  /** Replication factor of topics created without one (Kafka's default.replication.factor). */
+  readonly defaultReplicationFactor: number;
+}
+
+export const defaultReplicationConfig: ReplicationConfig = {
+  replicaLagTimeMaxMs: 30_000,
+  replicaFetchWaitMsMax: 500,
+  replicaFetchBytesMax: 1024 * 1024,
+  replicaFetchBackoffMs: 100,
+  minInsyncReplicas: 1,
+  brokerHeartbeatIntervalMs: 1000,
+  defaultReplicationFactor: 1,
+};
+
+export function resolveReplicationConfig(partial: Partial<ReplicationConfig> | undefined): ReplicationConfig {
+  const c = { ...defaultReplicationConfig, ...partial };
+  assert(c.replicaLagTimeMaxMs > 0 && c.replicaFetchWaitMsMax >= 0 && c.replicaFetchBackoffMs > 0, 'replication config: positive times');
+  assert(c.replicaFetchWaitMsMax < c.replicaLagTimeMaxMs, 'replication config: a follower fetch returns before it could fall out of the ISR');
+  assert(c.replicaFetchBytesMax >= 1024, 'replication config: replicaFetchBytesMax >= 1 KiB');
+  assert(Number.isInteger(c.minInsyncReplicas) && c.minInsyncReplicas >= 1, 'replication config: minInsyncReplicas >= 1');
+  assert(c.brokerHeartbeatIntervalMs > 0, 'replication config: brokerHeartbeatIntervalMs > 0');
+  assert(Number.isInteger(c.defaultReplicationFactor) && c.defaultReplicationFactor >= 1, 'replication config: defaultReplicationFactor >= 1');
+  return c;
+}
