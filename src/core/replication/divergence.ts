@@ -17,6 +17,10 @@
  *   where the logs agree, so the follower truncates to its high watermark, below which they agree
  *   by definition.
  *
+ * The follower then truncates its log, and its epoch history with it, to the offset found, even when
+ * that offset is its log end: a history entry there is an epoch this replica led without writing,
+ * and left in place it would make assign() ignore the leader's records of older epochs as stale.
+ *
  * The high watermark rule: a follower never truncates below the HW it knows, and an answer that
  * would take it there is an assertion, not clamped. Records below the HW are on every member of the
  * ISR the HW was computed over; the leader was elected from that ISR, and positions count only

@@ -10,8 +10,11 @@
  * new one; a torn or rotten file fails its checksum and reads as corrupt, never as entries.
  *
  * Ordering with the log, so that what a crash leaves can be repaired by `reconcile`:
+ * - a new leader assigns its epoch at its log end when it takes over, before anything else (so it
+ *   can answer OffsetForLeaderEpoch for epochs between its last written one and its current one);
  * - assign an epoch (and await the write) before appending the first batch of that epoch;
- * - truncate the log first, then the history (truncateFromEnd / truncateFromStart).
+ * - truncate the log first, then the history (truncateFromEnd / truncateFromStart); a follower does
+ *   so to the offset divergence.ts found even when that is its log end (see there).
  * Either way a crash in between leaves entries past the log's end or before its start, and
  * `reconcile` trims them. A history that lacks the epoch of the log's last batch (a caller broke the
  * order, or the file is older than the log for another reason) is reported stale, and so is a
