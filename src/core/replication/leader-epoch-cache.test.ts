@@ -28,19 +28,8 @@ class Harness {
     await this.sim.run({ until: () => this.io !== null });
     return (this.io as unknown as Io).disk;
   }
-  async drive<T>(promise: Promise<T>): Promise<T> {
-    let out: { v: T } | { e: unknown } | null = null;
-    promise.then(
-      (v) => (out = { v }),
-      (e: unknown) => (out = { e }),
-    );
-    // Let the operation's first microtasks run, so its first disk call is scheduled before run() looks.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    await this.sim.run({ until: () => out !== null });
-    if (out === null) throw new Error('simulation stopped before the operation settled');
-    const r = out as { v: T } | { e: unknown };
-    if ('e' in r) throw r.e;
-    return r.v;
+  drive<T>(promise: Promise<T>): Promise<T> {
+    return this.sim.runUntilSettled(promise);
   }
   async crash(): Promise<Disk> {
     this.io = null;
