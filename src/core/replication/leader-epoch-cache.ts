@@ -128,7 +128,9 @@ export interface LogBounds {
 
 /**
  * The epoch history of one partition log and its checkpoint file: every change is written before the
- * returned promise resolves. Changes are applied in call order; reads see them at once.
+ * returned promise resolves. Changes are applied in call order; reads see them at once. A write that
+ * fails rejects, and the history in memory is then ahead of the file: the caller stops using the
+ * partition, as the partition log does after a failed fsync.
  */
 export class LeaderEpochCache {
   private readonly lock = new AsyncLock();
