@@ -149,6 +149,12 @@ assert(topicPartitionsMax <= partitionsMax, 'broker: one topic fits the broker')
 assert(topicPartitionsMax * (5 * '99999,'.length + '[],'.length) <= raftEntryBytesMax, 'broker: the CreateTopic record of a largest topic (5 replicas each) fits one raft entry');
 assert(fetchResponseBytesMax <= logAppendQueueBytesMax, 'broker: a fetch response is no larger than the log queue');
 
+// ---- partition replication (src/core/replication) ------------------------------------------------
+/** Leader-epoch entries kept per partition log; beyond it the oldest is forgotten (asked about, it answers UNDEFINED). */
+export const leaderEpochEntriesMax = 16_384;
+/** The leader-epoch checkpoint file: its header plus 12 bytes an entry; a larger file is treated as corruption. */
+export const leaderEpochCheckpointBytesMax = 16 + 12 * leaderEpochEntriesMax;
+
 // ---- simulator ----------------------------------------------------------------------------------
 /** Events one simulation run may process before it is declared stuck. */
 export const simEventsMax = 50_000_000;
