@@ -144,6 +144,9 @@ export const producerStateRebuildOffsetsMax = 1_000_000;
 /** Bytes read per step of that rebuild. */
 export const producerStateRebuildReadBytes = 1024 * 1024;
 
+/** Bytes per read when a replica rebuilds its leader-epoch history from the log's batch headers. */
+export const replicaRebuildReadBytes = 1024 * 1024;
+
 assert(connectionRequestsInFlightMax <= connectionRequestsParkedMax, 'broker: parking holds a full window');
 assert(topicPartitionsMax <= partitionsMax, 'broker: one topic fits the broker');
 assert(topicPartitionsMax * (5 * '99999,'.length + '[],'.length) <= raftEntryBytesMax, 'broker: the CreateTopic record of a largest topic (5 replicas each) fits one raft entry');

@@ -5,7 +5,7 @@
  */
 import { ErrorCode, type EpochEndOffset, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '../protocol/index.ts';
 import type { BrokerState } from './broker-state.ts';
-import { undefinedEpochEnd } from '../cluster/epoch-history.ts';
+import { undefinedEpochEnd } from '../replication/leader-epoch-entries.ts';
 
 function answer(state: BrokerState, topic: string, index: number, currentLeaderEpoch: number, leaderEpoch: number): EpochEndOffset {
   const fail = (errorCode: number): EpochEndOffset => ({ errorCode, partition: index, leaderEpoch: -1, endOffset: -1n });

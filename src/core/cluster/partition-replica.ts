@@ -4,11 +4,13 @@
  *
  * Leader:
  * - Every produced batch is stamped with the leader epoch; the epoch starts at the log end when this
- *   broker takes over (EpochHistory).
+ *   broker takes over, recorded in the leader-epoch checkpoint beside the log (LeaderEpochCache)
+ *   before the first batch of the epoch is accepted.
  * - Positions: the leader's own is its log's durable end; a follower's is the offset of its last
  *   fetch (followers fetch from their own durable end, so a position is always durable there).
- * - High watermark: the smallest position across the ISR (and, while an ISR change is in flight,
- *   across the union of the old and the new ISR). It never goes backwards while this broker leads,
+ * - High watermark (LeaderState, src/core/replication): the smallest position across the ISR (and,
+ *   while an ISR change is in flight, across the union of the old and the new ISR). It never goes
+ *   backwards while this broker leads,
  *   and an acks=all write is answered only once the high watermark has passed it: then every ISR
  *   member holds it durably, so it survives any crash of all but one of them, and any crash at all
  *   of the ISR members that are not the last one standing.
@@ -26,7 +28,10 @@ import type { PartitionInfo } from '../metadata/image.ts';
 import type { AlterPartitionRequest } from '../metadata/partition-policy.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Partition } from '../broker/topic-store.ts';
-import { EpochHistory } from './epoch-history.ts';
+import { LeaderState, followerHighWatermark } from '../replication/high-watermark.ts';
+import { LeaderEpochCache } from '../replication/leader-epoch-cache.ts';
+import { rebuildFromBatches, type BatchEpoch } from '../replication/leader-epoch-entries.ts';
+import { replicaRebuildReadBytes } from '../limits.ts';
 import type { ReplicationConfig } from './replication-config.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 
@@ -60,15 +65,6 @@ export interface ReplicationBugs {
 
 export type ReplicaRole = 'leader' | 'follower' | 'none';
 
-interface FollowerState {
-  /** Offset of the follower's last fetch: what it holds durably. -1 until it fetched from this leader. */
-  position: bigint;
-  lastCaughtUpMs: number;
-  /** The leader's log end at the follower's previous fetch (Kafka's lastFetchLeaderLogEndOffset). */
-  previousFetchLeaderEnd: bigint;
-  previousFetchMs: number;
-}
-
 interface HwWaiter {
   readonly offset: bigint;
   readonly resolve: (errorCode: number) => void;
@@ -82,50 +78,62 @@ export class PartitionReplica {
   partitionEpoch = -1;
   isr: readonly number[] = [];
   replicas: readonly number[] = [];
-  private hw = 0n;
-  /** The log end when this broker became leader (Kafka's leaderEpochStartOffset). */
-  private epochStartOffset = 0n;
-  private readonly followers = new Map<number, FollowerState>();
-  private pendingIsr: readonly number[] | null = null;
+  /** The HW as a follower (or before this broker led); a leader's is its LeaderState's. */
+  private followerHw = 0n;
+  private leader: LeaderState | null = null;
+  /** False while a new leader's epoch is being written to the checkpoint: produce waits (retriable). */
+  private leaderReady = false;
   private hwWaiters: HwWaiter[] = [];
   private fetcher: ReplicaFetcher | null = null;
   private isrTimer: Timer | null = null;
   private stopped = false;
-  private readonly onAppended = (): void => this.maybeAdvanceHw();
+  private readonly onAppended = (): void => this.leaderLogMoved();
 
   private constructor(
     readonly host: ReplicaHost,
     readonly partition: Partition,
-    readonly epochs: EpochHistory,
+    readonly epochs: LeaderEpochCache,
   ) {
     partition.appendListeners.add(this.onAppended);
   }
 
-  /** Builds the replica of `partition`, reading its log's batch headers for the epoch history. */
+  /**
+   * Builds the replica of `partition`: opens its leader-epoch checkpoint and, when the file is
+   * missing, damaged or disagrees with the log (a crash between a log change and its checkpoint),
+   * rebuilds it from the log's batch headers.
+   */
   static async create(host: ReplicaHost, partition: Partition): Promise<PartitionReplica> {
-    const headers: { baseOffset: bigint; partitionLeaderEpoch: number }[] = [];
     const log = partition.log;
+    const { cache, status, problem } = await LeaderEpochCache.open(host.io.disk, partition.dir);
     if (log !== null) {
-      let offset = log.logStartOffset;
-      while (offset < log.logEndOffset) {
-        const bytes = await log.read(offset, 1024 * 1024);
-        const split = splitBatches(bytes, bytes.length);
-        if (!split.ok || split.spans.length === 0) break;
-        for (const span of split.spans) {
-          headers.push({ baseOffset: span.header.baseOffset, partitionLeaderEpoch: span.header.partitionLeaderEpoch });
-          offset = span.header.baseOffset + BigInt(span.header.lastOffsetDelta) + 1n;
-        }
+      const last = await lastBatchEpoch(partition);
+      const check = status === 'ok' ? await cache.reconcile({ logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, lastBatchEpoch: last }) : 'stale';
+      if (check === 'stale') {
+        if (status !== 'missing') host.log.warn('LeaderEpochCheckpointRebuilt', { topic: partition.topic.name, partition: partition.index, status, problem: problem ?? 'disagrees with the log' });
+        await cache.replace(rebuildFromBatches(await batchEpochs(partition)));
       }
     }
-    return new PartitionReplica(host, partition, EpochHistory.fromBatches(headers));
+    return new PartitionReplica(host, partition, cache);
   }
 
+  /** What consumers may read: offsets below it are on every ISR member, durably. */
   get highWatermark(): bigint {
-    return this.hw;
+    return this.leader === null ? this.followerHw : this.leaderHw(this.leader);
+  }
+
+  /** The leader's HW (or, with the planted bug, its own durable end, ignoring the followers). */
+  private leaderHw(leader: LeaderState): bigint {
+    if (this.host.bugs.hwIgnoresFollowers === true) return leader.durableEnd();
+    return leader.highWatermark();
   }
 
   get topic(): string {
     return this.partition.topic.name;
+  }
+
+  /** True when this broker leads the partition and accepts produce. */
+  get leading(): boolean {
+    return this.role === 'leader' && this.leaderReady;
   }
 
   /** Takes the partition's state from the image (called on every image change). */
@@ -134,15 +142,13 @@ export class PartitionReplica {
     const me = this.host.brokerId;
     const epochChanged = info.leaderEpoch !== this.leaderEpoch;
     this.replicas = info.replicas;
+    this.isr = info.isr;
     if (info.leader === me && info.replicas.includes(me)) {
       if (this.role !== 'leader' || epochChanged) this.becomeLeader(info);
-      if (info.partitionEpoch !== this.partitionEpoch) this.pendingIsr = null;
-      this.isr = info.isr;
+      else if (info.partitionEpoch !== this.partitionEpoch) this.afterHw(this.leader!.setIsr(info.isr).advanced);
       this.partitionEpoch = info.partitionEpoch;
-      this.maybeAdvanceHw();
       return;
     }
-    this.isr = info.isr;
     this.partitionEpoch = info.partitionEpoch;
     if (info.leader >= 0 && info.replicas.includes(me)) {
       if (this.role !== 'follower' || epochChanged || this.leaderId !== info.leader) this.becomeFollower(info);
@@ -166,26 +172,42 @@ export class PartitionReplica {
     this.fetcher = null;
     this.endLeadership();
     const log = this.partition.log;
-    const end = log?.logEndOffset ?? 0n;
     this.role = 'leader';
     this.leaderId = info.leader;
     this.leaderEpoch = info.leaderEpoch;
-    this.epochStartOffset = end;
-    this.epochs.assign(info.leaderEpoch, end);
-    if (this.hw > end) this.hw = end;
-    const nowMs = this.host.io.clock.nowMs();
-    this.followers.clear();
-    for (const b of info.replicas) {
-      if (b !== this.host.brokerId) this.followers.set(b, { position: -1n, lastCaughtUpMs: nowMs, previousFetchLeaderEnd: -1n, previousFetchMs: nowMs });
-    }
-    this.host.log.info('ReplicaBecameLeader', { topic: this.topic, partition: this.partition.index, leaderEpoch: info.leaderEpoch, logEnd: end, isr: info.isr.join(',') });
-    this.armIsrCheck();
+    if (log === null) return;
+    const end = log.logEndOffset;
+    const durable = log.durableEndOffset;
+    this.leader = new LeaderState({
+      leaderId: info.leader,
+      leaderEpoch: info.leaderEpoch,
+      replicas: info.replicas,
+      isr: info.isr,
+      logEndOffset: end,
+      durableEnd: durable,
+      highWatermark: this.followerHw < durable ? this.followerHw : durable,
+      nowMs: this.host.io.clock.nowMs(),
+    });
+    const epoch = info.leaderEpoch;
+    this.host.log.info('ReplicaBecameLeader', { topic: this.topic, partition: this.partition.index, leaderEpoch: epoch, logEnd: end, isr: info.isr.join(',') });
+    // The epoch is recorded (durably) before the first batch of the epoch is accepted.
+    void this.epochs.assign(epoch, end).then(
+      () => {
+        if (this.role !== 'leader' || this.leaderEpoch !== epoch || this.stopped) return;
+        this.leaderReady = true;
+        this.armIsrCheck();
+        this.leaderLogMoved();
+      },
+      (error: unknown) => this.host.log.error('LeaderEpochCheckpointFailed', { topic: this.topic, partition: this.partition.index, error: String(error) }),
+    );
   }
 
   private endLeadership(): void {
+    if (this.leader !== null) this.followerHw = this.leader.highWatermark();
+    this.leader = null;
+    this.leaderReady = false;
     this.isrTimer?.cancel();
     this.isrTimer = null;
-    this.pendingIsr = null;
     for (const w of this.hwWaiters.splice(0)) {
       w.timer.cancel();
       w.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
@@ -198,26 +220,20 @@ export class PartitionReplica {
    */
   onFollowerFetch(brokerId: number, fetchOffset: bigint): number {
     const log = this.partition.log;
-    if (this.role !== 'leader' || log === null) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    const f = this.followers.get(brokerId);
-    if (f === undefined) return ErrorCode.NOT_LEADER_OR_FOLLOWER; // not a replica of this partition
-    if (fetchOffset > log.logEndOffset) return ErrorCode.OFFSET_OUT_OF_RANGE;
-    const nowMs = this.host.io.clock.nowMs();
-    const leaderEnd = log.logEndOffset;
-    if (fetchOffset >= leaderEnd) f.lastCaughtUpMs = nowMs;
-    else if (fetchOffset >= f.previousFetchLeaderEnd) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, f.previousFetchMs);
-    f.previousFetchLeaderEnd = leaderEnd;
-    f.previousFetchMs = nowMs;
-    f.position = fetchOffset;
-    this.maybeAdvanceHw();
-    this.maybeExpandIsr(brokerId, f);
+    const leader = this.leader;
+    if (!this.leading || leader === null || log === null) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (brokerId === this.host.brokerId || !this.replicas.includes(brokerId)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    leader.onLeaderAppend(log.logEndOffset);
+    if (fetchOffset > log.logEndOffset || fetchOffset < 0n) return ErrorCode.OFFSET_OUT_OF_RANGE;
+    this.afterHw(leader.onFollowerFetch(brokerId, fetchOffset, this.host.io.clock.nowMs()).advanced);
+    this.maybeExpandIsr();
     return ErrorCode.NONE;
   }
 
   /** Resolves with NONE once the high watermark passes `offset`, or with the error that ends the wait. */
   waitForHighWatermark(offset: bigint, timeoutMs: number): Promise<number> {
-    if (this.role !== 'leader') return Promise.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    if (this.hw > offset) return Promise.resolve(this.afterAppendCode());
+    if (this.leader === null) return Promise.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (this.leaderHw(this.leader) > offset) return Promise.resolve(this.afterAppendCode());
     return new Promise((resolve) => {
       const timer = this.host.io.clock.setTimer(Math.max(timeoutMs, 0), () => {
         this.hwWaiters = this.hwWaiters.filter((w) => w !== waiter);
@@ -228,7 +244,7 @@ export class PartitionReplica {
     });
   }
 
-  /** NOT_ENOUGH_REPLICAS when acks=all cannot be met now (checked before an append). */
+  /** False when acks=all cannot be met now (NOT_ENOUGH_REPLICAS before an append). */
   enoughReplicas(): boolean {
     return this.isr.length >= this.host.config.minInsyncReplicas;
   }
@@ -237,24 +253,25 @@ export class PartitionReplica {
     return this.enoughReplicas() ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
   }
 
-  private maybeAdvanceHw(): void {
+  /** The leader's log grew or became durable (an append finished). */
+  private leaderLogMoved(): void {
     const log = this.partition.log;
-    if (log === null) return;
-    if (this.role !== 'leader') return;
-    let min = log.durableEndOffset;
-    if (this.host.bugs.hwIgnoresFollowers !== true) {
-      const members = new Set([...this.isr, ...(this.pendingIsr ?? [])]);
-      for (const b of members) {
-        if (b === this.host.brokerId) continue;
-        const position = this.followers.get(b)?.position ?? -1n;
-        if (position < min) min = position;
-      }
+    const leader = this.leader;
+    if (leader === null || log === null || !this.leaderReady) return;
+    leader.onLeaderAppend(log.logEndOffset);
+    if (log.durableEndOffset > leader.durableEnd()) {
+      const update = leader.onLeaderDurable(log.durableEndOffset);
+      this.afterHw(update.advanced || this.host.bugs.hwIgnoresFollowers === true);
     }
-    if (min <= this.hw) return;
-    this.hw = min;
-    const ready = this.hwWaiters.filter((w) => w.offset < min);
+  }
+
+  /** Wakes what waited for the HW after it advanced. */
+  private afterHw(advanced: boolean): void {
+    if (!advanced || this.leader === null) return;
+    const hw = this.leaderHw(this.leader);
+    const ready = this.hwWaiters.filter((w) => w.offset < hw);
     if (ready.length > 0) {
-      this.hwWaiters = this.hwWaiters.filter((w) => w.offset >= min);
+      this.hwWaiters = this.hwWaiters.filter((w) => w.offset >= hw);
       const code = this.afterAppendCode();
       for (const w of ready) {
         w.timer.cancel();
@@ -267,57 +284,45 @@ export class PartitionReplica {
   private armIsrCheck(): void {
     this.isrTimer = this.host.io.clock.setTimer(this.host.config.replicaLagTimeMaxMs / 2, () => {
       this.isrTimer = null;
-      if (this.role !== 'leader' || this.stopped) return;
-      this.maybeShrinkIsr();
+      if (!this.leading || this.stopped) return;
+      const lagging = this.leader!.isrShrinkCandidates(this.host.io.clock.nowMs(), this.host.config.replicaLagTimeMaxMs);
+      if (lagging.length > 0) this.proposeIsr(this.isr.filter((b) => !lagging.includes(b)), 'shrink');
       this.armIsrCheck();
     });
   }
 
-  private maybeShrinkIsr(): void {
-    const nowMs = this.host.io.clock.nowMs();
-    const lagging = this.isr.filter((b) => {
-      if (b === this.host.brokerId) return false;
-      const f = this.followers.get(b);
-      return f === undefined || nowMs - f.lastCaughtUpMs > this.host.config.replicaLagTimeMaxMs;
-    });
-    if (lagging.length === 0) return;
-    this.proposeIsr(this.isr.filter((b) => !lagging.includes(b)), 'shrink');
-  }
-
-  private maybeExpandIsr(brokerId: number, f: FollowerState): void {
-    if (this.isr.includes(brokerId) || this.pendingIsr !== null) return;
-    if (f.position < this.hw || f.position < this.epochStartOffset) return;
-    this.proposeIsr([...this.isr, brokerId], 'expand');
+  private maybeExpandIsr(): void {
+    const joining = this.leader?.isrExpandCandidates() ?? [];
+    if (joining.length > 0) this.proposeIsr([...this.isr, ...joining], 'expand');
   }
 
   private proposeIsr(isr: readonly number[], why: 'shrink' | 'expand'): void {
-    if (this.pendingIsr !== null) return;
-    this.pendingIsr = isr;
-    const leaderEpoch = this.leaderEpoch;
+    const leader = this.leader;
+    if (leader === null || leader.pendingIsrChange() !== null) return;
+    this.afterHw(leader.proposeIsr(isr).advanced);
     const request: AlterPartitionRequest = {
       brokerId: this.host.brokerId,
       brokerEpoch: this.host.brokerEpoch(),
       topic: this.topic,
       partition: this.partition.index,
-      leaderEpoch,
+      leaderEpoch: this.leaderEpoch,
       partitionEpoch: this.partitionEpoch,
       isr,
     };
     this.host.log.info('IsrChangeProposed', { topic: this.topic, partition: this.partition.index, why, from: this.isr.join(','), to: isr.join(',') });
     void this.host.alterPartition(request).then(
-      (result) => this.isrChangeAnswered(request, result),
-      () => this.isrChangeAnswered(request, null),
+      (result) => this.isrChangeAnswered(leader, result),
+      () => this.isrChangeAnswered(leader, null),
     );
   }
 
-  private isrChangeAnswered(request: AlterPartitionRequest, result: AlterPartitionResult | null): void {
-    if (this.pendingIsr !== request.isr) return; // superseded by an image change
+  private isrChangeAnswered(leader: LeaderState, result: AlterPartitionResult | null): void {
+    if (this.leader !== leader || leader.pendingIsrChange() === null) return; // leadership moved on, or the image already brought it
     if (result === null || result.errorCode !== ErrorCode.NONE) {
       this.host.log.info('IsrChangeRefused', { topic: this.topic, partition: this.partition.index, errorCode: result?.errorCode ?? -1 });
-      this.pendingIsr = null;
-      this.maybeAdvanceHw();
+      this.afterHw(leader.abortIsrChange().advanced);
     }
-    // On success the image brings the new ISR (apply), which clears pendingIsr.
+    // On success the image brings the new ISR (apply -> setIsr).
   }
 
   // ---- follower ----------------------------------------------------------------------------------
@@ -342,13 +347,13 @@ export class PartitionReplica {
     this.leaderEpoch = info.leaderEpoch;
   }
 
-  /** The follower's fetcher copied batches up to a durable end; the leader's high watermark was `leaderHw`. */
-  followerAppended(bytes: Uint8Array, leaderHw: bigint): void {
+  /** The follower's fetcher copied `bytes` (now durable); the leader's high watermark was `leaderHw`. */
+  async followerAppended(bytes: Uint8Array, leaderHw: bigint): Promise<void> {
     const split = splitBatches(bytes, bytes.length);
     if (split.ok) {
       for (const span of split.spans) {
         const header = readBatchHeader(bytes, span.position);
-        this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
+        if (header.partitionLeaderEpoch >= 0) await this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
         this.partition.producers.load(header);
       }
     }
@@ -358,18 +363,56 @@ export class PartitionReplica {
   followerHighWatermark(leaderHw: bigint): void {
     const log = this.partition.log;
     if (log === null) return;
-    const hw = leaderHw < log.durableEndOffset ? leaderHw : log.durableEndOffset;
-    if (hw > this.hw) {
-      this.hw = hw;
+    const hw = followerHighWatermark(this.followerHw, leaderHw, log.durableEndOffset);
+    if (hw > this.followerHw) {
+      this.followerHw = hw;
       this.partition.notifyHighWatermark();
     }
   }
 
-  /** After a follower cut its tail: the epochs and producer state above it go, the high watermark is capped. */
-  async followerTruncated(offset: bigint): Promise<void> {
-    this.epochs.truncateFromEnd(offset);
-    if (this.hw > offset) this.hw = offset;
+  /** The follower's HW as it knows it (for truncation decisions). */
+  get followerHighWatermarkKnown(): bigint {
+    return this.followerHw;
+  }
+
+  /**
+   * After a follower's truncation to `offset`: the epochs from there go (even when the log itself was
+   * not cut: an epoch this replica led without writing must not hide the leader's older epochs), the
+   * HW is capped, and when the log was cut the producer state is rebuilt from what is left.
+   */
+  async followerTruncated(offset: bigint, logCut: boolean): Promise<void> {
+    await this.epochs.truncateFromEnd(offset);
+    if (this.followerHw > offset) this.followerHw = offset;
+    if (!logCut) return;
     this.partition.producers.table.clear();
     await this.host.rebuildProducers(this.partition);
   }
+}
+
+/** Every batch's (base offset, leader epoch), oldest first, read from the log's headers. */
+async function batchEpochs(partition: Partition): Promise<BatchEpoch[]> {
+  const out: BatchEpoch[] = [];
+  const log = partition.log;
+  if (log === null) return out;
+  let offset = log.logStartOffset;
+  while (offset < log.logEndOffset) {
+    const bytes = await log.read(offset, replicaRebuildReadBytes);
+    const split = splitBatches(bytes, bytes.length);
+    if (!split.ok || split.spans.length === 0) break;
+    for (const span of split.spans) {
+      out.push({ baseOffset: span.header.baseOffset, partitionLeaderEpoch: span.header.partitionLeaderEpoch });
+      offset = span.header.baseOffset + BigInt(span.header.lastOffsetDelta) + 1n;
+    }
+  }
+  return out;
+}
+
+/** The leader epoch of the log's last batch, or null for an empty log. */
+async function lastBatchEpoch(partition: Partition): Promise<number | null> {
+  const log = partition.log;
+  if (log === null || log.logEndOffset === log.logStartOffset) return null;
+  const bytes = await log.read(log.logEndOffset - 1n, 1);
+  const split = splitBatches(bytes, bytes.length);
+  if (!split.ok || split.spans.length === 0) return null;
+  return split.spans.at(-1)!.header.partitionLeaderEpoch;
 }

@@ -14,11 +14,13 @@ import { sleep } from '../io/index.ts';
 import { isLogError } from '../log/index.ts';
 import { ApiKey, ErrorCode } from '../protocol/index.ts';
 import { KafkaWireClient } from '../protocol/wire-client.ts';
+import { afterAnswer, firstQuestion, type FollowerLog } from '../replication/divergence.ts';
+import { LeaderEpochEntries } from '../replication/leader-epoch-entries.ts';
 import type { PartitionReplica, ReplicaHost } from './partition-replica.ts';
 
 const fetchVersion = 11;
 const offsetForLeaderEpochVersion = 3;
-/** Rounds of OffsetForLeaderEpoch before giving up on this connection (each round drops at least one epoch). */
+/** Rounds of OffsetForLeaderEpoch before giving up on this connection (each round asks about an older epoch). */
 const truncationRoundsMax = 64;
 
 class FetchStop extends Error {}
@@ -84,17 +86,19 @@ export class ReplicaFetcher {
     return client;
   }
 
-  /** Cuts the local tail where it diverges from the leader's log (KIP-101/279). */
+  /** Cuts the local tail where it diverges from the leader's log (KIP-101/279, src/core/replication/divergence.ts). */
   private async truncate(client: KafkaWireClient): Promise<void> {
     if (this.host.bugs.truncateToHighWatermark === true) {
-      await this.truncateTo(this.replica.highWatermark, 'planted bug: truncate to the high watermark');
+      await this.truncateTo(this.replica.followerHighWatermarkKnown, 'planted bug: truncate to the high watermark');
       return;
     }
+    let step = firstQuestion(this.followerLog());
     for (let round = 0; round < truncationRoundsMax; round++) {
-      const log = this.log;
-      if (log === null) throw new FetchStop('no log');
-      const asked = this.replica.epochs.latestEpoch;
-      if (asked < 0 || log.logEndOffset === log.logStartOffset) return;
+      if (step.kind === 'truncate') {
+        await this.truncateTo(step.truncateTo, 'where the logs agree by leader epoch');
+        return;
+      }
+      const asked = step.epoch;
       const response = await client.request(ApiKey.OffsetForLeaderEpoch, offsetForLeaderEpochVersion, {
         replicaId: this.host.brokerId,
         topics: [{ topic: this.replica.topic, partitions: [{ partition: this.replica.partition.index, currentLeaderEpoch: this.leaderEpoch, leaderEpoch: asked }] }],
@@ -102,34 +106,31 @@ export class ReplicaFetcher {
       const answer = response.topics[0]?.partitions[0];
       if (this.stopped) throw new FetchStop('');
       if (answer === undefined || answer.errorCode !== ErrorCode.NONE) throw new FetchStop(`OffsetForLeaderEpoch answered ${answer?.errorCode ?? 'nothing'}`);
-      if (answer.leaderEpoch < 0) {
-        // The leader knows no epoch at or below ours: keep only what is known to be committed.
-        await this.truncateTo(this.replica.highWatermark, `leader has no epoch <= ${asked}`);
-        return;
-      }
-      const localEnd = this.replica.epochs.endOffsetFor(answer.leaderEpoch, log.logEndOffset).endOffset;
-      const localCap = localEnd < 0n ? log.logEndOffset : localEnd;
-      const target = answer.endOffset < localCap ? answer.endOffset : localCap;
-      if (target < log.logEndOffset) await this.truncateTo(target, `epoch ${asked}: leader's epoch ${answer.leaderEpoch} ends at ${answer.endOffset}`);
-      if (answer.leaderEpoch === asked) return;
-      // The leader's epoch differs: the epochs between were cut; ask again for our new latest epoch.
-      if (this.replica.epochs.latestEpoch >= asked) this.replica.epochs.truncateFromEnd(target);
+      step = afterAnswer(this.followerLog(), asked, { epoch: answer.leaderEpoch, endOffset: answer.endOffset });
     }
     throw new FetchStop('truncation did not converge');
   }
 
+  private followerLog(): FollowerLog {
+    const log = this.log;
+    if (log === null) throw new FetchStop('no log');
+    const hw = this.replica.followerHighWatermarkKnown;
+    return { epochs: new LeaderEpochEntries(this.replica.epochs.entries()), logEndOffset: log.logEndOffset, highWatermark: hw < log.logEndOffset ? hw : log.logEndOffset };
+  }
+
+  /** Truncates the log (when `offset` is below its end) and, always, the epoch history to `offset`. */
   private async truncateTo(offset: bigint, why: string): Promise<void> {
     const log = this.log;
     if (log === null) throw new FetchStop('no log');
     const target = offset < log.logStartOffset ? log.logStartOffset : offset;
-    if (target >= log.logEndOffset) return;
-    if (target < this.replica.highWatermark) {
-      this.host.log.warn('ReplicaTruncatedBelowHighWatermark', { topic: this.replica.topic, partition: this.replica.partition.index, to: target, highWatermark: this.replica.highWatermark, why });
+    if (target < log.logEndOffset) {
+      this.host.log.info('ReplicaTruncating', { topic: this.replica.topic, partition: this.replica.partition.index, from: log.logEndOffset, to: target, why });
+      await log.truncateTo(target);
+      if (this.stopped) throw new FetchStop('');
+      await this.replica.followerTruncated(log.logEndOffset, true);
+    } else {
+      await this.replica.followerTruncated(log.logEndOffset, false);
     }
-    this.host.log.info('ReplicaTruncating', { topic: this.replica.topic, partition: this.replica.partition.index, from: log.logEndOffset, to: target, why });
-    await log.truncateTo(target);
-    if (this.stopped) throw new FetchStop('');
-    await this.replica.followerTruncated(log.logEndOffset);
   }
 
   private async fetchOnce(client: KafkaWireClient): Promise<void> {
@@ -163,7 +164,7 @@ export class ReplicaFetcher {
       if (log.logEndOffset !== fetchOffset) throw new FetchStop('the log moved under the fetch');
       await log.appendReplicated(records);
       if (this.stopped) throw new FetchStop('');
-      this.replica.followerAppended(records, data.highWatermark);
+      await this.replica.followerAppended(records, data.highWatermark);
     } else {
       this.replica.followerHighWatermark(data.highWatermark);
     }
