@@ -7,9 +7,15 @@
  * Every partition's checks and its append() call happen synchronously, in request order, before the
  * first await: requests on one connection reach each log in the order they were sent, and a
  * producer's in-flight batches are checked against each other in sequence order.
+ *
+ * The topic's configs (metadata/topic-config.ts) apply per request: a batch above max.message.bytes
+ * (or segment.bytes) is MESSAGE_TOO_LARGE; acks=-1 with min.insync.replicas above the one in-sync
+ * replica is NOT_ENOUGH_REPLICAS; message.timestamp.type=LogAppendTime stamps each batch with the
+ * broker's wall-clock time (attribute bit and max timestamp, as Kafka does) and answers it as
+ * log_append_time_ms.
  */
 import { isLogError, splitBatches, type AppendResult } from '../log/index.ts';
-import type { BatchSpan } from '../log/record-batch.ts';
+import { stampLogAppendTime, type BatchSpan } from '../log/record-batch.ts';
 import type { ProducerCheck } from '../producer/index.ts';
 import {
   ErrorCode,
@@ -30,13 +36,13 @@ function failed(index: number, errorCode: number, message: string | null = null)
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function succeeded(partition: Partition, index: number, baseOffset: bigint): ProducePartitionResponse {
+function succeeded(partition: Partition, index: number, baseOffset: bigint, logAppendTimeMs = -1n): ProducePartitionResponse {
   const logStartOffset = partition.log?.logStartOffset ?? -1n;
-  return { index, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs: -1n, logStartOffset, recordErrors: [], errorMessage: null };
+  return { index, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs, logStartOffset, recordErrors: [], errorMessage: null };
 }
 
 /** The batches of one partition's records, or the response refusing them. */
-function validateBatches(state: BrokerState, data: ProducePartitionData): BatchSpan[] | ProducePartitionResponse {
+function validateBatches(partition: Partition, data: ProducePartitionData): BatchSpan[] | ProducePartitionResponse {
   const records = data.records;
   if (records === null || records.length === 0) return failed(data.index, ErrorCode.INVALID_RECORD, 'no record batches');
   const split = splitBatches(records, int32Max);
@@ -45,9 +51,11 @@ function validateBatches(state: BrokerState, data: ProducePartitionData): BatchS
     if (kind === 'bad-magic') return failed(data.index, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'only magic 2 record batches are accepted');
     return failed(data.index, ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${split.position}: ${kind}`);
   }
+  const { maxMessageBytes, segmentBytes } = partition.topic.config;
   for (const span of split.spans) {
-    if (span.size > state.options.log.segmentBytesMax) {
-      return failed(data.index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is above ${state.options.log.segmentBytesMax}`);
+    if (span.size > maxMessageBytes || span.size > segmentBytes) {
+      const limit = span.size > maxMessageBytes ? `max.message.bytes ${maxMessageBytes}` : `segment.bytes ${segmentBytes}`;
+      return failed(data.index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is above the topic's ${limit}`);
     }
     if ((span.header.attributes & (transactionalBit | controlBit)) !== 0) {
       return failed(data.index, ErrorCode.INVALID_RECORD, 'transactional and control batches are not supported');
@@ -90,12 +98,25 @@ async function answerDuplicate(partition: Partition, index: number, offsets: Pro
   }
 }
 
-async function awaitAppend(state: BrokerState, partition: Partition, data: ProducePartitionData, appended: Promise<AppendResult>, checks: ProducerCheck[], spans: BatchSpan[]): Promise<ProducePartitionResponse> {
+/** message.timestamp.type=LogAppendTime: stamps every batch with `nowMs` (before append, which takes the buffer over). */
+function stampBatches(records: Uint8Array, spans: readonly BatchSpan[], nowMs: bigint): void {
+  for (const span of spans) stampLogAppendTime(records, span.position, span.size, nowMs);
+}
+
+async function awaitAppend(
+  state: BrokerState,
+  partition: Partition,
+  data: ProducePartitionData,
+  appended: Promise<AppendResult>,
+  checks: ProducerCheck[],
+  spans: BatchSpan[],
+  logAppendTimeMs: bigint,
+): Promise<ProducePartitionResponse> {
   try {
     const result = await appended;
     settleChecks(checks, spans, result);
     partition.notifyAppended(data.records!.length);
-    return succeeded(partition, data.index, result.baseOffset);
+    return succeeded(partition, data.index, result.baseOffset, logAppendTimeMs);
   } catch (error) {
     settleChecks(checks, spans, null);
     if (!isLogError(error)) throw error;
@@ -104,14 +125,22 @@ async function awaitAppend(state: BrokerState, partition: Partition, data: Produ
   }
 }
 
+/** The one in-sync replica of a single node; acks=-1 needs min.insync.replicas of them. */
+const inSyncReplicas = 1;
+
 /** Starts one partition's append synchronously; the promise settles with its response. */
-function producePartition(state: BrokerState, topic: string, data: ProducePartitionData): Promise<ProducePartitionResponse> {
+function producePartition(state: BrokerState, topic: string, data: ProducePartitionData, acks: number): Promise<ProducePartitionResponse> {
   const partition = state.topics.partition(topic, data.index);
   if (partition === undefined) return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   if (partition.log === null || partition.failure !== null) {
     return Promise.resolve(failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, partition.failure?.message ?? null));
   }
-  const spans = validateBatches(state, data);
+  const config = partition.topic.config;
+  if (acks === -1 && config.minInsyncReplicas > inSyncReplicas) {
+    const message = `the topic's min.insync.replicas is ${config.minInsyncReplicas}, and this partition has ${inSyncReplicas} in-sync replica`;
+    return Promise.resolve(failed(data.index, ErrorCode.NOT_ENOUGH_REPLICAS, message));
+  }
+  const spans = validateBatches(partition, data);
   if (!Array.isArray(spans)) return Promise.resolve(spans);
   const checks = checkProducers(partition, spans);
   if (!Array.isArray(checks)) {
@@ -120,7 +149,12 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
     return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
   if (spans.length === 1 && checks[0]!.kind === 'duplicate') return answerDuplicate(partition, data.index, checks[0]!.offsets);
-  return awaitAppend(state, partition, data, partition.log.append(data.records!), checks, spans);
+  let logAppendTimeMs = -1n;
+  if (config.messageTimestampType === 'LogAppendTime') {
+    logAppendTimeMs = BigInt(state.io.clock.wallClockMs());
+    stampBatches(data.records!, spans, logAppendTimeMs);
+  }
+  return awaitAppend(state, partition, data, partition.log.append(data.records!), checks, spans, logAppendTimeMs);
 }
 
 export async function handleProduce(state: BrokerState, request: ProduceRequest): Promise<ProduceResponse> {
@@ -131,7 +165,7 @@ export async function handleProduce(state: BrokerState, request: ProduceRequest)
       if (!acksValid) return Promise.resolve(failed(data.index, ErrorCode.INVALID_REQUIRED_ACKS));
       if (request.transactionalId !== null) return Promise.resolve(failed(data.index, ErrorCode.INVALID_REQUEST, 'transactions are not supported'));
       if (state.stopping) return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is shutting down'));
-      return producePartition(state, topic.name, data);
+      return producePartition(state, topic.name, data, request.acks);
     }),
   }));
   const responses = [];
