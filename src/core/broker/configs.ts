@@ -30,7 +30,8 @@ import { errorText, kafkaCodeFor } from './errors.ts';
 import { TopicStoreError } from './topic-store.ts';
 
 /** The message of an alter on a broker resource (POLICY_VIOLATION, which kafkajs and librdkafka show as "policy"). */
-export const brokerConfigsReadOnly = 'broker configs are read-only while the broker runs: change them with `chronik start` options (chronik start --help) and restart';
+export const brokerConfigsReadOnly =
+  "broker configs are read-only while the broker runs: change them with `chronik start` options (chronik start --help) and restart; retention, segment and message-size settings are per topic: alter the topic's configs";
 
 interface BrokerConfigEntry {
   readonly name: string;
