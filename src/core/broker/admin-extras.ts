@@ -1,16 +1,12 @@
 /**
- * The admin APIs beyond topic create/delete: CreatePartitions (grow a topic), AlterConfigs (refused:
- * configs are read-only), DeleteRecords (moves a partition's log start offset, durably) and
- * DescribeCluster (this node, the whole cluster).
- * DeleteGroups is a group API (group-handlers.ts).
+ * The admin APIs beyond topic create/delete: CreatePartitions (grow a topic), DeleteRecords (moves a
+ * partition's log start offset, durably), DescribeCluster (this node, the whole cluster) and
+ * DescribeProducers. The config APIs are in configs.ts; DeleteGroups is a group API (group-handlers.ts).
  */
 import { partitionsMax } from '../limits.ts';
 import { partitionCountProblem } from '../metadata/topic-rules.ts';
 import {
-  ConfigResourceType,
   ErrorCode,
-  type AlterConfigsRequest,
-  type AlterConfigsResponse,
   type CreatePartitionsRequest,
   type CreatePartitionsResponse,
   type CreatePartitionsTopic,
@@ -75,17 +71,6 @@ export async function handleCreatePartitions(state: BrokerState, request: Create
     results.push(await growOne(state, asked, request.validateOnly));
   }
   return { throttleTimeMs: 0, results };
-}
-
-export function handleAlterConfigs(state: BrokerState, request: AlterConfigsRequest): AlterConfigsResponse {
-  const responses = request.resources.map((resource) => {
-    const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-    if (resource.resourceType === ConfigResourceType.TOPIC && state.topics.get(resource.resourceName) === undefined) {
-      return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${resource.resourceName}' does not exist` };
-    }
-    return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'configs are read-only in Chronik: set them in the broker configuration' };
-  });
-  return { throttleTimeMs: 0, responses };
 }
 
 /**

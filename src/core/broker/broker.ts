@@ -30,7 +30,7 @@ import {
 } from '../protocol/index.ts';
 import * as admin from './admin-extras.ts';
 import type { BrokerState } from './broker-state.ts';
-import { handleDescribeConfigs } from './configs.ts';
+import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './configs.ts';
 import { BrokerConnection, type RequestContext, type RequestDispatcher } from './connection.ts';
 import { handleFetch } from './fetch.ts';
 import { FetchWaiters } from './fetch-waiters.ts';
@@ -278,7 +278,9 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.DeleteGroups:
         return encodeResponse(ApiKey.DeleteGroups, v, id, await groupApi.handleDeleteGroups(this.groups, request.body));
       case ApiKey.AlterConfigs:
-        return encodeResponse(ApiKey.AlterConfigs, v, id, admin.handleAlterConfigs(this, request.body));
+        return encodeResponse(ApiKey.AlterConfigs, v, id, await handleAlterConfigs(this, request.body));
+      case ApiKey.IncrementalAlterConfigs:
+        return encodeResponse(ApiKey.IncrementalAlterConfigs, v, id, await handleIncrementalAlterConfigs(this, request.body));
       case ApiKey.DeleteRecords:
         return encodeResponse(ApiKey.DeleteRecords, v, id, await admin.handleDeleteRecords(this, request.body));
       case ApiKey.DescribeCluster:

@@ -21,12 +21,12 @@ function answer(index: number, errorCode: number, offset: bigint, timestamp: big
   return { partitionIndex: index, errorCode, oldStyleOffsets: offset >= 0n ? [offset] : [], timestamp, offset, leaderEpoch };
 }
 
-/** The timestamp of the record at `offset` (the batch's max timestamp when it is compressed or unreadable). */
+/** The timestamp of the record at `offset` (the batch's max timestamp when it is compressed, log-append time or unreadable). */
 async function timestampAt(log: PartitionLog, offset: bigint, highWatermark: bigint): Promise<bigint> {
   const bytes = await log.read(offset, 1, highWatermark);
   if (bytes.length < recordBatch.batchHeaderBytes) return -1n;
   const header = recordBatch.readBatchHeader(bytes, 0);
-  if (recordBatch.compressionOf(header.attributes) !== recordBatch.compressionNone) return header.maxTimestamp;
+  if (recordBatch.compressionOf(header.attributes) !== recordBatch.compressionNone || recordBatch.isLogAppendTime(header.attributes)) return header.maxTimestamp;
   try {
     return recordBatch.recordTimestamps(bytes, 0).find((r) => r.offset === offset)?.timestampMs ?? header.maxTimestamp;
   } catch (error) {

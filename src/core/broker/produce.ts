@@ -10,9 +10,15 @@
  * Every partition's checks and its append() call happen synchronously, in request order, before the
  * first await: requests on one connection reach each log in the order they were sent, and a
  * producer's in-flight batches are checked against each other in sequence order.
+ *
+ * The topic's configs (metadata/topic-config.ts) apply per request: a batch above max.message.bytes
+ * (or segment.bytes) is MESSAGE_TOO_LARGE; acks=-1 with min.insync.replicas above the one in-sync
+ * replica is NOT_ENOUGH_REPLICAS; message.timestamp.type=LogAppendTime stamps each batch with the
+ * broker's wall-clock time (attribute bit and max timestamp, as Kafka does) and answers it as
+ * log_append_time_ms.
  */
 import { isLogError, splitBatches, type AppendResult } from '../log/index.ts';
-import { writePartitionLeaderEpoch, type BatchSpan } from '../log/record-batch.ts';
+import { stampLogAppendTime, writePartitionLeaderEpoch, type BatchSpan } from '../log/record-batch.ts';
 import type { ProducerCheck } from '../producer/index.ts';
 import {
   ErrorCode,
@@ -33,13 +39,13 @@ function failed(index: number, errorCode: number, message: string | null = null)
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function succeeded(partition: Partition, index: number, baseOffset: bigint): ProducePartitionResponse {
+function succeeded(partition: Partition, index: number, baseOffset: bigint, logAppendTimeMs = -1n): ProducePartitionResponse {
   const logStartOffset = partition.log?.logStartOffset ?? -1n;
-  return { index, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs: -1n, logStartOffset, recordErrors: [], errorMessage: null };
+  return { index, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs, logStartOffset, recordErrors: [], errorMessage: null };
 }
 
 /** The batches of one partition's records, or the response refusing them. */
-function validateBatches(state: BrokerState, data: ProducePartitionData): BatchSpan[] | ProducePartitionResponse {
+function validateBatches(partition: Partition, data: ProducePartitionData): BatchSpan[] | ProducePartitionResponse {
   const records = data.records;
   if (records === null || records.length === 0) return failed(data.index, ErrorCode.INVALID_RECORD, 'no record batches');
   const split = splitBatches(records, int32Max);
@@ -48,9 +54,11 @@ function validateBatches(state: BrokerState, data: ProducePartitionData): BatchS
     if (kind === 'bad-magic') return failed(data.index, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'only magic 2 record batches are accepted');
     return failed(data.index, ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${split.position}: ${kind}`);
   }
+  const { maxMessageBytes, segmentBytes } = partition.topic.config;
   for (const span of split.spans) {
-    if (span.size > state.options.log.segmentBytesMax) {
-      return failed(data.index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is above ${state.options.log.segmentBytesMax}`);
+    if (span.size > maxMessageBytes || span.size > segmentBytes) {
+      const limit = span.size > maxMessageBytes ? `max.message.bytes ${maxMessageBytes}` : `segment.bytes ${segmentBytes}`;
+      return failed(data.index, ErrorCode.MESSAGE_TOO_LARGE, `batch of ${span.size} bytes is above the topic's ${limit}`);
     }
     if ((span.header.attributes & (transactionalBit | controlBit)) !== 0) {
       return failed(data.index, ErrorCode.INVALID_RECORD, 'transactional and control batches are not supported');
@@ -117,12 +125,26 @@ async function answerDuplicate(partition: Partition, index: number, offsets: Pro
   return (await awaitReplication(partition, index, result.lastOffset, ack)) ?? succeeded(partition, index, result.baseOffset);
 }
 
-async function awaitAppend(state: BrokerState, partition: Partition, data: ProducePartitionData, appended: Promise<AppendResult>, checks: ProducerCheck[], spans: BatchSpan[], ack: AckPolicy): Promise<ProducePartitionResponse> {
+/** message.timestamp.type=LogAppendTime: stamps every batch with `nowMs` (before append, which takes the buffer over). */
+function stampBatches(records: Uint8Array, spans: readonly BatchSpan[], nowMs: bigint): void {
+  for (const span of spans) stampLogAppendTime(records, span.position, span.size, nowMs);
+}
+
+async function awaitAppend(
+  state: BrokerState,
+  partition: Partition,
+  data: ProducePartitionData,
+  appended: Promise<AppendResult>,
+  checks: ProducerCheck[],
+  spans: BatchSpan[],
+  logAppendTimeMs: bigint,
+  ack: AckPolicy,
+): Promise<ProducePartitionResponse> {
   try {
     const result = await appended;
     settleChecks(checks, spans, result);
     partition.notifyAppended(data.records!.length);
-    return (await awaitReplication(partition, data.index, result.lastOffset, ack)) ?? succeeded(partition, data.index, result.baseOffset);
+    return (await awaitReplication(partition, data.index, result.lastOffset, ack)) ?? succeeded(partition, data.index, result.baseOffset, logAppendTimeMs);
   } catch (error) {
     settleChecks(checks, spans, null);
     if (!isLogError(error)) throw error;
@@ -130,6 +152,9 @@ async function awaitAppend(state: BrokerState, partition: Partition, data: Produ
     return failed(data.index, kafkaCodeFor(error), error.message);
   }
 }
+
+/** The one in-sync replica of a single node; acks=-1 needs min.insync.replicas of them. */
+const inSyncReplicas = 1;
 
 /** Starts one partition's append synchronously; the promise settles with its response. */
 function producePartition(state: BrokerState, topic: string, data: ProducePartitionData, ack: AckPolicy): Promise<ProducePartitionResponse> {
@@ -139,15 +164,18 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
     return Promise.resolve(failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, partition.failure?.message ?? null));
   }
   const replica = partition.replica;
-  if (replica !== null && replica.role !== 'leader') {
+  if (replica !== null && !replica.leading) {
     return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${state.options.nodeId} does not lead ${topic}-${data.index}; refresh metadata`));
   }
-  const spans = validateBatches(state, data);
-  if (!Array.isArray(spans)) return Promise.resolve(spans);
-  if (replica !== null && ack.acks === -1 && !replica.enoughReplicas()) {
-    const message = `the ISR has ${replica.isr.length} member(s), below min.insync.replicas ${state.options.replication.minInsyncReplicas}`;
+  const config = partition.topic.config;
+  const inSync = replica === null ? inSyncReplicas : replica.isr.length;
+  const minInsync = replica === null ? config.minInsyncReplicas : Math.max(config.minInsyncReplicas, state.options.replication.minInsyncReplicas);
+  if (ack.acks === -1 && minInsync > inSync) {
+    const message = `min.insync.replicas is ${minInsync}, and the partition has ${inSync} in-sync replica(s)`;
     return Promise.resolve(failed(data.index, ErrorCode.NOT_ENOUGH_REPLICAS, message));
   }
+  const spans = validateBatches(partition, data);
+  if (!Array.isArray(spans)) return Promise.resolve(spans);
   const checks = checkProducers(partition, spans);
   if (!Array.isArray(checks)) {
     if (checks.kind === 'duplicate') return answerDuplicate(partition, data.index, checks.offsets, ack);
@@ -155,9 +183,14 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
     return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
   if (spans.length === 1 && checks[0]!.kind === 'duplicate') return answerDuplicate(partition, data.index, checks[0]!.offsets, ack);
+  let logAppendTimeMs = -1n;
+  if (config.messageTimestampType === 'LogAppendTime') {
+    logAppendTimeMs = BigInt(state.io.clock.wallClockMs());
+    stampBatches(data.records!, spans, logAppendTimeMs);
+  }
   const epoch = replica?.leaderEpoch ?? 0;
   for (const span of spans) writePartitionLeaderEpoch(data.records!, span.position, epoch);
-  return awaitAppend(state, partition, data, partition.log.append(data.records!), checks, spans, ack);
+  return awaitAppend(state, partition, data, partition.log.append(data.records!), checks, spans, logAppendTimeMs, ack);
 }
 
 export async function handleProduce(state: BrokerState, request: ProduceRequest): Promise<ProduceResponse> {

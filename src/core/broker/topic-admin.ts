@@ -1,8 +1,11 @@
 /**
- * Metadata, CreateTopics, DeleteTopics: the topic table as clients see it.
+ * Metadata, CreateTopics, DeleteTopics: the topic table as clients see it. CreateTopics validates the
+ * topic's configs (metadata/topic-config.ts; INVALID_CONFIG names the key and what is accepted) and
+ * stores them with the topic.
  */
 import { isLogError } from '../log/index.ts';
 import { partitionsMax, topicsMax } from '../limits.ts';
+import { validateTopicConfigs } from '../metadata/topic-config.ts';
 import { partitionCountProblem, topicNameProblem } from '../metadata/topic-rules.ts';
 import {
   ErrorCode,
@@ -136,11 +139,13 @@ function createProblem(state: BrokerState, topic: CreatableTopic): { code: numbe
 async function createOne(state: BrokerState, topic: CreatableTopic, validateOnly: boolean): Promise<CreatableTopicResult> {
   const problem = createProblem(state, topic);
   if (problem !== null) return { name: topic.name, errorCode: problem.code, errorMessage: problem.message };
+  const configs = validateTopicConfigs(topic.configs, state.topics.defaultLogConfig);
+  if (!configs.ok) return { name: topic.name, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: configs.message };
   if (validateOnly) return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null };
   if (state.stopping) return { name: topic.name, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'the broker is shutting down' };
   const partitions = topic.assignments.length > 0 ? topic.assignments.length : topic.numPartitions === -1 ? state.options.defaultPartitions : topic.numPartitions;
   try {
-    await state.topics.create(topic.name, partitions);
+    await state.topics.create(topic.name, partitions, configs.overrides);
     return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null };
   } catch (error) {
     if (error instanceof TopicStoreError) return { name: topic.name, errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: error.message };

@@ -12,6 +12,8 @@
  *   naming the topic is stored; the topic is visible to requests only after the table is durable.
  * - delete: the table without the topic is stored first; only then are the logs stopped and their
  *   files removed. A crash in between leaves orphan directories, which open() removes.
+ * - config change: the table with the new overrides is stored first; then every running partition
+ *   log gets the new config (PartitionLog.setConfig). The change is answered after both.
  * Table changes are serialized by one lock.
  */
 import { assert } from '../assert.ts';
@@ -19,6 +21,15 @@ import { AsyncLock } from '../async-lock.ts';
 import { DiskError, joinPath, type Io, type Log } from '../io/index.ts';
 import { PartitionLog, isLogError, type LogError, type PartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogOptions } from '../log/partition-log.ts';
+import {
+  loadedTopicConfigs,
+  resolveTopicConfig,
+  topicLogConfig,
+  type ConfigCheck,
+  type TopicConfig,
+  type TopicConfigDefaults,
+  type TopicConfigOverrides,
+} from '../metadata/topic-config.ts';
 import { newTopicId } from '../metadata/topic-rules.ts';
 import { PartitionProducers } from '../producer/index.ts';
 import type { PartitionReplica } from '../cluster/partition-replica.ts';
@@ -74,10 +85,33 @@ const highWatermarkWakeBytes = Number.MAX_SAFE_INTEGER;
 export class Topic {
   partitions: Partition[] = [];
   deleted = false;
+  private overrides: TopicConfigOverrides;
+  private effective: TopicConfig;
+
   constructor(
     readonly name: string,
     readonly id: string,
-  ) {}
+    configs: TopicConfigOverrides,
+    private readonly defaults: TopicConfigDefaults,
+  ) {
+    this.overrides = configs;
+    this.effective = resolveTopicConfig(configs, defaults);
+  }
+
+  /** The topic's config overrides (topic-config.ts). */
+  get configs(): TopicConfigOverrides {
+    return this.overrides;
+  }
+
+  /** The effective values (overrides over the broker's defaults), resolved once per change. */
+  get config(): TopicConfig {
+    return this.effective;
+  }
+
+  setConfigs(configs: TopicConfigOverrides): void {
+    this.overrides = configs;
+    this.effective = resolveTopicConfig(configs, this.defaults);
+  }
 }
 
 export class TopicStoreError extends Error {
@@ -109,7 +143,9 @@ export class TopicStore {
     const store = new TopicStore(io, dir, logConfig, log, table.generation, logOptions);
     await store.removeOrphans(table);
     for (const record of table.topics) {
-      const topic = new Topic(record.name, record.id);
+      const { overrides, problems: configProblems } = loadedTopicConfigs(record.configs, logConfig);
+      for (const problem of configProblems) log.error('TopicConfigDropped', { topic: record.name, problem });
+      const topic = new Topic(record.name, record.id, overrides, logConfig);
       topic.partitions = await store.openPartitions(topic, record.partitions);
       store.topicsByName.set(topic.name, topic);
       store.partitionTotal += record.partitions;
@@ -139,15 +175,21 @@ export class TopicStore {
     return this.partitionTotal;
   }
 
+  /** The broker's partition-log config: the defaults of every topic config. */
+  get defaultLogConfig(): PartitionLogConfig {
+    return this.logConfig;
+  }
+
   /**
-   * Creates a topic with `partitions` empty partitions (with the given id when the cluster's
-   * metadata chose it, a new one otherwise). Rejects with TopicStoreError('exists') if it
-   * exists by the time the lock is held, or with a LogError/DiskError when the disk refuses.
+   * Creates a topic with `partitions` empty partitions and the given (validated) config overrides,
+   * with the given id when the cluster's metadata chose it, a new one otherwise. Rejects with
+   * TopicStoreError('exists') if it exists by the time the lock is held, or with a LogError/DiskError
+   * when the disk refuses.
    */
-  create(name: string, partitions: number, id?: string): Promise<Topic> {
+  create(name: string, partitions: number, configs: TopicConfigOverrides = {}, id?: string): Promise<Topic> {
     return this.lock.run(async () => {
       if (this.topicsByName.has(name)) throw new TopicStoreError(`topic '${name}' already exists`);
-      const topic = new Topic(name, id ?? newTopicId(this.io.random));
+      const topic = new Topic(name, id ?? newTopicId(this.io.random), configs, this.logConfig);
       const opened = await this.openPartitions(topic, partitions);
       const failed = opened.find((p) => p.openFailure !== null);
       if (failed !== undefined) {
@@ -158,14 +200,14 @@ export class TopicStore {
       await this.io.disk.syncDir(joinPath(this.dir, logsDir));
       topic.partitions = opened;
       try {
-        await this.storeTable([...this.records(), { name, id: topic.id, partitions }]);
+        await this.storeTable([...this.records(), { name, id: topic.id, partitions, configs }]);
       } catch (error) {
         await this.stopPartitions(opened);
         throw error;
       }
       this.topicsByName.set(name, topic);
       this.partitionTotal += partitions;
-      this.log.info('TopicCreated', { topic: name, id: topic.id, partitions });
+      this.log.info('TopicCreated', { topic: name, id: topic.id, partitions, configs: JSON.stringify(configs) });
       return topic;
     });
   }
@@ -197,6 +239,29 @@ export class TopicStore {
       this.partitionTotal += count - from;
       this.log.info('PartitionsAdded', { topic: name, from, to: count });
       return topic;
+    });
+  }
+
+  /**
+   * Changes a topic's config overrides: `change` computes the new set from the current one under the
+   * table lock (so concurrent changes never lose one another), and when it is valid the table is
+   * stored, then every running partition log gets its new config. Resolves to what `change` said.
+   * Rejects with TopicStoreError when the topic is gone, or with a DiskError when the table cannot be
+   * stored (the topic keeps its old configs).
+   */
+  alterConfigs(name: string, change: (current: TopicConfigOverrides) => ConfigCheck): Promise<ConfigCheck> {
+    return this.lock.run(async () => {
+      const topic = this.topicsByName.get(name);
+      if (topic === undefined) throw new TopicStoreError(`topic '${name}' does not exist`);
+      const check = change(topic.configs);
+      if (!check.ok) return check;
+      const configs = check.overrides;
+      await this.storeTable(this.records().map((r) => (r.name === name ? { ...r, configs } : r)));
+      topic.setConfigs(configs);
+      const logConfig = topicLogConfig(this.logConfig, configs);
+      for (const partition of topic.partitions) partition.log?.setConfig(logConfig);
+      this.log.info('TopicConfigsChanged', { topic: name, configs: JSON.stringify(configs) });
+      return check;
     });
   }
 
@@ -255,7 +320,7 @@ export class TopicStore {
   }
 
   private records(): TopicRecord[] {
-    return this.all().map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length }));
+    return this.all().map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length, configs: t.configs }));
   }
 
   private async storeTable(topics: TopicRecord[]): Promise<void> {
@@ -271,10 +336,11 @@ export class TopicStore {
   /** Opens partitions [from, count) of `topic`. */
   private async openPartitions(topic: Topic, count: number, from = 0): Promise<Partition[]> {
     const partitions: Partition[] = [];
+    const logConfig = topicLogConfig(this.logConfig, topic.configs);
     for (let index = from; index < count; index++) {
       const dir = joinPath(this.dir, logsDir, this.topicDirName(topic), String(index));
       try {
-        const { log } = await PartitionLog.open(this.io, dir, this.logConfig, this.logOptions);
+        const { log } = await PartitionLog.open(this.io, dir, logConfig, this.logOptions);
         partitions.push(new Partition(topic, index, dir, log, null));
       } catch (error) {
         if (!isLogError(error)) throw error;

@@ -158,7 +158,7 @@ export class ClusterMember {
       local = undefined;
     }
     try {
-      if (local === undefined) local = await this.topics.create(info.name, info.partitions.length, info.topicId);
+      if (local === undefined) local = await this.topics.create(info.name, info.partitions.length, {}, info.topicId);
       else if (local.partitions.length < info.partitions.length) local = await this.topics.addPartitions(info.name, info.partitions.length);
     } catch (error) {
       this.log.error('ClusterTopicCreateFailed', { topic: info.name, error: error instanceof Error ? error.message : String(error) });

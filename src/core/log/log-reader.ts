@@ -12,6 +12,7 @@ import {
   checkBatch,
   compressionNone,
   compressionOf,
+  isLogAppendTime,
   describeBatchProblem,
   readBatchHeader,
   recordTimestamps,
@@ -133,7 +134,8 @@ export async function offsetForTimestampInSegment(segment: Segment, timestampMs:
       const whole = (await reader.bytes(position, found.size)).slice();
       const check = checkBatch(whole, 0, batchBytesMax);
       if (!check.ok) throw corrupt(segment, position, describeBatchProblem(check.problem));
-      if (compressionOf(found.header.attributes) !== compressionNone) return found.header.baseOffset;
+      // Compressed records are not parsed here; log-append-time records all carry the max timestamp.
+      if (compressionOf(found.header.attributes) !== compressionNone || isLogAppendTime(found.header.attributes)) return found.header.baseOffset;
       const hit = recordsOf(whole).find((r) => r.timestampMs >= timestampMs);
       if (hit !== undefined) return hit.offset;
     }

@@ -243,6 +243,48 @@ describe('PartitionLog: recovery', () => {
   });
 });
 
+describe('PartitionLog: setConfig on a running log', () => {
+  it('a smaller segment size refuses larger appends and rolls at once; batches stored before still read back and survive recovery', async () => {
+    const h = new LogHarness(40);
+    const big = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(big);
+    await h.run(log.append(testBatch('large', 1, 10_000)));
+    await h.run(log.append(testBatch('small', 1, 10)));
+    expect(log.segmentCount).toBe(1);
+    log.setConfig({ ...big, segmentBytesMax: 2048 });
+    expect(log.currentConfig.segmentBytesMax).toBe(2048);
+    const refused = await errorOf(h, log.append(testBatch('too-large', 1, 5_000)));
+    expect(refused).toBeInstanceOf(LogError);
+    expect((refused as LogError).code).toBe('RECORD_TOO_LARGE');
+    await h.run(log.append(testBatch('after', 1, 10)));
+    expect(log.segmentCount).toBe(2); // the 10 KB segment is above the new size: the next append rolled
+    expect(batchesOf(await h.run(log.read(0n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([0n, 1n]);
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open({ ...big, segmentBytesMax: 2048 });
+    expect(recovery).toMatchObject({ truncatedBytes: 0, logEndOffset: 3n });
+    expect(batchesOf(await h.run(reopened.read(0n, 1 << 20))).length).toBe(2);
+  });
+
+  it('lower retention takes effect at the next retention pass; a longer segment age stops age rolls', async () => {
+    const h = new LogHarness(41);
+    const { log } = await h.open({ ...smallConfig, retentionMsMax: null });
+    const now = BigInt(h.io.clock.wallClockMs());
+    for (let i = 0; i < 40; i++) await h.run(log.append(testBatch(`r${i}`, 1, 100, now)));
+    expect(log.segmentCount).toBeGreaterThan(1);
+    await h.advance(61_000);
+    expect(await h.run(log.enforceRetention())).toBe(0n);
+    log.setConfig({ ...log.currentConfig, retentionMsMax: 60_000 });
+    expect(await h.run(log.enforceRetention())).toBeGreaterThan(0n);
+    expect(log.segmentCount).toBe(1);
+  });
+
+  it('refuses a config that changes the index interval (an assertion: a programmer error)', async () => {
+    const h = new LogHarness(42);
+    const { log } = await h.open();
+    expect(() => log.setConfig({ ...smallConfig, indexIntervalBytes: 1024 })).toThrow(/indexIntervalBytes/);
+  });
+});
+
 describe('PartitionLog: retention and truncation', () => {
   it('deletes whole old segments by size and advances logStartOffset', async () => {
     const h = new LogHarness(16);

@@ -91,7 +91,14 @@ function validateConfig(config: PartitionLogConfig): void {
 
 export class PartitionLog implements PartitionLogApi {
   private readonly log: Log;
-  private readonly batchBytesMax: number;
+  /** Largest batch an append may carry (the config's segment size, at most logAppendBytesMax). */
+  private appendBatchBytesMax: number;
+  /**
+   * Largest batch reads and scans accept: always logAppendBytesMax, never the config's segment size,
+   * so a batch stored under a larger segment size (before setConfig or a restart lowered it) still
+   * reads back and survives recovery.
+   */
+  private readonly batchBytesMax = logAppendBytesMax;
   private readonly bugs: PartitionLogBugs;
   private readonly lock = new AsyncLock();
   private queue: PendingAppend[] = [];
@@ -111,14 +118,14 @@ export class PartitionLog implements PartitionLogApi {
   private constructor(
     private readonly io: Io,
     private readonly dir: string,
-    private readonly config: PartitionLogConfig,
+    private config: PartitionLogConfig,
     private segments: Segment[],
     options: PartitionLogOptions,
     /** The start offset DeleteRecords set (log-start-offset.ts); the start is never below the first segment's base. */
     private startOffsetFloor: bigint,
   ) {
     this.log = io.log.child({ log: dir });
-    this.batchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
+    this.appendBatchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
     this.bugs = options.bugs ?? {};
     this.durableEnd = this.active.nextOffset;
     if (!this.active.isEmpty) this.active.rollReferenceMs = io.clock.wallClockMs();
@@ -132,10 +139,9 @@ export class PartitionLog implements PartitionLogApi {
     options: PartitionLogOptions = {},
   ): Promise<{ log: PartitionLog; recovery: RecoveryReport }> {
     validateConfig(config);
-    const batchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
     let recovered: Awaited<ReturnType<typeof recoverSegments>>;
     try {
-      recovered = await recoverSegments(io, dir, config, batchBytesMax);
+      recovered = await recoverSegments(io, dir, config, logAppendBytesMax);
     } catch (error) {
       if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
       throw error;
@@ -176,6 +182,25 @@ export class PartitionLog implements PartitionLogApi {
 
   get segmentCount(): number {
     return this.segments.length;
+  }
+
+  /** The config in force (the one given to open(), or the last setConfig()). */
+  get currentConfig(): PartitionLogConfig {
+    return this.config;
+  }
+
+  /**
+   * Replaces the config of the running log (a topic's configs were altered). Takes effect on the next
+   * use of each field: appends are checked against the new segment size at once, the active segment
+   * rolls by the new size and age at the next append, retention uses the new limits at its next pass.
+   * The index interval must not change (the segments' sparse indexes are built with it).
+   */
+  setConfig(config: PartitionLogConfig): void {
+    validateConfig(config);
+    assert(config.indexIntervalBytes === this.config.indexIntervalBytes, 'log config: indexIntervalBytes cannot change on a running log');
+    this.config = config;
+    this.appendBatchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
+    this.log.info('LogConfigChanged', { segmentBytesMax: config.segmentBytesMax, segmentAgeMsMax: config.segmentAgeMsMax, retentionBytesMax: config.retentionBytesMax, retentionMsMax: config.retentionMsMax });
   }
 
   // ---- append ----------------------------------------------------------------------------------
@@ -231,9 +256,9 @@ export class PartitionLog implements PartitionLogApi {
     this.checkAccepting();
     if (batches.length === 0) throw new LogError('INVALID_RECORD', 'no batches');
     if (batches.length > logAppendBytesMax) throw new LogError('RECORD_TOO_LARGE', `${batches.length} bytes in one append, limit ${logAppendBytesMax}`);
-    const split = splitBatches(batches, this.batchBytesMax);
+    const split = splitBatches(batches, this.appendBatchBytesMax);
     if (!split.ok) {
-      const tooLarge = split.problem.kind === 'bad-length' && split.problem.batchLength + batchLogOverheadBytes > this.batchBytesMax;
+      const tooLarge = split.problem.kind === 'bad-length' && split.problem.batchLength + batchLogOverheadBytes > this.appendBatchBytesMax;
       const message = `batch at byte ${split.position}: ${JSON.stringify(split.problem)}`;
       throw new LogError(tooLarge ? 'RECORD_TOO_LARGE' : 'INVALID_RECORD', message);
     }

@@ -6,6 +6,7 @@ import {
   readBatchHeader,
   recordTimestamps,
   splitBatches,
+  stampLogAppendTime,
   writeBaseOffset,
   writePartitionLeaderEpoch,
 } from './record-batch.ts';
@@ -48,6 +49,18 @@ describe('record batches (magic 2)', () => {
     expect(readBatchHeader(copy).baseOffset).toBe(123_456_789_012n);
     expect(readBatchHeader(copy).partitionLeaderEpoch).toBe(9);
     expect(checkBatch(copy, 0, 1 << 20).ok).toBe(true);
+  });
+
+  it('stamps log-append time: attribute bit 3 and the max timestamp set, CRC recomputed, records untouched', () => {
+    const copy = batch.slice();
+    stampLogAppendTime(copy, 0, copy.length, 1_800_000_000_000n);
+    const h = readBatchHeader(copy);
+    expect(h.attributes & 0x08).toBe(0x08);
+    expect(h.attributes & 0x07).toBe(readBatchHeader(batch).attributes & 0x07);
+    expect(h.maxTimestamp).toBe(1_800_000_000_000n);
+    expect(h.baseTimestamp).toBe(1_700_000_000_000n);
+    expect(checkBatch(copy, 0, 1 << 20).ok).toBe(true);
+    expect(copy.subarray(61)).toEqual(batch.subarray(61));
   });
 
   it('detects a flipped bit anywhere the CRC covers', () => {

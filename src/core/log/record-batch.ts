@@ -86,6 +86,27 @@ export function writePartitionLeaderEpoch(bytes: Uint8Array, position: number, e
   view(bytes).setInt32(position + 12, epoch);
 }
 
+/** Attributes bit 3: the batch's timestamps are the broker's log-append time, not the producer's. */
+export const logAppendTimeAttributeBit = 0x08;
+
+/** True when every record of a batch with these attributes has the batch's max timestamp (log-append time). */
+export function isLogAppendTime(attributes: number): boolean {
+  return (attributes & logAppendTimeAttributeBit) !== 0;
+}
+
+/**
+ * Makes the batch at `position` (total size `size`) a log-append-time batch, as Kafka's broker does
+ * for a topic with message.timestamp.type=LogAppendTime: sets the timestamp-type attribute bit and
+ * the max timestamp to `timestampMs`, and recomputes the CRC (both fields are covered by it). The
+ * records keep their own timestamp deltas; readers take the max timestamp for every record.
+ */
+export function stampLogAppendTime(bytes: Uint8Array, position: number, size: number, timestampMs: bigint): void {
+  const v = view(bytes);
+  v.setInt16(position + 21, v.getInt16(position + 21) | logAppendTimeAttributeBit);
+  v.setBigInt64(position + 35, timestampMs);
+  v.setUint32(position + crcPosition, computeBatchCrc(bytes, position, size));
+}
+
 /** CRC-32C over [attributes, end) of the batch at `position` with total size `size`. */
 export function computeBatchCrc(bytes: Uint8Array, position: number, size: number): number {
   return crc32c(bytes.subarray(position + crcCoveredFrom, position + size)) >>> 0;

@@ -34,6 +34,7 @@ export * from './apis/describe-configs.ts';
 export * from './apis/create-partitions.ts';
 export * from './apis/delete-groups.ts';
 export * from './apis/alter-configs.ts';
+export * from './apis/incremental-alter-configs.ts';
 export * from './apis/delete-records.ts';
 export * from './apis/offset-delete.ts';
 export * from './apis/describe-cluster.ts';

@@ -30,6 +30,7 @@ import { describeClusterApi, type DescribeClusterRequest, type DescribeClusterRe
 import { describeProducersApi, type DescribeProducersRequest, type DescribeProducersResponse } from './describe-producers.ts';
 import { offsetForLeaderEpochApi, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.ts';
 import { describeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponse } from './describe-configs.ts';
+import { incrementalAlterConfigsApi, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
 
 /** Request and response body types by API key. */
 export interface ApiTypes {
@@ -55,6 +56,7 @@ export interface ApiTypes {
   [ApiKey.DeleteGroups]: { request: DeleteGroupsRequest; response: DeleteGroupsResponse };
   [ApiKey.AlterConfigs]: { request: AlterConfigsRequest; response: AlterConfigsResponse };
   [ApiKey.DeleteRecords]: { request: DeleteRecordsRequest; response: DeleteRecordsResponse };
+  [ApiKey.IncrementalAlterConfigs]: { request: IncrementalAlterConfigsRequest; response: IncrementalAlterConfigsResponse };
   [ApiKey.OffsetDelete]: { request: OffsetDeleteRequest; response: OffsetDeleteResponse };
   [ApiKey.DescribeCluster]: { request: DescribeClusterRequest; response: DescribeClusterResponse };
   [ApiKey.DescribeProducers]: { request: DescribeProducersRequest; response: DescribeProducersResponse };
@@ -88,6 +90,7 @@ export const SUPPORTED_APIS: { readonly [K in SupportedApiKey]: ApiCodec<Request
   [ApiKey.DeleteGroups]: deleteGroupsApi,
   [ApiKey.AlterConfigs]: alterConfigsApi,
   [ApiKey.DeleteRecords]: deleteRecordsApi,
+  [ApiKey.IncrementalAlterConfigs]: incrementalAlterConfigsApi,
   [ApiKey.OffsetDelete]: offsetDeleteApi,
   [ApiKey.DescribeCluster]: describeClusterApi,
   [ApiKey.DescribeProducers]: describeProducersApi,
