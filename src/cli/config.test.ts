@@ -14,6 +14,21 @@ describe('broker configuration', () => {
     expect(config.dataDir).toBe('./data');
   });
 
+  it('a cluster node: voters parsed, and the rules that span options (an id among the voters, two different ports) refused by name', () => {
+    const voters = '1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293';
+    const config = resolveConfig({ voters, nodeId: '2', listen: '127.0.0.1:9192' }, {});
+    expect(config.voters).toEqual([
+      { id: 1, host: '127.0.0.1', port: 9093 },
+      { id: 2, host: '127.0.0.1', port: 9193 },
+      { id: 3, host: '127.0.0.1', port: 9293 },
+    ]);
+    expect(resolveConfig({}, {}).voters).toBeNull();
+    expect(() => resolveConfig({ voters, nodeId: '4' }, {})).toThrow(/--node-id 4 \(CHRONIK_NODE_ID\) is not one of --voters \(CHRONIK_VOTERS\) 1, 2, 3/);
+    expect(() => resolveConfig({ voters, nodeId: '1', listen: '0.0.0.0:9093' }, {})).toThrow(/--listen 0.0.0.0:9093 \(CHRONIK_LISTEN\) and this node's entry 1@127.0.0.1:9093 in --voters \(CHRONIK_VOTERS\) use the same port/);
+    expect(() => resolveConfig({ voters: '1@a:1,2@b:2' }, {})).toThrow(/--voters .*1, 3 or 5 voters.*1@host:port,2@host:port,3@host:port/);
+    expect(() => resolveConfig({ voters: '0@127.0.0.1:9093', nodeId: '0' }, {})).toThrow(/out of range|from 1 to/);
+  });
+
   it('flags override environment variables, which override the config file', () => {
     const file = path.join(dir, 'a.json');
     writeFileSync(file, JSON.stringify({ nodeId: 3, dataDir: '/from/file', listen: '127.0.0.1:9300' }));

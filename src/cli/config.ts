@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseHostPort } from '../core/io/network.ts';
+import { clusterBrokerIdsMax } from '../core/limits.ts';
+import { parseVoters } from '../core/metadata/controller-node.ts';
+import type { PeerAddress } from '../core/raft/transport.ts';
 
 /**
  * Broker configuration: built-in defaults, overridden by a JSON config file (--config or
@@ -18,6 +21,11 @@ export interface BrokerConfig {
   autoCreateTopics: boolean;
   defaultPartitions: number;
   requestBytesMax: number;
+  /** The controller quorum (Kafka's controller.quorum.voters); null runs a single node. */
+  voters: PeerAddress[] | null;
+  minInsyncReplicas: number;
+  defaultReplicationFactor: number;
+  replicaLagTimeMaxMs: number;
 }
 
 /**
@@ -119,6 +127,26 @@ const specs: OptionSpec<keyof BrokerConfig>[] = [
     description: 'largest request frame accepted, in bytes, 1024 to 1073741824; a larger one closes the connection',
     parse: integer(1024, 1024 ** 3),
   },
+  {
+    key: 'voters', flag: '--voters', arg: '<id@host:port,...>', env: 'CHRONIK_VOTERS', default: '', defaultShown: 'none: a single node, its own leader for every partition',
+    description: "run as one node of a cluster: the controller quorum's voters (1, 3 or 5), each with the address its Raft port listens on; --node-id must be one of them (every node runs a voter and a broker)",
+    parse: (text: string) => (text.trim() === '' ? null : parseVotersOption(text)),
+  },
+  {
+    key: 'minInsyncReplicas', flag: '--min-insync-replicas', arg: '<n>', env: 'CHRONIK_MIN_INSYNC_REPLICAS', default: '1',
+    description: 'cluster: acks=all needs at least this many in-sync replicas, else NOT_ENOUGH_REPLICAS (Kafka min.insync.replicas), 1 to 5',
+    parse: integer(1, 5),
+  },
+  {
+    key: 'defaultReplicationFactor', flag: '--default-replication-factor', arg: '<n>', env: 'CHRONIK_DEFAULT_REPLICATION_FACTOR', default: '1',
+    description: 'cluster: replicas of a topic created without a replication factor (auto-created ones too), capped by the live brokers, 1 to 5',
+    parse: integer(1, 5),
+  },
+  {
+    key: 'replicaLagTimeMaxMs', flag: '--replica-lag-time-max-ms', arg: '<ms>', env: 'CHRONIK_REPLICA_LAG_TIME_MAX_MS', default: '30000',
+    description: 'cluster: a follower that has not caught up with its leader for this long leaves the ISR (Kafka replica.lag.time.max.ms), 1000 to 3600000',
+    parse: integer(1000, 3_600_000),
+  },
 ] as OptionSpec<keyof BrokerConfig>[];
 
 export const configOptionSpecs: readonly Omit<OptionSpec<keyof BrokerConfig>, 'parse'>[] = specs;
@@ -156,7 +184,39 @@ export function resolveConfig(
     }
   }
   if (!advertisedSet) config.advertised = { ...config.listen };
+  checkCluster(config);
   return config;
+}
+
+function parseVotersOption(text: string): PeerAddress[] {
+  try {
+    return parseVoters(text);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; write the voters as 1@host:port,2@host:port,3@host:port`);
+  }
+}
+
+/** The cluster rules that involve several options. */
+function checkCluster(config: BrokerConfig): void {
+  if (config.voters === null) return;
+  const self = config.voters.find((v) => v.id === config.nodeId);
+  if (self === undefined) {
+    throw new ConfigError(
+      `--node-id ${config.nodeId} (CHRONIK_NODE_ID) is not one of --voters (CHRONIK_VOTERS) ${config.voters.map((v) => v.id).join(', ')}: ` +
+        'every node of a cluster runs a controller voter and a broker; give each node its own id from the voters list',
+    );
+  }
+  if (config.nodeId < 1 || config.nodeId >= clusterBrokerIdsMax) {
+    throw new ConfigError(`--node-id (CHRONIK_NODE_ID) of a cluster node must be from 1 to ${clusterBrokerIdsMax - 1}, got ${config.nodeId}`);
+  }
+  const wildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
+  const sameHost = self.host === config.listen.host || wildcard(self.host) || wildcard(config.listen.host);
+  if (sameHost && self.port === config.listen.port) {
+    throw new ConfigError(
+      `--listen ${config.listen.host}:${config.listen.port} (CHRONIK_LISTEN) and this node's entry ${self.id}@${self.host}:${self.port} in --voters (CHRONIK_VOTERS) ` +
+        'use the same port: the Kafka listener and the controller (Raft) port must differ; the usual scheme is 9092 for Kafka and 9093 for the controller',
+    );
+  }
 }
 
 function readConfigFile(file: string): Partial<Record<keyof BrokerConfig, string>> {

@@ -1,6 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Broker } from '../core/broker/index.ts';
+import type { Io } from '../core/io/index.ts';
+import { ControllerNode } from '../core/metadata/controller-node.ts';
 import { NetError } from '../core/io/network.ts';
 import { PinoLog, realIo } from '../io-real/index.ts';
 import { ConfigError, resolveConfig, type BrokerConfig } from './config.ts';
@@ -79,6 +81,31 @@ function listenErrorMessage(error: unknown, listen: BrokerConfig['listen']): str
   return null;
 }
 
+/**
+ * Starts this node's controller voter (Raft log under <data-dir>/metadata, listening on its --voters
+ * address). Refuses a data directory a single-node broker wrote (topics, no metadata): the cluster's
+ * metadata would not name those topics, and following it would delete them.
+ */
+async function startController(io: Io, config: BrokerConfig, dataDir: string): Promise<ControllerNode> {
+  const voters = config.voters!;
+  const hasTopics = existsSync(path.join(dataDir, 'topics.meta.0')) || existsSync(path.join(dataDir, 'topics.meta.1'));
+  if (hasTopics && !existsSync(path.join(dataDir, 'metadata'))) {
+    throw new ConfigError(
+      `--data-dir ${dataDir} holds topics written by a single-node broker (no --voters); a cluster node would delete them, as the ` +
+        "cluster's metadata does not name them: start the cluster node on an empty directory",
+    );
+  }
+  try {
+    return await ControllerNode.start(io, { nodeId: config.nodeId, voters, dataDir: 'metadata' });
+  } catch (error) {
+    const self = voters.find((v) => v.id === config.nodeId)!;
+    if (error instanceof NetError && error.code === 'EADDRINUSE') {
+      throw new ConfigError(`--voters (CHRONIK_VOTERS) entry ${self.id}@${self.host}:${self.port}: the controller port is in use; another broker or program listens there: stop it or pick another port`);
+    }
+    throw error;
+  }
+}
+
 /** The configured log: pretty on a terminal (or when asked), JSON lines otherwise. */
 function createLog(config: BrokerConfig, env: Record<string, string | undefined>): PinoLog {
   const terminal = process.stdout.isTTY === true;
@@ -114,7 +141,9 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  let controller: ControllerNode | null = null;
   try {
+    controller = config.voters === null ? null : await startController(io, config, dataDir);
     broker = await Broker.start(io, {
       nodeId: config.nodeId,
       listen: config.listen,
@@ -123,9 +152,24 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
       autoCreateTopics: config.autoCreateTopics,
       defaultPartitions: config.defaultPartitions,
       requestBytesMax: config.requestBytesMax,
+      ...(controller === null
+        ? {}
+        : {
+            cluster: controller,
+            replication: {
+              minInsyncReplicas: config.minInsyncReplicas,
+              defaultReplicationFactor: config.defaultReplicationFactor,
+              replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+            },
+          }),
     });
   } catch (error) {
+    await controller?.stop().catch(() => undefined);
     unlock();
+    if (error instanceof ConfigError) {
+      console.error(`chronik start: ${error.message}`);
+      return 2;
+    }
     const listenMessage = listenErrorMessage(error, config.listen);
     if (listenMessage === null) log.error('BrokerStartFailed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     log.flush();
@@ -141,24 +185,28 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
   }
   log.info('ProcessReady', { pid: process.pid, dataDir });
   const started = broker;
+  const startedController = controller;
   let stopping = false;
   shutdown = (signal: string): void => {
     if (stopping) return void log.warn('ShutdownAlreadyInProgress', { signal, hint: 'the broker is flushing its partitions; wait, or SIGKILL it and let the next start recover the data directory' });
     stopping = true;
     log.info('ShutdownRequested', { signal });
-    started.stop().then(
-      () => {
-        log.info('ProcessExiting', { code: 0 });
-        unlock();
-        log.flush();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        log.error('BrokerStopFailed', { error: String(error), hint: 'unflushed writes may be lost; the next start recovers the data directory and logs what it cut' });
-        log.flush();
-        process.exit(1);
-      },
-    );
+    started
+      .stop()
+      .finally(() => startedController?.stop())
+      .then(
+        () => {
+          log.info('ProcessExiting', { code: 0 });
+          unlock();
+          log.flush();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error('BrokerStopFailed', { error: String(error), hint: 'unflushed writes may be lost; the next start recovers the data directory and logs what it cut' });
+          log.flush();
+          process.exit(1);
+        },
+      );
   };
   if (signalDuringStart !== null) shutdown(signalDuringStart);
   return 0;

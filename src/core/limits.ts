@@ -144,6 +144,9 @@ export const producerStateRebuildOffsetsMax = 1_000_000;
 /** Bytes read per step of that rebuild. */
 export const producerStateRebuildReadBytes = 1024 * 1024;
 
+/** Broker ids of a cluster are below this (producer ids embed the broker id: local id * this + broker id). */
+export const clusterBrokerIdsMax = 1 << 20;
+
 /** Bytes per read when a replica rebuilds its leader-epoch history from the log's batch headers. */
 export const replicaRebuildReadBytes = 1024 * 1024;
 

@@ -16,6 +16,7 @@
 import { assert, unreachable } from '../assert.ts';
 import { joinPath, type Connection, type Io, type Listener, type Log, type Timer } from '../io/index.ts';
 import { isLogError } from '../log/index.ts';
+import { clusterBrokerIdsMax } from '../limits.ts';
 import {
   ApiKey,
   CoordinatorKeyType,
@@ -114,6 +115,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       throw error;
     }
     if (options.cluster !== undefined) {
+      assert(resolved.nodeId > 0 && resolved.nodeId < clusterBrokerIdsMax, `a cluster broker's id is from 1 to ${clusterBrokerIdsMax - 1}`);
       broker.cluster = new ClusterMember(io, options.cluster, resolved.nodeId, topics, resolved.replication, log, (p) => producers.rebuildPartition(p), options.testOnlyReplicationBugs);
       broker.cluster.start(broker.advertised);
     }
@@ -314,8 +316,14 @@ export class Broker implements RequestDispatcher, BrokerState {
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: this.options.nodeId, host: here.host, port: here.port };
   }
 
+  /**
+   * On a cluster every broker hands out ids, so each broker's ids are its own residue class: the
+   * local id (from blocks persisted before use, as on one node) times clusterBrokerIdsMax plus the
+   * broker id. No two brokers ever hand out the same id, with no round trip to the controller.
+   */
   private async initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResponse> {
     const answer = await this.producers.ids.initProducerId({ ...request, producerId: -1n, producerEpoch: -1 });
-    return { throttleTimeMs: 0, ...answer };
+    if (this.cluster === null || answer.producerId < 0n) return { throttleTimeMs: 0, ...answer };
+    return { throttleTimeMs: 0, ...answer, producerId: answer.producerId * BigInt(clusterBrokerIdsMax) + BigInt(this.options.nodeId) };
   }
 }
