@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerProcess, freePort, tempDataDir } from '../../chaos/broker-process.ts';
+import { lines, runChronik } from '../testing/chronik-command.ts';
+
+/** `chronik topics ...` as real processes against one real broker, and what every command does when no broker answers. */
+const data = tempDataDir('cli-topics');
+let broker: BrokerProcess;
+let bootstrap: string[];
+
+beforeAll(async () => {
+  broker = await BrokerProcess.start({ dataDir: data.dir });
+  bootstrap = ['--bootstrap', `127.0.0.1:${broker.port}`];
+});
+
+afterAll(async () => {
+  await broker?.stop();
+  data.remove();
+});
+
+/** A failure is exactly one line on stderr, prefixed with the command, and never a stack trace. */
+function expectOneLineFailure(result: { status: number | null; stdout: string; stderr: string }, status: number, command: string): string {
+  expect(result.status).toBe(status);
+  expect(lines(result.stderr)).toHaveLength(1);
+  expect(result.stderr).toMatch(new RegExp(`^chronik ${command}: `));
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  return result.stderr.trim();
+}
+
+describe('chronik topics', () => {
+  it('creates a topic, refuses to create it twice, lists and describes it', async () => {
+    const created = await runChronik(['topics', 'create', 'orders', '--partitions', '3', ...bootstrap]);
+    expect(created).toMatchObject({ status: 0, stdout: 'Created topic orders.\n', stderr: '' });
+
+    const again = await runChronik(['topics', 'create', 'orders', ...bootstrap]);
+    expect(expectOneLineFailure(again, 1, 'topics create')).toBe("chronik topics create: topic 'orders' already exists");
+
+    const list = await runChronik(['topics', 'list', ...bootstrap]);
+    expect(list.status).toBe(0);
+    expect(lines(list.stdout)).toContain('orders');
+
+    const described = await runChronik(['topics', 'describe', 'orders', ...bootstrap]);
+    expect(described.status).toBe(0);
+    const out = lines(described.stdout);
+    expect(out[0]).toBe('Topic: orders  Partitions: 3  ReplicationFactor: 1');
+    expect(out[1]).toMatch(/^ {2}PARTITION +LEADER +REPLICAS +ISR$/);
+    for (const p of [0, 1, 2]) expect(out[2 + p]).toMatch(new RegExp(`^ {2}${p} +1 +1 +1$`));
+    expect(out).toContain('Configs:');
+    expect(out.some((l) => /^ {2}retention\.ms +\d+ +(default|broker|topic)$/.test(l))).toBe(true);
+  });
+
+  it('the broker refuses a bad topic with its own reason, on one line', async () => {
+    const result = await runChronik(['topics', 'create', 'bad/name', ...bootstrap]);
+    expect(expectOneLineFailure(result, 1, 'topics create')).toContain('the broker answered INVALID_TOPIC_EXCEPTION (17)');
+  });
+
+  it('names an unknown topic in describe, delete and alter-config', async () => {
+    for (const command of [['describe', 'no-such-topic'], ['delete', 'no-such-topic'], ['alter-config', 'no-such-topic', '--set', 'retention.ms=1000']]) {
+      const result = await runChronik(['topics', ...command, ...bootstrap]);
+      expect(expectOneLineFailure(result, 1, `topics ${command[0]}`)).toContain("unknown topic 'no-such-topic'");
+    }
+  });
+
+  it('alter-config reports the broker answer, whichever it is', async () => {
+    await runChronik(['topics', 'create', 'tuned', '--partitions', '1', ...bootstrap]);
+    const result = await runChronik(['topics', 'alter-config', 'tuned', '--set', 'retention.ms=3600000', ...bootstrap]);
+    const described = await runChronik(['topics', 'describe', 'tuned', ...bootstrap]);
+    const retention = lines(described.stdout).find((l) => l.trimStart().startsWith('retention.ms '));
+    if (result.status === 0) {
+      expect(result.stdout).toMatch(/^Altered configs of topic tuned \((IncrementalAlterConfigs|AlterConfigs)\): set retention\.ms=3600000\.\n$/);
+      expect(retention).toMatch(/^ {2}retention\.ms +3600000 +topic$/);
+    } else {
+      // Today's broker refuses config changes: the line carries its error name and message.
+      expect(expectOneLineFailure(result, 1, 'topics alter-config')).toMatch(/altering the configs of topic 'tuned': the broker answered [A-Z_]+ \(\d+\): \S/);
+      expect(retention).not.toMatch(/3600000/);
+    }
+  });
+
+  it('alter-config without a change is a usage error', async () => {
+    const result = await runChronik(['topics', 'alter-config', 'tuned', ...bootstrap]);
+    expect(expectOneLineFailure(result, 2, 'topics alter-config')).toContain('nothing to change');
+  });
+
+  it('deletes topics', async () => {
+    await runChronik(['topics', 'create', 'doomed', ...bootstrap]);
+    const deleted = await runChronik(['topics', 'delete', 'doomed', ...bootstrap]);
+    expect(deleted).toMatchObject({ status: 0, stdout: 'Deleted topic doomed.\n' });
+    const list = await runChronik(['topics', 'list', ...bootstrap]);
+    expect(lines(list.stdout)).not.toContain('doomed');
+  });
+});
+
+describe('no broker at the bootstrap address', () => {
+  it('every client command exits 1 with one line naming the address and `chronik start`', async () => {
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const runs = await Promise.all([
+      runChronik(['topics', 'list', '--bootstrap', address]),
+      runChronik(['groups', 'list'], { env: { CHRONIK_BOOTSTRAP: address } }),
+      runChronik(['produce', 'orders', '--bootstrap', address], { input: 'a\n' }),
+      runChronik(['consume', 'orders', '--bootstrap', address]),
+    ]);
+    for (const [i, command] of ['topics list', 'groups list', 'produce', 'consume'].entries()) {
+      const line = expectOneLineFailure(runs[i]!, 1, command);
+      expect(line).toContain(`cannot reach a broker at ${address} (connection refused)`);
+      expect(line).toContain('`chronik start`');
+    }
+  });
+
+  it('a malformed --bootstrap is a usage error (exit 2)', async () => {
+    const result = await runChronik(['topics', 'list', '--bootstrap', 'localhost']);
+    expect(expectOneLineFailure(result, 2, 'topics list')).toContain("--bootstrap: 'localhost' is not host:port");
+  });
+});
