@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseBootstrap } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
+import { buildClientProgram, clientCommandNames } from './client-commands.ts';
 import { buildProgram } from './main.ts';
 import { formatTable } from './table.ts';
 
 /** The client commands' wiring (help text, --bootstrap) and their pure helpers, in process. */
-const clientCommands = ['topics', 'groups', 'produce', 'consume'];
+const clientCommands = [...clientCommandNames];
 
 function leaves(command: Command): Command[] {
   return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
@@ -15,6 +16,11 @@ function leaves(command: Command): Command[] {
 describe('client command wiring', () => {
   const program = buildProgram();
   const commands = program.commands.filter((c) => clientCommands.includes(c.name()));
+
+  it('the client-only program (the executable uses it for these commands) has the same commands', () => {
+    const names = (p: Command): string[] => leaves(p).map((c) => c.parent!.name() + ' ' + c.name());
+    expect(names(buildClientProgram())).toEqual(commands.flatMap(leaves).map((c) => c.parent!.name() + ' ' + c.name()));
+  });
 
   it('registers every client command, and no `cluster` command', () => {
     expect(commands.map((c) => c.name())).toEqual(clientCommands);

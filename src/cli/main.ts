@@ -1,9 +1,7 @@
 import { Command } from 'commander';
 import { addSimCommand } from '../../sim/cli.ts';
+import { addClientCommands } from './client-commands.ts';
 import { ConfigError, configOptionSpecs, optionHelp } from './config.ts';
-import { addGroupsCommand } from './groups.ts';
-import { addProduceConsumeCommands } from './produce-consume.ts';
-import { addTopicsCommand } from './topics.ts';
 
 /**
  * The `chronik` command line: `chronik start` runs a broker, `chronik sim` runs simulations, and the
@@ -27,9 +25,7 @@ export function buildProgram(): Command {
     process.exitCode = await startCommand(flags, process.env);
   });
   addSimCommand(program);
-  addTopicsCommand(program);
-  addGroupsCommand(program);
-  addProduceConsumeCommands(program);
+  addClientCommands(program);
   return program;
 }
 

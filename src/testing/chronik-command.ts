@@ -1,6 +1,6 @@
 /**
- * Runs the `chronik` command as a real child process (`node --import tsx src/cli/main.ts ...`), the
- * way a user does, for the tests of the client commands. Every run has a bounded wait and is
+ * Runs the `chronik` command as a real child process (`node src/cli/chronik.js ...`, the executable
+ * npm installs), the way a user does, for the tests of the client commands. Every run has a bounded wait and is
  * killed by its own PID when it overruns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -53,7 +53,7 @@ export class ChronikProcess {
 export function startChronik(args: readonly string[], options: RunOptions = {}): ChronikProcess {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   for (const [name, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['src/cli/chronik.js', ...args], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.end(options.input ?? '');
   return new ChronikProcess(child, options.timeoutMs ?? 120_000);
 }
