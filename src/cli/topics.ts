@@ -94,7 +94,7 @@ async function describeTopics(names: string[], flags: BootstrapFlags): Promise<v
     const metadata = await admin.requireTopics(wanted);
     const configs = await describeConfigs(admin.bootstrap, wanted);
     const blocks = wanted.map((name) => formatTopic(metadata.topics.find((t) => t.name === name)!, configs.get(name)!));
-    console.log(blocks.join('\n\n'));
+    if (blocks.length > 0) console.log(blocks.join('\n\n'));
   });
 }
 
