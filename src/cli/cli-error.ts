@@ -3,7 +3,7 @@
  * never a stack trace, and an exit status that says whose fault it was.
  *
  * Exit status: 0 success; 1 the broker refused, could not be reached, or the operation failed;
- * 2 a wrong option or argument (commander's own usage errors exit 1, as commander does).
+ * 2 a wrong option or argument (commander's own usage errors too: see withBootstrap).
  */
 import { errorCodeName } from '../core/protocol/index.ts';
 

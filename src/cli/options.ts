@@ -1,10 +1,16 @@
 /** Option parsers and shared options of the client commands (`topics`, `groups`, `produce`, `consume`). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { bootstrapHelp } from './admin-client.ts';
+import { ExitStatus } from './cli-error.ts';
 
-/** Adds `--bootstrap` to a client command. */
+/**
+ * Adds `--bootstrap` to a client command, and makes what commander rejects (an unknown option, a
+ * missing argument, a bad number) exit with the usage status 2, like the command's own checks.
+ */
 export function withBootstrap(command: Command): Command {
-  return command.option('--bootstrap <host:port,...>', bootstrapHelp);
+  return command
+    .option('--bootstrap <host:port,...>', bootstrapHelp)
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? ExitStatus.OK : ExitStatus.USAGE));
 }
 
 /** A commander parser for an integer in [min, max]. */

@@ -52,19 +52,24 @@ describe('chronik topics', () => {
     expect(out.some((l) => /^ {2}retention\.ms +\d+ +(default|broker|topic)$/.test(l))).toBe(true);
   });
 
-  it('fails on one line: a name the broker refuses (with its reason), an unknown topic, nothing to change', async () => {
+  it('fails: a name the broker refuses (with its reason), an unknown topic, nothing to change, a bad number', async () => {
     const [badName, ...rest] = await Promise.all([
       runChronik(['topics', 'create', 'bad/name', ...bootstrap]),
       runChronik(['topics', 'describe', 'no-such-topic', ...bootstrap]),
       runChronik(['topics', 'delete', 'no-such-topic', ...bootstrap]),
       runChronik(['topics', 'alter-config', 'no-such-topic', '--set', 'retention.ms=1000', ...bootstrap]),
       runChronik(['topics', 'alter-config', 'tuned', ...bootstrap]),
+      runChronik(['topics', 'create', 'many', '--partitions', 'lots', ...bootstrap]),
     ]);
     expect(expectOneLineFailure(badName, 1, 'topics create')).toContain('the broker answered INVALID_TOPIC_EXCEPTION (17)');
     for (const [i, command] of ['describe', 'delete', 'alter-config'].entries()) {
       expect(expectOneLineFailure(rest[i]!, 1, `topics ${command}`)).toContain("unknown topic 'no-such-topic'");
     }
     expect(expectOneLineFailure(rest[3]!, 2, 'topics alter-config')).toContain('nothing to change');
+    // The argument parser's own refusal: also exit 2, with its message and the command's help.
+    expect(rest[4]!.status).toBe(2);
+    expect(rest[4]!.stderr).toContain("error: option '--partitions <n>' argument 'lots' is invalid. expected an integer from 1 to 1000000");
+    expect(rest[4]!.stderr).toContain('Usage: chronik topics create [options] <name>');
   });
 
   it('alter-config reports the broker answer, whichever it is', async () => {
