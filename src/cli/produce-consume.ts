@@ -130,8 +130,9 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
   const idle = new IdleTimer(flags.timeoutMs, stop);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await consumer.connect();
+  process.stdout.once('error', stop); // the reader went away (`| head`): stop as if interrupted
   try {
+    await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: flags.fromBeginning === true });
     const crashed = new Promise<never>((_, reject) => consumer.on(consumer.events.CRASH, ({ payload }) => payload.restart || reject(payload.error)));
     crashed.catch(() => undefined); // a crash after the stop is not reported
@@ -154,6 +155,7 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
     idle.cancel();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    process.stdout.off('error', stop);
     await consumer.disconnect();
   }
   process.stderr.write(`Processed a total of ${printed} message(s).\n`);
