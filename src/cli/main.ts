@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import { addSimCommand } from '../../sim/cli.ts';
+import { addClientCommands } from './client-commands.ts';
 import { ConfigError, configOptionSpecs, optionHelp } from './config.ts';
-import { startCommand } from './start.ts';
 
-/** The `chronik` command line: `chronik start` runs a broker, `chronik sim` runs simulations. */
+/**
+ * The `chronik` command line: `chronik start` runs a broker, `chronik sim` runs simulations, and the
+ * client commands (`topics`, `groups`, `produce`, `consume`) talk Kafka to a running broker.
+ */
 export function buildProgram(): Command {
   const program = new Command('chronik')
     .description('Chronik: a Kafka-compatible broker whose every failure is played out, by seed, in a simulator')
@@ -17,9 +20,12 @@ export function buildProgram(): Command {
   }
   start.addHelpText('after', '\nPrecedence: flags, then CHRONIK_* variables, then the --config file, then the defaults.\nExit status: 0 after a clean stop, 1 when the stop fails, 2 when an option is wrong or the port or data directory is taken.');
   start.action(async (flags: Record<string, string>) => {
+    // Loaded here: the broker and its I/O are not needed by the other commands, which start faster without them.
+    const { startCommand } = await import('./start.ts');
     process.exitCode = await startCommand(flags, process.env);
   });
   addSimCommand(program);
+  addClientCommands(program);
   return program;
 }
 

@@ -69,7 +69,7 @@ describe('core purity', () => {
       "export * from '../../testing/broker-harness.ts';",
       "export const m = await import('vitest');",
       "import ts = require('typescript');",
-      "export type T = typeof import('kafkajs');",
+      "export type T = typeof import('fast-check');",
       "import type { Random } from '@types/seedrandom';",
       "import vite from 'vite';",
       "import { assert } from '../assert.ts';",
@@ -80,7 +80,7 @@ describe('core purity', () => {
       "imports '../../testing/broker-harness.ts', outside src/core",
       "imports 'vitest', a dev dependency",
       "imports 'typescript', a dev dependency",
-      "imports 'kafkajs', a dev dependency",
+      "imports 'fast-check', a dev dependency",
       "imports '@types/seedrandom', a dev dependency",
       "imports 'vite', not a dependency in package.json",
     ]);
