@@ -14,13 +14,8 @@ import {
 } from '../core/protocol/index.ts';
 import { withAdmin } from './admin-client.ts';
 import { CliError, brokerError, runClientCommand, usageError } from './cli-error.ts';
-import {
-  ConfigOperation,
-  incrementalAlterConfigsVersion,
-  readIncrementalAlterConfigsResponse,
-  writeIncrementalAlterConfigsRequest,
-  type IncrementalAlterableConfig,
-} from './incremental-alter-configs.ts';
+import { ConfigOperation } from '../core/metadata/topic-config.ts';
+import type { IncrementalAlterableConfig } from '../core/protocol/index.ts';
 import { collect, integerOption, withBootstrap } from './options.ts';
 import { formatTable, parseKeyValue } from './table.ts';
 import type { WireConnection } from './wire.ts';
@@ -190,14 +185,12 @@ async function alterTopicConfig(name: string, flags: BootstrapFlags & { set: str
 }
 
 async function alterIncrementally(connection: WireConnection, topic: string, changes: readonly IncrementalAlterableConfig[]): Promise<string> {
-  const version = connection.version(ApiKey.IncrementalAlterConfigs, 'IncrementalAlterConfigs', incrementalAlterConfigsVersion);
-  const results = await connection.requestCustom(
-    ApiKey.IncrementalAlterConfigs,
-    version,
-    (w) => writeIncrementalAlterConfigsRequest(w, [{ resourceType: ConfigResourceType.TOPIC, resourceName: topic, configs: changes }], false),
-    readIncrementalAlterConfigsResponse,
-  );
-  const result = results.find((r) => r.resourceName === topic);
+  const version = connection.version(ApiKey.IncrementalAlterConfigs, 'IncrementalAlterConfigs', 1);
+  const answer = await connection.request(ApiKey.IncrementalAlterConfigs, version, {
+    resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: topic, configs: [...changes] }],
+    validateOnly: false,
+  });
+  const result = answer.responses.find((r) => r.resourceName === topic);
   if (result === undefined) throw new CliError(`the broker did not answer for topic '${topic}'`);
   if (result.errorCode !== ErrorCode.NONE) throw brokerError(`altering the configs of topic '${topic}'`, result.errorCode, result.errorMessage);
   return 'IncrementalAlterConfigs';
