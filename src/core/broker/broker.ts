@@ -155,6 +155,13 @@ export class Broker implements RequestDispatcher, BrokerState {
   }
 
   private async stopInOrder(): Promise<void> {
+    if (this.cluster !== null) {
+      // Controlled shutdown first, while this broker still serves: its leaderships move to other ISR
+      // members, so producers (and acks=all waiting here) carry on there instead of waiting for a
+      // session timeout.
+      const moved = await this.cluster.controlledShutdown(this.options.replication.controlledShutdownTimeoutMs);
+      this.log.info('ControlledShutdownDone', moved);
+    }
     this.stopFlag = true;
     this.log.info('BrokerStopping', { connections: this.connections.size, fetchWaiters: this.fetchWaiters.count });
     await this.listener?.close();

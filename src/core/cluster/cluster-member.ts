@@ -10,7 +10,7 @@
  * partition's PartitionReplica takes its leader, epoch and ISR from the image.
  */
 import { AsyncLock } from '../async-lock.ts';
-import type { Io, Log, Timer } from '../io/index.ts';
+import { sleep, type Io, type Log, type Timer } from '../io/index.ts';
 import type { AlterPartitionResult, BrokerResult, CreateTopicRequest, TopicResult } from '../metadata/controller.ts';
 import type { MetadataImage, TopicInfo } from '../metadata/image.ts';
 import type { AlterPartitionRequest } from '../metadata/partition-policy.ts';
@@ -24,6 +24,7 @@ export interface ClusterLink {
   readonly controller: {
     registerBroker(brokerId: number, host: string, port: number): Promise<BrokerResult>;
     brokerHeartbeat(brokerId: number, brokerEpoch: number): Promise<BrokerResult>;
+    controlledShutdown(brokerId: number, brokerEpoch: number): Promise<BrokerResult>;
     createTopics(requests: readonly CreateTopicRequest[]): Promise<TopicResult[]>;
     deleteTopics(names: readonly string[]): Promise<TopicResult[]>;
     alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResult>;
@@ -40,6 +41,7 @@ export class ClusterMember {
   private readonly reconcileLock = new AsyncLock();
   private reconcileQueued = false;
   private stopped = false;
+  private shuttingDown = false;
   private unsubscribe: (() => void) | null = null;
   private readonly replicas = new Map<string, PartitionReplica>();
   private readonly host: ReplicaHost;
@@ -85,6 +87,26 @@ export class ClusterMember {
     this.scheduleReconcile();
   }
 
+  /**
+   * Controlled shutdown (before the broker stops serving): stops heartbeating, asks the controller to
+   * fence this broker (its leaderships move to other ISR members), and waits until the image shows it
+   * leads nothing, or `timeoutMs` passes. Resolves with what it achieved, for the log.
+   */
+  async controlledShutdown(timeoutMs: number): Promise<{ moved: boolean; waitedMs: number }> {
+    const startMs = this.io.clock.nowMs();
+    this.shuttingDown = true;
+    this.heartbeatTimer?.cancel();
+    const leadsSomething = (): boolean => this.link.image().topics().some((t) => t.partitions.some((p) => p.leader === this.brokerId));
+    const deadlineMs = startMs + timeoutMs;
+    while (this.epoch >= 0 && this.io.clock.nowMs() < deadlineMs) {
+      const result = await this.link.controller.controlledShutdown(this.brokerId, this.epoch).catch(() => null);
+      if (result !== null && result.errorCode === ErrorCode.NONE && result.fenced) break;
+      await sleep(this.io.clock, Math.min(this.config.brokerHeartbeatIntervalMs, Math.max(1, deadlineMs - this.io.clock.nowMs())));
+    }
+    while (leadsSomething() && this.io.clock.nowMs() < deadlineMs) await sleep(this.io.clock, 20);
+    return { moved: !leadsSomething(), waitedMs: this.io.clock.nowMs() - startMs };
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
@@ -96,7 +118,7 @@ export class ClusterMember {
   }
 
   private async register(advertised: { host: string; port: number }): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && !this.shuttingDown) {
       const result = await this.link.controller.registerBroker(this.brokerId, advertised.host, advertised.port).catch(() => null);
       if (result !== null && result.errorCode === ErrorCode.NONE) {
         this.epoch = result.brokerEpoch;
@@ -111,9 +133,10 @@ export class ClusterMember {
 
   private armHeartbeat(advertised: { host: string; port: number }): void {
     this.heartbeatTimer = this.io.clock.setTimer(this.config.brokerHeartbeatIntervalMs, () => {
+      if (this.shuttingDown) return;
       void this.link.controller.brokerHeartbeat(this.brokerId, this.epoch).then(
         (result) => {
-          if (this.stopped) return;
+          if (this.stopped || this.shuttingDown) return;
           if (result.errorCode === ErrorCode.STALE_BROKER_EPOCH || result.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED) {
             this.log.warn('BrokerReregistering', { errorCode: result.errorCode, brokerEpoch: this.epoch });
             void this.register(advertised);
@@ -122,7 +145,7 @@ export class ClusterMember {
           this.armHeartbeat(advertised);
         },
         () => {
-          if (!this.stopped) this.armHeartbeat(advertised);
+          if (!this.stopped && !this.shuttingDown) this.armHeartbeat(advertised);
         },
       );
     });

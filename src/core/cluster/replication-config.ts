@@ -18,6 +18,8 @@ export interface ReplicationConfig {
   readonly brokerHeartbeatIntervalMs: number;
   /** Replication factor of topics created without one (Kafka's default.replication.factor). */
   readonly defaultReplicationFactor: number;
+  /** How long a stopping broker waits for its leaderships to move away (bounded, then it stops anyway). */
+  readonly controlledShutdownTimeoutMs: number;
 }
 
 export const defaultReplicationConfig: ReplicationConfig = {
@@ -28,6 +30,7 @@ export const defaultReplicationConfig: ReplicationConfig = {
   minInsyncReplicas: 1,
   brokerHeartbeatIntervalMs: 1000,
   defaultReplicationFactor: 1,
+  controlledShutdownTimeoutMs: 5000,
 };
 
 export function resolveReplicationConfig(partial: Partial<ReplicationConfig> | undefined): ReplicationConfig {
@@ -37,6 +40,7 @@ export function resolveReplicationConfig(partial: Partial<ReplicationConfig> | u
   assert(c.replicaFetchBytesMax >= 1024, 'replication config: replicaFetchBytesMax >= 1 KiB');
   assert(Number.isInteger(c.minInsyncReplicas) && c.minInsyncReplicas >= 1, 'replication config: minInsyncReplicas >= 1');
   assert(c.brokerHeartbeatIntervalMs > 0, 'replication config: brokerHeartbeatIntervalMs > 0');
+  assert(c.controlledShutdownTimeoutMs >= 0, 'replication config: controlledShutdownTimeoutMs >= 0');
   assert(Number.isInteger(c.defaultReplicationFactor) && c.defaultReplicationFactor >= 1, 'replication config: defaultReplicationFactor >= 1');
   return c;
 }

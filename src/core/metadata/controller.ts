@@ -70,6 +70,7 @@ type Op =
   | { readonly op: 'deleteTopics'; readonly args: readonly string[] }
   | { readonly op: 'registerBroker'; readonly args: { brokerId: number; host: string; port: number } }
   | { readonly op: 'brokerHeartbeat'; readonly args: { brokerId: number; brokerEpoch: number } }
+  | { readonly op: 'controlledShutdown'; readonly args: { brokerId: number; brokerEpoch: number } }
   | { readonly op: 'alterPartition'; readonly args: AlterPartitionRequest };
 
 export const frameKindForwardRequest = 10;
@@ -135,6 +136,15 @@ export class MetadataController {
 
   brokerHeartbeat(brokerId: number, brokerEpoch: number): Promise<BrokerResult> {
     return this.route({ op: 'brokerHeartbeat', args: { brokerId, brokerEpoch } }, () => this.heartbeatLocally(brokerId, brokerEpoch));
+  }
+
+  /**
+   * Controlled shutdown: the broker is fenced at once (not after its session times out), which moves
+   * every partition it leads to another ISR member and takes it out of every ISR. It stops
+   * heartbeating; when it starts again it registers anew and is unfenced by its first heartbeat.
+   */
+  controlledShutdown(brokerId: number, brokerEpoch: number): Promise<BrokerResult> {
+    return this.route({ op: 'controlledShutdown', args: { brokerId, brokerEpoch } }, () => this.controlledShutdownLocally(brokerId, brokerEpoch));
   }
 
   /** Kafka's AlterPartition: a partition leader changes its ISR (expand or shrink). */
@@ -213,6 +223,8 @@ export class MetadataController {
         return this.heartbeatLocally(op.args.brokerId, op.args.brokerEpoch);
       case 'alterPartition':
         return this.alterPartitionLocally(op.args);
+      case 'controlledShutdown':
+        return this.controlledShutdownLocally(op.args.brokerId, op.args.brokerEpoch);
       default:
         return Promise.reject(new Error(`unknown forwarded op ${JSON.stringify(op)}`));
     }
@@ -282,6 +294,15 @@ export class MetadataController {
     this.lastHeartbeatMs.set(brokerId, this.io.clock.nowMs());
     if (!b.fenced) return { errorCode: ErrorCode.NONE, brokerEpoch, fenced: false };
     const code = await this.proposeRecord({ type: 'UnfenceBroker', brokerId, epoch: brokerEpoch });
+    return { errorCode: code, brokerEpoch, fenced: this.sm.broker(brokerId)?.fenced ?? true };
+  }
+
+  private async controlledShutdownLocally(brokerId: number, brokerEpoch: number): Promise<BrokerResult> {
+    const b = this.sm.broker(brokerId);
+    if (b === undefined) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, brokerEpoch: -1, fenced: true };
+    if (b.epoch !== brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, brokerEpoch: b.epoch, fenced: b.fenced };
+    this.log.info('BrokerControlledShutdown', { brokerId, brokerEpoch });
+    const code = b.fenced ? ErrorCode.NONE : await this.proposeRecord({ type: 'FenceBroker', brokerId, epoch: brokerEpoch });
     return { errorCode: code, brokerEpoch, fenced: this.sm.broker(brokerId)?.fenced ?? true };
   }
 
@@ -367,6 +388,7 @@ function failAll(op: Op, code: number, message: string): unknown {
       return op.args.map((n) => topicResult(n, code, message, null));
     case 'registerBroker':
     case 'brokerHeartbeat':
+    case 'controlledShutdown':
       return { errorCode: code, brokerEpoch: -1, fenced: true } satisfies BrokerResult;
     case 'alterPartition':
       return { errorCode: code, leaderEpoch: -1, partitionEpoch: -1, isr: [] } satisfies AlterPartitionResult;
