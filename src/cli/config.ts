@@ -18,6 +18,8 @@ export interface BrokerConfig {
   autoCreateTopics: boolean;
   defaultPartitions: number;
   requestBytesMax: number;
+  /** Where `GET /metrics` (Prometheus text format) is served; null: not served. */
+  metricsListen: { host: string; port: number } | null;
 }
 
 /**
@@ -61,6 +63,10 @@ function boolean(text: string): boolean {
 function nonEmpty(text: string): string {
   if (text.trim().length === 0) throw new Error('expected a non-empty path');
   return text;
+}
+
+function hostPortOrOff(text: string): { host: string; port: number } | null {
+  return text.trim() === 'off' ? null : parseHostPort(text);
 }
 
 function logLevel(text: string): BrokerConfig['logLevel'] {
@@ -119,6 +125,11 @@ const specs: OptionSpec<keyof BrokerConfig>[] = [
     description: 'largest request frame accepted, in bytes, 1024 to 1073741824; a larger one closes the connection',
     parse: integer(1024, 1024 ** 3),
   },
+  {
+    key: 'metricsListen', flag: '--metrics-listen', arg: '<host:port>', env: 'CHRONIK_METRICS_LISTEN', default: 'off',
+    description: 'address where GET /metrics serves Prometheus metrics over HTTP (see docs/metrics.md), or off; its port must differ from the --listen port',
+    parse: hostPortOrOff,
+  },
 ] as OptionSpec<keyof BrokerConfig>[];
 
 export const configOptionSpecs: readonly Omit<OptionSpec<keyof BrokerConfig>, 'parse'>[] = specs;
@@ -156,7 +167,33 @@ export function resolveConfig(
     }
   }
   if (!advertisedSet) config.advertised = { ...config.listen };
+  checkMetricsListen(config);
   return config;
+}
+
+const wildcardHosts = new Set(['0.0.0.0', '::', '[::]']);
+const loopbackNames = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** Whether two listen hosts can bind the same address: the same host, a wildcard, or localhost and a loopback address. */
+function hostsOverlap(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y || wildcardHosts.has(x) || wildcardHosts.has(y)) return true;
+  return (x === 'localhost' || y === 'localhost') && loopbackNames.has(x) && loopbackNames.has(y);
+}
+
+/**
+ * The metrics endpoint must not take the Kafka listener's port (an earlier broker of this kind
+ * shipped a metrics port that clashed with a neighbour's Kafka port). Port 0 never clashes.
+ */
+function checkMetricsListen(config: BrokerConfig): void {
+  const metrics = config.metricsListen;
+  const kafka = config.listen;
+  if (metrics === null || metrics.port === 0 || metrics.port !== kafka.port || !hostsOverlap(metrics.host, kafka.host)) return;
+  throw new ConfigError(
+    `--metrics-listen ${metrics.host}:${metrics.port} (CHRONIK_METRICS_LISTEN) clashes with --listen ${kafka.host}:${kafka.port} (CHRONIK_LISTEN): ` +
+      'the metrics endpoint and the Kafka listener cannot share a port; give --metrics-listen another port',
+  );
 }
 
 function readConfigFile(file: string): Partial<Record<keyof BrokerConfig, string>> {

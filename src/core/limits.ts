@@ -143,6 +143,8 @@ export const topicNameLengthMax = 249;
 export const producerStateRebuildOffsetsMax = 1_000_000;
 /** Bytes read per step of that rebuild. */
 export const producerStateRebuildReadBytes = 1024 * 1024;
+/** HTTP connections the `--metrics-listen` endpoint holds at once; one more is closed on arrival (a scraper needs one). */
+export const metricsConnectionsMax = 16;
 
 /** Bytes per read when a replica rebuilds its leader-epoch history from the log's batch headers. */
 export const replicaRebuildReadBytes = 1024 * 1024;
