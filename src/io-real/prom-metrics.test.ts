@@ -1,3 +1,4 @@
+import client from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { BrokerMetrics } from '../core/broker/broker-metrics.ts';
 import { metricDefs, type MetricDef } from '../core/metrics/index.ts';
@@ -60,5 +61,41 @@ describe('PromMetrics', () => {
     expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
     expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
     expect(() => metrics.counter({ ...plainCounterDef, name: metricDefs.bytesIn.name })).toThrow(/registered twice with different definitions/);
+  });
+
+  it("renders a histogram exactly as prom-client's own Histogram does for the same observations", async () => {
+    const labeled: MetricDef = { name: 'test_latency_seconds', type: 'histogram', help: 'latency', labelNames: ['api'], buckets: [0.001, 0.01, 0.1, 1] };
+    const ours = new PromMetrics({ processMetrics: false });
+    const theirsRegistry = new client.Registry();
+    const theirs = new client.Histogram({ name: labeled.name, help: labeled.help, labelNames: ['api'], buckets: [...labeled.buckets!], registers: [theirsRegistry] });
+    const family = ours.histogram(labeled);
+    const values = [0, 0.0005, 0.001, 0.002, 0.01, 0.05, 0.5, 1, 3, 100];
+    for (const [i, v] of values.entries()) {
+      const api = i % 2 === 0 ? 'Produce' : 'Fetch';
+      family.child([api]).observe(v);
+      theirs.labels(api).observe(v);
+    }
+    expect(await ours.scrape()).toBe(await theirsRegistry.metrics());
+    // Unlabeled: exported with zeros before the first observation, as prom-client does.
+    const plain = new PromMetrics({ processMetrics: false });
+    plain.histogram(histogramDef);
+    const plainTheirs = new client.Registry();
+    new client.Histogram({ name: histogramDef.name, help: histogramDef.help, buckets: [...histogramDef.buckets!], registers: [plainTheirs] });
+    expect(await plain.scrape()).toBe(await plainTheirs.metrics());
+  });
+
+  it('a histogram reset drops its series until the next observation, kept children included', async () => {
+    const labeled: MetricDef = { name: 'test_size_bytes', type: 'histogram', help: 'size', labelNames: ['topic'], buckets: [10] };
+    const metrics = new PromMetrics({ processMetrics: false });
+    const family = metrics.histogram(labeled);
+    const kept = family.child(['a']);
+    kept.observe(5);
+    expect(await metrics.scrape()).toContain('test_size_bytes_count{topic="a"} 1');
+    family.reset();
+    expect(await metrics.scrape()).not.toContain('topic="a"');
+    kept.observe(50);
+    const text = await metrics.scrape();
+    expect(text).toContain('test_size_bytes_bucket{le="10",topic="a"} 0');
+    expect(text).toContain('test_size_bytes_count{topic="a"} 1');
   });
 });

@@ -4,8 +4,10 @@
  * Prometheus text format; `chronik start --metrics-listen` serves it (src/cli/metrics-server.ts).
  *
  * Cost on the request path: a counter child adds to a plain number that prom-client reads at scrape
- * (its own inc hashes the label values on every call); a histogram child is prom-client's observe on
- * an unlabeled histogram (a bucket search, no label hashing). Gauges are set only by collectors.
+ * (its own inc hashes the label values on every call); a histogram child counts into its own bucket
+ * array, rendered at scrape by AccumulatingHistogram (prom-client's own observe builds and hashes a
+ * labels object on every call; bench/metrics-recording.ts measures both). Gauges are set only by
+ * collectors.
  */
 import client from 'prom-client';
 import type { Counter, Gauge, Histogram, MetricDef, MetricFamily, Metrics, MetricsCollector } from '../core/metrics/index.ts';
@@ -50,11 +52,9 @@ export class PromMetrics implements Metrics {
 
   histogram(def: MetricDef): MetricFamily<Histogram> {
     return this.cached(def, () => {
-      const histogram = new client.Histogram({ name: def.name, help: def.help, labelNames: [...def.labelNames], buckets: [...(def.buckets ?? [])], registers: [this.registry] });
-      return {
-        child: (values) => (values.length === 0 ? { observe: (value: number) => histogram.observe(value) } : histogram.labels(...values)),
-        reset: () => histogram.reset(),
-      };
+      const histogram = new AccumulatingHistogram(def);
+      this.registry.registerMetric(histogram as unknown as client.Metric);
+      return histogram;
     });
   }
 
@@ -82,7 +82,7 @@ export class PromMetrics implements Metrics {
   }
 }
 
-function labelsOf(def: MetricDef, values: readonly string[]): client.LabelValues<string> {
+function labelsOf(def: MetricDef, values: readonly string[]): Record<string, string> {
   if (values.length !== def.labelNames.length) throw new Error(`${def.name}: expected ${def.labelNames.length} label values, got ${values.length}`);
   return Object.fromEntries(def.labelNames.map((name, i) => [name, values[i]!]));
 }
@@ -123,4 +123,86 @@ function counterFamily(def: MetricDef, registry: client.Registry): MetricFamily<
       counter.reset();
     },
   };
+}
+
+/** One histogram child's buckets (not cumulative: counts[i] holds values in (bounds[i-1], bounds[i]]). */
+interface HistogramState {
+  readonly labels: Record<string, string>;
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+  /** False from a reset (or, when labeled, its creation) until the next observation: the series is not exported meanwhile. */
+  live: boolean;
+}
+
+/**
+ * A histogram that counts into plain arrays and gives prom-client's registry the same values its own
+ * Histogram would (`_bucket` per upper bound and `+Inf`, cumulative; `_sum`; `_count`) through the
+ * `get()` the registry calls at scrape. An unlabeled one is exported with zeros before any observation.
+ */
+class AccumulatingHistogram implements MetricFamily<Histogram> {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly name: string;
+  readonly help: string;
+  private readonly bounds: readonly number[];
+  private readonly states = new Map<string, HistogramState>();
+
+  constructor(private readonly def: MetricDef) {
+    this.name = def.name;
+    this.help = def.help;
+    this.bounds = def.buckets ?? [];
+    if (this.bounds.some((b, i) => i > 0 && b <= this.bounds[i - 1]!)) throw new Error(`${def.name}: buckets must ascend`);
+    if (def.labelNames.length === 0) this.state([]).live = true;
+  }
+
+  child(labelValues: readonly string[]): Histogram {
+    const state = this.state(labelValues);
+    const bounds = this.bounds;
+    return {
+      observe: (value: number) => {
+        let i = 0;
+        while (i < bounds.length && value > bounds[i]!) i++;
+        if (i < bounds.length) state.counts[i]! += 1;
+        state.sum += value;
+        state.count += 1;
+        state.live = true;
+      },
+    };
+  }
+
+  reset(): void {
+    for (const state of this.states.values()) {
+      state.counts.fill(0);
+      state.sum = 0;
+      state.count = 0;
+      state.live = false;
+    }
+  }
+
+  /** What prom-client's registry renders (the shape of its own Histogram's get()). */
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { metricName: string; labels: Record<string, string | number>; value: number }[] }> {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    for (const state of this.states.values()) {
+      if (!state.live) continue;
+      let cumulative = 0;
+      this.bounds.forEach((bound, i) => {
+        cumulative += state.counts[i]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound, ...state.labels }, value: cumulative });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', ...state.labels }, value: state.count });
+      values.push({ metricName: `${this.name}_sum`, labels: state.labels, value: state.sum });
+      values.push({ metricName: `${this.name}_count`, labels: state.labels, value: state.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  private state(labelValues: readonly string[]): HistogramState {
+    const key = JSON.stringify(labelValues);
+    const known = this.states.get(key);
+    if (known !== undefined) return known;
+    const state: HistogramState = { labels: labelValues.length === 0 ? {} : labelsOf(this.def, labelValues), counts: new Float64Array(this.bounds.length), sum: 0, count: 0, live: false };
+    this.states.set(key, state);
+    return state;
+  }
 }
