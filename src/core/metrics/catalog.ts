@@ -3,9 +3,9 @@
  * prefix, units last, `_total` on counters), types, labels and meanings. docs/metrics.md lists the same
  * rows (a test holds it to this table).
  *
- * Not here yet: the Raft metrics (term, commit index, applied index, leader changes). The Raft
- * controller (src/core/raft, src/core/metadata) is not wired to the broker; its metrics join this
- * table, with a collector of their own, when the cluster mode does.
+ * Not here yet: the Raft metrics (term, commit index, applied index, leader changes). `chronik start`
+ * runs no Raft (the metadata quorum runs only in the cluster mode, which it does not start yet); its
+ * metrics join this table, with a collector of their own, when the cluster mode does.
  */
 import type { MetricDef } from './metrics.ts';
 
@@ -65,7 +65,7 @@ export const metricDefs = {
   },
   highWatermark: {
     name: 'chronik_partition_high_watermark', type: 'gauge', labelNames: partitionLabels,
-    help: 'offset below which consumers may read; on one node, the durable end of the log',
+    help: 'offset below which consumers may read (on a single node, the durable end of the log)',
   },
   logSize: {
     name: 'chronik_partition_log_size_bytes', type: 'gauge', labelNames: partitionLabels,
@@ -73,15 +73,15 @@ export const metricDefs = {
   },
   replicas: {
     name: 'chronik_partition_replicas', type: 'gauge', labelNames: partitionLabels,
-    help: 'replicas assigned to the partition (1 on one node)',
+    help: 'replicas assigned to the partition (1 on a single node)',
   },
   isrSize: {
     name: 'chronik_partition_in_sync_replicas', type: 'gauge', labelNames: partitionLabels,
-    help: 'replicas in sync; on one node 1 while the partition log is open and healthy, 0 when it failed',
+    help: 'replicas in sync: on a single node 1 while the partition log is open and healthy, 0 when it failed; in a cluster, the ISR of the metadata this broker applied',
   },
   underReplicated: {
     name: 'chronik_under_replicated_partitions', type: 'gauge', labelNames: [],
-    help: 'partitions with fewer in-sync replicas than replicas (on one node, the partitions whose log failed)',
+    help: 'partitions this broker leads with fewer in-sync replicas than replicas (on a single node, the partitions whose log failed)',
   },
   groupRebalances: {
     name: 'chronik_consumer_group_rebalances_total', type: 'counter', labelNames: [],
