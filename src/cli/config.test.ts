@@ -69,4 +69,24 @@ describe('broker configuration', () => {
     expect(resolveConfig({ logFormat: 'pretty' }, { CHRONIK_LOG_FORMAT: 'json' }).logFormat).toBe('pretty');
     expect(() => resolveConfig({}, { CHRONIK_LOG_FORMAT: 'text' })).toThrow(/environment variable CHRONIK_LOG_FORMAT \(--log-format \/ CHRONIK_LOG_FORMAT\): expected auto, json or pretty, got 'text'/);
   });
+
+  it('serves no metrics unless --metrics-listen is set, and takes off to turn them off again', () => {
+    expect(resolveConfig({}, {}).metricsListen).toBeNull();
+    expect(resolveConfig({ metricsListen: '127.0.0.1:9464' }, {}).metricsListen).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(resolveConfig({ metricsListen: 'off' }, { CHRONIK_METRICS_LISTEN: '0.0.0.0:9464' }).metricsListen).toBeNull();
+    expect(() => resolveConfig({ metricsListen: '9464' }, {})).toThrow(/invalid option --metrics-listen \(--metrics-listen \/ CHRONIK_METRICS_LISTEN\): expected HOST:PORT/);
+  });
+
+  it('refuses a metrics port that clashes with the Kafka listener, naming both options', () => {
+    const clash = /--metrics-listen .* \(CHRONIK_METRICS_LISTEN\) clashes with --listen .* \(CHRONIK_LISTEN\)/;
+    expect(() => resolveConfig({ listen: '127.0.0.1:9092', metricsListen: '127.0.0.1:9092' }, {})).toThrow(clash);
+    expect(() => resolveConfig({ metricsListen: '127.0.0.1:9092' }, {})).toThrow(clash); // the default --listen
+    expect(() => resolveConfig({ listen: '0.0.0.0:9300', metricsListen: '10.1.2.3:9300' }, {})).toThrow(clash);
+    expect(() => resolveConfig({ listen: '10.1.2.3:9300' }, { CHRONIK_METRICS_LISTEN: '[::]:9300' })).toThrow(clash);
+    expect(() => resolveConfig({ listen: 'localhost:9300', metricsListen: '127.0.0.1:9300' }, {})).toThrow(clash);
+    // Different ports, different specific hosts, or port 0 (the OS picks): no clash.
+    expect(resolveConfig({ listen: '127.0.0.1:9092', metricsListen: '127.0.0.1:9464' }, {}).metricsListen).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(resolveConfig({ listen: '10.1.2.3:9300', metricsListen: '10.1.2.4:9300' }, {}).metricsListen?.port).toBe(9300);
+    expect(resolveConfig({ listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0' }, {}).metricsListen?.port).toBe(0);
+  });
 });

@@ -26,6 +26,8 @@ export interface BrokerConfig {
   minInsyncReplicas: number;
   defaultReplicationFactor: number;
   replicaLagTimeMaxMs: number;
+  /** Where `GET /metrics` (Prometheus text format) is served; null: not served. */
+  metricsListen: { host: string; port: number } | null;
 }
 
 /**
@@ -69,6 +71,10 @@ function boolean(text: string): boolean {
 function nonEmpty(text: string): string {
   if (text.trim().length === 0) throw new Error('expected a non-empty path');
   return text;
+}
+
+function hostPortOrOff(text: string): { host: string; port: number } | null {
+  return text.trim() === 'off' ? null : parseHostPort(text);
 }
 
 function logLevel(text: string): BrokerConfig['logLevel'] {
@@ -147,6 +153,11 @@ const specs: OptionSpec<keyof BrokerConfig>[] = [
     description: 'cluster: a follower that has not caught up with its leader for this long leaves the ISR (Kafka replica.lag.time.max.ms), 1000 to 3600000',
     parse: integer(1000, 3_600_000),
   },
+  {
+    key: 'metricsListen', flag: '--metrics-listen', arg: '<host:port>', env: 'CHRONIK_METRICS_LISTEN', default: 'off',
+    description: 'address where GET /metrics serves Prometheus metrics over HTTP (see docs/metrics.md), or off; its port must differ from the --listen port',
+    parse: hostPortOrOff,
+  },
 ] as OptionSpec<keyof BrokerConfig>[];
 
 export const configOptionSpecs: readonly Omit<OptionSpec<keyof BrokerConfig>, 'parse'>[] = specs;
@@ -184,6 +195,7 @@ export function resolveConfig(
     }
   }
   if (!advertisedSet) config.advertised = { ...config.listen };
+  checkMetricsListen(config);
   checkCluster(config);
   return config;
 }
@@ -209,14 +221,44 @@ function checkCluster(config: BrokerConfig): void {
   if (config.nodeId < 1 || config.nodeId >= clusterBrokerIdsMax) {
     throw new ConfigError(`--node-id (CHRONIK_NODE_ID) of a cluster node must be from 1 to ${clusterBrokerIdsMax - 1}, got ${config.nodeId}`);
   }
-  const wildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
-  const sameHost = self.host === config.listen.host || wildcard(self.host) || wildcard(config.listen.host);
-  if (sameHost && self.port === config.listen.port) {
+  if (hostsOverlap(self.host, config.listen.host) && self.port === config.listen.port) {
     throw new ConfigError(
       `--listen ${config.listen.host}:${config.listen.port} (CHRONIK_LISTEN) and this node's entry ${self.id}@${self.host}:${self.port} in --voters (CHRONIK_VOTERS) ` +
         'use the same port: the Kafka listener and the controller (Raft) port must differ; the usual scheme is 9092 for Kafka and 9093 for the controller',
     );
   }
+  const metrics = config.metricsListen;
+  if (metrics !== null && metrics.port === self.port && hostsOverlap(metrics.host, self.host)) {
+    throw new ConfigError(
+      `--metrics-listen ${metrics.host}:${metrics.port} (CHRONIK_METRICS_LISTEN) clashes with this node's entry ${self.id}@${self.host}:${self.port} in --voters (CHRONIK_VOTERS): ` +
+        'the metrics endpoint and the controller (Raft) port cannot share a port; give --metrics-listen another port',
+    );
+  }
+}
+
+const wildcardHosts = new Set(['0.0.0.0', '::', '[::]']);
+const loopbackNames = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** Whether two listen hosts can bind the same address: the same host, a wildcard, or localhost and a loopback address. */
+function hostsOverlap(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y || wildcardHosts.has(x) || wildcardHosts.has(y)) return true;
+  return (x === 'localhost' || y === 'localhost') && loopbackNames.has(x) && loopbackNames.has(y);
+}
+
+/**
+ * The metrics endpoint must not take the Kafka listener's port (an earlier broker of this kind
+ * shipped a metrics port that clashed with a neighbour's Kafka port). Port 0 never clashes.
+ */
+function checkMetricsListen(config: BrokerConfig): void {
+  const metrics = config.metricsListen;
+  const kafka = config.listen;
+  if (metrics === null || metrics.port === 0 || metrics.port !== kafka.port || !hostsOverlap(metrics.host, kafka.host)) return;
+  throw new ConfigError(
+    `--metrics-listen ${metrics.host}:${metrics.port} (CHRONIK_METRICS_LISTEN) clashes with --listen ${kafka.host}:${kafka.port} (CHRONIK_LISTEN): ` +
+      'the metrics endpoint and the Kafka listener cannot share a port; give --metrics-listen another port',
+  );
 }
 
 function readConfigFile(file: string): Partial<Record<keyof BrokerConfig, string>> {

@@ -5,7 +5,9 @@ import type { Io } from '../core/io/index.ts';
 import { ControllerNode } from '../core/metadata/controller-node.ts';
 import { NetError } from '../core/io/network.ts';
 import { PinoLog, realIo } from '../io-real/index.ts';
+import { PromMetrics } from '../io-real/prom-metrics.ts';
 import { ConfigError, resolveConfig, type BrokerConfig } from './config.ts';
+import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 
 /** Fails (with the holder's pid) when another live broker process owns the data directory. */
 function lockDataDir(dataDir: string): () => void {
@@ -68,15 +70,12 @@ function configOrExit(flags: Record<string, string>, env: Record<string, string 
   }
 }
 
-/** What to tell the user when the listener cannot bind, or null for an error this does not know. */
-function listenErrorMessage(error: unknown, listen: BrokerConfig['listen']): string | null {
-  if (!(error instanceof NetError)) return null;
-  const address = `--listen ${listen.host}:${listen.port} (CHRONIK_LISTEN)`;
-  const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code;
-  if (error.code === 'EADDRINUSE') return `${address}: address already in use; another broker or program listens there: stop it or pick another port`;
-  if (cause === 'EACCES') return `${address}: permission denied; ports below 1024 need privileges: pick a port from 1024 up`;
-  if (cause === 'EADDRNOTAVAIL' || cause === 'ENOTFOUND') {
-    return `${address}: this machine has no such address; use 127.0.0.1, 0.0.0.0 (every interface) or one of its own addresses`;
+/** What to tell the user when a listener cannot bind (`option`: how to name it), or null for an error this does not know. */
+function bindErrorMessage(code: string | undefined, option: string): string | null {
+  if (code === 'EADDRINUSE') return `${option}: address already in use; another broker or program listens there: stop it or pick another port`;
+  if (code === 'EACCES') return `${option}: permission denied; ports below 1024 need privileges: pick a port from 1024 up`;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return `${option}: this machine has no such address; use 127.0.0.1, 0.0.0.0 (every interface) or one of its own addresses`;
   }
   return null;
 }
@@ -103,6 +102,30 @@ async function startController(io: Io, config: BrokerConfig, dataDir: string): P
       throw new ConfigError(`--voters (CHRONIK_VOTERS) entry ${self.id}@${self.host}:${self.port}: the controller port is in use; another broker or program listens there: stop it or pick another port`);
     }
     throw error;
+  }
+}
+
+/** The Kafka listener's bind error (a NetError from io.net), or null. */
+function listenErrorMessage(error: unknown, listen: BrokerConfig['listen']): string | null {
+  if (!(error instanceof NetError)) return null;
+  const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return bindErrorMessage(error.code === 'EADDRINUSE' ? 'EADDRINUSE' : cause, `--listen ${listen.host}:${listen.port} (CHRONIK_LISTEN)`);
+}
+
+/** Starts the metrics endpoint when configured; on a bind error prints what to do and returns 'failed'. */
+async function startMetrics(config: BrokerConfig, log: PinoLog): Promise<{ metrics: PromMetrics; server: MetricsServer } | null | 'failed'> {
+  const address = config.metricsListen;
+  if (address === null) return null;
+  const metrics = new PromMetrics();
+  try {
+    const server = await startMetricsServer(metrics, address, log);
+    log.info('MetricsListening', { host: address.host, port: server.port, path: '/metrics' });
+    return { metrics, server };
+  } catch (error) {
+    const option = `--metrics-listen ${address.host}:${address.port} (CHRONIK_METRICS_LISTEN)`;
+    const message = bindErrorMessage((error as NodeJS.ErrnoException).code, option);
+    console.error(`chronik start: ${message ?? `${option}: cannot listen (${(error as Error).message}); pick another address or port`}`);
+    return 'failed';
   }
 }
 
@@ -141,6 +164,12 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  const metricsEndpoint = await startMetrics(config, log);
+  if (metricsEndpoint === 'failed') {
+    unlock();
+    log.flush();
+    return 2;
+  }
   let controller: ControllerNode | null = null;
   try {
     controller = config.voters === null ? null : await startController(io, config, dataDir);
@@ -162,9 +191,11 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
               replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
             },
           }),
+      metrics: metricsEndpoint?.metrics,
     });
   } catch (error) {
     await controller?.stop().catch(() => undefined);
+    await metricsEndpoint?.server.close();
     unlock();
     if (error instanceof ConfigError) {
       console.error(`chronik start: ${error.message}`);

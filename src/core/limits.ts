@@ -143,6 +143,8 @@ export const topicNameLengthMax = 249;
 export const producerStateRebuildOffsetsMax = 1_000_000;
 /** Bytes read per step of that rebuild. */
 export const producerStateRebuildReadBytes = 1024 * 1024;
+/** HTTP connections the `--metrics-listen` endpoint holds at once; one more is closed on arrival (a scraper needs one). */
+export const metricsConnectionsMax = 16;
 
 /** Broker ids of a cluster are below this (producer ids embed the broker id: local id * this + broker id). */
 export const clusterBrokerIdsMax = 1 << 20;

@@ -4,6 +4,7 @@
  */
 import type { ClusterMember } from '../cluster/cluster-member.ts';
 import type { Io, Log } from '../io/index.ts';
+import type { BrokerMetrics } from './broker-metrics.ts';
 import type { GroupDriver } from './group-driver.ts';
 import type { HostPort, ResolvedBrokerOptions } from './options.ts';
 import type { ProducerRegistry } from './producer-registry.ts';
@@ -22,6 +23,7 @@ export interface BrokerState {
   readonly fetchWaiters: FetchWaiters;
   /** The broker's cluster membership, or null on a single-node broker. */
   readonly cluster: ClusterMember | null;
+  readonly metrics: BrokerMetrics;
   /** True once stop() has begun. */
   readonly stopping: boolean;
 }

@@ -29,7 +29,9 @@ import {
   type InitProducerIdResponse,
   type KafkaRequest,
 } from '../protocol/index.ts';
+import { noopMetrics, secondsBetween } from '../metrics/index.ts';
 import * as admin from './admin-extras.ts';
+import { BrokerMetrics } from './broker-metrics.ts';
 import type { BrokerState } from './broker-state.ts';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './configs.ts';
 import { BrokerConnection, type RequestContext, type RequestDispatcher } from './connection.ts';
@@ -75,6 +77,7 @@ export class Broker implements RequestDispatcher, BrokerState {
   private stopPromise: Promise<void> | null = null;
   /** This broker's cluster membership; null on a single node. */
   cluster: ClusterMember | null = null;
+  private stopCollecting: () => void = () => undefined;
 
   private constructor(
     readonly io: Io,
@@ -82,6 +85,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     readonly topics: TopicStore,
     readonly producers: ProducerRegistry,
     readonly groups: GroupDriver,
+    readonly metrics: BrokerMetrics,
     log: Log,
   ) {
     this.log = log;
@@ -93,7 +97,8 @@ export class Broker implements RequestDispatcher, BrokerState {
     const resolved = resolveBrokerOptions(options);
     const log = io.log.child({ nodeId: resolved.nodeId });
     if (resolved.dataDir !== '') await io.disk.mkdir(resolved.dataDir);
-    const topics = await TopicStore.open(io, resolved.dataDir, resolved.log, { bugs: options.testOnlyLogBugs });
+    const metrics = new BrokerMetrics(options.metrics ?? noopMetrics);
+    const topics = await TopicStore.open(io, resolved.dataDir, resolved.log, { bugs: options.testOnlyLogBugs, metrics: metrics.log });
     let producers: ProducerRegistry | null = null;
     let groups: GroupDriver;
     try {
@@ -105,7 +110,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       await topics.stop();
       throw error;
     }
-    const broker = new Broker(io, resolved, topics, producers, groups, log);
+    const broker = new Broker(io, resolved, topics, producers, groups, metrics, log);
     try {
       broker.listener = await io.net.listen(resolved.listen.host, resolved.listen.port, (c) => broker.accept(c));
     } catch (error) {
@@ -119,6 +124,13 @@ export class Broker implements RequestDispatcher, BrokerState {
       broker.cluster = new ClusterMember(io, options.cluster, resolved.nodeId, topics, resolved.replication, log, (p) => producers.rebuildPartition(p), options.testOnlyReplicationBugs);
       broker.cluster.start(broker.advertised);
     }
+    broker.stopCollecting = metrics.collectFrom({
+      topics,
+      coordinator: groups.coordinator,
+      get connectionCount() {
+        return broker.connectionCount;
+      },
+    });
     broker.armRetention();
     broker.armPartitionReopen();
     const advertised = broker.advertised;
@@ -174,6 +186,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     await this.cluster?.stop();
     await this.producers.close();
     const failures = await this.topics.stop();
+    this.stopCollecting();
     this.log.info('BrokerStopped', { failures: failures.length });
     if (failures.length > 0) throw new BrokerStopError(failures);
   }
@@ -227,6 +240,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     }
     const wrapped = new BrokerConnection(connection, this, this.options.requestBytesMax, this.log);
     this.connections.set(wrapped.id, wrapped);
+    this.metrics.connectionsAccepted.inc();
   }
 
   connectionClosed(connection: BrokerConnection): void {
@@ -235,13 +249,20 @@ export class Broker implements RequestDispatcher, BrokerState {
 
   async dispatch(request: KafkaRequest, context: RequestContext): Promise<Uint8Array[] | null> {
     const { apiVersion: v, correlationId: id } = request;
+    this.metrics.countRequest(request.apiKey);
     switch (request.apiKey) {
       case ApiKey.Produce: {
+        const startMs = this.io.clock.nowMs();
         const body = await handleProduce(this, request.body);
+        this.metrics.produceDurationSeconds.observe(secondsBetween(startMs, this.io.clock.nowMs()));
         return request.body.acks === 0 ? null : encodeResponse(ApiKey.Produce, v, id, body);
       }
-      case ApiKey.Fetch:
-        return encodeResponse(ApiKey.Fetch, v, id, await handleFetch(this, request.body, v));
+      case ApiKey.Fetch: {
+        const startMs = this.io.clock.nowMs();
+        const body = await handleFetch(this, request.body, v);
+        this.metrics.fetchDurationSeconds.observe(secondsBetween(startMs, this.io.clock.nowMs()));
+        return encodeResponse(ApiKey.Fetch, v, id, body);
+      }
       case ApiKey.ListOffsets:
         return encodeResponse(ApiKey.ListOffsets, v, id, await handleListOffsets(this, request.body));
       case ApiKey.Metadata: {

@@ -105,9 +105,16 @@ export async function handleFetch(state: BrokerState, request: FetchRequest, ver
   if (version >= 7 && request.sessionId !== 0 && request.sessionId !== -1) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
   }
+  const round = await readRoundWaiting(state, request, version);
+  state.metrics.bytesOut.inc(round.bytes);
+  return round.response;
+}
+
+/** The first round if it satisfies min_bytes (or cannot wait), else a second one after the wait. */
+async function readRoundWaiting(state: BrokerState, request: FetchRequest, version: number): Promise<FetchRound> {
   const first = await readRound(state, request, version);
   const waitMs = Math.min(Math.max(request.maxWaitMs, 0), fetchWaitMsMax);
-  if (first.bytes >= request.minBytes || first.anyError || waitMs === 0 || state.stopping || state.fetchWaiters.full) return first.response;
+  if (first.bytes >= request.minBytes || first.anyError || waitMs === 0 || state.stopping || state.fetchWaiters.full) return first;
   const partitions: Partition[] = [];
   for (const topic of request.topics) {
     for (const asked of topic.partitions) {
@@ -115,7 +122,7 @@ export async function handleFetch(state: BrokerState, request: FetchRequest, ver
       if (partition !== undefined) partitions.push(partition);
     }
   }
-  if (partitions.length === 0) return first.response;
+  if (partitions.length === 0) return first;
   await state.fetchWaiters.wait(partitions, request.minBytes - first.bytes, waitMs);
-  return (await readRound(state, request, version)).response;
+  return readRound(state, request, version);
 }

@@ -11,6 +11,7 @@ import type { PartitionLogBugs } from '../log/partition-log.ts';
 import type { ClusterLink } from '../cluster/cluster-member.ts';
 import type { ReplicationBugs } from '../cluster/partition-replica.ts';
 import { resolveReplicationConfig, type ReplicationConfig } from '../cluster/replication-config.ts';
+import type { Metrics } from '../metrics/index.ts';
 
 export interface HostPort {
   readonly host: string;
@@ -45,6 +46,8 @@ export interface BrokerOptions {
   readonly partitionReopenIntervalMs?: number;
   /** Consumer-group coordinator settings; unset fields take the coordinator's defaults. */
   readonly groups?: Partial<GroupCoordinatorConfig>;
+  /** Where the broker records its metrics (docs/metrics.md). Default: nowhere (noopMetrics). */
+  readonly metrics?: Metrics;
   /** Test-only: plant a known bug in every partition log, to show the simulator's checkers catch it. */
   readonly testOnlyLogBugs?: PartitionLogBugs;
   /**

@@ -143,6 +143,7 @@ async function awaitAppend(
   try {
     const result = await appended;
     settleChecks(checks, spans, result);
+    state.metrics.bytesIn.inc(data.records!.length);
     partition.notifyAppended(data.records!.length);
     return (await awaitReplication(partition, data.index, result.lastOffset, ack)) ?? succeeded(partition, data.index, result.baseOffset, logAppendTimeMs);
   } catch (error) {

@@ -102,6 +102,7 @@ export class GroupCoordinator {
   private readonly offsets: OffsetCommits;
   private effects: GroupEffect[] = [];
   private tokenNext: ReplyToken = 1;
+  private rebalancesStarted = 0;
 
   constructor(options: GroupCoordinatorOptions) {
     this.config = { ...defaultGroupCoordinatorConfig, ...options.config };
@@ -291,6 +292,7 @@ export class GroupCoordinator {
       ? Math.min(nowMs + this.config.initialRebalanceDelayMs, group.joinDeadlineMs)
       : nowMs;
     group.initialJoinPhase = fromEmpty;
+    this.rebalancesStarted += 1;
     this.log.info('GroupRebalanceStarted', { groupId: group.groupId, generationId: group.generationId, reason });
   }
 
@@ -516,6 +518,16 @@ export class GroupCoordinator {
 
   fetchOffsets(req: OffsetFetchRequest): OffsetFetchResponse {
     return this.offsets.fetch(req);
+  }
+
+  /** Every durable committed offset of every group (for metrics: consumer lag). */
+  committedOffsets(): IterableIterator<CommittedOffset> {
+    return this.offsets.committed();
+  }
+
+  /** Rebalances started since this coordinator was created: times a group entered PreparingRebalance. */
+  get rebalanceCount(): number {
+    return this.rebalancesStarted;
   }
 
   private validateCommit(req: OffsetCommitRequest, nowMs: number): GroupErrorCode {

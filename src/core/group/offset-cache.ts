@@ -59,6 +59,13 @@ export class OffsetCache {
     return [...this.groups.keys()];
   }
 
+  /** Every committed offset held, group by group in insertion order (unsorted: for metrics, read at each scrape). */
+  *all(): IterableIterator<CommittedOffset> {
+    for (const topics of this.groups.values()) {
+      for (const partitions of topics.values()) yield* partitions.values();
+    }
+  }
+
   /** Every committed offset of the group, sorted by topic then partition. */
   allFor(groupId: string): CommittedOffset[] {
     const topics = this.groups.get(groupId);

@@ -81,6 +81,11 @@ export class OffsetCommits {
     return this.cache.groupIds();
   }
 
+  /** Every durable committed offset (see OffsetCache.all). */
+  committed(): IterableIterator<CommittedOffset> {
+    return this.cache.all();
+  }
+
   /** `groupError` is the coordinator's verdict on generation and membership (NONE: go ahead). */
   commit(req: OffsetCommitRequest, groupError: GroupErrorCode, wallClockMs: number): Reply<OffsetCommitResponse> {
     if (groupError !== E.NONE) return { kind: 'done', response: allPartitions(req, groupError) };

@@ -28,6 +28,7 @@ import {
   logWriteBytesMax,
   logWriterRoundsPerLock,
 } from '../limits.ts';
+import { noopChild, secondsBetween, type Histogram } from '../metrics/index.ts';
 import { LogError, OffsetOutOfRangeError } from './errors.ts';
 import { offsetForTimestampInSegment, readSegment } from './log-reader.ts';
 import { writeLogStartOffset } from './log-start-offset.ts';
@@ -62,7 +63,19 @@ export interface PartitionLogBugs {
 
 export interface PartitionLogOptions {
   bugs?: PartitionLogBugs;
+  /** Where the group commit reports its fsyncs (shared by every partition of a broker). Default: nowhere. */
+  metrics?: LogMetrics;
 }
+
+/** What a partition log measures: each group-commit fsync of the active segment that succeeded. */
+export interface LogMetrics {
+  /** Seconds one fsync took (io.clock time: virtual in the simulator). */
+  readonly fsyncDurationSeconds: Histogram;
+  /** Appends that fsync made durable and acknowledged. */
+  readonly appendsPerFsync: Histogram;
+}
+
+const noopLogMetrics: LogMetrics = { fsyncDurationSeconds: noopChild, appendsPerFsync: noopChild };
 
 interface PendingAppend {
   readonly bytes: Uint8Array;
@@ -100,6 +113,7 @@ export class PartitionLog implements PartitionLogApi {
    */
   private readonly batchBytesMax = logAppendBytesMax;
   private readonly bugs: PartitionLogBugs;
+  private readonly metrics: LogMetrics;
   private readonly lock = new AsyncLock();
   private queue: PendingAppend[] = [];
   private queuedBytes = 0;
@@ -127,6 +141,7 @@ export class PartitionLog implements PartitionLogApi {
     this.log = io.log.child({ log: dir });
     this.appendBatchBytesMax = Math.min(config.segmentBytesMax, logAppendBytesMax);
     this.bugs = options.bugs ?? {};
+    this.metrics = options.metrics ?? noopLogMetrics;
     this.durableEnd = this.active.nextOffset;
     if (!this.active.isEmpty) this.active.rollReferenceMs = io.clock.wallClockMs();
   }
@@ -430,12 +445,15 @@ export class PartitionLog implements PartitionLogApi {
     this.flushTimerFired = false;
     this.flushTimer?.cancel();
     this.flushTimer = null;
+    const startMs = this.io.clock.nowMs();
     try {
       await segment.file.sync();
     } catch (error) {
       this.markFailed(error, appends);
       return;
     }
+    this.metrics.fsyncDurationSeconds.observe(secondsBetween(startMs, this.io.clock.nowMs()));
+    this.metrics.appendsPerFsync.observe(appends.length);
     this.durableEnd = target;
     for (const append of appends) append.resolve({ baseOffset: append.baseOffset, lastOffset: append.lastOffset });
   }
