@@ -26,6 +26,7 @@ export interface BrokerConfig {
   minInsyncReplicas: number;
   defaultReplicationFactor: number;
   replicaLagTimeMaxMs: number;
+  brokerSessionTimeoutMs: number;
   /** Where `GET /metrics` (Prometheus text format) is served; null: not served. */
   metricsListen: { host: string; port: number } | null;
 }
@@ -152,6 +153,11 @@ const specs: OptionSpec<keyof BrokerConfig>[] = [
     key: 'replicaLagTimeMaxMs', flag: '--replica-lag-time-max-ms', arg: '<ms>', env: 'CHRONIK_REPLICA_LAG_TIME_MAX_MS', default: '30000',
     description: 'cluster: a follower that has not caught up with its leader for this long leaves the ISR (Kafka replica.lag.time.max.ms), 1000 to 3600000',
     parse: integer(1000, 3_600_000),
+  },
+  {
+    key: 'brokerSessionTimeoutMs', flag: '--broker-session-timeout-ms', arg: '<ms>', env: 'CHRONIK_BROKER_SESSION_TIMEOUT_MS', default: '3000',
+    description: "cluster: a broker whose heartbeats stop for this long is fenced and its partitions get new leaders (Kafka broker.session.timeout.ms, 9000 there; heartbeats go every sixth of it), 300 to 600000",
+    parse: integer(300, 600_000),
   },
   {
     key: 'metricsListen', flag: '--metrics-listen', arg: '<host:port>', env: 'CHRONIK_METRICS_LISTEN', default: 'off',

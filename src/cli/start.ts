@@ -95,7 +95,7 @@ async function startController(io: Io, config: BrokerConfig, dataDir: string): P
     );
   }
   try {
-    return await ControllerNode.start(io, { nodeId: config.nodeId, voters, dataDir: 'metadata' });
+    return await ControllerNode.start(io, { nodeId: config.nodeId, voters, dataDir: 'metadata', brokerSessionTimeoutMs: config.brokerSessionTimeoutMs });
   } catch (error) {
     const self = voters.find((v) => v.id === config.nodeId)!;
     if (error instanceof NetError && error.code === 'EADDRINUSE') {
@@ -189,6 +189,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
               minInsyncReplicas: config.minInsyncReplicas,
               defaultReplicationFactor: config.defaultReplicationFactor,
               replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+              brokerHeartbeatIntervalMs: Math.max(50, Math.floor(config.brokerSessionTimeoutMs / 6)),
             },
           }),
       metrics: metricsEndpoint?.metrics,
