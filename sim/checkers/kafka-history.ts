@@ -137,13 +137,13 @@ export class KafkaHistory {
   }
 
   private add<T extends KafkaOp>(fields: Omit<T, 'id' | 'invokeMs' | 'invokeAt' | 'completeMs' | 'completeAt'>, nowMs: number): T {
-    const op = { ...fields, id: this.ops.length, invokeMs: nowMs, invokeAt: this.eventNext++, completeMs: null, completeAt: null } as unknown as T;
+    const op = Object.assign(fields, { id: this.ops.length, invokeMs: nowMs, invokeAt: this.eventNext++, completeMs: null, completeAt: null }) as unknown as T;
     this.ops.push(op);
     return op;
   }
 
   private addCompleted<T extends KafkaOp>(fields: Omit<T, 'id' | 'invokeMs' | 'invokeAt' | 'completeMs' | 'completeAt'>, invokeMs: number, invokeAt: number, nowMs: number): T {
-    const op = { ...fields, id: this.ops.length, invokeMs, invokeAt, completeMs: nowMs, completeAt: this.eventNext++ } as unknown as T;
+    const op = Object.assign(fields, { id: this.ops.length, invokeMs, invokeAt, completeMs: nowMs, completeAt: this.eventNext++ }) as unknown as T;
     this.ops.push(op);
     return op;
   }
@@ -220,11 +220,12 @@ export function checkKafkaHistory(history: Pick<KafkaHistory, 'ops' | 'lostDisks
   const mustSurvive = options.mustSurvive ?? ((op) => op.acks !== 0);
   const lost = checkLostWrites(produces, finalLog, (op) => mustSurvive(op, history.lostDisks), findings);
   checkInconsistentOffsets(reads, findings);
-  const duplicates = checkDuplicates(produces, finalLog, findings);
+  const sends = sendsByValue(produces);
+  const duplicates = checkDuplicates(sends, finalLog, findings);
   checkProducerOrder(produces, findings);
   checkReadsBelowHighWatermark(reads, finalLog, findings);
   checkCommits(history.ops, findings);
-  checkFailedWrites(produces, finalLog, findings);
+  checkFailedWrites(sends, finalLog, findings);
   if (options.denseFinalLog === true) checkDense(finalLog, findings);
   const counts: CheckCounts = {
     ops: countOps(history.ops),
@@ -271,6 +272,21 @@ function findingOp(op: KafkaOp): FindingOp {
 const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 const where = (topic: string, partition: number, offset: bigint): string => `${topic}/${partition}@${offset}`;
 
+/** Every produce that sent a value, by value. */
+type SendsByValue = Map<string, ProduceOp[]>;
+
+function sendsByValue(produces: readonly ProduceOp[]): SendsByValue {
+  const sends: SendsByValue = new Map();
+  for (const op of produces) {
+    for (const value of op.values) {
+      const list = sends.get(value);
+      if (list === undefined) sends.set(value, [op]);
+      else list.push(op);
+    }
+  }
+  return sends;
+}
+
 /** The final log: per partition, offset -> the record and the final read that returned it. */
 type FinalLog = Map<string, Map<bigint, { value: string | null; read: ReadOp }>>;
 
@@ -316,17 +332,18 @@ function checkLostWrites(produces: readonly ProduceOp[], log: FinalLog, mustSurv
 
 /** (b) Across every read, one offset of one partition always has the same value. */
 function checkInconsistentOffsets(reads: readonly ReadOp[], findings: Findings): void {
-  const seen = new Map<string, { value: string | null; read: ReadOp }>();
-  const reported = new Set<string>();
+  const seen = new Map<string, Map<bigint, { value: string | null; read: ReadOp; reported: boolean }>>();
   for (const read of reads) {
+    const key = tpKey(read.topic, read.partition);
+    let partition = seen.get(key);
+    if (partition === undefined) seen.set(key, (partition = new Map()));
     for (const r of read.records) {
-      const key = where(read.topic, read.partition, r.offset);
-      const first = seen.get(key);
+      const first = partition.get(r.offset);
       if (first === undefined) {
-        seen.set(key, { value: r.value, read });
-      } else if (first.value !== r.value && !reported.has(key)) {
-        reported.add(key);
-        findings.add('inconsistent-offset', `${key} read as ${first.value} and later as ${r.value}`, [first.read, read]);
+        partition.set(r.offset, { value: r.value, read, reported: false });
+      } else if (first.value !== r.value && !first.reported) {
+        first.reported = true;
+        findings.add('inconsistent-offset', `${where(read.topic, read.partition, r.offset)} read as ${first.value} and later as ${r.value}`, [first.read, read]);
       }
     }
   }
@@ -336,36 +353,29 @@ function checkInconsistentOffsets(reads: readonly ReadOp[], findings: Findings):
  * (c) No value is in the final log more often than its sends allow: once for an idempotent
  * producer's value (its retries are deduplicated), at most once per send otherwise.
  */
-function checkDuplicates(produces: readonly ProduceOp[], log: FinalLog, findings: Findings): number {
-  const sends = new Map<string, { count: number; idempotent: boolean; ops: ProduceOp[] }>();
-  for (const op of produces) {
-    for (const value of op.values) {
-      const entry = sends.get(value) ?? { count: 0, idempotent: op.idempotent, ops: [] };
-      entry.count++;
-      entry.idempotent ||= op.idempotent;
-      entry.ops.push(op);
-      sends.set(value, entry);
-    }
-  }
-  const found = new Map<string, string[]>();
-  for (const [key, partition] of log) {
-    for (const [offset, r] of partition) {
-      if (r.value === null || !sends.has(r.value)) continue;
-      const at = found.get(r.value) ?? [];
-      at.push(`${key}@${offset}`);
-      found.set(r.value, at);
-    }
+function checkDuplicates(sends: SendsByValue, log: FinalLog, findings: Findings): number {
+  const copies = new Map<string, number>();
+  for (const partition of log.values()) {
+    for (const r of partition.values()) if (r.value !== null) copies.set(r.value, (copies.get(r.value) ?? 0) + 1);
   }
   let duplicates = 0;
-  for (const [value, at] of found) {
-    const entry = sends.get(value)!;
-    const allowed = entry.idempotent ? 1 : entry.count;
-    if (at.length <= allowed) continue;
-    duplicates += at.length - allowed;
-    const why = entry.idempotent ? 'an idempotent producer sent it' : `it was sent ${entry.count} times`;
-    findings.add('duplicate', `${value} is in the final log ${at.length} times (${at.join(', ')}) but ${why}`, entry.ops);
+  for (const [value, count] of copies) {
+    const ops = sends.get(value);
+    if (ops === undefined) continue;
+    const idempotent = ops.some((op) => op.idempotent);
+    const allowed = idempotent ? 1 : ops.length;
+    if (count <= allowed) continue;
+    duplicates += count - allowed;
+    const why = idempotent ? 'an idempotent producer sent it' : `it was sent ${ops.length} times`;
+    findings.add('duplicate', `${value} is in the final log ${count} times (${positionsOf(log, value).join(', ')}) but ${why}`, ops);
   }
   return duplicates;
+}
+
+function positionsOf(log: FinalLog, value: string): string[] {
+  const at: string[] = [];
+  for (const [key, partition] of log) for (const [offset, r] of partition) if (r.value === value) at.push(`${key}@${offset}`);
+  return at;
 }
 
 /**
@@ -461,15 +471,7 @@ function checkCommits(ops: readonly KafkaOp[], findings: Findings): void {
 }
 
 /** (g) A value whose every send failed (definitely not written) is not in the final log. */
-function checkFailedWrites(produces: readonly ProduceOp[], log: FinalLog, findings: Findings): void {
-  const sends = new Map<string, ProduceOp[]>();
-  for (const op of produces) {
-    for (const value of op.values) {
-      const list = sends.get(value);
-      if (list === undefined) sends.set(value, [op]);
-      else list.push(op);
-    }
-  }
+function checkFailedWrites(sends: SendsByValue, log: FinalLog, findings: Findings): void {
   for (const [key, partition] of log) {
     for (const [offset, r] of partition) {
       if (r.value === null) continue;

@@ -7,6 +7,7 @@ import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from '../g
 import { requestBytesMaxDefault, topicPartitionsMax } from '../limits.ts';
 import { defaultPartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogConfig } from '../log/index.ts';
+import type { OffsetStoreBugs } from '../group/offset-store.ts';
 import type { PartitionLogBugs } from '../log/partition-log.ts';
 
 export interface HostPort {
@@ -44,6 +45,8 @@ export interface BrokerOptions {
   readonly groups?: Partial<GroupCoordinatorConfig>;
   /** Test-only: plant a known bug in every partition log, to show the simulator's checkers catch it. */
   readonly testOnlyLogBugs?: PartitionLogBugs;
+  /** Test-only: plant a known bug in the committed-offsets store, to show the simulator's checkers catch it. */
+  readonly testOnlyOffsetStoreBugs?: OffsetStoreBugs;
 }
 
 export interface ResolvedBrokerOptions {
