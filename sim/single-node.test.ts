@@ -45,15 +45,12 @@ describe('single-node scenario', () => {
   });
 
   // The checker is shown catching the bugs it exists for, planted in the broker's partition logs,
-  // its committed-offsets store and the simulated disk. Each must be caught by the Kafka history
-  // checker's own finding, within the stated seeds (the seed each is caught at today is noted).
+  // its committed-offsets store and the simulated disk, each by the Kafka history checker's own
+  // finding. When written, each was caught at seed 1 and in 17 to 20 of seeds 1..20.
+  // (PartitionLogBugs.stopSkipsFlush is not among them: the broker answers every in-flight request
+  // before it stops its logs, so that bug loses no acknowledged write here; log-crash catches it.)
   it('catches a log that acknowledges before fsync as lost writes (within 10 seeds)', async () => {
     const found = await firstCaught({ log: { ackBeforeSync: true } }, 'lost-write', 10);
-    expect(found?.failure).toMatch(/^lost-write: /);
-  });
-
-  it('catches a log whose graceful stop skips the flush as lost writes (within 10 seeds)', async () => {
-    const found = await firstCaught({ log: { stopSkipsFlush: true } }, 'lost-write', 10);
     expect(found?.failure).toMatch(/^lost-write: /);
   });
 

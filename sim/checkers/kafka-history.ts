@@ -241,11 +241,16 @@ export function checkKafkaHistory(history: Pick<KafkaHistory, 'ops' | 'lostDisks
 /** Short lines for a scenario's failures: `kind: message [op 12 p1 produce 103..110 ms]`. */
 export function renderFindings(findings: readonly Finding[], max = 20): string[] {
   const lines = findings.slice(0, max).map((f) => {
-    const ops = f.ops.map((o) => `op ${o.id} ${o.process} ${o.kind} ${o.invokeMs}..${o.completeMs ?? '?'} ms`).join('; ');
+    const ops = f.ops.map((o) => `op ${o.id} ${o.process} ${o.kind} ${msText(o.invokeMs)}..${o.completeMs === null ? '?' : msText(o.completeMs)} ms`).join('; ');
     return `${f.kind}: ${f.message}${ops.length > 0 ? ` [${ops}]` : ''}`;
   });
   if (findings.length > max) lines.push(`... and ${findings.length - max} more findings`);
   return lines;
+}
+
+/** Virtual times to 0.1 ms: enough to order operations by eye. */
+function msText(ms: number): string {
+  return String(Math.round(ms * 10) / 10);
 }
 
 class Findings {

@@ -51,7 +51,10 @@ export class OffsetStoreFormatError extends Error {
  * PartitionLogBugs does for the partition logs). Never set in production code.
  */
 export interface OffsetStoreBugs {
-  /** Resolve appends (and so answer commits) once their bytes are written, before the fsync. */
+  /**
+   * Resolve appends (and so answer commits) as soon as their bytes are written, without an fsync
+   * (as PartitionLogBugs.ackBeforeSync does for the partition logs).
+   */
   ackBeforeSync?: boolean;
 }
 

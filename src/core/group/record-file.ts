@@ -34,7 +34,7 @@ export interface RecordFileOpened {
 }
 
 export interface RecordFileOptions {
-  /** Test-only planted bug (OffsetStoreBugs.ackBeforeSync): resolve appends before their fsync. */
+  /** Test-only planted bug (OffsetStoreBugs.ackBeforeSync): resolve appends once written, with no fsync. */
   readonly ackBeforeSync?: boolean;
 }
 
@@ -132,7 +132,6 @@ export class RecordFile {
         await this.settle(batch, async () => {
           if (chunks.length > 0) await this.file.appendChunks(chunks);
         });
-        await this.settle([], () => this.file.sync());
         continue;
       }
       await this.settle(batch, () => this.writeAndSync(chunks));
