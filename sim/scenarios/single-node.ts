@@ -14,10 +14,11 @@ import { readRecords, type ConsumedRecord } from '../workload/records.ts';
  * 1 and all, a few acks=0; p2 pipelines up to three batches on its connection) write numbered values
  * while the fault plan crashes the node (torn writes), stops it gracefully, breaks connections
  * mid-frame, fails fsyncs and slows the disk. During the faults a consumer reads every partition
- * from its position (three Fetch requests, sometimes with an OffsetFetch, pipelined on one connection), commits
- * its positions for group `sim-group` (a simple commit: generation -1, no member), and on every
- * reconnect starts over from the offsets the broker returns for the group, as a restarted consumer
- * does. After the faults stop, a final consumer reads every partition from the start.
+ * from its position (three Fetch requests, sometimes with an OffsetFetch, pipelined on one
+ * connection), commits its positions for group `sim-group` (a simple commit: generation -1, no
+ * member), and on every reconnect starts over from the offsets the broker returns for the group, as
+ * a restarted consumer does. After the faults stop, a final consumer reads every partition from the
+ * start.
  *
  * Everything the clients did and saw goes into one KafkaHistory, judged by the shared checker
  * (sim/checkers/kafka-history.ts): lost writes, one value per offset, no duplicates, per-producer
