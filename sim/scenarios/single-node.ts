@@ -5,18 +5,26 @@ import { recordBatch } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
+import { checkKafkaHistory, KafkaHistory, renderFindings, type Acks, type Outcome } from '../checkers/kafka-history.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
-import { readRecords } from '../workload/records.ts';
+import { readRecords, type ConsumedRecord } from '../workload/records.ts';
 
 /**
  * One broker, real Kafka requests over the simulated network. Producers (plain and idempotent, acks
- * 1 and all, a few acks=0) write numbered values while the fault plan crashes the node (torn writes),
- * stops it gracefully, breaks connections mid-frame, fails fsyncs and slows the disk. After the faults
- * stop, a consumer reads every partition from the start. Checkers:
- * - every acknowledged value is read back exactly once, at the offset it was acknowledged with;
- * - offsets are dense and increasing in each partition, and no value appears twice (idempotent
- *   retries included);
- * - responses on a connection arrive in request order;
+ * 1 and all, a few acks=0; p2 pipelines up to three batches on its connection) write numbered values
+ * while the fault plan crashes the node (torn writes), stops it gracefully, breaks connections
+ * mid-frame, fails fsyncs and slows the disk. During the faults a consumer reads every partition
+ * from its position (three Fetch requests, sometimes with an OffsetFetch, pipelined on one
+ * connection), commits its positions for group `sim-group` (a simple commit: generation -1, no
+ * member), and on every reconnect starts over from the offsets the broker returns for the group, as
+ * a restarted consumer does. After the faults stop, a final consumer reads every partition from the
+ * start.
+ *
+ * Everything the clients did and saw goes into one KafkaHistory, judged by the shared checker
+ * (sim/checkers/kafka-history.ts): lost writes, one value per offset, no duplicates, per-producer
+ * order, reads below the high watermark of data that stays, committed offsets never going back,
+ * failed writes absent, and a dense final log. Besides it:
+ * - responses on every connection arrive in request order (KafkaWireClient.orderViolations);
  * - liveness: within 2 s of virtual time after the faults stop, every producer gets an ack.
  */
 
@@ -25,25 +33,30 @@ const partitions = 3;
 const port = 9092;
 const faultsMs = 3000;
 const livenessMs = 2000;
+const group = 'sim-group';
+/** Per-partition bytes of each of the consumer's fetches during the faults. */
+const consumerFetchBytesMax = 4096;
 
-interface Ack {
-  partition: number;
-  offset: bigint;
-  value: string;
-}
-
-class History {
-  readonly acks: Ack[] = [];
+class Run {
+  readonly history = new KafkaHistory();
   readonly failures: string[] = [];
   readonly lastAckMs = new Map<string, number>();
-  counts = { produced: 0, acked: 0, unknown: 0, retries: 0, crashes: 0, stops: 0, resets: 0, syncFailures: 0 };
+  counts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
 
   fail(message: string): void {
     if (this.failures.length < 20) this.failures.push(message);
   }
+
+  /** Closes a client, failing the run if any of its responses came out of request order. */
+  close(name: string, client: KafkaWireClient | null): void {
+    if (client === null) return;
+    client.close();
+    for (const violation of client.orderViolations) this.fail(`${name}: response order: ${violation}`);
+    client.orderViolations.length = 0;
+  }
 }
 
-function valuesBatch(values: string[], idempotent?: { producerId: bigint; epoch: number; sequence: number }): Uint8Array {
+function valuesBatch(values: readonly string[], idempotent?: { producerId: bigint; epoch: number; sequence: number }): Uint8Array {
   const encoder = new TextEncoder();
   return recordBatch.encodeRecordBatch({
     records: values.map((v) => ({ key: null, value: encoder.encode(v) })),
@@ -62,7 +75,7 @@ async function connect(io: Io, name: string): Promise<KafkaWireClient | null> {
   }
 }
 
-async function ensureTopic(io: Io, sim: Simulation): Promise<void> {
+async function ensureTopic(io: Io, sim: Simulation, run: Run): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const client = await connect(io, 'admin');
     if (client !== null) {
@@ -73,10 +86,10 @@ async function ensureTopic(io: Io, sim: Simulation): Promise<void> {
           validateOnly: false,
         });
         const code = response.topics[0]?.errorCode;
-        client.close();
+        run.close('admin', client);
         if (code === ErrorCode.NONE || code === ErrorCode.TOPIC_ALREADY_EXISTS) return;
       } catch {
-        client.close();
+        run.close('admin', client);
       }
     }
     await sleep(io.clock, 20);
@@ -84,14 +97,77 @@ async function ensureTopic(io: Io, sim: Simulation): Promise<void> {
   sim.fail('could not create the topic in 200 attempts');
 }
 
+/**
+ * Produce errors after which the batch was certainly not appended by this request (all are decided
+ * before the append starts). Any other error (KAFKA_STORAGE_ERROR: the bytes may be written though
+ * their fsync failed) leaves the outcome unknown.
+ */
+const notWritten = new Set<number>([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.INVALID_REQUIRED_ACKS,
+  ErrorCode.INVALID_REQUEST,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.INVALID_RECORD,
+  ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.UNKNOWN_PRODUCER_ID,
+]);
+
 const producerFenced = new Set<number>([
   ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
   ErrorCode.UNKNOWN_PRODUCER_ID,
   ErrorCode.INVALID_PRODUCER_EPOCH,
 ]);
 
-/** A producer: new values every time; an idempotent one retries an unacknowledged batch with the same sequence. */
-async function producer(io: Io, name: string, idempotent: boolean, history: History, stopAtMs: () => number): Promise<void> {
+/** The idempotent producer's identity, or null for a plain producer. */
+type Identity = { producerId: bigint; epoch: number } | null;
+
+/** Sends one batch as one Produce request and records it; resolves with the partition's error code (undefined: no answer). */
+function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send: PendingBatch, acks: Acks, identity: Identity): Promise<number | undefined> {
+  const records = valuesBatch(send.values, identity === null ? undefined : { ...identity, sequence: send.sequence });
+  const body = { transactionalId: null, acks, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
+  run.counts.produced += send.values.length;
+  const fields = { process: name, idempotent: identity !== null, acks, topic, partition: send.partition, values: send.values };
+  const op = run.history.produce(fields, io.clock.nowMs());
+  if (acks === 0) {
+    client.sendOneWay(ApiKey.Produce, 7, body);
+    run.history.complete(op, { type: 'info', reason: 'acks=0' }, io.clock.nowMs());
+    return Promise.resolve(undefined);
+  }
+  return client.request(ApiKey.Produce, 7, body).then(
+    (response) => {
+      const answer = response.responses[0]?.partitionResponses[0];
+      if (answer === undefined) {
+        run.history.complete(op, { type: 'info', reason: 'no partition in the response' }, io.clock.nowMs());
+        return undefined;
+      }
+      run.history.complete(op, produceOutcome(answer.errorCode, answer.baseOffset), io.clock.nowMs());
+      if (answer.errorCode === ErrorCode.NONE) run.lastAckMs.set(name, io.clock.nowMs());
+      return answer.errorCode;
+    },
+    (error: Error) => {
+      run.history.complete(op, { type: 'info', reason: error.message }, io.clock.nowMs());
+      return undefined;
+    },
+  );
+}
+
+function produceOutcome(errorCode: number, baseOffset: bigint): Outcome<bigint> {
+  if (errorCode === ErrorCode.NONE) return { type: 'ok', value: baseOffset };
+  if (notWritten.has(errorCode)) return { type: 'fail', errorCode };
+  return { type: 'info', reason: `error ${errorCode}` };
+}
+
+/**
+ * A producer: new values every time; an idempotent one retries an unacknowledged batch with the
+ * same sequence. A plain one sends up to `pipelineMax` batches before reading the answers.
+ */
+async function producer(io: Io, name: string, idempotent: boolean, pipelineMax: number, run: Run, stopAtMs: () => number): Promise<void> {
   const random: Random = io.random.fork(name);
   let client: KafkaWireClient | null = null;
   let producerId = -1n;
@@ -102,7 +178,7 @@ async function producer(io: Io, name: string, idempotent: boolean, history: Hist
   while (io.clock.nowMs() < stopAtMs()) {
     await sleep(io.clock, random.between(1, 12));
     if (client === null || client.closed) {
-      for (const violation of client?.orderViolations ?? []) history.fail(`${name}: ${violation}`);
+      run.close(name, client);
       client = await connect(io, name);
       if (client === null) continue;
       if (idempotent && producerId < 0n) {
@@ -112,38 +188,32 @@ async function producer(io: Io, name: string, idempotent: boolean, history: Hist
         epoch = init.producerEpoch;
       }
     }
-    const send: PendingBatch = retry ?? nextBatch(random, name, () => counter++, sequences, idempotent);
-    if (retry !== null) history.counts.retries++;
-    retry = null;
-    const acks = idempotent ? -1 : random.chance(0.1) ? 0 : random.chance(0.5) ? 1 : -1;
-    const records = valuesBatch(send.values, idempotent ? { producerId, epoch, sequence: send.sequence } : undefined);
-    const body = { transactionalId: null, acks, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
-    history.counts.produced += send.values.length;
-    if (acks === 0) {
-      client.sendOneWay(ApiKey.Produce, 7, body);
+    if (!idempotent) {
+      const depth = pipelineMax > 1 ? random.between(1, pipelineMax) : 1;
+      if (depth > 1) run.counts.pipelined += depth;
+      const batches = Array.from({ length: depth }, () => nextBatch(random, name, () => counter++, sequences, false));
+      const c = client;
+      await Promise.all(batches.map((batch) => sendBatch(io, run, name, c, batch, random.chance(0.1) ? 0 : random.chance(0.5) ? 1 : -1, null)));
+      // A pipelining producer sends as many batches as the others in all, only in bursts.
+      if (depth > 1) await sleep(io.clock, random.between(1, 12) * (depth - 1));
       continue;
     }
-    const outcome = await client.request(ApiKey.Produce, 7, body).then(
-      (response) => response.responses[0]?.partitionResponses[0],
-      () => undefined,
-    );
-    if (outcome?.errorCode === ErrorCode.NONE) {
-      send.values.forEach((value, i) => history.acks.push({ partition: send.partition, offset: outcome.baseOffset + BigInt(i), value }));
-      history.counts.acked += send.values.length;
-      history.lastAckMs.set(name, io.clock.nowMs());
+    const send: PendingBatch = retry ?? nextBatch(random, name, () => counter++, sequences, true);
+    if (retry !== null) run.counts.retries++;
+    retry = null;
+    const errorCode = await sendBatch(io, run, name, client, send, -1, { producerId, epoch });
+    if (errorCode === ErrorCode.NONE) continue;
+    if (errorCode !== undefined && producerFenced.has(errorCode)) {
+      // The broker no longer knows this producer's sequence (its batches were lost in a crash
+      // before they were durable): start over with a new producer id, as a real client does.
+      producerId = -1n;
+      sequences.clear();
+      client.close();
     } else {
-      history.counts.unknown += send.values.length;
-      if (idempotent && outcome !== undefined && producerFenced.has(outcome.errorCode)) {
-        // The broker no longer knows this producer's sequence (its batches were lost in a crash
-        // before they were durable): start over with a new producer id, as a real client does.
-        producerId = -1n;
-        sequences.clear();
-      } else if (idempotent) {
-        retry = send;
-      }
+      retry = send;
     }
   }
-  client?.close();
+  run.close(name, client);
 }
 
 interface PendingBatch {
@@ -160,51 +230,151 @@ function nextBatch(random: Random, name: string, next: () => number, sequences: 
   return { partition, values, sequence };
 }
 
-async function consumeAll(io: Io): Promise<Map<number, { offset: bigint; value: string | null }[]> | string> {
+const allPartitions = Array.from({ length: partitions }, (_, p) => p);
+
+function fetchBody(partition: number, fetchOffset: bigint, partitionBytesMax: number) {
+  return {
+    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1n, partitionMaxBytes: partitionBytesMax }] }],
+    forgottenTopicsData: [], rackId: '',
+  };
+}
+
+type FetchAnswer = { kind: 'records'; records: ConsumedRecord[]; highWatermark: bigint } | { kind: 'error'; errorCode: number; highWatermark: bigint } | { kind: 'failed'; message: string };
+
+/** One Fetch of one partition; records only at or above fetchOffset are kept (whole batches may start below it). */
+async function fetchOnce(client: KafkaWireClient, partition: number, fetchOffset: bigint, partitionBytesMax: number): Promise<FetchAnswer> {
+  const response = await client.request(ApiKey.Fetch, 11, fetchBody(partition, fetchOffset, partitionBytesMax)).catch((e: Error) => e.message);
+  if (typeof response === 'string') return { kind: 'failed', message: response };
+  const data = response.responses[0]?.partitions[0];
+  if (data === undefined) return { kind: 'failed', message: 'no partition in the fetch response' };
+  if (data.errorCode !== ErrorCode.NONE) return { kind: 'error', errorCode: data.errorCode, highWatermark: data.highWatermark };
+  const records = readRecords((data.records ?? new Uint8Array(0)) as Uint8Array).filter((r) => r.offset >= fetchOffset);
+  return { kind: 'records', records, highWatermark: data.highWatermark };
+}
+
+/** The consumer's read of one partition from `position`, recorded; resolves with the next position. */
+async function consumeOnce(io: Io, run: Run, name: string, client: KafkaWireClient, partition: number, position: bigint): Promise<bigint> {
+  const invokeAt = run.history.invocation();
+  const invokeMs = io.clock.nowMs();
+  const answer = await fetchOnce(client, partition, position, consumerFetchBytesMax);
+  if (answer.kind === 'failed') return position;
+  if (answer.kind === 'error') {
+    if (answer.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) return position;
+    // The position is past the log's end: only possible if data the consumer read (below the high
+    // watermark) or committed was lost, which the checker reports. Carry on from the high watermark.
+    run.counts.consumerOutOfRange++;
+    return answer.highWatermark >= 0n ? answer.highWatermark : 0n;
+  }
+  if (answer.records.length === 0) return position;
+  const fields = { process: name, topic, partition, fetchOffset: position, records: answer.records, highWatermark: answer.highWatermark, final: false };
+  run.history.read(fields, invokeMs, invokeAt, io.clock.nowMs());
+  return answer.records.at(-1)!.offset + 1n;
+}
+
+/** OffsetFetch of the group's offsets for every partition, recorded; null when it failed. */
+async function fetchCommitted(io: Io, run: Run, name: string, client: KafkaWireClient): Promise<bigint[] | null> {
+  const invokeAt = run.history.invocation();
+  const invokeMs = io.clock.nowMs();
+  const response = await client.request(ApiKey.OffsetFetch, 5, { groupId: group, topics: [{ name: topic, partitionIndexes: allPartitions }] }).catch(() => null);
+  if (response === null || response.errorCode !== ErrorCode.NONE) return null;
+  const offsets: bigint[] = [];
+  for (const partition of allPartitions) {
+    const answer = response.topics[0]?.partitions.find((p) => p.partitionIndex === partition);
+    if (answer === undefined || answer.errorCode !== ErrorCode.NONE) return null;
+    run.history.fetchCommitted({ process: name, group, topic, partition, offset: answer.committedOffset }, invokeMs, invokeAt, io.clock.nowMs());
+    offsets.push(answer.committedOffset);
+  }
+  return offsets;
+}
+
+/**
+ * Commits the positions that moved past what this consumer last asked to commit (so the offsets it
+ * commits never go down), as a simple commit (generation -1, no member id). Any error leaves the
+ * outcome unknown: a commit whose persist failed may still be on disk.
+ */
+async function commitPositions(io: Io, run: Run, name: string, client: KafkaWireClient, positions: readonly bigint[], sent: bigint[]): Promise<void> {
+  const moved = allPartitions.filter((p) => positions[p]! > sent[p]!);
+  if (moved.length === 0) return;
+  const ops = moved.map((partition) => {
+    sent[partition] = positions[partition]!;
+    return run.history.commit({ process: name, group, topic, partition, offset: positions[partition]! }, io.clock.nowMs());
+  });
+  const response = await client
+    .request(ApiKey.OffsetCommit, 7, {
+      groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: topic, partitions: moved.map((p) => ({ partitionIndex: p, committedOffset: positions[p]!, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
+    })
+    .catch((e: Error) => e.message);
+  for (const op of ops) {
+    const code = typeof response === 'string' ? null : response.topics[0]?.partitions.find((p) => p.partitionIndex === op.partition)?.errorCode;
+    const outcome: Outcome<null> =
+      code === ErrorCode.NONE ? { type: 'ok', value: null } : { type: 'info', reason: typeof response === 'string' ? response : `error ${code ?? 'missing'}` };
+    run.history.complete(op, outcome, io.clock.nowMs());
+  }
+}
+
+/**
+ * A consumer of group `sim-group` reading during the faults. On every (re)connect it starts from the
+ * group's committed offsets; each round pipelines a Fetch per partition (and, one round in three or
+ * so, an OffsetFetch) on its one connection, then commits its new positions.
+ */
+async function consumer(io: Io, name: string, run: Run, stopAtMs: () => number): Promise<void> {
+  const random = io.random.fork(name);
+  let client: KafkaWireClient | null = null;
+  let positions: bigint[] = [];
+  const sent = allPartitions.map(() => -1n);
+  while (io.clock.nowMs() < stopAtMs()) {
+    await sleep(io.clock, random.between(30, 90));
+    if (client === null || client.closed) {
+      run.close(name, client);
+      client = await connect(io, name);
+      if (client === null) continue;
+      run.counts.consumerRestarts++;
+      const committed = await fetchCommitted(io, run, name, client);
+      if (committed === null) {
+        run.close(name, client);
+        client = null;
+        continue;
+      }
+      positions = committed.map((offset) => (offset < 0n ? 0n : offset));
+    }
+    const c = client;
+    const reads = allPartitions.map((p) => consumeOnce(io, run, name, c, p, positions[p]!));
+    const committed = random.chance(0.3) ? fetchCommitted(io, run, name, c) : null;
+    positions = await Promise.all(reads);
+    await committed;
+    await commitPositions(io, run, name, c, positions, sent);
+  }
+  run.close(name, client);
+}
+
+/** The final full read of every partition from offset 0, recorded as the final log. */
+async function consumeAll(io: Io, run: Run): Promise<string | null> {
   const client = await connect(io, 'checker');
   if (client === null) return 'checker could not connect';
-  const out = new Map<number, { offset: bigint; value: string | null }[]>();
-  for (let partition = 0; partition < partitions; partition++) {
-    const records: { offset: bigint; value: string | null }[] = [];
-    for (let guard = 0; guard < 10_000; guard++) {
-      const fetchOffset = records.length === 0 ? 0n : records.at(-1)!.offset + 1n;
-      const response = await client.request(ApiKey.Fetch, 11, {
-        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-        topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-        forgottenTopicsData: [], rackId: '',
-      }).catch((e: Error) => e.message);
-      if (typeof response === 'string') return `checker fetch failed: ${response}`;
-      const data = response.responses[0]?.partitions[0];
-      if (data === undefined || data.errorCode !== ErrorCode.NONE) return `checker fetch p${partition} error ${data?.errorCode}`;
-      const batch = readRecords((data.records ?? new Uint8Array(0)) as Uint8Array).filter((r) => r.offset >= fetchOffset);
-      if (batch.length === 0) break;
-      records.push(...batch);
+  try {
+    for (const partition of allPartitions) {
+      let fetchOffset = 0n;
+      for (let guard = 0; guard < 10_000; guard++) {
+        const invokeAt = run.history.invocation();
+        const invokeMs = io.clock.nowMs();
+        const answer = await fetchOnce(client, partition, fetchOffset, 1 << 20);
+        if (answer.kind === 'failed') return `checker fetch failed: ${answer.message}`;
+        if (answer.kind === 'error') return `checker fetch p${partition} error ${answer.errorCode}`;
+        const fields = { process: 'checker', topic, partition, fetchOffset, records: answer.records, highWatermark: answer.highWatermark, final: true };
+        run.history.read(fields, invokeMs, invokeAt, io.clock.nowMs());
+        if (answer.records.length === 0) break;
+        fetchOffset = answer.records.at(-1)!.offset + 1n;
+      }
     }
-    out.set(partition, records);
-  }
-  client.close();
-  return out;
-}
-
-function check(history: History, log: Map<number, { offset: bigint; value: string | null }[]>): void {
-  const seen = new Map<string, string>();
-  for (const [partition, records] of log) {
-    records.forEach((r, i) => {
-      if (r.offset !== BigInt(i)) history.fail(`p${partition}: record ${i} has offset ${r.offset} (offsets must be dense from 0)`);
-      const where = `p${partition}@${r.offset}`;
-      if (r.value !== null && seen.has(r.value)) history.fail(`value ${r.value} appears twice: ${seen.get(r.value)} and ${where}`);
-      if (r.value !== null) seen.set(r.value, where);
-    });
-  }
-  for (const ack of history.acks) {
-    const found = log.get(ack.partition)?.[Number(ack.offset)];
-    if (found?.value !== ack.value) {
-      history.fail(`acknowledged ${ack.value} at p${ack.partition}@${ack.offset}, but that offset holds ${found?.value ?? 'nothing'}`);
-    }
+    return null;
+  } finally {
+    run.close('checker', client);
   }
 }
 
-function planFaults(sim: Simulation, node: SimNode, history: History): void {
+function planFaults(sim: Simulation, node: SimNode, run: Run): void {
   const random = sim.random.fork('faults');
   let atMs = 100;
   while (atMs < faultsMs) {
@@ -215,12 +385,12 @@ function planFaults(sim: Simulation, node: SimNode, history: History): void {
       if (!node.isUp) return;
       switch (kind) {
         case 0:
-          history.counts.crashes++;
+          run.counts.crashes++;
           node.crash();
           sim.schedule(downMs, () => node.isUp || node.restart());
           return;
         case 1:
-          history.counts.stops++;
+          run.counts.stops++;
           // A stop that cannot make everything durable (a partition failed its fsync) reports it; the
           // node is then taken down hard, as an operator's kill would.
           void node
@@ -230,10 +400,10 @@ function planFaults(sim: Simulation, node: SimNode, history: History): void {
           return;
         case 2:
         case 3:
-          if (sim.network.resetRandomConnection() !== null) history.counts.resets++;
+          if (sim.network.resetRandomConnection() !== null) run.counts.resets++;
           return;
         case 4:
-          history.counts.syncFailures++;
+          run.counts.syncFailures++;
           node.disk.faults.failNextSync();
           sim.schedule(downMs, () => node.isUp && node.restart());
           return;
@@ -245,8 +415,8 @@ function planFaults(sim: Simulation, node: SimNode, history: History): void {
   }
 }
 
-async function run(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
-  const history = new History();
+async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
+  const run = new Run();
   const node = sim.addNode('n1', async (io) =>
     Broker.start(io, {
       nodeId: 1,
@@ -254,45 +424,64 @@ async function run(sim: Simulation, _options: ScenarioOptions): Promise<Scenario
       advertised: { host: 'n1', port },
       dataDir: 'data',
       testOnlyLogBugs: sim.plantedLogBugs,
+      testOnlyOffsetStoreBugs: sim.plantedOffsetStoreBugs,
     }),
   );
   const admin = sim.addClient('admin');
-  const producers = ['p1', 'p2', 'i1'].map((name) => ({ name, io: sim.addClient(name) }));
+  const producers = [
+    { name: 'p1', idempotent: false, pipelineMax: 1 },
+    { name: 'p2', idempotent: false, pipelineMax: 3 },
+    { name: 'i1', idempotent: true, pipelineMax: 1 },
+  ].map((p) => ({ ...p, io: sim.addClient(p.name) }));
+  const consumerIo = sim.addClient('c1');
   let stopAtMs = faultsMs + livenessMs;
   let running = 0;
-  void ensureTopic(admin, sim).then(() => {
+  void ensureTopic(admin, sim, run).then(() => {
     for (const p of producers) {
       running++;
-      void producer(p.io, p.name, p.name.startsWith('i'), history, () => stopAtMs).finally(() => running--);
+      void producer(p.io, p.name, p.idempotent, p.pipelineMax, run, () => stopAtMs).finally(() => running--);
     }
+    running++;
+    void consumer(consumerIo, 'c1', run, () => stopAtMs).finally(() => running--);
   });
-  planFaults(sim, node, history);
+  planFaults(sim, node, run);
   await sim.run({ untilMs: faultsMs });
   const healedMs = sim.nowMs();
   node.disk.faults.latency.syncMsMax = 3;
   if (!node.isUp) node.restart();
   await sim.run({ untilMs: healedMs + livenessMs });
   for (const p of producers) {
-    if ((history.lastAckMs.get(p.name) ?? -1) < healedMs) history.fail(`liveness: ${p.name} got no ack within ${livenessMs} ms after the faults stopped`);
+    if ((run.lastAckMs.get(p.name) ?? -1) < healedMs) run.fail(`liveness: ${p.name} got no ack within ${livenessMs} ms after the faults stopped`);
   }
-  // Producers finish their in-flight requests before the checker reads (an ack that arrives after
-  // the read would look lost).
+  // Clients finish their in-flight requests before the final read (an ack that arrives after the
+  // read would look lost).
   stopAtMs = 0;
   await sim.run({ untilMs: sim.nowMs() + 5000, until: () => running === 0 });
-  if (running > 0) history.fail(`${running} producers still busy 5 s after being told to stop`);
-  let log: Awaited<ReturnType<typeof consumeAll>> = 'not read';
-  void consumeAll(admin).then((result) => (log = result));
-  await sim.run({ untilMs: sim.nowMs() + 5000, until: () => typeof log !== 'string' });
-  if (typeof log === 'string') history.fail(log);
-  else check(history, log);
-  return { ok: history.failures.length === 0, failures: history.failures, summary: { ...history.counts } };
+  if (running > 0) run.fail(`${running} clients still busy 5 s after being told to stop`);
+  let readError: string | null | undefined;
+  void consumeAll(admin, run).then((result) => (readError = result));
+  await sim.run({ untilMs: sim.nowMs() + 5000, until: () => readError !== undefined });
+  if (readError === undefined) run.fail('the final read did not finish within 5 s');
+  else if (readError !== null) run.fail(readError);
+  const checked = checkKafkaHistory(run.history, { denseFinalLog: true });
+  for (const line of renderFindings(checked.findings, 10)) run.fail(line);
+  const { counts } = checked;
+  const summary = {
+    ...run.counts,
+    acked: counts.acked,
+    lost: counts.lost,
+    duplicates: counts.duplicates,
+    recordsRead: counts.recordsRead,
+    ...Object.fromEntries(Object.entries(counts.ops).map(([kind, n]) => [`ops.${kind}`, n])),
+  };
+  return { ok: run.failures.length === 0, failures: run.failures, summary };
 }
 
 export const scenario: Scenario = {
   name: 'single-node',
-  description: 'one broker under crashes, graceful stops, mid-frame resets, fsync failures; every acknowledged message read back exactly once',
+  description: 'one broker under crashes, graceful stops, mid-frame resets, fsync failures; producers (one pipelining), a consumer committing its group offsets, every history judged by the Kafka checker',
   defaultNodes: 1,
   nodesMin: 1,
   nodesMax: 1,
-  run,
+  run: runScenario,
 };

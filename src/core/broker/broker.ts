@@ -104,7 +104,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     try {
       producers = await ProducerRegistry.open(io, joinPath(resolved.dataDir, 'producers'), topics, log);
       await producers.rebuild();
-      groups = await GroupDriver.open(io, joinPath(resolved.dataDir, 'groups'), resolved.groups);
+      groups = await GroupDriver.open(io, joinPath(resolved.dataDir, 'groups'), resolved.groups, options.testOnlyOffsetStoreBugs);
     } catch (error) {
       await producers?.close();
       await topics.stop();

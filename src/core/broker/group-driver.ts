@@ -10,7 +10,7 @@
  */
 import { unreachable } from '../assert.ts';
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../group/coordinator.ts';
-import { FileOffsetStore, type OffsetStore } from '../group/offset-store.ts';
+import { FileOffsetStore, type OffsetStore, type OffsetStoreBugs } from '../group/offset-store.ts';
 import type * as G from '../group/types.ts';
 import type { Io, Log, Timer } from '../io/index.ts';
 import { errorText } from './errors.ts';
@@ -32,11 +32,11 @@ export class GroupDriver {
     private readonly log: Log,
   ) {}
 
-  /** Loads committed offsets from `<dir>/offsets.log` and starts a coordinator holding them. */
-  static async open(io: Io, dir: string, config: GroupCoordinatorConfig): Promise<GroupDriver> {
+  /** Loads committed offsets from `<dir>/offsets.log` and starts a coordinator holding them. `bugs` is test-only. */
+  static async open(io: Io, dir: string, config: GroupCoordinatorConfig, bugs?: OffsetStoreBugs): Promise<GroupDriver> {
     await io.disk.mkdir(dir);
     const log = io.log.child({ component: 'groups' });
-    const store = new FileOffsetStore(io.disk, dir);
+    const store = new FileOffsetStore(io.disk, dir, { bugs });
     const loaded = await store.load();
     if (loaded.truncatedBytes > 0) log.warn('OffsetsFileTruncated', { bytes: loaded.truncatedBytes, reason: loaded.truncationReason });
     log.info('OffsetsLoaded', { offsets: loaded.offsets.length, compacted: loaded.compacted });

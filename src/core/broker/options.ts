@@ -7,6 +7,7 @@ import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from '../g
 import { requestBytesMaxDefault, topicPartitionsMax } from '../limits.ts';
 import { defaultPartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogConfig } from '../log/index.ts';
+import type { OffsetStoreBugs } from '../group/offset-store.ts';
 import type { PartitionLogBugs } from '../log/partition-log.ts';
 import type { ClusterLink } from '../cluster/cluster-member.ts';
 import type { ReplicationBugs } from '../cluster/partition-replica.ts';
@@ -59,6 +60,8 @@ export interface BrokerOptions {
   readonly replication?: Partial<ReplicationConfig>;
   /** Test-only: plant a known replication bug, to show the simulator's checkers catch it. */
   readonly testOnlyReplicationBugs?: ReplicationBugs;
+  /** Test-only: plant a known bug in the committed-offsets store, to show the simulator's checkers catch it. */
+  readonly testOnlyOffsetStoreBugs?: OffsetStoreBugs;
 }
 
 export interface ResolvedBrokerOptions {

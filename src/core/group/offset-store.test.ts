@@ -114,6 +114,19 @@ describe('FileOffsetStore on the simulated disk', () => {
     expect(loaded.offsets).toEqual([rec('g', 0, 7n)]);
   });
 
+  it('test-only bug ackBeforeSync: appends resolve without an fsync, so a crash can lose an acknowledged one', async () => {
+    let lost = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const h = new SimDiskHarness(seed);
+      const store = new FileOffsetStore((await h.io()).disk, dir, { bugs: { ackBeforeSync: true } });
+      await h.settle(store.load());
+      await h.settle(store.append([rec('g', 0, 7n)]));
+      const loaded = await h.settle(new FileOffsetStore((await h.crashAndRestart()).disk, dir).load());
+      if (loaded.offsets.length === 0) lost++;
+    }
+    expect(lost).toBeGreaterThan(0);
+  });
+
   it('concurrent appends share fsyncs and all resolve in order', async () => {
     const h = new SimDiskHarness(3);
     const io = await h.io();

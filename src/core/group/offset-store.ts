@@ -46,9 +46,22 @@ export class OffsetStoreFormatError extends Error {
   override name = 'OffsetStoreFormatError';
 }
 
+/**
+ * Test-only hooks that plant known bugs, so the simulator can show its checkers catch them (as
+ * PartitionLogBugs does for the partition logs). Never set in production code.
+ */
+export interface OffsetStoreBugs {
+  /**
+   * Resolve appends (and so answer commits) as soon as their bytes are written, without an fsync
+   * (as PartitionLogBugs.ackBeforeSync does for the partition logs).
+   */
+  ackBeforeSync?: boolean;
+}
+
 export interface FileOffsetStoreOptions {
   readonly compactBytesMin?: number;
   readonly compactRatio?: number;
+  readonly bugs?: OffsetStoreBugs;
 }
 
 export const offsetsFileName = 'offsets.log';
@@ -61,6 +74,7 @@ export class FileOffsetStore implements OffsetStore {
   private fileBytes = 0;
   private readonly compactBytesMin: number;
   private readonly compactRatio: number;
+  private readonly bugs: OffsetStoreBugs;
 
   constructor(
     private readonly disk: Disk,
@@ -69,12 +83,13 @@ export class FileOffsetStore implements OffsetStore {
   ) {
     this.compactBytesMin = options.compactBytesMin ?? offsetsFileCompactBytesMin;
     this.compactRatio = options.compactRatio ?? offsetsFileCompactRatio;
+    this.bugs = options.bugs ?? {};
     assert(this.compactRatio > 1, 'compaction ratio above 1');
   }
 
   async load(): Promise<OffsetStoreLoad> {
     assert(this.file === null, 'load() once');
-    const opened = await RecordFile.open(this.disk, joinPath(this.dir, offsetsFileName));
+    const opened = await RecordFile.open(this.disk, joinPath(this.dir, offsetsFileName), { ackBeforeSync: this.bugs.ackBeforeSync === true });
     this.file = opened.file;
     const latest = new Map<string, CommittedOffset>();
     for (const payload of opened.records) {

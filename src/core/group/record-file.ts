@@ -33,6 +33,11 @@ export interface RecordFileOpened {
   readonly truncationReason: string | null;
 }
 
+export interface RecordFileOptions {
+  /** Test-only planted bug (OffsetStoreBugs.ackBeforeSync): resolve appends once written, with no fsync. */
+  readonly ackBeforeSync?: boolean;
+}
+
 type Op =
   | { readonly kind: 'append'; readonly data: Uint8Array; resolve(): void; reject(error: unknown): void }
   | { readonly kind: 'replace'; readonly payloads: readonly Uint8Array[]; resolve(): void; reject(error: unknown): void };
@@ -47,10 +52,11 @@ export class RecordFile {
     private readonly disk: Disk,
     readonly path: string,
     private file: DiskFile,
+    private readonly options: RecordFileOptions,
   ) {}
 
   /** Opens (creating if missing) and verifies the file; see RecordFileOpened. */
-  static async open(disk: Disk, path: string): Promise<RecordFileOpened> {
+  static async open(disk: Disk, path: string, options: RecordFileOptions = {}): Promise<RecordFileOpened> {
     const dir = dirName(path);
     if (dir.length > 0) await disk.mkdir(dir);
     const tempPath = compactTempPath(path);
@@ -67,7 +73,7 @@ export class RecordFile {
       await file.sync();
     }
     return {
-      file: new RecordFile(disk, path, file),
+      file: new RecordFile(disk, path, file, options),
       records: scanned.records,
       truncatedBytes: scanned.sizeBytes - scanned.goodEndBytes,
       truncationReason: scanned.reason,
@@ -122,6 +128,12 @@ export class RecordFile {
       while (count < this.queue.length && this.queue[count]!.kind === 'append') count++;
       const batch = this.queue.splice(0, count);
       const chunks = batch.flatMap((o) => (o.kind === 'append' && o.data.length > 0 ? [o.data] : []));
+      if (this.options.ackBeforeSync === true) {
+        await this.settle(batch, async () => {
+          if (chunks.length > 0) await this.file.appendChunks(chunks);
+        });
+        continue;
+      }
       await this.settle(batch, () => this.writeAndSync(chunks));
     }
     this.running = false;
