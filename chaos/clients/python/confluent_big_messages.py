@@ -20,6 +20,7 @@ partitions, count, message_bytes = int(sys.argv[3]), int(sys.argv[4]), int(sys.a
 
 errors = []
 last_stats = {}
+peaks = {"waitresp_msg_cnt_max": 0, "outbuf_msg_cnt_max": 0, "msg_size_queued_max": 0}
 
 
 def on_error(err):
@@ -29,6 +30,11 @@ def on_error(err):
 def on_stats(text):
     global last_stats
     last_stats = json.loads(text)
+    brokers = [b for b in last_stats.get("brokers", {}).values() if b.get("nodeid", -1) >= 0]
+    # Messages in produce requests sent and not yet answered, and waiting to be sent, on the broker connection.
+    peaks["waitresp_msg_cnt_max"] = max(peaks["waitresp_msg_cnt_max"], sum(b.get("waitresp_msg_cnt", 0) for b in brokers))
+    peaks["outbuf_msg_cnt_max"] = max(peaks["outbuf_msg_cnt_max"], sum(b.get("outbuf_msg_cnt", 0) for b in brokers))
+    peaks["msg_size_queued_max"] = max(peaks["msg_size_queued_max"], last_stats.get("msg_size", 0))
 
 
 def broker_counters():
@@ -90,5 +96,6 @@ result["stored"] = stored()
 result["errors"] = errors[:10]
 result["error_count"] = len(errors)
 result.update(broker_counters())
+result.update(peaks)
 result["mb_per_s"] = result["delivered"] * message_bytes / result["seconds"] / 1e6
 print(json.dumps(result))
