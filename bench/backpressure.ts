@@ -1,18 +1,20 @@
 /**
  * `npx tsx bench/backpressure.ts`: a producer pushes 1 GiB of 1 MiB messages into one Chronik broker
- * process as fast as it can, and this reports what bounds the broker's memory. Two producers, each
+ * process as fast as it can, and this reports what bounds the broker's memory. Three producers, each
  * against a fresh broker: librdkafka (Debian's python3-confluent-kafka,
  * chaos/clients/python/confluent_big_messages.py), which keeps the backlog in its own queue and only
- * some tens of requests in flight; and kafkajs with every message sent at once (1024 requests in
- * flight, no retries, so a disconnect would fail sends), which puts the whole backlog on the
- * broker's socket. Reported per run: its peak RSS (VmHWM, and the largest VmRSS sampled every 50 ms), its RSS at rest before the
+ * some tens of requests in flight; kafkajs with every message sent at once (no retries, so a
+ * disconnect would fail sends), whose pure-JS encoding and CRC-32C pace it; and `wire`, Chronik's
+ * own Kafka wire client (src/testing) on a real socket writing every produce request at once, with
+ * one pre-encoded 1 MiB batch, so the whole backlog sits on the broker's socket from the start: the
+ * case the broker must push back on. Reported per run: its peak RSS (VmHWM, and the largest VmRSS sampled every 50 ms), its RSS at rest before the
  * load, the configured request budget, the throughput, the broker's pauses (ConnectionReadingPaused)
  * and the disconnects (librdkafka's own count, and the broker's ConnectionClosedByBroker lines; both
  * must be 0). Every message must be acknowledged and stored (high watermarks after the run).
  *
  * Options: --count N (messages, default 1024), --message-bytes B (default 1048576), --partitions P
  * (default 4), --budget BYTES (the broker's --request-bytes-held-max; default: the broker's default),
- * --client librdkafka|kafkajs|both (default both), --runs R (default 1). Prints a JSON line per run
+ * --client librdkafka|kafkajs|wire|all (default all), --runs R (default 1). Prints a JSON line per run
  * and a Markdown table.
  */
 import { execFile } from 'node:child_process';
@@ -22,6 +24,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { BrokerProcess, repoRoot } from '../chaos/broker-process.ts';
+import { recordBatch } from '../src/core/log/index.ts';
+import { ApiKey } from '../src/core/protocol/index.ts';
+import { RealClock, RealNetwork } from '../src/io-real/index.ts';
+import { KafkaWireClient } from '../src/testing/kafka-wire-client.ts';
 import { requestBytesHeldMaxDefault } from '../src/core/limits.ts';
 
 const run = promisify(execFile);
@@ -40,9 +46,10 @@ const partitions = option('--partitions', 4);
 const budgetBytes = option('--budget', requestBytesHeldMaxDefault);
 const runs = option('--runs', 1);
 const clientAt = process.argv.indexOf('--client');
-const clientChoice = clientAt < 0 ? 'both' : process.argv[clientAt + 1];
-if (!['librdkafka', 'kafkajs', 'both'].includes(clientChoice ?? '')) throw new Error('--client is librdkafka, kafkajs or both');
-const clients: Array<'librdkafka' | 'kafkajs'> = clientChoice === 'both' ? ['librdkafka', 'kafkajs'] : [clientChoice as 'librdkafka' | 'kafkajs'];
+type ClientKind = 'librdkafka' | 'kafkajs' | 'wire';
+const clientChoice = clientAt < 0 ? 'all' : process.argv[clientAt + 1];
+if (!['librdkafka', 'kafkajs', 'wire', 'all'].includes(clientChoice ?? '')) throw new Error('--client is librdkafka, kafkajs, wire or all');
+const clients: ClientKind[] = clientChoice === 'all' ? ['librdkafka', 'kafkajs', 'wire'] : [clientChoice as ClientKind];
 const MiB = 1024 * 1024;
 
 /** kafkajs: every message is its own send, all started at once (kafkajs has no in-flight limit by default). */
@@ -96,6 +103,56 @@ async function kafkajsLoad(port: number): Promise<ClientResult> {
   };
 }
 
+/** Chronik's wire client on a real socket: every produce request written at once, answers read as they come. */
+async function wireLoad(port: number): Promise<ClientResult> {
+  const connection = await new RealNetwork().connect('127.0.0.1', port);
+  const client = new KafkaWireClient(connection, { clientId: 'bench-wire', clock: new RealClock() });
+  const created = await client.request(ApiKey.CreateTopics, 3, {
+    topics: [{ name: 'bench-big', numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 30_000,
+    validateOnly: false,
+  });
+  if (created.topics[0]!.errorCode !== 0) throw new Error(`CreateTopics answered ${created.topics[0]!.errorCode}`);
+  const batch = recordBatch.encodeRecordBatch({ records: [{ key: null, value: new Uint8Array(messageBytes).fill(0x6d) }], baseTimestamp: BigInt(Date.now()) });
+  let delivered = 0;
+  let failed = 0;
+  const failures: string[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      client
+        .request(ApiKey.Produce, 7, {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 900_000,
+          topicData: [{ name: 'bench-big', partitionData: [{ index: i % partitions, records: batch }] }],
+        })
+        .then(
+          (response) => {
+            const code = response.responses[0]!.partitionResponses[0]!.errorCode;
+            if (code === 0) delivered++;
+            else failed++;
+          },
+          (error: Error) => {
+            failed++;
+            if (failures.length < 5) failures.push(error.message);
+          },
+        ),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  let stored = 0;
+  const offsets = await client.request(ApiKey.ListOffsets, 2, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{ name: 'bench-big', partitions: Array.from({ length: partitions }, (_, p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) }],
+  });
+  for (const p of offsets.topics[0]!.partitions) stored += Number(p.offset);
+  const disconnects = client.closed ? 1 : 0;
+  client.close();
+  return { delivered, failed, undelivered: 0, stored, seconds, mb_per_s: (delivered * messageBytes) / seconds / 1e6, connects: 1, disconnects, error_count: failures.length, errors: failures };
+}
+
 async function librdkafkaLoad(port: number): Promise<ClientResult> {
   const script = path.join(repoRoot, 'chaos', 'clients', 'python', 'confluent_big_messages.py');
   const { stdout } = await run('/usr/bin/python3', [script, `127.0.0.1:${port}`, 'bench-big', String(partitions), String(count), String(messageBytes)], {
@@ -128,7 +185,7 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   }
 }
 
-async function once(index: number, client: 'librdkafka' | 'kafkajs'): Promise<Record<string, number | string | string[]>> {
+async function once(index: number, client: ClientKind): Promise<Record<string, number | string | string[]>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chronik-bench-backpressure-'));
   const broker = await BrokerProcess.start({
     dataDir,
@@ -142,7 +199,8 @@ async function once(index: number, client: 'librdkafka' | 'kafkajs'): Promise<Re
       rssSampledMax = Math.max(rssSampledMax, statusBytes(broker.pid, 'VmRSS') ?? 0);
     }, 50);
     process.stderr.write(`[bench] run ${index + 1}, ${client}: ${count} x ${messageBytes} bytes over ${partitions} partitions, budget ${budgetBytes} bytes\n`);
-    const outcome = await (client === 'kafkajs' ? kafkajsLoad(broker.port) : librdkafkaLoad(broker.port)).finally(() => clearInterval(sampler));
+    const load = { librdkafka: librdkafkaLoad, kafkajs: kafkajsLoad, wire: wireLoad }[client];
+    const outcome = await load(broker.port).finally(() => clearInterval(sampler));
     const hwm = statusBytes(broker.pid, 'VmHWM') ?? 0;
     const pauses = broker.output.filter((line) => line.includes('"ConnectionReadingPaused"')).length;
     const closedByBroker = broker.output.filter((line) => line.includes('"ConnectionClosedByBroker"'));
