@@ -54,6 +54,7 @@ const MiB = 1024 * 1024;
 
 /** kafkajs: every message is its own send, all started at once (kafkajs has no in-flight limit by default). */
 async function kafkajsLoad(port: number): Promise<ClientResult> {
+  process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1'; // every send names its partition
   const problems: string[] = [];
   const kafka = new Kafka({
     clientId: 'bench-backpressure',
