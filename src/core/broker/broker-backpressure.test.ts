@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { recordBatch } from '../log/index.ts';
+import { metricDefs as m } from '../metrics/index.ts';
 import { ApiKey, ErrorCode } from '../protocol/index.ts';
 import { BrokerHarness, createTopicsBody, fetchBody, produceBody, testOptions } from '../../testing/broker-harness.ts';
 import type { KafkaWireClient } from '../../testing/kafka-wire-client.ts';
+import { InMemoryMetrics } from '../../testing/memory-metrics.ts';
 import type { Broker } from './broker.ts';
 
 const KiB = 1024;
@@ -15,8 +17,8 @@ function bigBatch(valueBytes: number, tag: number): Uint8Array {
 }
 
 /** A harness whose broker parks and holds at most the given bytes, with segments big enough for the batches. */
-function harness(seed: number, limits: { connectionParkedBytesMax: number; requestBytesHeldMax: number }): BrokerHarness {
-  const h = new BrokerHarness(seed, testOptions({ ...limits, log: { segmentBytesMax: 64 * MiB, indexIntervalBytes: 4096, retentionMsMax: null } }));
+function harness(seed: number, limits: { connectionParkedBytesMax: number; requestBytesHeldMax: number }, metrics = new InMemoryMetrics()): BrokerHarness {
+  const h = new BrokerHarness(seed, testOptions({ ...limits, metrics, log: { segmentBytesMax: 64 * MiB, indexIntervalBytes: 4096, retentionMsMax: null } }));
   // Slow fsyncs: the broker appends far slower than the client writes, so requests pile up.
   h.node.disk.faults.latency.syncMsMin = 5;
   h.node.disk.faults.latency.syncMsMax = 10;
@@ -54,7 +56,8 @@ async function runObserving<T>(h: BrokerHarness, done: Promise<T>, observe: (bro
 describe('Broker: back-pressure on reading, never a disconnect', () => {
   it('pauses a connection that pipelines large produces without reading responses, keeps parked bytes bounded, then answers every one', async () => {
     const parkedBytesMax = 512 * KiB;
-    const h = harness(71, { connectionParkedBytesMax: parkedBytesMax, requestBytesHeldMax: 256 * MiB });
+    const metrics = new InMemoryMetrics();
+    const h = harness(71, { connectionParkedBytesMax: parkedBytesMax, requestBytesHeldMax: 256 * MiB }, metrics);
     const c = await h.connect();
     await h.run(c.request(ApiKey.CreateTopics, 3, createTopicsBody('big', 1)));
     const count = 120;
@@ -63,15 +66,19 @@ describe('Broker: back-pressure on reading, never a disconnect', () => {
     c.connection.pauseReading();
     const codes = pipeline(c, 'big', count, valueBytes);
     let sawPaused = false;
+    let sawPausedMetric = false;
     let sawClientBackedUp = false;
     for (let step = 0; step < 200; step++) {
       await h.advance(1);
       const memory = h.broker!.requestMemory();
       expect(h.broker!.connectionCount).toBe(1);
+      metrics.scrape();
+      if (metrics.value(m.connectionsReadingPaused.name) === 1 && metrics.value(m.requestBytesHeld.name)! > parkedBytesMax) sawPausedMetric = true;
       if (memory.connectionsReadingPaused === 1) sawPaused = true;
       if (memory.connectionsReadingPaused === 1 && c.connection.bufferedBytes() > parkedBytesMax) sawClientBackedUp = true;
     }
     expect(sawPaused).toBe(true);
+    expect(sawPausedMetric).toBe(true);
     expect(sawClientBackedUp).toBe(true);
     expect(c.closed).toBe(false);
     // Now the client reads: every request is answered, in order, and stored.
@@ -86,6 +93,10 @@ describe('Broker: back-pressure on reading, never a disconnect', () => {
     expect(memory.readingPausesTotal).toBeGreaterThan(0);
     expect(await highWatermark(h, c, 'big')).toBe(BigInt(count));
     expect(h.broker!.requestMemory().heldBytes).toBe(0);
+    metrics.scrape();
+    expect(metrics.value(m.requestBytesHeld.name)).toBe(0);
+    expect(metrics.value(m.connectionsReadingPaused.name)).toBe(0);
+    expect(metrics.value(m.readingPauses.name)).toBe(memory.readingPausesTotal);
   });
 
   it('holds request bytes across several connections within the broker-wide budget, resumes every connection, and loses nothing', async () => {

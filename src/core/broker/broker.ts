@@ -133,6 +133,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       get connectionCount() {
         return broker.connectionCount;
       },
+      requestMemory: () => broker.requestMemory(),
     });
     broker.armRetention();
     broker.armPartitionReopen();
