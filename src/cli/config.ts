@@ -29,6 +29,7 @@ export interface BrokerConfig {
   brokerSessionTimeoutMs: number;
   /** Where `GET /metrics` (Prometheus text format) is served; null: not served. */
   metricsListen: { host: string; port: number } | null;
+  requestBytesHeldMax: number;
 }
 
 /**
@@ -133,6 +134,11 @@ const specs: OptionSpec<keyof BrokerConfig>[] = [
     key: 'requestBytesMax', flag: '--request-bytes-max', arg: '<bytes>', env: 'CHRONIK_REQUEST_BYTES_MAX', default: '104857600', defaultShown: '104857600 = 100 MiB',
     description: 'largest request frame accepted, in bytes, 1024 to 1073741824; a larger one closes the connection',
     parse: integer(1024, 1024 ** 3),
+  },
+  {
+    key: 'requestBytesHeldMax', flag: '--request-bytes-held-max', arg: '<bytes>', env: 'CHRONIK_REQUEST_BYTES_HELD_MAX', default: '268435456', defaultShown: '268435456 = 256 MiB',
+    description: 'request bytes held in memory across all connections (read and not yet answered), 1048576 to 1099511627776; at this total, connections with requests pending stop reading until it drains: clients wait, nothing is refused',
+    parse: integer(1024 * 1024, 1024 ** 4),
   },
   {
     key: 'voters', flag: '--voters', arg: '<id@host:port,...>', env: 'CHRONIK_VOTERS', default: '', defaultShown: 'none: a single node, its own leader for every partition',

@@ -181,6 +181,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
       autoCreateTopics: config.autoCreateTopics,
       defaultPartitions: config.defaultPartitions,
       requestBytesMax: config.requestBytesMax,
+      requestBytesHeldMax: config.requestBytesHeldMax,
       ...(controller === null
         ? {}
         : {

@@ -119,10 +119,21 @@ assert(logSegmentBytesMaxLimit + logAppendBytesMax < 2 ** 31, 'log: segment posi
 // ---- kafka broker (src/core/broker) -------------------------------------------------------------
 /** Requests of one connection being handled or waiting for their turn to be written (Kafka's queued.max.requests is per broker; this is per connection). */
 export const connectionRequestsInFlightMax = 64;
-/** Whole request frames read from one connection but not yet started (the in-flight window is full or writes are backed up). */
+/**
+ * Whole request frames read from one connection but not yet started (the in-flight window is full or
+ * writes are backed up). At this many the connection stops reading until some are started; the rest
+ * of the chunk being read is still parked, so the count can pass it by one chunk's frames.
+ */
 export const connectionRequestsParkedMax = 1024;
-/** Bytes of those parked frames; above it the connection is closed (the client ignored backpressure). */
-export const connectionParkedBytesMax = 128 * 1024 * 1024;
+/** Bytes of those parked frames at which the connection stops reading (a default; BrokerOptions.connectionParkedBytesMax)... */
+export const connectionParkedBytesMaxDefault = 128 * 1024 * 1024;
+/**
+ * ...and bytes of request frames held across all connections of a broker: parked, in flight (until
+ * answered) and partly read. At this total, connections with a request in flight or parked stop
+ * reading, and resume in the order they stopped as it drains; a connection with neither keeps
+ * reading, so a frame larger than what is left still gets in (a default; BrokerOptions.requestBytesHeldMax).
+ */
+export const requestBytesHeldMaxDefault = 256 * 1024 * 1024;
 /** Fetch requests waiting (long poll) across the broker; beyond it a fetch is answered at once. */
 export const fetchWaitersMax = 10_000;
 /** Longest max_wait_ms honoured; a larger one is cut to this. */
@@ -153,6 +164,8 @@ export const clusterBrokerIdsMax = 1 << 20;
 export const replicaRebuildReadBytes = 1024 * 1024;
 
 assert(connectionRequestsInFlightMax <= connectionRequestsParkedMax, 'broker: parking holds a full window');
+assert(connectionParkedBytesMaxDefault < requestBytesHeldMaxDefault, 'broker: one connection parking cannot take the whole request budget');
+assert(requestBytesMaxDefault <= requestBytesHeldMaxDefault, 'broker: a largest request fits the request budget');
 assert(topicPartitionsMax <= partitionsMax, 'broker: one topic fits the broker');
 assert(topicPartitionsMax * (5 * '99999,'.length + '[],'.length) <= raftEntryBytesMax, 'broker: the CreateTopic record of a largest topic (5 replicas each) fits one raft entry');
 assert(fetchResponseBytesMax <= logAppendQueueBytesMax, 'broker: a fetch response is no larger than the log queue');

@@ -25,6 +25,7 @@ class RealConnection implements Connection {
   private handlers: ConnectionHandlers | null = null;
   private lastError: NetError | undefined;
   private closed = false;
+  private readingPaused = false;
 
   constructor(private readonly socket: net.Socket) {
     this.localAddress = `${socket.localAddress}:${socket.localPort}`;
@@ -46,7 +47,21 @@ class RealConnection implements Connection {
     this.socket.on('data', (chunk: Buffer) => handlers.onData(chunk));
     this.socket.on('end', () => this.socket.end());
     this.socket.on('drain', () => handlers.onDrain?.());
-    this.socket.resume();
+    if (!this.readingPaused) this.socket.resume();
+  }
+
+  // socket.pause() stops 'data' events; node then stops reading from the kernel once its own
+  // readable buffer (readableHighWaterMark) is full, so the kernel's receive buffer fills and TCP
+  // closes the window on the peer.
+  pauseReading(): void {
+    this.readingPaused = true;
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    if (this.handlers !== null) this.socket.resume();
   }
 
   write(data: Uint8Array): boolean {

@@ -12,6 +12,8 @@ async function stream(options: {
   healAtMs?: number;
   resetAtMs?: number;
   reorder?: boolean;
+  /** The receiver pauses reading at `atMs` and resumes `forMs` later. */
+  pauses?: ReadonlyArray<{ atMs: number; forMs: number }>;
 }): Promise<{ received: Uint8Array; sent: Uint8Array; arrivals: number[]; closeCode: string | undefined; sim: Simulation }> {
   const sim = new Simulation({ seed: options.seed, plantedBugs: { net: { reorder: options.reorder === true } } });
   Object.assign(sim.network.latency, options.latency);
@@ -19,15 +21,19 @@ async function stream(options: {
   const arrivals: number[] = [];
   let closeCode: string | undefined = 'open';
   sim.addNode('n1', async (io) => {
-    await io.net.listen('n1', 1, (conn: Connection) =>
+    await io.net.listen('n1', 1, (conn: Connection) => {
       conn.setHandlers({
         onData: (chunk) => {
           chunks.push(chunk);
           arrivals.push(sim.nowMs());
         },
         onClose: (error) => void (closeCode = error?.code),
-      }),
-    );
+      });
+      for (const pause of options.pauses ?? []) {
+        io.clock.setTimer(Math.max(pause.atMs - sim.nowMs(), 0), () => conn.pauseReading());
+        io.clock.setTimer(Math.max(pause.atMs + pause.forMs - sim.nowMs(), 0), () => conn.resumeReading());
+      }
+    });
   });
   const client = sim.addClient('c1');
   const sent: number[] = [];
@@ -95,6 +101,64 @@ describe('simulated network', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('delivers nothing while the receiver pauses reading, and everything, in order, after it resumes', async () => {
+    const pauses = fc
+      .array(fc.tuple(fc.integer({ min: 2, max: 15 }), fc.integer({ min: 1, max: 20 })), { maxLength: 4 })
+      // Disjoint windows: each starts after the previous one ended.
+      .map((draws) => {
+        let atMs = 0;
+        return draws.map(([gapMs, forMs]) => {
+          atMs += gapMs;
+          const pause = { atMs, forMs };
+          atMs += forMs;
+          return pause;
+        });
+      });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), sizes, latency, pauses, async (seed, sz, lat, ps) => {
+        const { received, sent, arrivals, closeCode } = await stream({ seed, sizes: sz, latency: lat, pauses: ps });
+        for (const t of arrivals) for (const p of ps) expect(t <= p.atMs || t >= p.atMs + p.forMs).toBe(true);
+        expect(Buffer.from(received).equals(Buffer.from(sent))).toBe(true);
+        expect(closeCode).toBe('open');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a paused receiver backs the sender up: write turns false, and onDrain follows the resume', async () => {
+    const sim = new Simulation({ seed: 3 });
+    let server: Connection | null = null;
+    let receivedBytes = 0;
+    sim.addNode('n1', async (io) => {
+      await io.net.listen('n1', 1, (conn) => {
+        server = conn;
+        conn.setHandlers({ onData: (chunk) => void (receivedBytes += chunk.length), onClose() {} });
+        conn.pauseReading();
+        conn.pauseReading();
+      });
+    });
+    const client = sim.addClient('c1');
+    const writes: boolean[] = [];
+    let drains = 0;
+    sim.schedule(1, () => {
+      void client.net.connect('n1', 1).then((conn) => {
+        conn.setHandlers({ onData() {}, onClose() {}, onDrain: () => void drains++ });
+        for (let i = 0; i < 6; i++) writes.push(conn.write(new Uint8Array(1024 * 1024)));
+      });
+    });
+    await sim.run({ untilMs: 500 });
+    expect(receivedBytes).toBe(0);
+    expect(writes.at(-1)).toBe(false);
+    expect(drains).toBe(0);
+    sim.schedule(0, () => {
+      server!.resumeReading();
+      server!.resumeReading();
+    });
+    await sim.run({ untilMs: 1000 });
+    expect(receivedBytes).toBe(6 * 1024 * 1024);
+    expect(drains).toBe(1);
   });
 
   it('a reset delivers a prefix of the stream, then ECONNRESET', async () => {

@@ -38,6 +38,8 @@ class Direction {
   stalled = false;
   /** A fin or rst is queued: nothing more may be sent this way. */
   shut = false;
+  /** The receiver paused reading: the head waits (with everything behind it) until it resumes. */
+  heldByReader = false;
   lastReadyAtMs = 0;
   constructor(
     readonly from: Endpoint,
@@ -50,6 +52,7 @@ class Endpoint implements Connection {
   private early: Uint8Array[] = [];
   closed = false;
   wantsDrain = false;
+  readingPaused = false;
   out!: Direction;
 
   constructor(
@@ -91,6 +94,21 @@ class Endpoint implements Connection {
     this.close(undefined);
   }
 
+  pauseReading(): void {
+    this.readingPaused = true;
+  }
+
+  resumeReading(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    this.world.resumeInbound(this.out.to.out);
+  }
+
+  /** True when bytes for this endpoint must wait: it paused reading and is still there to resume. */
+  holdsInbound(): boolean {
+    return this.readingPaused && !this.closed && this.owner.alive();
+  }
+
   receive(bytes: Uint8Array): void {
     if (this.closed || !this.owner.alive()) return;
     if (this.handlers === null) this.early.push(bytes);
@@ -101,6 +119,7 @@ class Endpoint implements Connection {
     if (this.closed) return;
     this.closed = true;
     this.world.forget(this);
+    this.resumeReading();
     if (this.owner.alive()) this.handlers?.onClose(error);
   }
 }
@@ -211,6 +230,13 @@ export class SimNetworkWorld {
     this.enqueue(direction, { kind, readyAtMs: this.readyAt(direction) });
   }
 
+  /** The receiver of `direction` resumed reading: deliver what was held, in order, from a scheduled event. */
+  resumeInbound(direction: Direction): void {
+    if (!direction.heldByReader) return;
+    direction.heldByReader = false;
+    this.pump(direction);
+  }
+
   forget(endpoint: Endpoint): void {
     this.live.delete(endpoint.id);
   }
@@ -231,7 +257,7 @@ export class SimNetworkWorld {
   }
 
   private pump(direction: Direction): void {
-    if (direction.pumping || direction.stalled) return;
+    if (direction.pumping || direction.stalled || direction.heldByReader) return;
     const head = direction.queue[0];
     if (head === undefined) return;
     direction.pumping = true;
@@ -253,6 +279,10 @@ export class SimNetworkWorld {
     if (this.isBlocked(direction.from.host, direction.to.host)) {
       direction.stalled = true;
       this.stalled.add(direction);
+      return;
+    }
+    if (direction.to.holdsInbound()) {
+      direction.heldByReader = true;
       return;
     }
     const chunk = direction.queue.shift();

@@ -23,6 +23,8 @@ class FakeConnection implements Connection {
     return 0;
   }
   end(): void {}
+  pauseReading(): void {}
+  resumeReading(): void {}
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;

@@ -44,6 +44,7 @@ export interface BrokerMetricsSource {
   readonly topics: TopicStore;
   readonly coordinator: GroupCoordinator;
   readonly connectionCount: number;
+  requestMemory(): { readonly heldBytes: number; readonly connectionsReadingPaused: number; readonly readingPausesTotal: number };
 }
 
 export class BrokerMetrics {
@@ -60,6 +61,10 @@ export class BrokerMetrics {
   private readonly rebalances: Counter;
   private rebalancesCounted = 0;
   private readonly connections: Gauge;
+  private readonly requestBytesHeld: Gauge;
+  private readonly connectionsReadingPaused: Gauge;
+  private readonly readingPauses: Counter;
+  private readingPausesCounted = 0;
   private readonly underReplicated: Gauge;
   private readonly partitionGauges: readonly MetricFamily<Gauge>[];
   private readonly logStart: MetricFamily<Gauge>;
@@ -84,6 +89,9 @@ export class BrokerMetrics {
     this.requests = sink.counter(d.requests);
     this.rebalances = sink.counter(d.groupRebalances).child([]);
     this.connections = sink.gauge(d.connections).child([]);
+    this.requestBytesHeld = sink.gauge(d.requestBytesHeld).child([]);
+    this.connectionsReadingPaused = sink.gauge(d.connectionsReadingPaused).child([]);
+    this.readingPauses = sink.counter(d.readingPauses).child([]);
     this.underReplicated = sink.gauge(d.underReplicated).child([]);
     this.logStart = sink.gauge(d.logStartOffset);
     this.logEnd = sink.gauge(d.logEndOffset);
@@ -113,6 +121,11 @@ export class BrokerMetrics {
   private collect(source: BrokerMetricsSource): void {
     for (const family of this.partitionGauges) family.reset();
     this.connections.set(source.connectionCount);
+    const memory = source.requestMemory();
+    this.requestBytesHeld.set(memory.heldBytes);
+    this.connectionsReadingPaused.set(memory.connectionsReadingPaused);
+    if (memory.readingPausesTotal > this.readingPausesCounted) this.readingPauses.inc(memory.readingPausesTotal - this.readingPausesCounted);
+    this.readingPausesCounted = memory.readingPausesTotal;
     const rebalanceCount = source.coordinator.rebalanceCount;
     if (rebalanceCount > this.rebalancesCounted) this.rebalances.inc(rebalanceCount - this.rebalancesCounted);
     this.rebalancesCounted = rebalanceCount;

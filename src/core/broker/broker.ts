@@ -35,6 +35,7 @@ import { BrokerMetrics } from './broker-metrics.ts';
 import type { BrokerState } from './broker-state.ts';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './configs.ts';
 import { BrokerConnection, type RequestContext, type RequestDispatcher } from './connection.ts';
+import { RequestMemory, type RequestMemoryStats } from './request-memory.ts';
 import { handleFetch } from './fetch.ts';
 import { FetchWaiters } from './fetch-waiters.ts';
 import { GroupDriver } from './group-driver.ts';
@@ -70,6 +71,7 @@ export class Broker implements RequestDispatcher, BrokerState {
   readonly log: Log;
   readonly fetchWaiters: FetchWaiters;
   private readonly connections = new Map<string, BrokerConnection>();
+  private readonly requestBytes: RequestMemory;
   private listener: Listener | null = null;
   private retentionTimer: Timer | null = null;
   private reopenTimer: Timer | null = null;
@@ -90,6 +92,7 @@ export class Broker implements RequestDispatcher, BrokerState {
   ) {
     this.log = log;
     this.fetchWaiters = new FetchWaiters(io.clock);
+    this.requestBytes = new RequestMemory(options.requestBytesHeldMax);
   }
 
   /** Recovers the broker's state from `options.dataDir` on io.disk and starts listening. */
@@ -130,6 +133,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       get connectionCount() {
         return broker.connectionCount;
       },
+      requestMemory: () => broker.requestMemory(),
     });
     broker.armRetention();
     broker.armPartitionReopen();
@@ -158,6 +162,13 @@ export class Broker implements RequestDispatcher, BrokerState {
   /** Connections currently open. */
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Request bytes held in memory (the broker-wide budget) and how often reading paused. */
+  requestMemory(): RequestMemoryStats & { readonly connectionsReadingPaused: number } {
+    let paused = 0;
+    for (const connection of this.connections.values()) if (connection.isReadingPaused) paused++;
+    return { ...this.requestBytes.stats(), connectionsReadingPaused: paused };
   }
 
   /** Graceful stop (see the file comment). Safe to call more than once. */
@@ -238,7 +249,8 @@ export class Broker implements RequestDispatcher, BrokerState {
       connection.destroy();
       return;
     }
-    const wrapped = new BrokerConnection(connection, this, this.options.requestBytesMax, this.log);
+    const limits = { requestBytesMax: this.options.requestBytesMax, parkedBytesMax: this.options.connectionParkedBytesMax };
+    const wrapped = new BrokerConnection(connection, this, limits, this.requestBytes, this.log);
     this.connections.set(wrapped.id, wrapped);
     this.metrics.connectionsAccepted.inc();
   }

@@ -10,14 +10,18 @@
  *   later answers; they still count against the in-flight window until their append settles.
  * - Backpressure: at most connectionRequestsInFlightMax requests are handled at once, and none are
  *   started while the outgoing buffer is above its high-water mark. Frames read meanwhile are
- *   parked (bounded by count and bytes); a client that overruns that bound is disconnected. The
- *   Connection interface cannot pause reading, so parking is the only buffer, and it is bounded.
+ *   parked. Memory is bounded by reading less, never by closing a healthy client: the connection
+ *   stops reading (Connection.pauseReading, so the client's writes back up in TCP) while its parked
+ *   frames reach connectionRequestsParkedMax or parkedBytesMax, or while the broker-wide request
+ *   budget (RequestMemory) is exhausted and this connection has a request in flight or parked; it
+ *   reads again once they drain. Every byte read counts against that budget until its request is
+ *   answered. See updateReading for the rule and why it cannot deadlock.
  * - Protocol violations (undecodable header, unknown API, unsupported version other than
  *   ApiVersions, malformed body) close the connection at once, as Kafka does.
  */
 import { AssertionError } from '../assert.ts';
 import type { Connection, Log, NetError } from '../io/index.ts';
-import { connectionParkedBytesMax, connectionRequestsInFlightMax, connectionRequestsParkedMax } from '../limits.ts';
+import { connectionRequestsInFlightMax, connectionRequestsParkedMax } from '../limits.ts';
 import {
   ApiKey,
   FrameDecoder,
@@ -27,6 +31,7 @@ import {
   type KafkaRequest,
   type RequestDecodeFailure,
 } from '../protocol/index.ts';
+import type { RequestMemory } from './request-memory.ts';
 
 /** Who sent a request (for group membership, DescribeGroups and logs). */
 export interface RequestContext {
@@ -45,6 +50,14 @@ export interface RequestDispatcher {
   connectionClosed(connection: BrokerConnection): void;
 }
 
+/** The per-connection bounds (BrokerOptions). */
+export interface ConnectionLimits {
+  /** Largest frame; a larger size prefix closes the connection. */
+  readonly requestBytesMax: number;
+  /** Bytes of parked frames at which the connection stops reading. */
+  readonly parkedBytesMax: number;
+}
+
 interface Slot {
   readonly correlationId: number;
   chunks: Uint8Array[] | null;
@@ -57,7 +70,14 @@ export class BrokerConnection {
   private readonly parked: Uint8Array[] = [];
   private parkedBytes = 0;
   private noResponseInFlight = 0;
+  /** Bytes this connection holds in the broker-wide budget (read and not yet released)... */
+  private heldBytes = 0;
+  /** ...of which these belong to started requests (released when each is answered). */
+  private inFlightBytes = 0;
+  private readingPaused = false;
   private writeBlocked = false;
+  /** end() was called (the broker is stopping): bytes read from now on are dropped. */
+  private ending = false;
   private closed = false;
   private readonly idleWaiters: Array<() => void> = [];
   readonly clientHost: string;
@@ -65,10 +85,11 @@ export class BrokerConnection {
   constructor(
     private readonly connection: Connection,
     private readonly dispatcher: RequestDispatcher,
-    requestBytesMax: number,
+    private readonly limits: ConnectionLimits,
+    private readonly memory: RequestMemory,
     log: Log,
   ) {
-    this.decoder = new FrameDecoder(requestBytesMax);
+    this.decoder = new FrameDecoder(limits.requestBytesMax);
     this.log = log.child({ connection: connection.id });
     this.clientHost = `/${connection.remoteAddress.replace(/:\d+$/, '')}`;
     connection.setHandlers({
@@ -97,9 +118,22 @@ export class BrokerConnection {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Half-closes after the queued bytes are sent. */
+  /** True while the connection does not read (its parking is full, or it waits for the request budget). */
+  get isReadingPaused(): boolean {
+    return this.readingPaused;
+  }
+
+  /**
+   * Half-closes after the queued bytes are sent. Reading resumes so that the client's own close is
+   * seen; what it still sends is dropped (the broker is stopping and would start none of it).
+   */
   end(): void {
     if (this.closed) return;
+    this.ending = true;
+    this.parked.length = 0;
+    this.parkedBytes = 0;
+    this.releaseNotInFlight();
+    this.updateReading();
     this.connection.end();
   }
 
@@ -112,7 +146,8 @@ export class BrokerConnection {
   }
 
   private onData(chunk: Uint8Array): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
+    this.hold(chunk.byteLength);
     this.decoder.push(chunk, (event) => {
       if (this.closed) return;
       if (event.kind === 'oversized') {
@@ -121,6 +156,7 @@ export class BrokerConnection {
       }
       this.onFrame(event.frame);
     });
+    this.updateReading();
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -128,12 +164,58 @@ export class BrokerConnection {
       this.start(frame);
       return;
     }
-    if (this.parked.length >= connectionRequestsParkedMax || (this.parkedBytes + frame.length > connectionParkedBytesMax && this.parked.length > 0)) {
-      this.destroy('too-many-queued-requests', { parked: this.parked.length, parkedBytes: this.parkedBytes });
-      return;
-    }
+    // Parked even beyond the limits: the frame is already in memory (and counted), and updateReading,
+    // called once the chunk is done, stops further reads.
     this.parked.push(frame);
     this.parkedBytes += frame.length;
+    this.memory.noteParked(this.parkedBytes);
+  }
+
+  /**
+   * Reading stops while (a) the parked frames reach their count or byte limit, or (b) the broker-wide
+   * budget is exhausted and this connection has a request in flight or parked. It resumes when
+   * neither holds: (a) is re-checked whenever a request starts or finishes, (b) also when the
+   * budget wakes its waiters. No deadlock: what is parked or in flight finishes without reading
+   * more from this connection (or is never started while stopping, when nothing waits for it), so
+   * the held bytes drain; and a connection with nothing in flight or parked is exempt from (b), so
+   * it may always read and start one request, however large, even with the budget used up.
+   */
+  private updateReading(): void {
+    if (this.closed) return;
+    const parkingFull = this.parked.length >= connectionRequestsParkedMax || this.parkedBytes >= this.limits.parkedBytesMax;
+    const waitsForBudget = !this.ending && this.memory.exhausted && (this.inFlight > 0 || this.parked.length > 0);
+    if (waitsForBudget) this.memory.wait(this.connection.id, () => this.updateReading());
+    else this.memory.leave(this.connection.id);
+    const pause = !this.ending && (parkingFull || waitsForBudget);
+    if (pause === this.readingPaused) return;
+    this.readingPaused = pause;
+    if (pause) {
+      this.memory.notePause();
+      this.log.debug('ConnectionReadingPaused', { parked: this.parked.length, parkedBytes: this.parkedBytes, inFlight: this.inFlight, budget: waitsForBudget ? 1 : 0 });
+      this.connection.pauseReading();
+    } else {
+      this.connection.resumeReading();
+    }
+  }
+
+  /** Counts bytes just read against the broker-wide budget. */
+  private hold(bytes: number): void {
+    this.heldBytes += bytes;
+    this.memory.acquire(bytes);
+  }
+
+  /** Gives back the bytes of a started request once it is answered (or failed). */
+  private releaseInFlight(frameBytes: number): void {
+    this.inFlightBytes -= frameBytes;
+    this.heldBytes -= frameBytes;
+    this.memory.release(frameBytes);
+  }
+
+  /** Gives back everything not owned by a started request: parked frames and a partial frame. */
+  private releaseNotInFlight(): void {
+    const bytes = this.heldBytes - this.inFlightBytes;
+    this.heldBytes = this.inFlightBytes;
+    this.memory.release(bytes);
   }
 
   private canStart(): boolean {
@@ -146,12 +228,14 @@ export class BrokerConnection {
       this.parkedBytes -= frame.length;
       this.start(frame);
     }
+    this.updateReading();
   }
 
   private start(frame: Uint8Array): void {
+    const frameBytes = 4 + frame.byteLength;
     const decoded = decodeRequest(frame);
     if (!decoded.ok) {
-      this.refuse(decoded.failure);
+      this.refuse(decoded.failure, frameBytes);
       return;
     }
     const request = decoded.request;
@@ -160,8 +244,10 @@ export class BrokerConnection {
     const slot: Slot = { correlationId: request.correlationId, chunks: null };
     if (answered) this.slots.push(slot);
     else this.noResponseInFlight++;
+    this.inFlightBytes += frameBytes;
     this.dispatcher.dispatch(request, context).then(
       (chunks) => {
+        this.releaseInFlight(frameBytes);
         if (answered) {
           slot.chunks = chunks ?? [];
           this.flush();
@@ -172,6 +258,7 @@ export class BrokerConnection {
       },
       (error: unknown) => {
         if (error instanceof AssertionError) throw error;
+        this.releaseInFlight(frameBytes);
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         this.log.error('RequestFailed', { api: apiKeyName(request.apiKey), correlationId: request.correlationId, error: message });
         this.destroy('request-failed');
@@ -180,9 +267,11 @@ export class BrokerConnection {
   }
 
   /** A request that cannot be served: answered (ApiVersions too new) or the connection is closed. */
-  private refuse(failure: RequestDecodeFailure): void {
+  private refuse(failure: RequestDecodeFailure, frameBytes: number): void {
     const header = failure.header;
     if (failure.kind === 'unsupported-version' && failure.header.apiKey === ApiKey.ApiVersions) {
+      this.heldBytes -= frameBytes;
+      this.memory.release(frameBytes);
       this.slots.push({ correlationId: failure.header.correlationId, chunks: encodeUnsupportedApiVersionsResponse(failure.header.correlationId) });
       this.flush();
       return;
@@ -229,6 +318,8 @@ export class BrokerConnection {
   private finishClose(): void {
     this.parked.length = 0;
     this.parkedBytes = 0;
+    this.releaseNotInFlight();
+    this.memory.leave(this.connection.id);
     for (const wake of this.idleWaiters.splice(0)) wake();
     this.dispatcher.connectionClosed(this);
   }

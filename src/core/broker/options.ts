@@ -4,7 +4,7 @@
  */
 import { assert } from '../assert.ts';
 import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from '../group/coordinator.ts';
-import { requestBytesMaxDefault, topicPartitionsMax } from '../limits.ts';
+import { connectionParkedBytesMaxDefault, requestBytesHeldMaxDefault, requestBytesMaxDefault, topicPartitionsMax } from '../limits.ts';
 import { defaultPartitionLogConfig } from '../log/index.ts';
 import type { PartitionLogConfig } from '../log/index.ts';
 import type { OffsetStoreBugs } from '../group/offset-store.ts';
@@ -36,6 +36,13 @@ export interface BrokerOptions {
   readonly defaultPartitions?: number;
   /** Largest request frame accepted; a larger one closes the connection (Kafka's socket.request.max.bytes). */
   readonly requestBytesMax?: number;
+  /**
+   * Bytes of request frames held across all connections (parked, in flight until answered, partly
+   * read); at this total, connections with work pending stop reading until it drains. Default 256 MiB.
+   */
+  readonly requestBytesHeldMax?: number;
+  /** Bytes of request frames parked on one connection (read, not yet started) at which it stops reading. Default 128 MiB. */
+  readonly connectionParkedBytesMax?: number;
   /** Partition log settings (segment size, retention, flush policy); unset fields take the log's defaults. */
   readonly log?: Partial<PartitionLogConfig>;
   /** How often every partition's retention limits are enforced (Kafka's log.retention.check.interval.ms). Default 300000. */
@@ -73,6 +80,8 @@ export interface ResolvedBrokerOptions {
   readonly autoCreateTopics: boolean;
   readonly defaultPartitions: number;
   readonly requestBytesMax: number;
+  readonly requestBytesHeldMax: number;
+  readonly connectionParkedBytesMax: number;
   readonly log: PartitionLogConfig;
   readonly retentionCheckIntervalMs: number;
   readonly partitionReopenIntervalMs: number;
@@ -90,6 +99,8 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     autoCreateTopics: options.autoCreateTopics ?? true,
     defaultPartitions: options.defaultPartitions ?? 1,
     requestBytesMax: options.requestBytesMax ?? requestBytesMaxDefault,
+    requestBytesHeldMax: options.requestBytesHeldMax ?? requestBytesHeldMaxDefault,
+    connectionParkedBytesMax: options.connectionParkedBytesMax ?? connectionParkedBytesMaxDefault,
     log: { ...defaultPartitionLogConfig, ...options.log },
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
     partitionReopenIntervalMs: options.partitionReopenIntervalMs ?? 1000,
@@ -103,5 +114,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
   assert(resolved.retentionCheckIntervalMs > 0, 'broker options: retentionCheckIntervalMs > 0');
   assert(resolved.partitionReopenIntervalMs > 0, 'broker options: partitionReopenIntervalMs > 0');
   assert(Number.isInteger(resolved.requestBytesMax) && resolved.requestBytesMax >= 1024, 'broker options: requestBytesMax >= 1 KiB');
+  assert(Number.isInteger(resolved.requestBytesHeldMax) && resolved.requestBytesHeldMax >= 1, 'broker options: requestBytesHeldMax >= 1');
+  assert(Number.isInteger(resolved.connectionParkedBytesMax) && resolved.connectionParkedBytesMax >= 1, 'broker options: connectionParkedBytesMax >= 1');
   return resolved;
 }

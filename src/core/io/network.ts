@@ -43,6 +43,16 @@ export interface Connection {
   end(): void;
   /** Closes at once, dropping queued bytes. */
   destroy(): void;
+  /**
+   * Stops delivering incoming bytes (back-pressure on the peer). While paused no onData is called;
+   * what the peer sends is held, in the kernel's buffers on a real socket, so the peer's writes back
+   * up as TCP's window closes. The chunk being delivered is finished, and what the runtime had
+   * already read (tens of KiB on a real socket) may still arrive. The peer's end or reset may be
+   * noticed only once reading resumes; a local end or destroy works as always. Idempotent.
+   */
+  pauseReading(): void;
+  /** Delivers the held bytes, in order, and whatever follows. Idempotent. */
+  resumeReading(): void;
 }
 
 export type NetErrorCode =

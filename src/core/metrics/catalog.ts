@@ -47,6 +47,18 @@ export const metricDefs = {
     name: 'chronik_connections_accepted_total', type: 'counter', labelNames: [],
     help: 'client connections accepted since the broker started',
   },
+  requestBytesHeld: {
+    name: 'chronik_request_bytes_held', type: 'gauge', labelNames: [],
+    help: 'request bytes read from clients and not yet answered, across connections; at --request-bytes-held-max connections with requests pending stop reading',
+  },
+  connectionsReadingPaused: {
+    name: 'chronik_connections_reading_paused', type: 'gauge', labelNames: [],
+    help: 'client connections not being read now (back-pressure: their parked requests are at the limit, or the request budget is used up)',
+  },
+  readingPauses: {
+    name: 'chronik_connection_reading_pauses_total', type: 'counter', labelNames: [],
+    help: 'times a client connection stopped being read (back-pressure, never a disconnect)',
+  },
   fsyncDuration: {
     name: 'chronik_log_fsync_duration_seconds', type: 'histogram', labelNames: [], buckets: fsyncSecondsBuckets,
     help: 'time of one group-commit fsync of a partition log segment (every partition)',
