@@ -1,13 +1,12 @@
 import { Broker } from '../../src/core/broker/index.ts';
 import { sleep, type Io } from '../../src/core/io/index.ts';
 import type { Random } from '../../src/core/io/random.ts';
-import { recordBatch } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
 import { checkKafkaHistory, KafkaHistory, renderFindings, type Acks, type Outcome } from '../checkers/kafka-history.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
-import { readRecords, type ConsumedRecord } from '../workload/records.ts';
+import { fetchOnce, produceOutcome, valuesBatch } from '../workload/kafka-ops.ts';
 
 /**
  * One broker, real Kafka requests over the simulated network. Producers (plain and idempotent, acks
@@ -56,17 +55,6 @@ class Run {
   }
 }
 
-function valuesBatch(values: readonly string[], idempotent?: { producerId: bigint; epoch: number; sequence: number }): Uint8Array {
-  const encoder = new TextEncoder();
-  return recordBatch.encodeRecordBatch({
-    records: values.map((v) => ({ key: null, value: encoder.encode(v) })),
-    baseTimestamp: 1_767_225_600_000n,
-    producerId: idempotent?.producerId ?? -1n,
-    producerEpoch: idempotent?.epoch ?? -1,
-    baseSequence: idempotent?.sequence ?? -1,
-  });
-}
-
 async function connect(io: Io, name: string): Promise<KafkaWireClient | null> {
   try {
     return await KafkaWireClient.connect(io, 'n1', port, { clientId: name, connectTimeoutMs: 500, requestTimeoutMs: 2000 });
@@ -96,27 +84,6 @@ async function ensureTopic(io: Io, sim: Simulation, run: Run): Promise<void> {
   }
   sim.fail('could not create the topic in 200 attempts');
 }
-
-/**
- * Produce errors after which the batch was certainly not appended by this request (all are decided
- * before the append starts). Any other error (KAFKA_STORAGE_ERROR: the bytes may be written though
- * their fsync failed) leaves the outcome unknown.
- */
-const notWritten = new Set<number>([
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.INVALID_REQUIRED_ACKS,
-  ErrorCode.INVALID_REQUEST,
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.INVALID_RECORD,
-  ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-  ErrorCode.CORRUPT_MESSAGE,
-  ErrorCode.MESSAGE_TOO_LARGE,
-  ErrorCode.NOT_ENOUGH_REPLICAS,
-  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-  ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
-  ErrorCode.INVALID_PRODUCER_EPOCH,
-  ErrorCode.UNKNOWN_PRODUCER_ID,
-]);
 
 const producerFenced = new Set<number>([
   ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
@@ -155,12 +122,6 @@ function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send
       return undefined;
     },
   );
-}
-
-function produceOutcome(errorCode: number, baseOffset: bigint): Outcome<bigint> {
-  if (errorCode === ErrorCode.NONE) return { type: 'ok', value: baseOffset };
-  if (notWritten.has(errorCode)) return { type: 'fail', errorCode };
-  return { type: 'info', reason: `error ${errorCode}` };
 }
 
 /**
@@ -231,27 +192,6 @@ function nextBatch(random: Random, name: string, next: () => number, sequences: 
 }
 
 const allPartitions = Array.from({ length: partitions }, (_, p) => p);
-
-function fetchBody(partition: number, fetchOffset: bigint, partitionBytesMax: number) {
-  return {
-    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1n, partitionMaxBytes: partitionBytesMax }] }],
-    forgottenTopicsData: [], rackId: '',
-  };
-}
-
-type FetchAnswer = { kind: 'records'; records: ConsumedRecord[]; highWatermark: bigint } | { kind: 'error'; errorCode: number; highWatermark: bigint } | { kind: 'failed'; message: string };
-
-/** One Fetch of one partition; records only at or above fetchOffset are kept (whole batches may start below it). */
-async function fetchOnce(client: KafkaWireClient, partition: number, fetchOffset: bigint, partitionBytesMax: number): Promise<FetchAnswer> {
-  const response = await client.request(ApiKey.Fetch, 11, fetchBody(partition, fetchOffset, partitionBytesMax)).catch((e: Error) => e.message);
-  if (typeof response === 'string') return { kind: 'failed', message: response };
-  const data = response.responses[0]?.partitions[0];
-  if (data === undefined) return { kind: 'failed', message: 'no partition in the fetch response' };
-  if (data.errorCode !== ErrorCode.NONE) return { kind: 'error', errorCode: data.errorCode, highWatermark: data.highWatermark };
-  const records = readRecords((data.records ?? new Uint8Array(0)) as Uint8Array).filter((r) => r.offset >= fetchOffset);
-  return { kind: 'records', records, highWatermark: data.highWatermark };
-}
 
 /** The consumer's read of one partition from `position`, recorded; resolves with the next position. */
 async function consumeOnce(io: Io, run: Run, name: string, client: KafkaWireClient, partition: number, position: bigint): Promise<bigint> {

@@ -6,6 +6,7 @@ import type { Log, LogFields } from '../core/io/log.ts';
 import type { Random } from '../core/io/random.ts';
 import { simEventsMax } from '../core/limits.ts';
 import type { OffsetStoreBugs } from '../core/group/offset-store.ts';
+import type { ReplicationBugs } from '../core/cluster/partition-replica.ts';
 import type { PartitionLogBugs } from '../core/log/partition-log.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
@@ -29,7 +30,7 @@ export interface SimulationOptions {
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
-  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs };
+  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs };
 }
 
 /** Virtual wall-clock origin: 2026-01-01T00:00:00Z, so Kafka timestamps look real and never vary. */
@@ -190,6 +191,8 @@ export class Simulation {
   readonly plantedLogBugs: PartitionLogBugs | undefined;
   /** Bugs a scenario should plant in the committed-offsets stores it builds (test-only). */
   readonly plantedOffsetStoreBugs: OffsetStoreBugs | undefined;
+  /** Bugs a scenario should plant in the replication of the brokers it builds (test-only). */
+  readonly plantedReplicationBugs: ReplicationBugs | undefined;
   private readonly traceSink: Trace;
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
@@ -209,6 +212,7 @@ export class Simulation {
     this.plantedDiskBugs = options.plantedBugs?.disk ?? {};
     this.plantedLogBugs = options.plantedBugs?.log;
     this.plantedOffsetStoreBugs = options.plantedBugs?.offsets;
+    this.plantedReplicationBugs = options.plantedBugs?.replication;
     Object.assign(this.network.bugs, options.plantedBugs?.net ?? {});
   }
 

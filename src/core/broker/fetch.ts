@@ -45,9 +45,10 @@ function partitionResult(index: number, errorCode: number, partition?: Partition
  * or NONE with the offset reads stop at: the high watermark for consumers, the durable end for a
  * follower (whose fetch offset tells the leader what it holds).
  */
-function replicaLimit(partition: Partition, asked: FetchPartition, replicaId: number): { code: number; limit: bigint } {
+function replicaLimit(state: BrokerState, partition: Partition, asked: FetchPartition, replicaId: number): { code: number; limit: bigint } {
   const log = partition.log!;
   const replica = partition.replica;
+  if (replica === null && state.cluster !== null) return { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, limit: -1n };
   if (replica === null) return { code: ErrorCode.NONE, limit: log.durableEndOffset };
   if (replica.role !== 'leader') return { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, limit: -1n };
   if (asked.currentLeaderEpoch >= 0 && asked.currentLeaderEpoch < replica.leaderEpoch) return { code: ErrorCode.FENCED_LEADER_EPOCH, limit: -1n };
@@ -63,7 +64,7 @@ async function readPartition(state: BrokerState, topic: string, asked: FetchPart
   if (partition === undefined) return partitionResult(asked.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const log = partition.log;
   if (log === null || partition.failure !== null) return partitionResult(asked.partition, ErrorCode.KAFKA_STORAGE_ERROR, partition);
-  const { code, limit: hw } = replicaLimit(partition, asked, replicaId);
+  const { code, limit: hw } = replicaLimit(state, partition, asked, replicaId);
   if (code !== ErrorCode.NONE) return partitionResult(asked.partition, code, partition);
   if (asked.fetchOffset < log.logStartOffset || asked.fetchOffset > log.logEndOffset) {
     return partitionResult(asked.partition, ErrorCode.OFFSET_OUT_OF_RANGE, partition);

@@ -15,7 +15,7 @@ function answer(state: BrokerState, topic: string, index: number, currentLeaderE
   if (log === null || partition.failure !== null) return fail(ErrorCode.KAFKA_STORAGE_ERROR);
   const replica = partition.replica;
   const epoch = replica === null ? 0 : replica.leaderEpoch;
-  if (replica !== null && replica.role !== 'leader') return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  if ((replica !== null && replica.role !== 'leader') || (replica === null && state.cluster !== null)) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   if (currentLeaderEpoch >= 0 && currentLeaderEpoch < epoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
   if (currentLeaderEpoch > epoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
   const end = replica === null ? (leaderEpoch === 0 ? { epoch: 0, endOffset: log.logEndOffset } : undefinedEpochEnd) : replica.epochs.endOffsetFor(leaderEpoch, log.logEndOffset);

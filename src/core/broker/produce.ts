@@ -165,7 +165,7 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
     return Promise.resolve(failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, partition.failure?.message ?? null));
   }
   const replica = partition.replica;
-  if (replica !== null && !replica.leading) {
+  if ((replica !== null && !replica.leading) || (replica === null && state.cluster !== null)) {
     return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${state.options.nodeId} does not lead ${topic}-${data.index}; refresh metadata`));
   }
   const config = partition.topic.config;

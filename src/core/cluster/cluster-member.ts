@@ -42,6 +42,7 @@ export class ClusterMember {
   private reconcileQueued = false;
   private stopped = false;
   private shuttingDown = false;
+  private registering = false;
   private unsubscribe: (() => void) | null = null;
   private readonly replicas = new Map<string, PartitionReplica>();
   private readonly host: ReplicaHost;
@@ -118,6 +119,15 @@ export class ClusterMember {
   }
 
   private async register(advertised: { host: string; port: number }): Promise<void> {
+    this.registering = true;
+    try {
+      await this.registerUntilDone(advertised);
+    } finally {
+      this.registering = false;
+    }
+  }
+
+  private async registerUntilDone(advertised: { host: string; port: number }): Promise<void> {
     while (!this.stopped && !this.shuttingDown) {
       const result = await this.link.controller.registerBroker(this.brokerId, advertised.host, advertised.port).catch(() => null);
       if (result !== null && result.errorCode === ErrorCode.NONE) {
@@ -131,22 +141,26 @@ export class ClusterMember {
     }
   }
 
+  /**
+   * Heartbeats every brokerHeartbeatIntervalMs whether or not the last one was answered: an answer
+   * can take up to the controller's forward timeout (when the active controller just died), longer
+   * than a session, and a broker that waited for it would be fenced for the controller's failure.
+   */
   private armHeartbeat(advertised: { host: string; port: number }): void {
     this.heartbeatTimer = this.io.clock.setTimer(this.config.brokerHeartbeatIntervalMs, () => {
-      if (this.shuttingDown) return;
-      void this.link.controller.brokerHeartbeat(this.brokerId, this.epoch).then(
+      if (this.stopped || this.shuttingDown) return;
+      const epoch = this.epoch;
+      this.armHeartbeat(advertised);
+      void this.link.controller.brokerHeartbeat(this.brokerId, epoch).then(
         (result) => {
-          if (this.stopped || this.shuttingDown) return;
+          if (this.stopped || this.shuttingDown || epoch !== this.epoch || this.registering) return;
           if (result.errorCode === ErrorCode.STALE_BROKER_EPOCH || result.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED) {
             this.log.warn('BrokerReregistering', { errorCode: result.errorCode, brokerEpoch: this.epoch });
+            this.heartbeatTimer?.cancel();
             void this.register(advertised);
-            return;
           }
-          this.armHeartbeat(advertised);
         },
-        () => {
-          if (!this.stopped && !this.shuttingDown) this.armHeartbeat(advertised);
-        },
+        () => undefined,
       );
     });
   }
@@ -161,8 +175,15 @@ export class ClusterMember {
     });
   }
 
+  /**
+   * Follows the image only once it has caught up: when the local state machine has applied this
+   * broker's own registration (its epoch is that record's index), every topic created or deleted
+   * before it is known here. Before that a restarted node's image is still being replayed, and a
+   * local topic it does not name yet must not be taken for a deleted one.
+   */
   private async reconcile(): Promise<void> {
     const image = this.link.image();
+    if (this.epoch < 0 || image.appliedIndex < this.epoch) return;
     const named = new Set<string>();
     for (const info of image.topics()) {
       named.add(info.name);

@@ -58,8 +58,8 @@ export class ReplicaFetcher {
         while (!this.stopped) await this.fetchOnce(client);
       } catch (error) {
         if (!(error instanceof FetchStop) && !isExpected(error)) throw error;
-        if (error instanceof FetchStop && error.message !== '') {
-          this.host.log.debug('ReplicaFetchRestart', { topic: this.replica.topic, partition: this.replica.partition.index, reason: error.message });
+        if (!(error instanceof FetchStop) || error.message !== '') {
+          this.host.log.debug('ReplicaFetchRestart', { topic: this.replica.topic, partition: this.replica.partition.index, reason: (error as Error).message });
         }
       }
       this.client?.close();

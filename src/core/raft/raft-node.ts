@@ -51,6 +51,11 @@ export interface RaftNodeObserver {
   onRecovered?(raft: Raft): void;
   /** The node won an election (called synchronously inside the state machine). */
   onBecameLeader?(raft: Raft): void;
+  /**
+   * The node failed for good (its storage refused a write or an fsync): it no longer votes, leads or
+   * applies. The process should stop and be started again, recovering from what is durable.
+   */
+  onFailed?(error: string): void;
 }
 
 export interface RaftNodeConfig {
@@ -317,6 +322,7 @@ export class RaftNode {
     this.timer?.cancel();
     void this.transport.stop();
     this.rejectAll('StorageFailed', this.failedWith);
+    this.config.observer?.onFailed?.(this.failedWith);
     // Programmer errors are not operating errors: let them crash the run.
     if (error instanceof Error && error.name === 'AssertionError') throw error;
   }

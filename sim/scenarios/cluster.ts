@@ -1,0 +1,502 @@
+import { Broker } from '../../src/core/broker/index.ts';
+import { sleep, type Io } from '../../src/core/io/index.ts';
+import type { Random } from '../../src/core/io/random.ts';
+import { ControllerNode } from '../../src/core/metadata/controller-node.ts';
+import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
+import { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
+import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
+import { checkKafkaHistory, KafkaHistory, renderFindings, type Acks, type ProduceOp } from '../checkers/kafka-history.ts';
+import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
+import { clusterNotWritten, fetchOnce, produceOutcome, valuesBatch, workloadTopic as topic } from '../workload/kafka-ops.ts';
+
+/**
+ * A cluster of 3 or 5 nodes, each a controller voter and a broker (combined mode), over the simulated
+ * network. Topic `events`: 3 partitions, RF=3, min.insync.replicas=2. Producers (plain with acks=1 and
+ * acks=all, sometimes pipelining on one partition; two idempotent ones with acks=all) find each
+ * partition's leader through Metadata and follow it across failovers; a consumer reads every
+ * partition from its leader during the faults. The fault plan crashes nodes (losing unsynced bytes,
+ * tearing writes), stops them gracefully (controlled shutdown), partitions one node from the others
+ * (both ways or one way), resets connections mid-frame, fails fsyncs and slows disks; up to all but
+ * one node may be down at once.
+ *
+ * Judged by the shared Kafka history checker: no acknowledged acks=all write lost (no scenario
+ * here loses a whole disk), one value per offset, no duplicates from idempotent producers,
+ * per-producer order, reads only of data that stays and only below the high watermark, failed
+ * writes absent, a dense final log. Liveness: once every node is back and the network healed, within
+ * `livenessMs` of virtual time every partition has a leader and a full ISR in every node's image,
+ * and every producer gets an ack.
+ */
+
+const partitions = 3;
+const kafkaPort = 9092;
+const controllerPort = 9093;
+const faultsMs = 4000;
+const livenessMs = 8000;
+const sessionMs = 1500;
+
+class Run {
+  readonly history = new KafkaHistory();
+  readonly failures: string[] = [];
+  readonly lastAckMs = new Map<string, number>();
+  counts = { controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, partitions: 0, resets: 0, syncFailures: 0, leaderMoves: 0 };
+
+  fail(message: string): void {
+    if (this.failures.length < 20) this.failures.push(message);
+  }
+
+  close(name: string, client: KafkaWireClient | null): void {
+    if (client === null) return;
+    client.close();
+    for (const violation of client.orderViolations) this.fail(`${name}: response order: ${violation}`);
+    client.orderViolations.length = 0;
+  }
+}
+
+/** Errors after which a client refreshes its metadata: the partition's leader is elsewhere. */
+const leaderMoved = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+]);
+
+/** A client's view of the cluster: partition leaders from Metadata, one connection per broker. */
+class Router {
+  private readonly leaders = new Map<number, string>();
+  private readonly clients = new Map<string, KafkaWireClient>();
+
+  constructor(
+    private readonly io: Io,
+    private readonly name: string,
+    private readonly brokers: readonly string[],
+    private readonly run: Run,
+    private readonly random: Random,
+  ) {}
+
+  /** A connection to `partition`'s leader, or null when none is known and reachable now. */
+  async forPartition(partition: number): Promise<KafkaWireClient | null> {
+    if (!this.leaders.has(partition)) await this.refresh();
+    const leader = this.leaders.get(partition);
+    return leader === undefined ? null : this.connect(leader);
+  }
+
+  /** Forgets what it knew about `partition` (and the connection, when it failed). */
+  invalidate(partition: number, client: KafkaWireClient | null): void {
+    this.leaders.delete(partition);
+    if (client !== null && client.closed) {
+      for (const [broker, c] of this.clients) if (c === client) this.drop(broker);
+    }
+  }
+
+  closeAll(): void {
+    for (const broker of [...this.clients.keys()]) this.drop(broker);
+  }
+
+  private drop(broker: string): void {
+    this.run.close(this.name, this.clients.get(broker) ?? null);
+    this.clients.delete(broker);
+  }
+
+  private async connect(broker: string): Promise<KafkaWireClient | null> {
+    const known = this.clients.get(broker);
+    if (known !== undefined && !known.closed) return known;
+    if (known !== undefined) this.drop(broker);
+    try {
+      const client = await KafkaWireClient.connect(this.io, broker, kafkaPort, { clientId: this.name, connectTimeoutMs: 300, requestTimeoutMs: 2500 });
+      this.clients.set(broker, client);
+      return client;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Asks one broker (tried in a random order) for the topic's partition leaders. */
+  private async refresh(): Promise<void> {
+    const order = [...this.brokers].sort(() => this.random.int(3) - 1);
+    for (const broker of order) {
+      const client = await this.connect(broker);
+      if (client === null) continue;
+      const md = await client
+        .request(ApiKey.Metadata, 8, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })
+        .catch(() => null);
+      const t = md?.topics[0];
+      if (md === null || t === undefined || t.errorCode !== ErrorCode.NONE) {
+        if (md === null) this.drop(broker);
+        continue;
+      }
+      const names = new Map(md.brokers.map((b) => [b.nodeId, b.host]));
+      for (const p of t.partitions) {
+        const host = names.get(p.leaderId);
+        if (p.errorCode === ErrorCode.NONE && host !== undefined) this.leaders.set(p.partitionIndex, host);
+      }
+      return;
+    }
+  }
+}
+
+async function ensureTopic(io: Io, sim: Simulation, run: Run, brokers: readonly string[], replicas: number): Promise<void> {
+  const router = new Router(io, 'admin', brokers, run, io.random.fork('admin'));
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const client = await router.forPartition(0).then((c) => c ?? KafkaWireClient.connect(io, brokers[attempt % brokers.length]!, kafkaPort, { connectTimeoutMs: 300, requestTimeoutMs: 2500 }).catch(() => null));
+    if (client !== null) {
+      const response = await client
+        .request(ApiKey.CreateTopics, 3, { topics: [{ name: topic, numPartitions: partitions, replicationFactor: replicas, assignments: [], configs: [] }], timeoutMs: 2000, validateOnly: false })
+        .catch(() => null);
+      const code = response?.topics[0]?.errorCode;
+      if (code === ErrorCode.NONE || code === ErrorCode.TOPIC_ALREADY_EXISTS) {
+        router.closeAll();
+        run.close('admin', client);
+        return;
+      }
+      run.close('admin', client);
+    }
+    router.invalidate(0, null);
+    await sleep(io.clock, 50);
+  }
+  sim.fail('could not create the topic in 400 attempts');
+}
+
+interface PendingBatch {
+  partition: number;
+  values: string[];
+  sequence: number;
+}
+
+type Identity = { producerId: bigint; epoch: number } | null;
+
+const producerFenced = new Set<number>([ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, ErrorCode.UNKNOWN_PRODUCER_ID, ErrorCode.INVALID_PRODUCER_EPOCH]);
+
+/** Sends one batch to its partition's leader and records it; resolves with the error code (undefined: no answer). */
+async function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send: PendingBatch, acks: Acks, identity: Identity): Promise<number | undefined> {
+  const records = valuesBatch(send.values, identity === null ? undefined : { ...identity, sequence: send.sequence });
+  const body = { transactionalId: null, acks, timeoutMs: 2000, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
+  run.counts.produced += send.values.length;
+  const op = run.history.produce({ process: name, idempotent: identity !== null, acks, topic, partition: send.partition, values: send.values }, io.clock.nowMs());
+  const response = await client.request(ApiKey.Produce, 7, body).catch((error: Error) => error.message);
+  const answer = typeof response === 'string' ? undefined : response.responses[0]?.partitionResponses[0];
+  if (answer === undefined) {
+    run.history.complete(op, { type: 'info', reason: typeof response === 'string' ? response : 'no partition in the response' }, io.clock.nowMs());
+    return undefined;
+  }
+  run.history.complete(op, produceOutcome(answer.errorCode, answer.baseOffset, clusterNotWritten), io.clock.nowMs());
+  if (answer.errorCode === ErrorCode.NONE) run.lastAckMs.set(name, io.clock.nowMs());
+  return answer.errorCode;
+}
+
+function nextBatch(random: Random, name: string, next: () => number, partition: number, sequences: Map<number, number>, idempotent: boolean): PendingBatch {
+  const values = Array.from({ length: random.between(1, 4) }, () => `${name}:${next()}`);
+  const sequence = sequences.get(partition) ?? 0;
+  if (idempotent) sequences.set(partition, sequence + values.length);
+  return { partition, values, sequence };
+}
+
+/**
+ * A producer following partition leaders. A plain one picks acks=1 or acks=all per burst and
+ * sometimes pipelines up to three batches to one partition; an idempotent one (acks=all) retries an
+ * unacknowledged batch with the same sequence, wherever its partition's leader now is.
+ */
+async function producer(io: Io, name: string, idempotent: boolean, brokers: readonly string[], run: Run, stopAtMs: () => number): Promise<void> {
+  const random = io.random.fork(name);
+  const router = new Router(io, name, brokers, run, random.fork('router'));
+  let identity: Identity = null;
+  const sequences = new Map<number, number>();
+  let retry: PendingBatch | null = null;
+  let counter = 0;
+  while (io.clock.nowMs() < stopAtMs()) {
+    await sleep(io.clock, random.between(2, 15));
+    const partition = retry?.partition ?? random.int(partitions);
+    const client = await router.forPartition(partition);
+    if (client === null) {
+      await sleep(io.clock, 50);
+      continue;
+    }
+    if (idempotent && identity === null) {
+      const init = await client.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }).catch(() => null);
+      if (init === null || init.errorCode !== ErrorCode.NONE) {
+        router.invalidate(partition, client);
+        continue;
+      }
+      identity = { producerId: init.producerId, epoch: init.producerEpoch };
+    }
+    const depth = idempotent ? 1 : random.chance(0.3) ? random.between(2, 3) : 1;
+    if (depth > 1) run.counts.pipelined += depth;
+    const acks: Acks = idempotent || random.chance(0.5) ? -1 : 1;
+    const batches: PendingBatch[] = retry !== null ? [retry] : Array.from({ length: depth }, () => nextBatch(random, name, () => counter++, partition, sequences, idempotent));
+    if (retry !== null) run.counts.retries++;
+    retry = null;
+    const codes = await Promise.all(batches.map((b) => sendBatch(io, run, name, client, b, acks, idempotent ? identity : null)));
+    const code = codes.find((c) => c !== ErrorCode.NONE);
+    if (code === undefined && codes.every((c) => c === ErrorCode.NONE)) continue;
+    if (code === undefined || leaderMoved.has(code)) router.invalidate(partition, client);
+    if (!idempotent) continue;
+    if (code !== undefined && producerFenced.has(code)) {
+      // The cluster no longer knows this producer's sequence: start over with a new id, as clients do.
+      identity = null;
+      sequences.clear();
+    } else {
+      retry = batches[0]!;
+    }
+  }
+  router.closeAll();
+}
+
+/** A consumer reading every partition from its leader during the faults (no group: positions in memory). */
+async function consumer(io: Io, name: string, brokers: readonly string[], run: Run, stopAtMs: () => number): Promise<void> {
+  const random = io.random.fork(name);
+  const router = new Router(io, name, brokers, run, random.fork('router'));
+  const positions = Array.from({ length: partitions }, () => 0n);
+  while (io.clock.nowMs() < stopAtMs()) {
+    await sleep(io.clock, random.between(30, 90));
+    for (let partition = 0; partition < partitions; partition++) {
+      const client = await router.forPartition(partition);
+      if (client === null) continue;
+      const invokeAt = run.history.invocation();
+      const invokeMs = io.clock.nowMs();
+      const answer = await fetchOnce(client, partition, positions[partition]!, 4096);
+      if (answer.kind === 'failed') {
+        router.invalidate(partition, client);
+        continue;
+      }
+      if (answer.kind === 'error') {
+        router.invalidate(partition, client);
+        continue;
+      }
+      if (answer.records.length === 0) continue;
+      run.history.read({ process: name, topic, partition, fetchOffset: positions[partition]!, records: answer.records, highWatermark: answer.highWatermark, final: false }, invokeMs, invokeAt, io.clock.nowMs());
+      positions[partition] = answer.records.at(-1)!.offset + 1n;
+    }
+  }
+  router.closeAll();
+}
+
+/** The final read of every partition from offset 0 on its leader, recorded as the final log. */
+async function consumeAll(io: Io, run: Run, brokers: readonly string[]): Promise<string | null> {
+  const router = new Router(io, 'checker', brokers, run, io.random.fork('checker'));
+  try {
+    for (let partition = 0; partition < partitions; partition++) {
+      let fetchOffset = 0n;
+      for (let guard = 0; guard < 10_000; guard++) {
+        const client = await router.forPartition(partition);
+        if (client === null) return `checker found no leader for partition ${partition}`;
+        const invokeAt = run.history.invocation();
+        const invokeMs = io.clock.nowMs();
+        const answer = await fetchOnce(client, partition, fetchOffset, 1 << 20);
+        if (answer.kind === 'failed') return `checker fetch failed: ${answer.message}`;
+        if (answer.kind === 'error') return `checker fetch p${partition} error ${answer.errorCode}`;
+        run.history.read({ process: 'checker', topic, partition, fetchOffset, records: answer.records, highWatermark: answer.highWatermark, final: true }, invokeMs, invokeAt, io.clock.nowMs());
+        if (answer.records.length === 0) break;
+        fetchOffset = answer.records.at(-1)!.offset + 1n;
+      }
+    }
+    return null;
+  } finally {
+    router.closeAll();
+  }
+}
+
+function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, crashed: (name: string) => void): void {
+  const random = sim.random.fork('faults');
+  let atMs = 300;
+  while (atMs < faultsMs) {
+    atMs += random.between(100, 600);
+    const k = random.int(nodes.length);
+    const node = nodes[k]!;
+    const kind = random.int(8);
+    const durationMs = random.between(100, 1500);
+    sim.schedule(atMs, () => {
+      const down = nodes.filter((n) => !n.isUp).length;
+      switch (kind) {
+        case 0:
+        case 1:
+          if (!node.isUp || down >= nodes.length - 1) return;
+          run.counts.crashes++;
+          node.crash();
+          crashed(names[k]!);
+          sim.schedule(durationMs, () => node.isUp || node.restart());
+          return;
+        case 2:
+          if (!node.isUp || down >= nodes.length - 1) return;
+          run.counts.stops++;
+          void node
+            .stop()
+            .catch(() => {
+              node.crash();
+              crashed(names[k]!);
+            })
+            .then(() => sim.schedule(durationMs, () => node.isUp || node.restart()));
+          return;
+        case 3: {
+          run.counts.partitions++;
+          const oneWay = random.chance(0.5);
+          for (const other of names) if (other !== names[k]) sim.network.partition(names[k]!, other, { oneWay });
+          sim.schedule(durationMs, () => sim.network.heal());
+          return;
+        }
+        case 4:
+        case 5:
+          if (sim.network.resetRandomConnection() !== null) run.counts.resets++;
+          return;
+        case 6:
+          if (!node.isUp) return;
+          run.counts.syncFailures++;
+          node.disk.faults.failNextSync();
+          return;
+        default:
+          node.disk.faults.latency.syncMsMax = 30;
+          sim.schedule(durationMs, () => void (node.disk.faults.latency.syncMsMax = 3));
+      }
+    });
+  }
+}
+
+/**
+ * Why the cluster is not healthy yet, or null: every node's image gives every partition a leader and
+ * a full ISR, and on every replica the log ends where the leader's does, with the leader's high
+ * watermark there too (so a consumer can read everything).
+ */
+function unhealthy(controllers: ReadonlyMap<string, ControllerNode>, brokers: ReadonlyMap<string, Broker>, names: readonly string[], replicas: number): string | null {
+  for (const [name, c] of controllers) {
+    const t = c.image().topic(topic);
+    if (t === undefined) return `${name}: no topic in the image`;
+    for (const p of t.partitions) {
+      if (p.leader < 0) return `${name}: partition ${p.partition} has no leader`;
+      if (p.isr.length < replicas) return `${name}: partition ${p.partition} ISR [${p.isr.join(',')}]`;
+      const leader = brokers.get(names[p.leader - 1]!)?.topics.partition(topic, p.partition);
+      const end = leader?.log?.logEndOffset;
+      if (leader === undefined || end === undefined || leader.highWatermark !== end) return `partition ${p.partition}: leader's high watermark ${leader?.highWatermark} below its log end ${end}`;
+      for (const r of p.replicas) {
+        const replicaEnd = brokers.get(names[r - 1]!)?.topics.partition(topic, p.partition)?.log?.logEndOffset;
+        if (replicaEnd !== end) return `partition ${p.partition}: replica ${r} ends at ${replicaEnd}, the leader at ${end}`;
+      }
+    }
+  }
+  return null;
+}
+
+async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
+  const run = new Run();
+  const names = Array.from({ length: options.nodes }, (_, k) => `n${k + 1}`);
+  const replicas = Math.min(3, names.length);
+  const controllers = new Map<string, ControllerNode>();
+  const brokers = new Map<string, Broker>();
+  const nodes = names.map((name, k) =>
+    sim.addNode(name, async (io) => {
+      const controller = await ControllerNode.start(io, {
+        nodeId: k + 1,
+        voters: names.map((n, j) => ({ id: j + 1, host: n, port: controllerPort })),
+        brokerSessionTimeoutMs: sessionMs,
+        forwardTimeoutMs: 2000,
+        // A controller whose storage failed stops for good; its process is restarted, as a
+        // supervisor (systemd, Kubernetes) restarts `chronik start` when it exits.
+        observer: { onFailed: () => sim.schedule(0, () => supervisorRestart(k)) },
+      });
+      let broker: Broker;
+      try {
+        broker = await Broker.start(io, {
+          nodeId: k + 1,
+          listen: { host: name, port: kafkaPort },
+          dataDir: 'kafka',
+          cluster: controller,
+          replication: { minInsyncReplicas: 2, replicaLagTimeMaxMs: 2000, brokerHeartbeatIntervalMs: sessionMs / 6, replicaFetchWaitMsMax: 200, controlledShutdownTimeoutMs: 2000 },
+          testOnlyLogBugs: sim.plantedLogBugs,
+          testOnlyReplicationBugs: sim.plantedReplicationBugs,
+        });
+      } catch (error) {
+        await controller.stop();
+        throw error;
+      }
+      controllers.set(name, controller);
+      brokers.set(name, broker);
+      return {
+        stop: async () => {
+          controllers.delete(name);
+          brokers.delete(name);
+          try {
+            await broker.stop();
+          } finally {
+            await controller.stop();
+          }
+        },
+      };
+    }),
+  );
+  function supervisorRestart(k: number): void {
+    const node = nodes[k]!;
+    if (!node.isUp) return;
+    run.counts.controllerRestarts++;
+    node.crash();
+    controllers.delete(names[k]!);
+    brokers.delete(names[k]!);
+    sim.schedule(200, () => node.isUp || node.restart());
+  }
+  const admin = sim.addClient('admin');
+  const producers = [
+    { name: 'p1', idempotent: false },
+    { name: 'i1', idempotent: true },
+    { name: 'i2', idempotent: true },
+  ].map((p) => ({ ...p, io: sim.addClient(p.name) }));
+  const consumerIo = sim.addClient('c1');
+  let stopAtMs = faultsMs + livenessMs;
+  let running = 0;
+  void ensureTopic(admin, sim, run, names, replicas).then(() => {
+    for (const p of producers) {
+      running++;
+      void producer(p.io, p.name, p.idempotent, names, run, () => stopAtMs).finally(() => running--);
+    }
+    running++;
+    void consumer(consumerIo, 'c1', names, run, () => stopAtMs).finally(() => running--);
+  });
+  planFaults(sim, nodes, names, run, (name) => {
+    controllers.delete(name);
+    brokers.delete(name);
+  });
+  await sim.run({ untilMs: faultsMs });
+  // Heal: every node up, the network whole, disks fast; then the liveness phase.
+  const healedMs = sim.nowMs();
+  sim.network.heal();
+  for (const node of nodes) {
+    node.disk.faults.latency.syncMsMax = 3;
+    if (!node.isUp) node.restart();
+  }
+  let health: string | null = 'not checked';
+  const healthy = (): boolean => {
+    health = controllers.size === nodes.length ? unhealthy(controllers, brokers, names, replicas) : 'nodes still starting';
+    return health === null && producers.every((p) => (run.lastAckMs.get(p.name) ?? -1) > healedMs);
+  };
+  await sim.run({ untilMs: healedMs + livenessMs, until: healthy });
+  if (health !== null) run.fail(`liveness: ${livenessMs} ms after the faults stopped: ${health}`);
+  for (const p of producers) {
+    if ((run.lastAckMs.get(p.name) ?? -1) < healedMs) run.fail(`liveness: ${p.name} got no ack within ${livenessMs} ms after the faults stopped`);
+  }
+  stopAtMs = 0;
+  await sim.run({ untilMs: sim.nowMs() + 8000, until: () => running === 0 });
+  if (running > 0) run.fail(`${running} clients still busy 8 s after being told to stop`);
+  let readError: string | null | undefined;
+  void consumeAll(admin, run, names).then((result) => (readError = result));
+  await sim.run({ untilMs: sim.nowMs() + 10_000, until: () => readError !== undefined });
+  if (readError === undefined) run.fail('the final read did not finish within 10 s');
+  else if (readError !== null) run.fail(readError);
+  // Every acks=all write must survive (crashes here lose unsynced bytes, never a whole disk).
+  const checked = checkKafkaHistory(run.history, { denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 });
+  for (const line of renderFindings(checked.findings, 10)) run.fail(line);
+  const { counts } = checked;
+  const summary = {
+    ...run.counts,
+    acked: counts.acked,
+    lost: counts.lost,
+    duplicates: counts.duplicates,
+    recordsRead: counts.recordsRead,
+    ...Object.fromEntries(Object.entries(counts.ops).map(([kind, n]) => [`ops.${kind}`, n])),
+  };
+  return { ok: run.failures.length === 0, failures: run.failures, summary };
+}
+
+export const scenario: Scenario = {
+  name: 'cluster',
+  description: '3 or 5 nodes (controller voter + broker each), RF=3, min.insync.replicas=2: crashes, graceful stops, partitions, resets, fsync failures; producers follow leaders; judged by the Kafka checker',
+  defaultNodes: 3,
+  nodesMin: 3,
+  nodesMax: 5,
+  run: runScenario,
+};

@@ -1,0 +1,73 @@
+/**
+ * Kafka requests and answers the simulator's workloads share: batches of numbered values, what a
+ * produce error means for the outcome, and one Fetch of one partition as a consumer sees it.
+ */
+import { recordBatch } from '../../src/core/log/index.ts';
+import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
+import type { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
+import type { Outcome } from '../checkers/kafka-history.ts';
+import { readRecords, type ConsumedRecord } from './records.ts';
+
+export const workloadTopic = 'events';
+
+export function valuesBatch(values: readonly string[], idempotent?: { producerId: bigint; epoch: number; sequence: number }): Uint8Array {
+  const encoder = new TextEncoder();
+  return recordBatch.encodeRecordBatch({
+    records: values.map((v) => ({ key: null, value: encoder.encode(v) })),
+    baseTimestamp: 1_767_225_600_000n,
+    producerId: idempotent?.producerId ?? -1n,
+    producerEpoch: idempotent?.epoch ?? -1,
+    baseSequence: idempotent?.sequence ?? -1,
+  });
+}
+
+/**
+ * Produce errors after which the batch was certainly not appended by this request (all are decided
+ * before the append starts). Any other error (KAFKA_STORAGE_ERROR: the bytes may be written though
+ * their fsync failed) leaves the outcome unknown. On a cluster NOT_LEADER_OR_FOLLOWER may also come
+ * after the append (acks=all waiting when leadership moved): `clusterNotWritten` leaves it out.
+ */
+export const notWritten = new Set<number>([
+ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.INVALID_REQUIRED_ACKS,
+  ErrorCode.INVALID_REQUEST,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.INVALID_RECORD,
+  ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.UNKNOWN_PRODUCER_ID,
+]);
+
+export const clusterNotWritten = new Set<number>([...notWritten].filter((code) => code !== ErrorCode.NOT_LEADER_OR_FOLLOWER));
+
+export function produceOutcome(errorCode: number, baseOffset: bigint, certainlyNotWritten: ReadonlySet<number> = notWritten): Outcome<bigint> {
+  if (errorCode === ErrorCode.NONE) return { type: 'ok', value: baseOffset };
+  if (certainlyNotWritten.has(errorCode)) return { type: 'fail', errorCode };
+  return { type: 'info', reason: `error ${errorCode}` };
+}
+
+export function fetchBody(partition: number, fetchOffset: bigint, partitionBytesMax: number) {
+  return {
+    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic: workloadTopic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1n, partitionMaxBytes: partitionBytesMax }] }],
+    forgottenTopicsData: [], rackId: '',
+  };
+}
+
+export type FetchAnswer = { kind: 'records'; records: ConsumedRecord[]; highWatermark: bigint } | { kind: 'error'; errorCode: number; highWatermark: bigint } | { kind: 'failed'; message: string };
+
+/** One Fetch of one partition; records only at or above fetchOffset are kept (whole batches may start below it). */
+export async function fetchOnce(client: KafkaWireClient, partition: number, fetchOffset: bigint, partitionBytesMax: number): Promise<FetchAnswer> {
+  const response = await client.request(ApiKey.Fetch, 11, fetchBody(partition, fetchOffset, partitionBytesMax)).catch((e: Error) => e.message);
+  if (typeof response === 'string') return { kind: 'failed', message: response };
+  const data = response.responses[0]?.partitions[0];
+  if (data === undefined) return { kind: 'failed', message: 'no partition in the fetch response' };
+  if (data.errorCode !== ErrorCode.NONE) return { kind: 'error', errorCode: data.errorCode, highWatermark: data.highWatermark };
+  const records = readRecords((data.records ?? new Uint8Array(0)) as Uint8Array).filter((r) => r.offset >= fetchOffset);
+  return { kind: 'records', records, highWatermark: data.highWatermark };
+}
