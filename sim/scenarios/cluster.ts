@@ -295,7 +295,11 @@ async function consumeAll(io: Io, run: Run, brokers: readonly string[]): Promise
   }
 }
 
+/** Nodes in the middle of a graceful stop (it can outlast the fault phase). */
+const stopping = new Set<number>();
+
 function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, crashed: (name: string) => void): void {
+  stopping.clear();
   const random = sim.random.fork('faults');
   let atMs = 300;
   while (atMs < faultsMs) {
@@ -309,22 +313,26 @@ function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly 
       switch (kind) {
         case 0:
         case 1:
-          if (!node.isUp || down >= nodes.length - 1) return;
+          if (!node.isUp || stopping.has(k) || down >= nodes.length - 1) return;
           run.counts.crashes++;
           node.crash();
           crashed(names[k]!);
           sim.schedule(durationMs, () => node.isUp || node.restart());
           return;
         case 2:
-          if (!node.isUp || down >= nodes.length - 1) return;
+          if (!node.isUp || stopping.has(k) || down >= nodes.length - 1) return;
           run.counts.stops++;
+          stopping.add(k);
           void node
             .stop()
             .catch(() => {
               node.crash();
               crashed(names[k]!);
             })
-            .then(() => sim.schedule(durationMs, () => node.isUp || node.restart()));
+            .then(() => {
+              stopping.delete(k);
+              sim.schedule(durationMs, () => node.isUp || node.restart());
+            });
           return;
         case 3: {
           run.counts.partitions++;
@@ -423,7 +431,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   );
   function supervisorRestart(k: number): void {
     const node = nodes[k]!;
-    if (!node.isUp) return;
+    if (!node.isUp || stopping.has(k)) return;
     run.counts.controllerRestarts++;
     node.crash();
     controllers.delete(names[k]!);
@@ -452,7 +460,10 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     brokers.delete(name);
   });
   await sim.run({ untilMs: faultsMs });
-  // Heal: every node up, the network whole, disks fast; then the liveness phase.
+  // Heal: graceful stops in progress finish, every node comes up, the network is whole, disks
+  // fast; then the liveness phase.
+  await sim.run({ untilMs: sim.nowMs() + 10_000, until: () => stopping.size === 0 });
+  if (stopping.size > 0) run.fail(`graceful stop of ${[...stopping].map((k) => names[k]).join(', ')} did not finish within 10 s`);
   const healedMs = sim.nowMs();
   sim.network.heal();
   for (const node of nodes) {
@@ -472,6 +483,10 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   stopAtMs = 0;
   await sim.run({ untilMs: sim.nowMs() + 8000, until: () => running === 0 });
   if (running > 0) run.fail(`${running} clients still busy 8 s after being told to stop`);
+  // The last writes reach every replica (and the high watermark) before the final read.
+  const settledBy = sim.nowMs() + livenessMs;
+  await sim.run({ untilMs: settledBy, until: () => (health = controllers.size === nodes.length ? unhealthy(controllers, brokers, names, replicas) : 'nodes still starting') === null });
+  if (health !== null) run.fail(`liveness: ${livenessMs} ms after the clients stopped: ${health}`);
   let readError: string | null | undefined;
   void consumeAll(admin, run, names).then((result) => (readError = result));
   await sim.run({ untilMs: sim.nowMs() + 10_000, until: () => readError !== undefined });

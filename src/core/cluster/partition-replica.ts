@@ -145,7 +145,7 @@ export class PartitionReplica {
     this.isr = info.isr;
     if (info.leader === me && info.replicas.includes(me)) {
       if (this.role !== 'leader' || epochChanged) this.becomeLeader(info);
-      else if (info.partitionEpoch !== this.partitionEpoch) this.afterHw(this.leader!.setIsr(info.isr).advanced);
+      else if (info.partitionEpoch !== this.partitionEpoch && this.leader !== null) this.afterHw(this.leader.setIsr(info.isr).advanced);
       this.partitionEpoch = info.partitionEpoch;
       return;
     }
@@ -161,45 +161,51 @@ export class PartitionReplica {
     this.stopped = true;
     this.partition.appendListeners.delete(this.onAppended);
     this.endLeadership();
-    this.fetcher?.stop();
+    void this.fetcher?.stop();
     this.fetcher = null;
   }
 
   // ---- leader ------------------------------------------------------------------------------------
 
+  /**
+   * Takes over as leader: first waits for the follower's fetcher to stop (a batch it was appending
+   * lands before the leader's log end is read), then records the new epoch at the log end, durably,
+   * and only then accepts produce and follower fetches (until then both answer NOT_LEADER, which
+   * clients retry).
+   */
   private becomeLeader(info: PartitionInfo): void {
-    this.fetcher?.stop();
+    const fetcherDone = this.fetcher?.stop() ?? Promise.resolve();
     this.fetcher = null;
     this.endLeadership();
-    const log = this.partition.log;
     this.role = 'leader';
     this.leaderId = info.leader;
     this.leaderEpoch = info.leaderEpoch;
-    if (log === null) return;
-    const end = log.logEndOffset;
-    const durable = log.durableEndOffset;
-    this.leader = new LeaderState({
-      leaderId: info.leader,
-      leaderEpoch: info.leaderEpoch,
-      replicas: info.replicas,
-      isr: info.isr,
-      logEndOffset: end,
-      durableEnd: durable,
-      highWatermark: this.followerHw < durable ? this.followerHw : durable,
-      nowMs: this.host.io.clock.nowMs(),
-    });
     const epoch = info.leaderEpoch;
-    this.host.log.info('ReplicaBecameLeader', { topic: this.topic, partition: this.partition.index, leaderEpoch: epoch, logEnd: end, isr: info.isr.join(',') });
-    // The epoch is recorded (durably) before the first batch of the epoch is accepted.
-    void this.epochs.assign(epoch, end).then(
-      () => {
-        if (this.role !== 'leader' || this.leaderEpoch !== epoch || this.stopped) return;
+    const current = (): boolean => this.role === 'leader' && this.leaderEpoch === epoch && !this.stopped;
+    void fetcherDone
+      .then(async () => {
+        const log = this.partition.log;
+        if (!current() || log === null) return;
+        const end = log.logEndOffset;
+        const durable = log.durableEndOffset;
+        this.leader = new LeaderState({
+          leaderId: info.leader,
+          leaderEpoch: epoch,
+          replicas: info.replicas,
+          isr: this.isr,
+          logEndOffset: end,
+          durableEnd: durable,
+          highWatermark: this.followerHw < durable ? this.followerHw : durable,
+          nowMs: this.host.io.clock.nowMs(),
+        });
+        this.host.log.info('ReplicaBecameLeader', { topic: this.topic, partition: this.partition.index, leaderEpoch: epoch, logEnd: end, isr: this.isr.join(',') });
+        await this.epochs.assign(epoch, end);
+        if (!current()) return;
         this.leaderReady = true;
         this.armIsrCheck();
         this.leaderLogMoved();
-      },
-      (error: unknown) => this.host.log.error('LeaderEpochCheckpointFailed', { topic: this.topic, partition: this.partition.index, error: String(error) }),
-    );
+      })
+      .catch((error: unknown) => this.host.log.error('ReplicaLeadershipFailed', { topic: this.topic, partition: this.partition.index, error: String(error), hint: 'the partition stays unavailable here until it is reopened or the broker restarts' }));
   }
 
   private endLeadership(): void {
@@ -223,7 +229,7 @@ export class PartitionReplica {
     const leader = this.leader;
     if (!this.leading || leader === null || log === null) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (brokerId === this.host.brokerId || !this.replicas.includes(brokerId)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    leader.onLeaderAppend(log.logEndOffset);
+    this.leaderLogMoved();
     if (fetchOffset > log.logEndOffset || fetchOffset < 0n) return ErrorCode.OFFSET_OUT_OF_RANGE;
     this.afterHw(leader.onFollowerFetch(brokerId, fetchOffset, this.host.io.clock.nowMs()).advanced);
     this.maybeExpandIsr();
@@ -329,18 +335,18 @@ export class PartitionReplica {
 
   private becomeFollower(info: PartitionInfo): void {
     this.endLeadership();
-    this.fetcher?.stop();
+    const previous = this.fetcher?.stop() ?? Promise.resolve();
     this.role = 'follower';
     this.leaderId = info.leader;
     this.leaderEpoch = info.leaderEpoch;
     this.host.log.info('ReplicaBecameFollower', { topic: this.topic, partition: this.partition.index, leader: info.leader, leaderEpoch: info.leaderEpoch });
     this.fetcher = new ReplicaFetcher(this.host, this, info.leader, info.leaderEpoch);
-    this.fetcher.start();
+    this.fetcher.start(previous);
   }
 
   private becomeNone(info: PartitionInfo): void {
     this.endLeadership();
-    this.fetcher?.stop();
+    void this.fetcher?.stop();
     this.fetcher = null;
     this.role = 'none';
     this.leaderId = info.leader;

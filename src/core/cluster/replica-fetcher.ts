@@ -28,6 +28,7 @@ class FetchStop extends Error {}
 export class ReplicaFetcher {
   private stopped = false;
   private client: KafkaWireClient | null = null;
+  private done: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly host: ReplicaHost,
@@ -36,14 +37,17 @@ export class ReplicaFetcher {
     private readonly leaderEpoch: number,
   ) {}
 
-  start(): void {
-    void this.run();
+  /** Starts the loop once `after` (the previous fetcher of this partition stopping) has settled. */
+  start(after: Promise<void> = Promise.resolve()): void {
+    this.done = after.catch(() => undefined).then(() => this.run());
   }
 
-  stop(): void {
+  /** Stops the loop; resolves once it has exited (an append it had started is then finished). */
+  stop(): Promise<void> {
     this.stopped = true;
     this.client?.close();
     this.client = null;
+    return this.done;
   }
 
   private get log() {
@@ -163,8 +167,10 @@ export class ReplicaFetcher {
     if (records.length > 0) {
       if (log.logEndOffset !== fetchOffset) throw new FetchStop('the log moved under the fetch');
       await log.appendReplicated(records);
-      if (this.stopped) throw new FetchStop('');
+      // Even when stopped meanwhile: what was appended must reach the producer state and the epoch
+      // history (the replica may be about to lead, and dedupe its producers' retries from them).
       await this.replica.followerAppended(records, data.highWatermark);
+      if (this.stopped) throw new FetchStop('');
     } else {
       this.replica.followerHighWatermark(data.highWatermark);
     }
