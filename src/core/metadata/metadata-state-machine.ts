@@ -53,7 +53,8 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
     if (applied) this.recordsApplied++;
     else this.recordsSkipped++;
     this.onApplied?.(entry.index, record, applied);
-    if (applied) for (const listener of [...this.changeListeners]) listener();
+    // Skipped records notify too: a broker waiting for the image to reach an index needs every step.
+    for (const listener of [...this.changeListeners]) listener();
   }
 
   snapshot(): Uint8Array {
