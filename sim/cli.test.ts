@@ -41,9 +41,9 @@ describe('sim command flags', () => {
     [{ scenario: 'single-node', nodes: 3 }, '--nodes 3: scenario single-node runs exactly 1 node'],
     [{ scenario: 'log-crash', nodes: 2 }, '--nodes 2: scenario log-crash runs exactly 1 node'],
     [{ scenario: 'kernel', nodes: 1 }, '--nodes 1: scenario kernel runs 2 to 9 nodes'],
-    [{ nodes: 1 }, '--nodes 1: scenario kernel runs 2 to 9 nodes'], // the default scenario
+    [{ nodes: 1 }, '--nodes 1: scenario cluster runs 3 to 5 nodes'], // the default scenario
     [{ scenario: 'raft', nodes: 6 }, '--nodes 6: scenario raft runs 1 to 5 nodes'],
-    [{ scenario: 'nope' }, '--scenario nope: no such scenario (known: kernel, log-crash, raft, single-node)'],
+    [{ scenario: 'nope' }, '--scenario nope: no such scenario (known: cluster, kernel, log-crash, raft, single-node)'],
     [{ seed: 1, seeds: { first: 1, last: 2 } }, '--seed 1 and --seeds 1..2 together: run one seed or sweep a range, not both'],
     [{ seeds: { first: 1, last: 2 }, trace: 't.jsonl' }, '--trace describes one run: use it with --seed, not with --seeds'],
     [{ seeds: { first: 1, last: 2 }, json: true }, '--json describes one run: use it with --seed, not with --seeds'],

@@ -36,6 +36,11 @@ describe('seed corpus', () => {
       const outcome = await runOne({ scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes });
       const note = hashChangeNote(entry, outcome.traceHash);
       if (note !== null) console.log(`${path.basename(file)}: ${note}`);
+      if (entry.open !== undefined) {
+        console.log(`${path.basename(file)}: still open (${entry.open}); fails with: ${outcome.failures[0] ?? 'nothing'}`);
+        expect(outcome.failures, 'this open case passes now: remove its "open" field').not.toEqual([]);
+        return;
+      }
       expect(outcome.failures).toEqual([]);
     });
   }

@@ -15,7 +15,7 @@ type ChildOutcome = Pick<RunOutcome, 'traceHash' | 'unseed' | 'hashCovers' | 'ok
 
 /** Runs one seed in a fresh process through the real CLI and returns its JSON outcome. */
 function runInChild(seed: number): ChildOutcome {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--seed', String(seed), '--json', '--no-save'], {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--scenario', 'kernel', '--seed', String(seed), '--json', '--no-save'], {
     cwd: root,
     encoding: 'utf8',
   });

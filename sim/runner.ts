@@ -117,6 +117,11 @@ export interface CorpusCase {
   failures: string[];
   /** What the bug was, once understood. */
   note?: string;
+  /**
+   * Set while the bug is not fixed: what is known of it. The replay then expects the case to still
+   * fail (and says so), so a fix shows up as a test asking for this field to be removed.
+   */
+  open?: string;
 }
 
 /** Saves a failing run under `dir` (sim/corpus/), with its trace hash and the commit it was found at. */

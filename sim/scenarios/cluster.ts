@@ -282,7 +282,12 @@ async function consumeAll(io: Io, run: Run, brokers: readonly string[]): Promise
         const invokeAt = run.history.invocation();
         const invokeMs = io.clock.nowMs();
         const answer = await fetchOnce(client, partition, fetchOffset, 1 << 20);
-        if (answer.kind === 'failed') return `checker fetch failed: ${answer.message}`;
+        if ((answer.kind === 'error' && leaderMoved.has(answer.errorCode)) || answer.kind === 'failed') {
+          // A broker whose image lagged named an old leader: ask again, as a client does (bounded by the guard).
+          router.invalidate(partition, client);
+          await sleep(io.clock, 50);
+          continue;
+        }
         if (answer.kind === 'error') return `checker fetch p${partition} error ${answer.errorCode}`;
         run.history.read({ process: 'checker', topic, partition, fetchOffset, records: answer.records, highWatermark: answer.highWatermark, final: true }, invokeMs, invokeAt, io.clock.nowMs());
         if (answer.records.length === 0) break;
@@ -302,8 +307,9 @@ function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly 
   stopping.clear();
   const random = sim.random.fork('faults');
   let atMs = 300;
-  while (atMs < faultsMs) {
+  for (;;) {
     atMs += random.between(100, 600);
+    if (atMs >= faultsMs) break;
     const k = random.int(nodes.length);
     const node = nodes[k]!;
     const kind = random.int(8);
@@ -390,30 +396,15 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   const brokers = new Map<string, Broker>();
   const nodes = names.map((name, k) =>
     sim.addNode(name, async (io) => {
-      const controller = await ControllerNode.start(io, {
-        nodeId: k + 1,
-        voters: names.map((n, j) => ({ id: j + 1, host: n, port: controllerPort })),
-        brokerSessionTimeoutMs: sessionMs,
-        forwardTimeoutMs: 2000,
-        // A controller whose storage failed stops for good; its process is restarted, as a
-        // supervisor (systemd, Kubernetes) restarts `chronik start` when it exits.
-        observer: { onFailed: () => sim.schedule(0, () => supervisorRestart(k)) },
+      const started = await startNode(io, name, k).catch((error: unknown) => {
+        // A start that fails (an injected fsync error while recovering) exits the process; the
+        // supervisor starts it again, as it would `chronik start`.
+        io.log.error('NodeStartFailed', { error: String(error) });
+        sim.schedule(0, () => supervisorRestart(k));
+        return null;
       });
-      let broker: Broker;
-      try {
-        broker = await Broker.start(io, {
-          nodeId: k + 1,
-          listen: { host: name, port: kafkaPort },
-          dataDir: 'kafka',
-          cluster: controller,
-          replication: { minInsyncReplicas: 2, replicaLagTimeMaxMs: 2000, brokerHeartbeatIntervalMs: sessionMs / 6, replicaFetchWaitMsMax: 200, controlledShutdownTimeoutMs: 2000 },
-          testOnlyLogBugs: sim.plantedLogBugs,
-          testOnlyReplicationBugs: sim.plantedReplicationBugs,
-        });
-      } catch (error) {
-        await controller.stop();
-        throw error;
-      }
+      if (started === null) return { stop: async () => undefined };
+      const { controller, broker } = started;
       controllers.set(name, controller);
       brokers.set(name, broker);
       return {
@@ -429,6 +420,32 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
       };
     }),
   );
+  async function startNode(io: Io, name: string, k: number): Promise<{ controller: ControllerNode; broker: Broker }> {
+    const controller = await ControllerNode.start(io, {
+      nodeId: k + 1,
+      voters: names.map((n, j) => ({ id: j + 1, host: n, port: controllerPort })),
+      brokerSessionTimeoutMs: sessionMs,
+      forwardTimeoutMs: 2000,
+      // A controller whose storage failed stops for good; its process is restarted, as a
+      // supervisor (systemd, Kubernetes) restarts `chronik start` when it exits.
+      observer: { onFailed: () => sim.schedule(0, () => supervisorRestart(k)) },
+    });
+    try {
+      const broker = await Broker.start(io, {
+        nodeId: k + 1,
+        listen: { host: name, port: kafkaPort },
+        dataDir: 'kafka',
+        cluster: controller,
+        replication: { minInsyncReplicas: 2, replicaLagTimeMaxMs: 2000, brokerHeartbeatIntervalMs: sessionMs / 6, replicaFetchWaitMsMax: 200, controlledShutdownTimeoutMs: 2000 },
+        testOnlyLogBugs: sim.plantedLogBugs,
+        testOnlyReplicationBugs: sim.plantedReplicationBugs,
+      });
+      return { controller, broker };
+    } catch (error) {
+      await controller.stop();
+      throw error;
+    }
+  }
   function supervisorRestart(k: number): void {
     const node = nodes[k]!;
     if (!node.isUp || stopping.has(k)) return;
@@ -468,6 +485,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   sim.network.heal();
   for (const node of nodes) {
     node.disk.faults.latency.syncMsMax = 3;
+    node.disk.faults.cancelSyncFailures();
     if (!node.isUp) node.restart();
   }
   let health: string | null = 'not checked';

@@ -83,6 +83,8 @@ export interface DiskLatency {
 export interface DiskFaults {
   /** The next sync() on any file of this disk fails with EIO (its data's fate is then unknown). */
   failNextSync(): void;
+  /** Withdraws sync failures asked for and not yet delivered (a scenario's fault phase ends). */
+  cancelSyncFailures(): void;
   /** While full, writes that grow the disk's bytes fail with ENOSPC and store nothing. */
   setFull(full: boolean): void;
   /** Flips one random bit of one random durable byte of one random non-empty file (bit rot). */
@@ -117,6 +119,7 @@ export class SimDiskState {
     const latency: DiskLatency = { opMsMin: 0, opMsMax: 0.2, syncMsMin: 0.5, syncMsMax: 3 };
     this.faults = {
       failNextSync: () => void this.syncFailuresPending++,
+      cancelSyncFailures: () => void (this.syncFailuresPending = 0),
       setFull: (full) => void (this.full = full),
       corruptRandomByte: () => this.corruptRandomByte(),
       latency,

@@ -10,7 +10,7 @@
  * replicaFetchBackoffMs, and starts over with the truncation step. The loop ends when the replica
  * stops following this leader at this epoch.
  */
-import { sleep } from '../io/index.ts';
+import { DiskError, sleep } from '../io/index.ts';
 import { isLogError } from '../log/index.ts';
 import { ApiKey, ErrorCode } from '../protocol/index.ts';
 import { KafkaWireClient } from '../protocol/wire-client.ts';
@@ -177,9 +177,13 @@ export class ReplicaFetcher {
   }
 }
 
-/** Errors the loop survives: network and client failures and the log's own operating errors. */
+/**
+ * Errors the loop survives: network and client failures, the log's own operating errors, and a
+ * failed write of the leader-epoch checkpoint (the history in memory stays right, and the next
+ * change rewrites the whole file; a restart rebuilds a stale one from the log).
+ */
 function isExpected(error: unknown): boolean {
-  if (isLogError(error)) return true;
+  if (isLogError(error) || error instanceof DiskError) return true;
   if (error instanceof Error && (error.name === 'NetError' || error.name === 'ClientError')) return true;
   return false;
 }
