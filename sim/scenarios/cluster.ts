@@ -378,7 +378,8 @@ function unhealthy(controllers: ReadonlyMap<string, ControllerNode>, brokers: Re
       if (p.isr.length < replicas) return `${name}: partition ${p.partition} ISR [${p.isr.join(',')}]`;
       const leader = brokers.get(names[p.leader - 1]!)?.topics.partition(topic, p.partition);
       const end = leader?.log?.logEndOffset;
-      if (leader === undefined || end === undefined || leader.highWatermark !== end) return `partition ${p.partition}: leader's high watermark ${leader?.highWatermark} below its log end ${end}`;
+      if (leader === undefined || end === undefined || leader.replica?.leading !== true) return `partition ${p.partition}: leader n${p.leader} is not leading yet`;
+      if (leader.highWatermark !== end) return `partition ${p.partition}: leader's high watermark ${leader.highWatermark} below its log end ${end}`;
       for (const r of p.replicas) {
         const replicaEnd = brokers.get(names[r - 1]!)?.topics.partition(topic, p.partition)?.log?.logEndOffset;
         if (replicaEnd !== end) return `partition ${p.partition}: replica ${r} ends at ${replicaEnd}, the leader at ${end}`;
