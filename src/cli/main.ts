@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import { addSimCommand } from '../../sim/cli.ts';
 import { addClientCommands } from './client-commands.ts';
+import { addClusterCommand } from './cluster-up.ts';
 import { ConfigError, configOptionSpecs, optionHelp } from './config.ts';
 
 /**
- * The `chronik` command line: `chronik start` runs a broker, `chronik sim` runs simulations, and the
- * client commands (`topics`, `groups`, `produce`, `consume`) talk Kafka to a running broker.
+ * The `chronik` command line: `chronik start` runs a broker, `chronik cluster up` a local cluster,
+ * `chronik sim` runs simulations, and the client commands (`topics`, `groups`, `produce`, `consume`) talk Kafka to a running broker.
  */
 export function buildProgram(): Command {
   const program = new Command('chronik')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     process.exitCode = await startCommand(flags, process.env);
   });
   addSimCommand(program);
+  addClusterCommand(program);
   addClientCommands(program);
   return program;
 }

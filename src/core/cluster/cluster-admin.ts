@@ -92,12 +92,13 @@ export async function handleClusterMetadata(state: BrokerState, member: ClusterM
     // Not registered yet (or fenced): still list this broker, so a client keeps a way in.
     brokers.push({ nodeId: state.options.nodeId, host: state.advertised.host, port: state.advertised.port, rack: null });
   }
-  const controllerId = member.link.controller.activeController();
+  // As in KRaft, the controller id clients see is a broker that forwards admin requests to the
+  // active controller: this one (an election in progress does not leave clients without one).
   return {
     throttleTimeMs: 0,
     brokers: brokers.sort((a, b) => a.nodeId - b.nodeId),
     clusterId: state.options.clusterId,
-    controllerId: controllerId > 0 ? controllerId : -1,
+    controllerId: state.options.nodeId,
     topics,
     clusterAuthorizedOperations: authorizedOperationsOmitted,
   };

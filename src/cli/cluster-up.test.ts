@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planCluster } from './cluster-up.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataDir = mkdtempSync(path.join(tmpdir(), 'chronik-cluster-up-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port whose six cluster ports are free now (tried from a random start). */
+async function freeBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    const plan = planCluster(3, base, dataDir);
+    const ports = plan.nodes.flatMap((n) => [n.kafkaPort, n.controllerPort]);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error('no free base port found');
+}
+
+describe('chronik cluster up', () => {
+  it('plans ports that cannot clash: Kafka base+100k, controller base+100k+1', () => {
+    const plan = planCluster(3, 19000, '/d');
+    expect(plan.bootstrap).toBe('127.0.0.1:19100,127.0.0.1:19200,127.0.0.1:19300');
+    expect(plan.voters).toBe('1@127.0.0.1:19101,2@127.0.0.1:19201,3@127.0.0.1:19301');
+    expect(plan.nodes.map((n) => n.dataDir)).toEqual(['/d/node-1', '/d/node-2', '/d/node-3']);
+  });
+
+  it('starts 3 nodes that serve an RF=3 topic, and stops them all on SIGTERM', async () => {
+    const base = await freeBase();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'cluster', 'up', '--nodes', '3', '--base-port', String(base), '--data-dir', dataDir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!out.includes('bootstrap: ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const bootstrap = /bootstrap: (\S+)/.exec(out)?.[1];
+      expect(bootstrap).toBe(planCluster(3, base, dataDir).bootstrap);
+      const kafka = new Kafka({ clientId: 'cluster-up', brokers: bootstrap!.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 1000 } });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'tryout', numPartitions: 2, replicationFactor: 3 }], waitForLeaders: true });
+      const producer = kafka.producer({ idempotent: true });
+      await producer.connect();
+      await producer.send({ topic: 'tryout', acks: -1, messages: [{ key: 'a', value: 'one' }, { key: 'b', value: 'two' }] });
+      const offsets = await admin.fetchTopicOffsets('tryout');
+      expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
+      await producer.disconnect();
+      await admin.disconnect();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    expect(out).toContain('every node stopped');
+    expect(out).not.toContain('exited (');
+  });
+});
