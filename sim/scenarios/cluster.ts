@@ -5,9 +5,9 @@ import { ControllerNode } from '../../src/core/metadata/controller-node.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
-import { checkKafkaHistory, KafkaHistory, renderFindings, type Acks, type ProduceOp } from '../checkers/kafka-history.ts';
+import type { Acks, ProduceOp } from '../checkers/kafka-history.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
-import { clusterNotWritten, fetchOnce, produceOutcome, valuesBatch, workloadTopic as topic } from '../workload/kafka-ops.ts';
+import { clusterNotWritten, fetchOnce, produceOutcome, valuesBatch, WorkloadRun, workloadTopic as topic } from '../workload/kafka-ops.ts';
 
 /**
  * A cluster of 3 or 5 nodes, each a controller voter and a broker (combined mode), over the simulated
@@ -34,21 +34,11 @@ const faultsMs = 4000;
 const livenessMs = 8000;
 const sessionMs = 1500;
 
-class Run {
-  readonly history = new KafkaHistory();
-  readonly failures: string[] = [];
-  readonly lastAckMs = new Map<string, number>();
-  counts = { controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, partitions: 0, resets: 0, syncFailures: 0, leaderMoves: 0 };
+const initialCounts = { controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, partitions: 0, resets: 0, syncFailures: 0 };
 
-  fail(message: string): void {
-    if (this.failures.length < 20) this.failures.push(message);
-  }
-
-  close(name: string, client: KafkaWireClient | null): void {
-    if (client === null) return;
-    client.close();
-    for (const violation of client.orderViolations) this.fail(`${name}: response order: ${violation}`);
-    client.orderViolations.length = 0;
+class Run extends WorkloadRun<typeof initialCounts> {
+  constructor() {
+    super({ ...initialCounts });
   }
 }
 
@@ -512,18 +502,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   if (readError === undefined) run.fail('the final read did not finish within 10 s');
   else if (readError !== null) run.fail(readError);
   // Every acks=all write must survive (crashes here lose unsynced bytes, never a whole disk).
-  const checked = checkKafkaHistory(run.history, { denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 });
-  for (const line of renderFindings(checked.findings, 10)) run.fail(line);
-  const { counts } = checked;
-  const summary = {
-    ...run.counts,
-    acked: counts.acked,
-    lost: counts.lost,
-    duplicates: counts.duplicates,
-    recordsRead: counts.recordsRead,
-    ...Object.fromEntries(Object.entries(counts.ops).map(([kind, n]) => [`ops.${kind}`, n])),
-  };
-  return { ok: run.failures.length === 0, failures: run.failures, summary };
+  return run.judge({ denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 });
 }
 
 export const scenario: Scenario = {

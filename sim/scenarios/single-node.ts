@@ -4,9 +4,9 @@ import type { Random } from '../../src/core/io/random.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
-import { checkKafkaHistory, KafkaHistory, renderFindings, type Acks, type Outcome } from '../checkers/kafka-history.ts';
+import type { Acks, Outcome } from '../checkers/kafka-history.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
-import { fetchOnce, produceOutcome, valuesBatch } from '../workload/kafka-ops.ts';
+import { fetchOnce, produceOutcome, valuesBatch, WorkloadRun } from '../workload/kafka-ops.ts';
 
 /**
  * One broker, real Kafka requests over the simulated network. Producers (plain and idempotent, acks
@@ -36,22 +36,11 @@ const group = 'sim-group';
 /** Per-partition bytes of each of the consumer's fetches during the faults. */
 const consumerFetchBytesMax = 4096;
 
-class Run {
-  readonly history = new KafkaHistory();
-  readonly failures: string[] = [];
-  readonly lastAckMs = new Map<string, number>();
-  counts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
+const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
 
-  fail(message: string): void {
-    if (this.failures.length < 20) this.failures.push(message);
-  }
-
-  /** Closes a client, failing the run if any of its responses came out of request order. */
-  close(name: string, client: KafkaWireClient | null): void {
-    if (client === null) return;
-    client.close();
-    for (const violation of client.orderViolations) this.fail(`${name}: response order: ${violation}`);
-    client.orderViolations.length = 0;
+class Run extends WorkloadRun<typeof initialCounts> {
+  constructor() {
+    super({ ...initialCounts });
   }
 }
 
@@ -403,18 +392,7 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
   await sim.run({ untilMs: sim.nowMs() + 5000, until: () => readError !== undefined });
   if (readError === undefined) run.fail('the final read did not finish within 5 s');
   else if (readError !== null) run.fail(readError);
-  const checked = checkKafkaHistory(run.history, { denseFinalLog: true });
-  for (const line of renderFindings(checked.findings, 10)) run.fail(line);
-  const { counts } = checked;
-  const summary = {
-    ...run.counts,
-    acked: counts.acked,
-    lost: counts.lost,
-    duplicates: counts.duplicates,
-    recordsRead: counts.recordsRead,
-    ...Object.fromEntries(Object.entries(counts.ops).map(([kind, n]) => [`ops.${kind}`, n])),
-  };
-  return { ok: run.failures.length === 0, failures: run.failures, summary };
+  return run.judge({ denseFinalLog: true });
 }
 
 export const scenario: Scenario = {

@@ -5,7 +5,7 @@
 import { recordBatch } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
-import type { Outcome } from '../checkers/kafka-history.ts';
+import { checkKafkaHistory, KafkaHistory, renderFindings, type CheckOptions, type Outcome } from '../checkers/kafka-history.ts';
 import { readRecords, type ConsumedRecord } from './records.ts';
 
 export const workloadTopic = 'events';
@@ -70,4 +70,44 @@ export async function fetchOnce(client: KafkaWireClient, partition: number, fetc
   if (data.errorCode !== ErrorCode.NONE) return { kind: 'error', errorCode: data.errorCode, highWatermark: data.highWatermark };
   const records = readRecords((data.records ?? new Uint8Array(0)) as Uint8Array).filter((r) => r.offset >= fetchOffset);
   return { kind: 'records', records, highWatermark: data.highWatermark };
+}
+
+/**
+ * What a Kafka workload scenario records and finds: the history the checker judges, failures
+ * (at most 20 kept), each producer's last ack, and counts for the summary.
+ */
+export class WorkloadRun<Counts extends Record<string, number>> {
+  readonly history = new KafkaHistory();
+  readonly failures: string[] = [];
+  readonly lastAckMs = new Map<string, number>();
+
+  constructor(readonly counts: Counts) {}
+
+  fail(message: string): void {
+    if (this.failures.length < 20) this.failures.push(message);
+  }
+
+  /** Closes a client, failing the run if any of its responses came out of request order. */
+  close(name: string, client: KafkaWireClient | null): void {
+    if (client === null) return;
+    client.close();
+    for (const violation of client.orderViolations) this.fail(`${name}: response order: ${violation}`);
+    client.orderViolations.length = 0;
+  }
+
+  /** Judges the history (findings become failures) and returns the scenario's result. */
+  judge(options: CheckOptions): { ok: boolean; failures: string[]; summary: Record<string, number | string> } {
+    const checked = checkKafkaHistory(this.history, options);
+    for (const line of renderFindings(checked.findings, 10)) this.fail(line);
+    const { counts } = checked;
+    const summary = {
+      ...this.counts,
+      acked: counts.acked,
+      lost: counts.lost,
+      duplicates: counts.duplicates,
+      recordsRead: counts.recordsRead,
+      ...Object.fromEntries(Object.entries(counts.ops).map(([kind, n]) => [`ops.${kind}`, n])),
+    };
+    return { ok: this.failures.length === 0, failures: this.failures, summary };
+  }
 }
