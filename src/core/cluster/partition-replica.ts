@@ -21,7 +21,7 @@
  * Follower: a ReplicaFetcher copies the leader's batches (offsets and epochs kept) after cutting any
  * divergent tail by leader epoch; its high watermark is the leader's, capped by its own durable end.
  */
-import type { Io, Log, Timer } from '../io/index.ts';
+import { DiskError, sleep, type Io, type Log, type Timer } from '../io/index.ts';
 import { readBatchHeader, splitBatches } from '../log/record-batch.ts';
 import type { AlterPartitionResult } from '../metadata/controller.ts';
 import type { PartitionInfo } from '../metadata/image.ts';
@@ -30,7 +30,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Partition } from '../broker/topic-store.ts';
 import { LeaderState, followerHighWatermark } from '../replication/high-watermark.ts';
 import { LeaderEpochCache } from '../replication/leader-epoch-cache.ts';
-import { rebuildFromBatches, type BatchEpoch } from '../replication/leader-epoch-entries.ts';
+import { LeaderEpochEntries, rebuildFromBatches, type BatchEpoch } from '../replication/leader-epoch-entries.ts';
 import { replicaRebuildReadBytes } from '../limits.ts';
 import type { ReplicationConfig } from './replication-config.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
@@ -62,6 +62,9 @@ export interface ReplicationBugs {
   /** A follower truncates to its own high watermark instead of asking the leader by epoch. */
   truncateToHighWatermark?: boolean;
 }
+
+/** Pause between attempts to write a new leader's epoch after a failed write. */
+const leaderEpochRetryMs = 1000;
 
 export type ReplicaRole = 'leader' | 'follower' | 'none';
 
@@ -199,13 +202,34 @@ export class PartitionReplica {
           nowMs: this.host.io.clock.nowMs(),
         });
         this.host.log.info('ReplicaBecameLeader', { topic: this.topic, partition: this.partition.index, leaderEpoch: epoch, logEnd: end, isr: this.isr.join(',') });
-        await this.epochs.assign(epoch, end);
-        if (!current()) return;
+        if (!(await this.recordEpoch(epoch, end, current))) return;
         this.leaderReady = true;
         this.armIsrCheck();
         this.leaderLogMoved();
       })
       .catch((error: unknown) => this.host.log.error('ReplicaLeadershipFailed', { topic: this.topic, partition: this.partition.index, error: String(error), hint: 'the partition stays unavailable here until it is reopened or the broker restarts' }));
+  }
+
+  /**
+   * Writes the new epoch to the leader-epoch checkpoint, retrying a failed write every second while
+   * this leadership lasts (the history in memory already has it; a retry rewrites the whole file).
+   * True once it is durable.
+   */
+  private async recordEpoch(epoch: number, end: bigint, current: () => boolean): Promise<boolean> {
+    let first = true;
+    while (current()) {
+      try {
+        if (first) await this.epochs.assign(epoch, end);
+        else await this.epochs.replace(new LeaderEpochEntries(this.epochs.entries()));
+        return current();
+      } catch (error) {
+        if (!(error instanceof DiskError)) throw error;
+        this.host.log.warn('LeaderEpochCheckpointWriteFailed', { topic: this.topic, partition: this.partition.index, error: error.message, hint: 'retrying every second; the partition answers NOT_LEADER_OR_FOLLOWER until the write succeeds' });
+        first = false;
+        await sleep(this.host.io.clock, leaderEpochRetryMs);
+      }
+    }
+    return false;
   }
 
   private endLeadership(): void {
