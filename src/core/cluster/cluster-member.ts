@@ -35,6 +35,9 @@ export interface ClusterLink {
   onImageChanged(listener: () => void): () => void;
 }
 
+/** Pause before a reconcile retries a partition whose replica could not be built. */
+const replicaCreateRetryMs = 1000;
+
 export class ClusterMember {
   private epoch = -1;
   private heartbeatTimer: Timer | null = null;
@@ -222,7 +225,9 @@ export class ClusterMember {
         try {
           replica = await PartitionReplica.create(this.host, partition);
         } catch (error) {
-          this.log.error('ReplicaCreateFailed', { topic: info.name, partition: p.partition, error: error instanceof Error ? error.message : String(error) });
+          // A failed write of its leader-epoch checkpoint (or read of its log): try again shortly.
+          this.log.error('ReplicaCreateFailed', { topic: info.name, partition: p.partition, error: error instanceof Error ? error.message : String(error), hint: 'retried in a second' });
+          this.io.clock.setTimer(replicaCreateRetryMs, () => this.scheduleReconcile());
           continue;
         }
         this.replicas.set(key, replica);
