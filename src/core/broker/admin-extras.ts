@@ -22,7 +22,7 @@ import {
   type DescribeProducersResponsePartition,
   authorizedOperationsOmitted,
 } from '../protocol/index.ts';
-import type { BrokerState } from './broker-state.ts';
+import { leadsHere, type BrokerState } from './broker-state.ts';
 import { errorText, kafkaCodeFor } from './errors.ts';
 import { TopicStoreError } from './topic-store.ts';
 
@@ -83,7 +83,7 @@ async function deleteRecordsOne(state: BrokerState, topic: string, index: number
   if (partition === undefined) return { partitionIndex: index, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   const log = partition.log;
   if (log === null || partition.failure !== null) return { partitionIndex: index, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
-  if ((partition.replica !== null && partition.replica.role !== 'leader') || (partition.replica === null && state.cluster !== null)) return { partitionIndex: index, lowWatermark: -1n, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+  if (!leadsHere(state, partition)) return { partitionIndex: index, lowWatermark: -1n, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
   const highWatermark = partition.highWatermark;
   const target = offset === -1n ? highWatermark : offset;
   if (target < 0n || target > highWatermark) return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };

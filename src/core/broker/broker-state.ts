@@ -8,7 +8,7 @@ import type { BrokerMetrics } from './broker-metrics.ts';
 import type { GroupDriver } from './group-driver.ts';
 import type { HostPort, ResolvedBrokerOptions } from './options.ts';
 import type { ProducerRegistry } from './producer-registry.ts';
-import type { TopicStore } from './topic-store.ts';
+import type { Partition, TopicStore } from './topic-store.ts';
 import type { FetchWaiters } from './fetch-waiters.ts';
 
 export interface BrokerState {
@@ -26,4 +26,15 @@ export interface BrokerState {
   readonly metrics: BrokerMetrics;
   /** True once stop() has begun. */
   readonly stopping: boolean;
+}
+
+/**
+ * Whether this broker leads `partition`: always on a single node; on a cluster only when its
+ * replica is the leader (with `ready`, also once the new leader's epoch is durable, as produce
+ * needs). A cluster partition without a replica yet (its image not caught up) is led elsewhere.
+ */
+export function leadsHere(state: BrokerState, partition: Partition, ready = false): boolean {
+  const replica = partition.replica;
+  if (replica === null) return state.cluster === null;
+  return ready ? replica.leading : replica.role === 'leader';
 }

@@ -13,7 +13,7 @@
 import { fetchResponseBytesMax, fetchWaitMsMax } from '../limits.ts';
 import { isLogError } from '../log/index.ts';
 import { ErrorCode, type FetchPartition, type FetchPartitionData, type FetchRequest, type FetchResponse } from '../protocol/index.ts';
-import type { BrokerState } from './broker-state.ts';
+import { leadsHere, type BrokerState } from './broker-state.ts';
 import { kafkaCodeFor } from './errors.ts';
 import type { Partition } from './topic-store.ts';
 
@@ -48,9 +48,8 @@ function partitionResult(index: number, errorCode: number, partition?: Partition
 function replicaLimit(state: BrokerState, partition: Partition, asked: FetchPartition, replicaId: number): { code: number; limit: bigint } {
   const log = partition.log!;
   const replica = partition.replica;
-  if (replica === null && state.cluster !== null) return { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, limit: -1n };
+  if (!leadsHere(state, partition)) return { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, limit: -1n };
   if (replica === null) return { code: ErrorCode.NONE, limit: log.durableEndOffset };
-  if (replica.role !== 'leader') return { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, limit: -1n };
   if (asked.currentLeaderEpoch >= 0 && asked.currentLeaderEpoch < replica.leaderEpoch) return { code: ErrorCode.FENCED_LEADER_EPOCH, limit: -1n };
   if (asked.currentLeaderEpoch > replica.leaderEpoch) return { code: ErrorCode.UNKNOWN_LEADER_EPOCH, limit: -1n };
   if (replicaId < 0) return { code: ErrorCode.NONE, limit: replica.highWatermark };

@@ -11,7 +11,7 @@ import {
   type ListOffsetsRequest,
   type ListOffsetsResponse,
 } from '../protocol/index.ts';
-import type { BrokerState } from './broker-state.ts';
+import { leadsHere, type BrokerState } from './broker-state.ts';
 import { kafkaCodeFor } from './errors.ts';
 
 const latestTimestamp = -1n;
@@ -41,7 +41,7 @@ async function listOne(state: BrokerState, topic: string, asked: ListOffsetsPart
   const log = partition.log;
   if (log === null || partition.failure !== null) return answer(asked.partitionIndex, ErrorCode.KAFKA_STORAGE_ERROR, -1n, -1n);
   const replica = partition.replica;
-  if ((replica !== null && replica.role !== 'leader') || (replica === null && state.cluster !== null)) return answer(asked.partitionIndex, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1n, -1n);
+  if (!leadsHere(state, partition)) return answer(asked.partitionIndex, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1n, -1n);
   const epoch = replica?.leaderEpoch ?? 0;
   const hw = partition.highWatermark;
   if (asked.timestamp === earliestTimestamp) return answer(asked.partitionIndex, ErrorCode.NONE, log.logStartOffset, -1n, epoch);

@@ -4,7 +4,7 @@
  * leads every partition at epoch 0.
  */
 import { ErrorCode, type EpochEndOffset, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '../protocol/index.ts';
-import type { BrokerState } from './broker-state.ts';
+import { leadsHere, type BrokerState } from './broker-state.ts';
 import { undefinedEpochEnd } from '../replication/leader-epoch-entries.ts';
 
 function answer(state: BrokerState, topic: string, index: number, currentLeaderEpoch: number, leaderEpoch: number): EpochEndOffset {
@@ -15,7 +15,7 @@ function answer(state: BrokerState, topic: string, index: number, currentLeaderE
   if (log === null || partition.failure !== null) return fail(ErrorCode.KAFKA_STORAGE_ERROR);
   const replica = partition.replica;
   const epoch = replica === null ? 0 : replica.leaderEpoch;
-  if ((replica !== null && replica.role !== 'leader') || (replica === null && state.cluster !== null)) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  if (!leadsHere(state, partition)) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   if (currentLeaderEpoch >= 0 && currentLeaderEpoch < epoch) return fail(ErrorCode.FENCED_LEADER_EPOCH);
   if (currentLeaderEpoch > epoch) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
   const end = replica === null ? (leaderEpoch === 0 ? { epoch: 0, endOffset: log.logEndOffset } : undefinedEpochEnd) : replica.epochs.endOffsetFor(leaderEpoch, log.logEndOffset);

@@ -27,7 +27,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '../protocol/index.ts';
-import type { BrokerState } from './broker-state.ts';
+import { leadsHere, type BrokerState } from './broker-state.ts';
 import { kafkaCodeFor } from './errors.ts';
 import type { Partition } from './topic-store.ts';
 
@@ -165,7 +165,7 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
     return Promise.resolve(failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, partition.failure?.message ?? null));
   }
   const replica = partition.replica;
-  if ((replica !== null && !replica.leading) || (replica === null && state.cluster !== null)) {
+  if (!leadsHere(state, partition, true)) {
     return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${state.options.nodeId} does not lead ${topic}-${data.index}; refresh metadata`));
   }
   const config = partition.topic.config;
