@@ -86,6 +86,13 @@ describe('cluster scenario', () => {
   // catch at seed 37 of seeds 1..60 (4 of 60 caught by lost-write). A follower that truncates to its
   // high watermark instead of by leader epoch (ReplicationBugs.truncateToHighWatermark) is not
   // caught within 60 seeds yet: the workload seldom makes such a follower leader before it refetches.
+  // When written: first caught at seed 14 (1 of seeds 1..30), by an OffsetFetch from the new
+  // coordinator after the old one (cut off by a partition) acknowledged commits only it had.
+  it('catches a group coordinator that answers commits before the offsets partition\'s ISR has them (within 60 seeds)', async () => {
+    const found = await firstCaught({ replication: { offsetsAckBeforeReplication: true } }, ['commit-regressed'], 60);
+    expect(found?.failure).toMatch(/^commit-regressed: /);
+  }, sweepTimeout);
+
   it('catches a leader whose high watermark follows its own writes, not the ISR (within 60 seeds)', async () => {
     const found = await firstCaught({ replication: { hwIgnoresFollowers: true } }, ['lost-write', 'read-truncated', 'inconsistent-offset'], 60);
     expect(found?.failure).toMatch(/^(lost-write|read-truncated|inconsistent-offset): |below the follower's high watermark/);

@@ -7,7 +7,7 @@ import { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import type { Acks, ProduceOp } from '../checkers/kafka-history.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
-import { clusterNotWritten, fetchOnce, produceOutcome, valuesBatch, WorkloadRun, workloadTopic as topic } from '../workload/kafka-ops.ts';
+import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun, workloadTopic as topic } from '../workload/kafka-ops.ts';
 
 /**
  * A cluster of 3 or 5 nodes, each a controller voter and a broker (combined mode), over the simulated
@@ -28,13 +28,15 @@ import { clusterNotWritten, fetchOnce, produceOutcome, valuesBatch, WorkloadRun,
  */
 
 const partitions = 3;
+const allPartitions = Array.from({ length: partitions }, (_, p) => p);
+const group = 'sim-group';
 const kafkaPort = 9092;
 const controllerPort = 9093;
 const faultsMs = 4000;
 const livenessMs = 8000;
 const sessionMs = 1500;
 
-const initialCounts = { controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, partitions: 0, resets: 0, syncFailures: 0 };
+const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, partitions: 0, resets: 0, syncFailures: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   constructor() {
@@ -77,6 +79,17 @@ class Router {
     if (client !== null && client.closed) {
       for (const [broker, c] of this.clients) if (c === client) this.drop(broker);
     }
+  }
+
+  /** A connection to `group`'s coordinator, found by asking a random broker (FindCoordinator); null when none answers now. */
+  async coordinator(group: string): Promise<KafkaWireClient | null> {
+    const broker = this.brokers[this.random.int(this.brokers.length)]!;
+    const client = await this.connect(broker);
+    if (client === null) return null;
+    const answer = await client.request(ApiKey.FindCoordinator, 2, { key: group, keyType: 0 }).catch(() => null);
+    if (client.closed) this.drop(broker);
+    if (answer === null || answer.errorCode !== ErrorCode.NONE) return null;
+    return this.connect(answer.host);
   }
 
   closeAll(): void {
@@ -231,24 +244,40 @@ async function producer(io: Io, name: string, idempotent: boolean, brokers: read
   router.closeAll();
 }
 
-/** A consumer reading every partition from its leader during the faults (no group: positions in memory). */
+/**
+ * A consumer of group `sim-group` reading every partition from its leader during the faults. It
+ * finds the group's coordinator (the leader of the group's offsets partition), starts from the
+ * offsets committed there, and after each round commits its new positions; when the coordinator
+ * moves (an error, a lost connection) it finds the new one and starts again from what that one has
+ * committed, which the checker holds against every acknowledged commit.
+ */
 async function consumer(io: Io, name: string, brokers: readonly string[], run: Run, stopAtMs: () => number): Promise<void> {
   const random = io.random.fork(name);
   const router = new Router(io, name, brokers, run, random.fork('router'));
-  const positions = Array.from({ length: partitions }, () => 0n);
+  let positions = allPartitions.map(() => 0n);
+  const sent = allPartitions.map(() => -1n);
+  let coordinator: KafkaWireClient | null = null;
   while (io.clock.nowMs() < stopAtMs()) {
     await sleep(io.clock, random.between(30, 90));
-    for (let partition = 0; partition < partitions; partition++) {
+    if (coordinator === null || coordinator.closed) {
+      const found = await router.coordinator(group);
+      const committed = found === null ? null : await fetchCommitted(io, run, name, found, group, allPartitions);
+      if (found === null || committed === null) {
+        coordinator = null;
+        continue;
+      }
+      coordinator = found;
+      run.counts.coordinatorsFound++;
+      positions = committed.map((offset) => (offset < 0n ? 0n : offset));
+    }
+    const c = coordinator;
+    for (const partition of allPartitions) {
       const client = await router.forPartition(partition);
       if (client === null) continue;
       const invokeAt = run.history.invocation();
       const invokeMs = io.clock.nowMs();
       const answer = await fetchOnce(client, partition, positions[partition]!, 4096);
-      if (answer.kind === 'failed') {
-        router.invalidate(partition, client);
-        continue;
-      }
-      if (answer.kind === 'error') {
+      if (answer.kind !== 'records') {
         router.invalidate(partition, client);
         continue;
       }
@@ -256,6 +285,12 @@ async function consumer(io: Io, name: string, brokers: readonly string[], run: R
       run.history.read({ process: name, topic, partition, fetchOffset: positions[partition]!, records: answer.records, highWatermark: answer.highWatermark, final: false }, invokeMs, invokeAt, io.clock.nowMs());
       positions[partition] = answer.records.at(-1)!.offset + 1n;
     }
+    const moved = positions.some((offset, p) => offset > sent[p]!);
+    const check = random.chance(0.3) ? fetchCommitted(io, run, name, c, group, allPartitions) : null;
+    const code = await commitPositions(io, run, name, c, group, positions, sent);
+    await check;
+    if (code !== ErrorCode.NONE) coordinator = null;
+    else if (moved) run.lastAckMs.set(name, io.clock.nowMs());
   }
   router.closeAll();
 }
@@ -482,13 +517,14 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   let health: string | null = 'not checked';
   const healthy = (): boolean => {
     health = controllers.size === nodes.length ? unhealthy(controllers, brokers, names, replicas) : 'nodes still starting';
-    return health === null && producers.every((p) => (run.lastAckMs.get(p.name) ?? -1) > healedMs);
+    return health === null && [...producers.map((p) => p.name), 'c1'].every((name) => (run.lastAckMs.get(name) ?? -1) > healedMs);
   };
   await sim.run({ untilMs: healedMs + livenessMs, until: healthy });
   if (health !== null) run.fail(`liveness: ${livenessMs} ms after the faults stopped: ${health}`);
   for (const p of producers) {
     if ((run.lastAckMs.get(p.name) ?? -1) < healedMs) run.fail(`liveness: ${p.name} got no ack within ${livenessMs} ms after the faults stopped`);
   }
+  if ((run.lastAckMs.get('c1') ?? -1) < healedMs) run.fail(`liveness: c1 had no offset commit acknowledged within ${livenessMs} ms after the faults stopped`);
   stopAtMs = 0;
   await sim.run({ untilMs: sim.nowMs() + 8000, until: () => running === 0 });
   if (running > 0) run.fail(`${running} clients still busy 8 s after being told to stop`);

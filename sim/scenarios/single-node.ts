@@ -6,7 +6,7 @@ import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
 import type { Acks, Outcome } from '../checkers/kafka-history.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
-import { fetchOnce, produceOutcome, valuesBatch, WorkloadRun } from '../workload/kafka-ops.ts';
+import { commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun } from '../workload/kafka-ops.ts';
 
 /**
  * One broker, real Kafka requests over the simulated network. Producers (plain and idempotent, acks
@@ -201,48 +201,6 @@ async function consumeOnce(io: Io, run: Run, name: string, client: KafkaWireClie
   return answer.records.at(-1)!.offset + 1n;
 }
 
-/** OffsetFetch of the group's offsets for every partition, recorded; null when it failed. */
-async function fetchCommitted(io: Io, run: Run, name: string, client: KafkaWireClient): Promise<bigint[] | null> {
-  const invokeAt = run.history.invocation();
-  const invokeMs = io.clock.nowMs();
-  const response = await client.request(ApiKey.OffsetFetch, 5, { groupId: group, topics: [{ name: topic, partitionIndexes: allPartitions }] }).catch(() => null);
-  if (response === null || response.errorCode !== ErrorCode.NONE) return null;
-  const offsets: bigint[] = [];
-  for (const partition of allPartitions) {
-    const answer = response.topics[0]?.partitions.find((p) => p.partitionIndex === partition);
-    if (answer === undefined || answer.errorCode !== ErrorCode.NONE) return null;
-    run.history.fetchCommitted({ process: name, group, topic, partition, offset: answer.committedOffset }, invokeMs, invokeAt, io.clock.nowMs());
-    offsets.push(answer.committedOffset);
-  }
-  return offsets;
-}
-
-/**
- * Commits the positions that moved past what this consumer last asked to commit (so the offsets it
- * commits never go down), as a simple commit (generation -1, no member id). Any error leaves the
- * outcome unknown: a commit whose persist failed may still be on disk.
- */
-async function commitPositions(io: Io, run: Run, name: string, client: KafkaWireClient, positions: readonly bigint[], sent: bigint[]): Promise<void> {
-  const moved = allPartitions.filter((p) => positions[p]! > sent[p]!);
-  if (moved.length === 0) return;
-  const ops = moved.map((partition) => {
-    sent[partition] = positions[partition]!;
-    return run.history.commit({ process: name, group, topic, partition, offset: positions[partition]! }, io.clock.nowMs());
-  });
-  const response = await client
-    .request(ApiKey.OffsetCommit, 7, {
-      groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
-      topics: [{ name: topic, partitions: moved.map((p) => ({ partitionIndex: p, committedOffset: positions[p]!, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
-    })
-    .catch((e: Error) => e.message);
-  for (const op of ops) {
-    const code = typeof response === 'string' ? null : response.topics[0]?.partitions.find((p) => p.partitionIndex === op.partition)?.errorCode;
-    const outcome: Outcome<null> =
-      code === ErrorCode.NONE ? { type: 'ok', value: null } : { type: 'info', reason: typeof response === 'string' ? response : `error ${code ?? 'missing'}` };
-    run.history.complete(op, outcome, io.clock.nowMs());
-  }
-}
-
 /**
  * A consumer of group `sim-group` reading during the faults. On every (re)connect it starts from the
  * group's committed offsets; each round pipelines a Fetch per partition (and, one round in three or
@@ -260,7 +218,7 @@ async function consumer(io: Io, name: string, run: Run, stopAtMs: () => number):
       client = await connect(io, name);
       if (client === null) continue;
       run.counts.consumerRestarts++;
-      const committed = await fetchCommitted(io, run, name, client);
+      const committed = await fetchCommitted(io, run, name, client, group, allPartitions);
       if (committed === null) {
         run.close(name, client);
         client = null;
@@ -270,10 +228,10 @@ async function consumer(io: Io, name: string, run: Run, stopAtMs: () => number):
     }
     const c = client;
     const reads = allPartitions.map((p) => consumeOnce(io, run, name, c, p, positions[p]!));
-    const committed = random.chance(0.3) ? fetchCommitted(io, run, name, c) : null;
+    const committed = random.chance(0.3) ? fetchCommitted(io, run, name, c, group, allPartitions) : null;
     positions = await Promise.all(reads);
     await committed;
-    await commitPositions(io, run, name, c, positions, sent);
+    await commitPositions(io, run, name, c, group, positions, sent);
   }
   run.close(name, client);
 }

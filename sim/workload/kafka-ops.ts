@@ -1,10 +1,12 @@
 /**
  * Kafka requests and answers the simulator's workloads share: batches of numbered values, what a
- * produce error means for the outcome, and one Fetch of one partition as a consumer sees it.
+ * produce error means for the outcome, one Fetch of one partition as a consumer sees it, and a
+ * consumer group's OffsetFetch and OffsetCommit, recorded for the checker.
  */
 import { recordBatch } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
+import type { Io } from '../../src/core/io/index.ts';
 import { checkKafkaHistory, KafkaHistory, renderFindings, type CheckOptions, type Outcome } from '../checkers/kafka-history.ts';
 import { readRecords, type ConsumedRecord } from './records.ts';
 
@@ -110,4 +112,58 @@ export class WorkloadRun<Counts extends Record<string, number>> {
     };
     return { ok: this.failures.length === 0, failures: this.failures, summary };
   }
+}
+
+/** OffsetFetch of `group`'s offsets for `partitions` of the workload topic, recorded; null when it failed. */
+export async function fetchCommitted(io: Io, run: WorkloadRun<Record<string, number>>, name: string, client: KafkaWireClient, group: string, partitions: readonly number[]): Promise<bigint[] | null> {
+  const invokeAt = run.history.invocation();
+  const invokeMs = io.clock.nowMs();
+  const response = await client.request(ApiKey.OffsetFetch, 5, { groupId: group, topics: [{ name: workloadTopic, partitionIndexes: [...partitions] }] }).catch(() => null);
+  if (response === null || response.errorCode !== ErrorCode.NONE) return null;
+  const offsets: bigint[] = [];
+  for (const partition of partitions) {
+    const answer = response.topics[0]?.partitions.find((p) => p.partitionIndex === partition);
+    if (answer === undefined || answer.errorCode !== ErrorCode.NONE) return null;
+    run.history.fetchCommitted({ process: name, group, topic: workloadTopic, partition, offset: answer.committedOffset }, invokeMs, invokeAt, io.clock.nowMs());
+    offsets.push(answer.committedOffset);
+  }
+  return offsets;
+}
+
+/**
+ * Commits the positions that moved past what this consumer last asked to commit (so the offsets it
+ * commits never go down), as a simple commit (generation -1, no member id). Any error leaves the
+ * outcome unknown: a commit whose persist failed may still be on disk. Returns the first error code
+ * of the answer (NONE when every partition was committed, or nothing moved), null when none came.
+ */
+export async function commitPositions(
+  io: Io,
+  run: WorkloadRun<Record<string, number>>,
+  name: string,
+  client: KafkaWireClient,
+  group: string,
+  positions: readonly bigint[],
+  sent: bigint[],
+): Promise<number | null> {
+  const moved = positions.map((_, p) => p).filter((p) => positions[p]! > sent[p]!);
+  if (moved.length === 0) return ErrorCode.NONE;
+  const ops = moved.map((partition) => {
+    sent[partition] = positions[partition]!;
+    return run.history.commit({ process: name, group, topic: workloadTopic, partition, offset: positions[partition]! }, io.clock.nowMs());
+  });
+  const response = await client
+    .request(ApiKey.OffsetCommit, 7, {
+      groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: workloadTopic, partitions: moved.map((p) => ({ partitionIndex: p, committedOffset: positions[p]!, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null })) }],
+    })
+    .catch((e: Error) => e.message);
+  let first: number | null = typeof response === 'string' ? null : ErrorCode.NONE;
+  for (const op of ops) {
+    const code = typeof response === 'string' ? null : response.topics[0]?.partitions.find((p) => p.partitionIndex === op.partition)?.errorCode;
+    if (first === ErrorCode.NONE && code !== ErrorCode.NONE) first = code ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+    const outcome: Outcome<null> =
+      code === ErrorCode.NONE ? { type: 'ok', value: null } : { type: 'info', reason: typeof response === 'string' ? response : `error ${code ?? 'missing'}` };
+    run.history.complete(op, outcome, io.clock.nowMs());
+  }
+  return first;
 }

@@ -191,6 +191,8 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
               defaultReplicationFactor: config.defaultReplicationFactor,
               replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
               brokerHeartbeatIntervalMs: Math.max(50, Math.floor(config.brokerSessionTimeoutMs / 6)),
+              // Kafka's offsets.topic.replication.factor (3), capped so a smaller cluster still gets group coordinators.
+              offsetsTopicReplicationFactor: Math.min(3, config.voters!.length),
             },
           }),
       metrics: metricsEndpoint?.metrics,

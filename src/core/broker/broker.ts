@@ -39,6 +39,8 @@ import { RequestMemory, type RequestMemoryStats } from './request-memory.ts';
 import { handleFetch } from './fetch.ts';
 import { FetchWaiters } from './fetch-waiters.ts';
 import { GroupDriver } from './group-driver.ts';
+import { singleDriverRouter, type GroupRouter } from './group-router.ts';
+import { ClusterGroups } from '../cluster/cluster-groups.ts';
 import * as groupApi from './group-handlers.ts';
 import { handleListOffsets } from './list-offsets.ts';
 import { resolveBrokerOptions, type BrokerOptions, type HostPort, type ResolvedBrokerOptions } from './options.ts';
@@ -49,7 +51,6 @@ import { TopicStore } from './topic-store.ts';
 import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { ClusterMember } from '../cluster/cluster-member.ts';
 import {
-  clusterGroupCoordinator,
   handleClusterCreatePartitions,
   handleClusterCreateTopics,
   handleClusterDeleteTopics,
@@ -79,6 +80,9 @@ export class Broker implements RequestDispatcher, BrokerState {
   private stopPromise: Promise<void> | null = null;
   /** This broker's cluster membership; null on a single node. */
   cluster: ClusterMember | null = null;
+  /** The group coordinators of a cluster broker (one per offsets partition it leads); null on a single node. */
+  private clusterGroups: ClusterGroups | null = null;
+  private singleGroups: GroupRouter;
   private stopCollecting: () => void = () => undefined;
 
   private constructor(
@@ -93,6 +97,12 @@ export class Broker implements RequestDispatcher, BrokerState {
     this.log = log;
     this.fetchWaiters = new FetchWaiters(io.clock);
     this.requestBytes = new RequestMemory(options.requestBytesHeldMax);
+    this.singleGroups = singleDriverRouter(groups);
+  }
+
+  /** Which coordinator serves a group here: the one local driver, or on a cluster the offsets partition's. */
+  private get groupRouter(): GroupRouter {
+    return this.clusterGroups ?? this.singleGroups;
   }
 
   /** Recovers the broker's state from `options.dataDir` on io.disk and starts listening. */
@@ -125,6 +135,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     if (options.cluster !== undefined) {
       assert(resolved.nodeId > 0 && resolved.nodeId < clusterBrokerIdsMax, `a cluster broker's id is from 1 to ${clusterBrokerIdsMax - 1}`);
       broker.cluster = new ClusterMember(io, options.cluster, resolved.nodeId, topics, resolved.replication, log, (p) => producers.rebuildPartition(p), options.testOnlyReplicationBugs);
+      broker.clusterGroups = new ClusterGroups(io, topics, broker.cluster, resolved.groups, log);
       broker.cluster.start(broker.advertised);
     }
     broker.stopCollecting = metrics.collectFrom({
@@ -192,6 +203,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     this.reopenTimer?.cancel();
     this.fetchWaiters.wakeAll();
     await this.groups.stop();
+    await this.clusterGroups?.stop();
     await Promise.all([...this.connections.values()].map((c) => c.idle()));
     for (const connection of [...this.connections.values()]) connection.end();
     await this.cluster?.stop();
@@ -294,21 +306,21 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.FindCoordinator:
         return encodeResponse(ApiKey.FindCoordinator, v, id, this.findCoordinator(request.body));
       case ApiKey.JoinGroup:
-        return encodeResponse(ApiKey.JoinGroup, v, id, await groupApi.handleJoinGroup(this.groups, request.body, v, context));
+        return encodeResponse(ApiKey.JoinGroup, v, id, await groupApi.handleJoinGroup(this.groupRouter, request.body, v, context));
       case ApiKey.SyncGroup:
-        return encodeResponse(ApiKey.SyncGroup, v, id, await groupApi.handleSyncGroup(this.groups, request.body));
+        return encodeResponse(ApiKey.SyncGroup, v, id, await groupApi.handleSyncGroup(this.groupRouter, request.body));
       case ApiKey.Heartbeat:
-        return encodeResponse(ApiKey.Heartbeat, v, id, groupApi.handleHeartbeat(this.groups, request.body));
+        return encodeResponse(ApiKey.Heartbeat, v, id, groupApi.handleHeartbeat(this.groupRouter, request.body));
       case ApiKey.LeaveGroup:
-        return encodeResponse(ApiKey.LeaveGroup, v, id, groupApi.handleLeaveGroup(this.groups, request.body, v));
+        return encodeResponse(ApiKey.LeaveGroup, v, id, groupApi.handleLeaveGroup(this.groupRouter, request.body, v));
       case ApiKey.OffsetCommit:
-        return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groups, this.topics, request.body, this.io.clock.wallClockMs()));
+        return encodeResponse(ApiKey.OffsetCommit, v, id, await groupApi.handleOffsetCommit(this.groupRouter, this.topics, request.body, this.io.clock.wallClockMs()));
       case ApiKey.OffsetFetch:
-        return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groups, request.body, v));
+        return encodeResponse(ApiKey.OffsetFetch, v, id, groupApi.handleOffsetFetch(this.groupRouter, request.body, v));
       case ApiKey.DescribeGroups:
-        return encodeResponse(ApiKey.DescribeGroups, v, id, groupApi.handleDescribeGroups(this.groups, request.body));
+        return encodeResponse(ApiKey.DescribeGroups, v, id, groupApi.handleDescribeGroups(this.groupRouter, request.body));
       case ApiKey.ListGroups:
-        return encodeResponse(ApiKey.ListGroups, v, id, groupApi.handleListGroups(this.groups, request.body));
+        return encodeResponse(ApiKey.ListGroups, v, id, groupApi.handleListGroups(this.groupRouter, request.body));
       case ApiKey.InitProducerId:
         return encodeResponse(ApiKey.InitProducerId, v, id, await this.initProducerId(request.body));
       case ApiKey.DescribeConfigs:
@@ -318,7 +330,7 @@ export class Broker implements RequestDispatcher, BrokerState {
         return encodeResponse(ApiKey.CreatePartitions, v, id, body);
       }
       case ApiKey.DeleteGroups:
-        return encodeResponse(ApiKey.DeleteGroups, v, id, await groupApi.handleDeleteGroups(this.groups, request.body));
+        return encodeResponse(ApiKey.DeleteGroups, v, id, await groupApi.handleDeleteGroups(this.groupRouter, request.body));
       case ApiKey.AlterConfigs:
         return encodeResponse(ApiKey.AlterConfigs, v, id, await handleAlterConfigs(this, request.body));
       case ApiKey.IncrementalAlterConfigs:
@@ -328,7 +340,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.DescribeCluster:
         return encodeResponse(ApiKey.DescribeCluster, v, id, admin.handleDescribeCluster(this, request.body));
       case ApiKey.OffsetDelete:
-        return encodeResponse(ApiKey.OffsetDelete, v, id, await groupApi.handleOffsetDelete(this.groups, request.body));
+        return encodeResponse(ApiKey.OffsetDelete, v, id, await groupApi.handleOffsetDelete(this.groupRouter, request.body));
       case ApiKey.DescribeProducers:
         return encodeResponse(ApiKey.DescribeProducers, v, id, admin.handleDescribeProducers(this, request.body));
       case ApiKey.OffsetForLeaderEpoch:
@@ -348,11 +360,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     if (request.keyType !== CoordinatorKeyType.GROUP) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: transactionsUnsupported, nodeId: -1, host: '', port: -1 };
     }
-    if (this.cluster !== null) {
-      const coordinator = clusterGroupCoordinator(this.cluster, request.key);
-      if (coordinator === null) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'no live broker yet', nodeId: -1, host: '', port: -1 };
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...coordinator };
-    }
+    if (this.clusterGroups !== null) return { throttleTimeMs: 0, ...this.clusterGroups.findCoordinator(request.key) };
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: this.options.nodeId, host: here.host, port: here.port };
   }
 

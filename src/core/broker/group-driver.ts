@@ -35,12 +35,19 @@ export class GroupDriver {
   /** Loads committed offsets from `<dir>/offsets.log` and starts a coordinator holding them. `bugs` is test-only. */
   static async open(io: Io, dir: string, config: GroupCoordinatorConfig, bugs?: OffsetStoreBugs): Promise<GroupDriver> {
     await io.disk.mkdir(dir);
-    const log = io.log.child({ component: 'groups' });
     const store = new FileOffsetStore(io.disk, dir, { bugs });
+    return GroupDriver.withStore(io, store, config, io.log.child({ component: 'groups' }), 'groups');
+  }
+
+  /**
+   * Loads committed offsets from `store` and starts a coordinator holding them (a cluster broker
+   * runs one per offsets partition it leads); `randomName` names its fork of the random source.
+   */
+  static async withStore(io: Io, store: OffsetStore, config: GroupCoordinatorConfig, log: Log, randomName: string): Promise<GroupDriver> {
     const loaded = await store.load();
     if (loaded.truncatedBytes > 0) log.warn('OffsetsFileTruncated', { bytes: loaded.truncatedBytes, reason: loaded.truncationReason });
     log.info('OffsetsLoaded', { offsets: loaded.offsets.length, compacted: loaded.compacted });
-    const coordinator = new GroupCoordinator({ random: io.random.fork('groups'), config, log, committed: loaded.offsets });
+    const coordinator = new GroupCoordinator({ random: io.random.fork(randomName), config, log, committed: loaded.offsets });
     return new GroupDriver(io, coordinator, store, log);
   }
 

@@ -31,11 +31,15 @@ import { assert } from '../assert.ts';
 import { authorizedOperationsOmitted } from '../protocol/index.ts';
 import type { RequestContext } from './connection.ts';
 import type { GroupDriver } from './group-driver.ts';
+import type { GroupRouter } from './group-router.ts';
+import type { DescribedGroup } from '../group/types.ts';
 import type { TopicStore } from './topic-store.ts';
 
 const gone = ErrorCode.NOT_COORDINATOR;
 
-export async function handleJoinGroup(groups: GroupDriver, request: JoinGroupRequest, version: number, context: RequestContext): Promise<JoinGroupResponse> {
+export async function handleJoinGroup(router: GroupRouter, request: JoinGroupRequest, version: number, context: RequestContext): Promise<JoinGroupResponse> {
+  const groups = router.route(request.groupId);
+  if (typeof groups === 'number') return joinFailed(request, groups);
   const answer = await groups.call((nowMs) =>
     groups.coordinator.join(
       {
@@ -53,9 +57,7 @@ export async function handleJoinGroup(groups: GroupDriver, request: JoinGroupReq
       nowMs,
     ),
   );
-  if (answer === null) {
-    return { throttleTimeMs: 0, errorCode: gone, generationId: -1, protocolName: '', leader: '', memberId: request.memberId, members: [] };
-  }
+  if (answer === null) return joinFailed(request, gone);
   return {
     throttleTimeMs: 0,
     errorCode: answer.errorCode,
@@ -67,7 +69,13 @@ export async function handleJoinGroup(groups: GroupDriver, request: JoinGroupReq
   };
 }
 
-export async function handleSyncGroup(groups: GroupDriver, request: SyncGroupRequest): Promise<SyncGroupResponse> {
+function joinFailed(request: JoinGroupRequest, errorCode: number): JoinGroupResponse {
+  return { throttleTimeMs: 0, errorCode, generationId: -1, protocolName: '', leader: '', memberId: request.memberId, members: [] };
+}
+
+export async function handleSyncGroup(router: GroupRouter, request: SyncGroupRequest): Promise<SyncGroupResponse> {
+  const groups = router.route(request.groupId);
+  if (typeof groups === 'number') return { throttleTimeMs: 0, errorCode: groups, assignment: new Uint8Array(0) };
   const answer = await groups.call((nowMs) =>
     groups.coordinator.sync(
       {
@@ -86,12 +94,16 @@ export async function handleSyncGroup(groups: GroupDriver, request: SyncGroupReq
   return { throttleTimeMs: 0, errorCode: answer.errorCode, assignment: answer.assignment };
 }
 
-export function handleHeartbeat(groups: GroupDriver, request: HeartbeatRequest): HeartbeatResponse {
+export function handleHeartbeat(router: GroupRouter, request: HeartbeatRequest): HeartbeatResponse {
+  const groups = router.route(request.groupId);
+  if (typeof groups === 'number') return { throttleTimeMs: 0, errorCode: groups };
   const answer = groups.now((nowMs) => groups.coordinator.heartbeat(request, nowMs));
   return { throttleTimeMs: 0, errorCode: answer.errorCode };
 }
 
-export function handleLeaveGroup(groups: GroupDriver, request: LeaveGroupRequest, version: number): LeaveGroupResponse {
+export function handleLeaveGroup(router: GroupRouter, request: LeaveGroupRequest, version: number): LeaveGroupResponse {
+  const groups = router.route(request.groupId);
+  if (typeof groups === 'number') return { throttleTimeMs: 0, errorCode: groups, members: [] };
   const members = version >= 3 ? request.members : [{ memberId: request.memberId, groupInstanceId: null }];
   const answer = groups.now((nowMs) => groups.coordinator.leave({ groupId: request.groupId, members }, nowMs));
   if (version >= 3) return { throttleTimeMs: 0, errorCode: answer.errorCode, members: answer.members.map((m) => ({ ...m })) };
@@ -104,7 +116,11 @@ export function handleLeaveGroup(groups: GroupDriver, request: LeaveGroupRequest
  * partition count) answers UNKNOWN_TOPIC_OR_PARTITION and is not stored; the rest of the request is
  * one commit to the coordinator. When no partition exists the coordinator is not asked at all.
  */
-export async function handleOffsetCommit(groups: GroupDriver, topics: TopicStore, request: OffsetCommitRequest, wallClockMs: number): Promise<OffsetCommitResponse> {
+export async function handleOffsetCommit(router: GroupRouter, topics: TopicStore, request: OffsetCommitRequest, wallClockMs: number): Promise<OffsetCommitResponse> {
+  const groups = router.route(request.groupId);
+  if (typeof groups === 'number') {
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: groups })) })) };
+  }
   // Decided once, before the commit waits for the disk: a topic created or deleted meanwhile does
   // not change which partitions were committed.
   const exists = request.topics.map((t) => t.partitions.map((p) => topics.partition(t.name, p.partitionIndex) !== undefined));
@@ -166,8 +182,10 @@ async function commitKnown(groups: GroupDriver, request: OffsetCommitRequest, wa
  * the group has an offset for. `requireStable` (v7+) changes nothing: without transactions every
  * committed offset is stable.
  */
-export function handleOffsetFetch(groups: GroupDriver, request: OffsetFetchRequest, version: number): OffsetFetchResponse {
+export function handleOffsetFetch(router: GroupRouter, request: OffsetFetchRequest, version: number): OffsetFetchResponse {
   const fetchOne = (groupId: string, topics: OffsetFetchRequest['topics']): OffsetFetchResponseGroup => {
+    const groups = router.route(groupId);
+    if (typeof groups === 'number') return { groupId, errorCode: groups, topics: [] };
     const answer = groups.now(() => groups.coordinator.fetchOffsets({ groupId, topics }));
     return {
       groupId,
@@ -183,8 +201,12 @@ export function handleOffsetFetch(groups: GroupDriver, request: OffsetFetchReque
   return { throttleTimeMs: 0, errorCode, topics };
 }
 
-export function handleDescribeGroups(groups: GroupDriver, request: DescribeGroupsRequest): DescribeGroupsResponse {
-  const described = groups.now(() => groups.coordinator.describe(request.groups));
+export function handleDescribeGroups(router: GroupRouter, request: DescribeGroupsRequest): DescribeGroupsResponse {
+  const described = request.groups.flatMap((groupId): Array<Omit<DescribedGroup, 'errorCode'> & { errorCode: number }> => {
+    const groups = router.route(groupId);
+    if (typeof groups === 'number') return [{ errorCode: groups, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] }];
+    return groups.now(() => groups.coordinator.describe([groupId]));
+  });
   return {
     throttleTimeMs: 0,
     groups: described.map((g) => ({
@@ -200,8 +222,8 @@ export function handleDescribeGroups(groups: GroupDriver, request: DescribeGroup
 }
 
 /** Every group, with its state from v4 on (the codec drops it below), filtered by `statesFilter` (v4+). */
-export function handleListGroups(groups: GroupDriver, request: ListGroupsRequest): ListGroupsResponse {
-  const listed = groups.now(() => groups.coordinator.list(request.statesFilter ?? []));
+export function handleListGroups(router: GroupRouter, request: ListGroupsRequest): ListGroupsResponse {
+  const listed = router.all().flatMap((groups) => groups.now(() => groups.coordinator.list(request.statesFilter ?? [])));
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
@@ -210,14 +232,29 @@ export function handleListGroups(groups: GroupDriver, request: ListGroupsRequest
 }
 
 /** Kafka's DeleteGroups: empty groups go with their offsets; NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND otherwise. */
-export async function handleDeleteGroups(groups: GroupDriver, request: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
-  const answer = await groups.call(() => groups.coordinator.deleteGroups(request.groupsNames));
-  if (answer === null) return { throttleTimeMs: 0, results: [...new Set(request.groupsNames)].map((groupId) => ({ groupId, errorCode: gone })) };
-  return { throttleTimeMs: 0, results: answer.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode })) };
+export async function handleDeleteGroups(router: GroupRouter, request: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+  const results: Array<{ groupId: string; errorCode: number }> = [];
+  const byDriver = new Map<GroupDriver, string[]>();
+  for (const groupId of new Set(request.groupsNames)) {
+    const groups = router.route(groupId);
+    if (typeof groups === 'number') results.push({ groupId, errorCode: groups });
+    else byDriver.set(groups, [...(byDriver.get(groups) ?? []), groupId]);
+  }
+  const answers = await Promise.all([...byDriver].map(async ([groups, groupIds]) => {
+    const answer = await groups.call(() => groups.coordinator.deleteGroups(groupIds));
+    if (answer === null) return groupIds.map((groupId) => ({ groupId, errorCode: gone }));
+    return answer.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode }));
+  }));
+  for (const answer of answers) results.push(...answer);
+  const order = new Map(request.groupsNames.map((g, i) => [g, i]));
+  results.sort((a, b) => order.get(a.groupId)! - order.get(b.groupId)!);
+  return { throttleTimeMs: 0, results };
 }
 
 /** Kafka's OffsetDelete: see GroupCoordinator.deleteOffsets for the rules; answered once the deletion is durable. */
-export async function handleOffsetDelete(groups: GroupDriver, request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+export async function handleOffsetDelete(router: GroupRouter, request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+  const groups = router.route(request.groupId);
+  if (typeof groups === 'number') return { errorCode: groups, throttleTimeMs: 0, topics: [] };
   const topics = request.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) }));
   const answer = await groups.call(() => groups.coordinator.deleteOffsets({ groupId: request.groupId, topics }));
   if (answer === null) return { errorCode: gone, throttleTimeMs: 0, topics: [] };

@@ -17,6 +17,7 @@
  * broker's wall-clock time (attribute bit and max timestamp, as Kafka does) and answers it as
  * log_append_time_ms.
  */
+import { offsetsTopicName } from '../cluster/offsets-topic.ts';
 import { isLogError, splitBatches, type AppendResult } from '../log/index.ts';
 import { stampLogAppendTime, writePartitionLeaderEpoch, type BatchSpan } from '../log/record-batch.ts';
 import type { ProducerCheck } from '../producer/index.ts';
@@ -165,6 +166,9 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
     return Promise.resolve(failed(data.index, ErrorCode.KAFKA_STORAGE_ERROR, partition.failure?.message ?? null));
   }
   const replica = partition.replica;
+  if (replica !== null && topic === offsetsTopicName) {
+    return Promise.resolve(failed(data.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `'${topic}' is internal: only group coordinators write to it`));
+  }
   if (!leadsHere(state, partition, true)) {
     return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${state.options.nodeId} does not lead ${topic}-${data.index}; refresh metadata`));
   }

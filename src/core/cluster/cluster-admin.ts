@@ -23,6 +23,7 @@ import {
 } from '../protocol/index.ts';
 import type { BrokerState } from '../broker/broker-state.ts';
 import type { ClusterMember } from './cluster-member.ts';
+import { offsetsTopicName } from './offsets-topic.ts';
 
 function partitionMetadata(member: ClusterMember, p: PartitionInfo): MetadataResponsePartition {
   const image = member.image();
@@ -42,7 +43,7 @@ function topicMetadata(member: ClusterMember, t: TopicInfo): MetadataResponseTop
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
-    isInternal: false,
+    isInternal: t.name === offsetsTopicName,
     partitions: t.partitions.map((p) => partitionMetadata(member, p)),
     topicAuthorizedOperations: authorizedOperationsOmitted,
   };
@@ -110,7 +111,9 @@ export async function handleClusterCreateTopics(state: BrokerState, member: Clus
   const counts = new Map<string, number>();
   for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   for (const t of request.topics) {
-    if (counts.get(t.name)! > 1) {
+    if (t.name === offsetsTopicName) {
+      results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `'${offsetsTopicName}' is internal: the brokers create it for consumer groups` });
+    } else if (counts.get(t.name)! > 1) {
       results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${t.name}' appears more than once in the request` });
     } else if (t.assignments.length > 0) {
       results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'manual replica assignments are not supported; give partitions and a replication factor' });
@@ -131,9 +134,13 @@ export async function handleClusterCreateTopics(state: BrokerState, member: Clus
   return { throttleTimeMs: 0, topics: results };
 }
 
+/** DeleteTopics, forwarded to the controller; the internal offsets topic is refused (it holds every group's commits). */
 export async function handleClusterDeleteTopics(member: ClusterMember, request: DeleteTopicsRequest): Promise<DeleteTopicsResponse> {
-  const answers = request.topicNames.length === 0 ? [] : await member.link.controller.deleteTopics(request.topicNames);
-  return { throttleTimeMs: 0, responses: answers.map((a) => ({ name: a.name, errorCode: a.errorCode })) };
+  const names = request.topicNames.filter((name) => name !== offsetsTopicName);
+  const answers = names.length === 0 ? [] : await member.link.controller.deleteTopics(names);
+  const byName = new Map(answers.map((a) => [a.name, a.errorCode]));
+  const code = (name: string): number => (name === offsetsTopicName ? ErrorCode.INVALID_TOPIC_EXCEPTION : (byName.get(name) ?? ErrorCode.UNKNOWN_SERVER_ERROR));
+  return { throttleTimeMs: 0, responses: request.topicNames.map((name) => ({ name, errorCode: code(name) })) };
 }
 
 export function handleClusterCreatePartitions(request: CreatePartitionsRequest): CreatePartitionsResponse {
@@ -145,21 +152,4 @@ export function handleClusterCreatePartitions(request: CreatePartitionsRequest):
       errorMessage: 'adding partitions to a topic is not supported in a cluster yet; create a new topic with more partitions',
     })),
   };
-}
-
-/**
- * The coordinator of a group: a live broker chosen by a hash of the group id over the live brokers
- * in id order, the same on every broker with the same image.
- */
-export function clusterGroupCoordinator(member: ClusterMember, groupId: string): { nodeId: number; host: string; port: number } | null {
-  const live = member
-    .image()
-    .brokers()
-    .filter((b) => !b.fenced)
-    .sort((a, b) => a.brokerId - b.brokerId);
-  if (live.length === 0) return null;
-  let h = 2166136261;
-  for (let i = 0; i < groupId.length; i++) h = Math.imul(h ^ groupId.charCodeAt(i), 16777619) >>> 0;
-  const b = live[h % live.length]!;
-  return { nodeId: b.brokerId, host: b.host, port: b.port };
 }

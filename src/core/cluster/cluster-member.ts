@@ -48,6 +48,7 @@ export class ClusterMember {
   private registering = false;
   private unsubscribe: (() => void) | null = null;
   private readonly replicas = new Map<string, PartitionReplica>();
+  private readonly leadershipListeners = new Set<(replica: PartitionReplica) => void>();
   private readonly host: ReplicaHost;
 
   constructor(
@@ -58,7 +59,7 @@ export class ClusterMember {
     readonly config: ReplicationConfig,
     private readonly log: Log,
     rebuildProducers: (partition: Partition) => Promise<unknown>,
-    bugs: ReplicationBugs = {},
+    readonly bugs: ReplicationBugs = {},
   ) {
     this.host = {
       io,
@@ -73,7 +74,16 @@ export class ClusterMember {
       },
       alterPartition: (request) => this.link.controller.alterPartition(request),
       rebuildProducers,
+      leadershipChanged: (replica) => {
+        for (const listener of [...this.leadershipListeners]) listener(replica);
+      },
     };
+  }
+
+  /** Calls `listener` whenever a replica here starts or stops leading; returns a function that removes it. */
+  onLeadershipChanged(listener: (replica: PartitionReplica) => void): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
   }
 
   get brokerEpoch(): number {

@@ -48,6 +48,8 @@ export interface ReplicaHost {
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResult>;
   /** Rebuilds a partition's idempotent-producer state from its log (after a truncation). */
   rebuildProducers(partition: Partition): Promise<unknown>;
+  /** Called when a replica starts leading (accepts produce) or stops. */
+  leadershipChanged(replica: PartitionReplica): void;
   /** Test-only planted bugs (see ReplicationBugs). */
   readonly bugs: ReplicationBugs;
 }
@@ -61,6 +63,8 @@ export interface ReplicationBugs {
   hwIgnoresFollowers?: boolean;
   /** A follower truncates to its own high watermark instead of asking the leader by epoch. */
   truncateToHighWatermark?: boolean;
+  /** A group coordinator answers an offset commit once its own log has it, not the offsets partition's ISR. */
+  offsetsAckBeforeReplication?: boolean;
 }
 
 /** Pause between attempts to write a new leader's epoch after a failed write. */
@@ -206,6 +210,7 @@ export class PartitionReplica {
         this.leaderReady = true;
         this.armIsrCheck();
         this.leaderLogMoved();
+        this.host.leadershipChanged(this);
       })
       .catch((error: unknown) => this.host.log.error('ReplicaLeadershipFailed', { topic: this.topic, partition: this.partition.index, error: String(error), hint: 'the partition stays unavailable here until it is reopened or the broker restarts' }));
   }
@@ -233,6 +238,7 @@ export class PartitionReplica {
   }
 
   private endLeadership(): void {
+    const wasLeading = this.leaderReady;
     if (this.leader !== null) this.followerHw = this.leader.highWatermark();
     this.leader = null;
     this.leaderReady = false;
@@ -242,6 +248,7 @@ export class PartitionReplica {
       w.timer.cancel();
       w.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     }
+    if (wasLeading) this.host.leadershipChanged(this);
   }
 
   /**

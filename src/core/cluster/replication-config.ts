@@ -20,6 +20,12 @@ export interface ReplicationConfig {
   readonly defaultReplicationFactor: number;
   /** How long a stopping broker waits for its leaderships to move away (bounded, then it stops anyway). */
   readonly controlledShutdownTimeoutMs: number;
+  /** Partitions of the internal offsets topic (Kafka's offsets.topic.num.partitions; Kafka's default is 50). */
+  readonly offsetsTopicPartitions: number;
+  /** Replicas of each offsets partition; the topic is created once this many brokers are live (offsets.topic.replication.factor). */
+  readonly offsetsTopicReplicationFactor: number;
+  /** How long an offset commit waits for the offsets partition's ISR before failing (offsets.commit.timeout.ms). */
+  readonly offsetsCommitTimeoutMs: number;
 }
 
 export const defaultReplicationConfig: ReplicationConfig = {
@@ -31,6 +37,9 @@ export const defaultReplicationConfig: ReplicationConfig = {
   brokerHeartbeatIntervalMs: 1000,
   defaultReplicationFactor: 1,
   controlledShutdownTimeoutMs: 5000,
+  offsetsTopicPartitions: 3,
+  offsetsTopicReplicationFactor: 3,
+  offsetsCommitTimeoutMs: 5000,
 };
 
 export function resolveReplicationConfig(partial: Partial<ReplicationConfig> | undefined): ReplicationConfig {
@@ -42,5 +51,8 @@ export function resolveReplicationConfig(partial: Partial<ReplicationConfig> | u
   assert(c.brokerHeartbeatIntervalMs > 0, 'replication config: brokerHeartbeatIntervalMs > 0');
   assert(c.controlledShutdownTimeoutMs >= 0, 'replication config: controlledShutdownTimeoutMs >= 0');
   assert(Number.isInteger(c.defaultReplicationFactor) && c.defaultReplicationFactor >= 1, 'replication config: defaultReplicationFactor >= 1');
+  assert(Number.isInteger(c.offsetsTopicPartitions) && c.offsetsTopicPartitions >= 1, 'replication config: offsetsTopicPartitions >= 1');
+  assert(Number.isInteger(c.offsetsTopicReplicationFactor) && c.offsetsTopicReplicationFactor >= 1, 'replication config: offsetsTopicReplicationFactor >= 1');
+  assert(c.offsetsCommitTimeoutMs > 0, 'replication config: offsetsCommitTimeoutMs > 0');
   return c;
 }
