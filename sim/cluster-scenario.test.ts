@@ -86,6 +86,17 @@ describe('cluster scenario', () => {
   // catch at seed 37 of seeds 1..60 (4 of 60 caught by lost-write). A follower that truncates to its
   // high watermark instead of by leader epoch (ReplicationBugs.truncateToHighWatermark) is not
   // caught within 60 seeds yet: the workload seldom makes such a follower leader before it refetches.
+  // The scenario's own assertion (every InitProducerId answer a fresh id) catches a controller that
+  // gives one block to two brokers; without it, the history checker may see only a lost write, later.
+  it('catches a controller that gives the same producer id block to two brokers (within 10 seeds)', async () => {
+    const runSeed = async (sim: Simulation) => {
+      const result = await cluster.run(sim, { nodes: 3 });
+      return { failures: result.failures.filter((f) => f.startsWith('duplicate-producer-id: ')) };
+    };
+    const found = await firstFailingSeed(runSeed, 10, { plantedBugs: { controller: { producerIdBlockRepeated: true } } });
+    expect(found?.failure).toMatch(/^duplicate-producer-id: /);
+  }, sweepTimeout);
+
   it('catches a leader whose high watermark follows its own writes, not the ISR (within 60 seeds)', async () => {
     const found = await firstCaught({ replication: { hwIgnoresFollowers: true } }, ['lost-write', 'read-truncated', 'inconsistent-offset'], 60);
     expect(found?.failure).toMatch(/^(lost-write|read-truncated|inconsistent-offset): |below the follower's high watermark/);
