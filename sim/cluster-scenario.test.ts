@@ -81,11 +81,6 @@ describe('cluster scenario', () => {
     expect(b.traceHash).toBe(a.traceHash);
   });
 
-  // A planted replication bug is caught by the checker finding it causes (or by the divergence
-  // assertion of a follower told to cut records below its high watermark). When written: the first
-  // catch at seed 37 of seeds 1..60 (4 of 60 caught by lost-write). A follower that truncates to its
-  // high watermark instead of by leader epoch (ReplicationBugs.truncateToHighWatermark) is not
-  // caught within 60 seeds yet: the workload seldom makes such a follower leader before it refetches.
   // When written: first caught at seed 14 (1 of seeds 1..30), by an OffsetFetch from the new
   // coordinator after the old one (cut off by a partition) acknowledged commits only it had.
   it('catches a group coordinator that answers commits before the offsets partition\'s ISR has them (within 60 seeds)', async () => {
@@ -93,6 +88,24 @@ describe('cluster scenario', () => {
     expect(found?.failure).toMatch(/^commit-regressed: /);
   }, sweepTimeout);
 
+  // The scenario's own assertion (every InitProducerId answer a fresh id) catches a controller that
+  // gives one block to two brokers. When written: caught at seed 1, and in 10 of seeds 1..10; the
+  // history checker alone saw it (as lost writes: one producer's batch taken for the other's
+  // duplicate) in only 5 of those 10.
+  it('catches a controller that gives the same producer id block to two brokers (within 10 seeds)', async () => {
+    const runSeed = async (sim: Simulation) => {
+      const result = await cluster.run(sim, { nodes: 3 });
+      return { failures: result.failures.filter((f) => f.startsWith('duplicate-producer-id: ')) };
+    };
+    const found = await firstFailingSeed(runSeed, 10, { plantedBugs: { controller: { producerIdBlockRepeated: true } } });
+    expect(found?.failure).toMatch(/^duplicate-producer-id: /);
+  }, sweepTimeout);
+
+  // A planted replication bug is caught by the checker finding it causes (or by the divergence
+  // assertion of a follower told to cut records below its high watermark). When written: the first
+  // catch at seed 37 of seeds 1..60 (4 of 60 caught by lost-write). A follower that truncates to its
+  // high watermark instead of by leader epoch (ReplicationBugs.truncateToHighWatermark) is not
+  // caught within 60 seeds yet: the workload seldom makes such a follower leader before it refetches.
   it('catches a leader whose high watermark follows its own writes, not the ISR (within 60 seeds)', async () => {
     const found = await firstCaught({ replication: { hwIgnoresFollowers: true } }, ['lost-write', 'read-truncated', 'inconsistent-offset'], 60);
     expect(found?.failure).toMatch(/^(lost-write|read-truncated|inconsistent-offset): |below the follower's high watermark/);

@@ -5,9 +5,9 @@
  * off the fenced broker), AlterPartition bringing it back into an ISR, every image identical.
  */
 import { describe, expect, it } from 'vitest';
-import type { AlterPartitionResult, BrokerResult, TopicResult } from '../src/core/metadata/controller.ts';
+import type { AlterPartitionResult, BrokerResult, ProducerIdsResult, TopicResult } from '../src/core/metadata/controller.ts';
 import { ControllerNode } from '../src/core/metadata/controller-node.ts';
-import { topicPartitionsMax } from '../src/core/limits.ts';
+import { clusterProducerIdBlockSize, topicPartitionsMax } from '../src/core/limits.ts';
 import { ErrorCode } from '../src/core/protocol/error-codes.ts';
 import { Simulation } from '../src/io-sim/index.ts';
 
@@ -116,6 +116,42 @@ describe('metadata quorum (3 controller voters)', () => {
     const images = [...live.values()].map((n) => JSON.stringify({ topics: n.image().topics(), brokers: n.image().brokers().map((b) => [b.brokerId, b.fenced]) }));
     expect(new Set(images).size).toBe(1);
     expect(live.get('c1')?.image().topic('orders')).toBeUndefined();
+  });
+
+  it('gives producer id blocks through the metadata log: concurrent askers get disjoint blocks; fenced, stale or unknown brokers none', async () => {
+    const sim = new Simulation({ seed: 13 });
+    const live = start(sim);
+    await sim.run({ until: () => live.size === 3 && [...live.values()].every((n) => n.controller.activeController() !== 0) });
+    const epochs = new Map<number, number>();
+    for (const id of [1, 2, 3]) epochs.set(id, (await settle<BrokerResult>(sim, follower(live).controller.registerBroker(id, `b${id}`, 9092))).brokerEpoch);
+    const active = [...live.values()].find((n) => n.controller.isActive())!;
+    // Six requests at once, from every broker, through the active controller and through followers.
+    const asks = [1, 2, 3, 1, 2, 3].map((id, k) => (k % 2 === 0 ? active : follower(live)).controller.allocateProducerIds(id, epochs.get(id)!));
+    const blocks = await settle<ProducerIdsResult[]>(sim, Promise.all(asks));
+    for (const b of blocks) expect(b).toMatchObject({ errorCode: ErrorCode.NONE, size: clusterProducerIdBlockSize });
+    const firsts = blocks.map((b) => b.firstProducerId).sort((a, b) => a - b);
+    expect(firsts).toEqual(firsts.map((_, k) => k * clusterProducerIdBlockSize));
+    await sim.run({ untilMs: sim.nowMs() + 500 });
+    for (const n of live.values()) expect(n.image().nextProducerId).toBe(6 * clusterProducerIdBlockSize);
+
+    const refused = await settle<ProducerIdsResult[]>(
+      sim,
+      Promise.all([follower(live).controller.allocateProducerIds(1, 12345), follower(live).controller.allocateProducerIds(9, 1)]),
+    );
+    expect(refused.map((r) => r.errorCode)).toEqual([ErrorCode.STALE_BROKER_EPOCH, ErrorCode.BROKER_ID_NOT_REGISTERED]);
+    // Broker 3 goes silent (1 and 2 heartbeat) and is fenced: it gets no block until it heartbeats again.
+    const beat = (): void => {
+      for (const id of [1, 2]) void follower(live).controller.brokerHeartbeat(id, epochs.get(id)!);
+      sim.schedule(500, beat);
+    };
+    beat();
+    await sim.run({ untilMs: sim.nowMs() + 2 * sessionMs });
+    expect(follower(live).image().broker(3)?.fenced).toBe(true);
+    const fenced = await settle<ProducerIdsResult>(sim, follower(live).controller.allocateProducerIds(3, epochs.get(3)!));
+    expect(fenced).toEqual({ errorCode: ErrorCode.STALE_BROKER_EPOCH, firstProducerId: -1, size: 0 });
+    await settle(sim, follower(live).controller.brokerHeartbeat(3, epochs.get(3)!));
+    const back = await settle<ProducerIdsResult>(sim, follower(live).controller.allocateProducerIds(3, epochs.get(3)!));
+    expect(back).toEqual({ errorCode: ErrorCode.NONE, firstProducerId: 6 * clusterProducerIdBlockSize, size: clusterProducerIdBlockSize });
   });
 
   it('after the active controller crashes, a retried forwarded CreateTopics succeeds on the new one', async () => {

@@ -21,7 +21,7 @@ import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceO
  *
  * Judged by the shared Kafka history checker: no acknowledged acks=all write lost (no scenario
  * here loses a whole disk), one value per offset, no duplicates from idempotent producers,
- * per-producer order, reads only of data that stays and only below the high watermark, failed
+ * per-producer order, no producer id handed out twice (across brokers and restarts), reads only of data that stays and only below the high watermark, failed
  * writes absent, a dense final log. Liveness: once every node is back and the network healed, within
  * `livenessMs` of virtual time every partition has a leader and a full ISR in every node's image,
  * and every producer gets an ack.
@@ -39,8 +39,18 @@ const sessionMs = 1500;
 const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, partitions: 0, resets: 0, syncFailures: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
+  /** Every producer id InitProducerId handed out, with who got it: each call must get a fresh one. */
+  private readonly producerIds = new Map<bigint, string>();
+
   constructor() {
     super({ ...initialCounts });
+  }
+
+  /** Fails the run when `producerId` was handed out before (by any broker, to any producer). */
+  producerIdHandedOut(producerId: bigint, to: string, atMs: number): void {
+    const before = this.producerIds.get(producerId);
+    if (before !== undefined) this.fail(`duplicate-producer-id: ${producerId} given to ${to} at ${atMs} ms, already given to ${before}`);
+    else this.producerIds.set(producerId, `${to} at ${atMs} ms`);
   }
 }
 
@@ -220,6 +230,7 @@ async function producer(io: Io, name: string, idempotent: boolean, brokers: read
         router.invalidate(partition, client);
         continue;
       }
+      run.producerIdHandedOut(init.producerId, name, io.clock.nowMs());
       identity = { producerId: init.producerId, epoch: init.producerEpoch };
     }
     const depth = idempotent ? 1 : random.chance(0.3) ? random.between(2, 3) : 1;
@@ -452,6 +463,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
       voters: names.map((n, j) => ({ id: j + 1, host: n, port: controllerPort })),
       brokerSessionTimeoutMs: sessionMs,
       forwardTimeoutMs: 2000,
+      testOnlyControllerBugs: sim.plantedControllerBugs,
       // A controller whose storage failed stops for good; its process is restarted, as a
       // supervisor (systemd, Kubernetes) restarts `chronik start` when it exits.
       observer: { onFailed: () => sim.schedule(0, () => supervisorRestart(k)) },

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { parseHostPort } from '../core/io/network.ts';
-import { clusterBrokerIdsMax } from '../core/limits.ts';
 import { parseVoters } from '../core/metadata/controller-node.ts';
 import type { PeerAddress } from '../core/raft/transport.ts';
 
@@ -229,9 +228,6 @@ function checkCluster(config: BrokerConfig): void {
       `--node-id ${config.nodeId} (CHRONIK_NODE_ID) is not one of --voters (CHRONIK_VOTERS) ${config.voters.map((v) => v.id).join(', ')}: ` +
         'every node of a cluster runs a controller voter and a broker; give each node its own id from the voters list',
     );
-  }
-  if (config.nodeId < 1 || config.nodeId >= clusterBrokerIdsMax) {
-    throw new ConfigError(`--node-id (CHRONIK_NODE_ID) of a cluster node must be from 1 to ${clusterBrokerIdsMax - 1}, got ${config.nodeId}`);
   }
   if (hostsOverlap(self.host, config.listen.host) && self.port === config.listen.port) {
     throw new ConfigError(

@@ -157,12 +157,17 @@ export const producerStateRebuildReadBytes = 1024 * 1024;
 /** HTTP connections the `--metrics-listen` endpoint holds at once; one more is closed on arrival (a scraper needs one). */
 export const metricsConnectionsMax = 16;
 
-/** Broker ids of a cluster are below this (producer ids embed the broker id: local id * this + broker id). */
-export const clusterBrokerIdsMax = 1 << 20;
+/** Producer ids per block the controller gives a cluster broker (a ProducerIds record; Kafka's is 1000 too). */
+export const clusterProducerIdBlockSize = 1000;
+/** A cluster broker asks for its next block once this many ids of the current one are handed out (90 %). */
+export const clusterProducerIdPrefetchUsed = 900;
+/** How long InitProducerId on a cluster broker waits for a block before answering COORDINATOR_LOAD_IN_PROGRESS. */
+export const clusterProducerIdWaitMsMax = 1000;
 
 /** Bytes per read when a replica rebuilds its leader-epoch history from the log's batch headers. */
 export const replicaRebuildReadBytes = 1024 * 1024;
 
+assert(clusterProducerIdPrefetchUsed > 0 && clusterProducerIdPrefetchUsed < clusterProducerIdBlockSize, 'cluster: the next producer id block is asked for before the current one runs out');
 assert(connectionRequestsInFlightMax <= connectionRequestsParkedMax, 'broker: parking holds a full window');
 assert(connectionParkedBytesMaxDefault < requestBytesHeldMaxDefault, 'broker: one connection parking cannot take the whole request budget');
 assert(requestBytesMaxDefault <= requestBytesHeldMaxDefault, 'broker: a largest request fits the request budget');

@@ -16,7 +16,6 @@
 import { assert, unreachable } from '../assert.ts';
 import { joinPath, type Connection, type Io, type Listener, type Log, type Timer } from '../io/index.ts';
 import { isLogError } from '../log/index.ts';
-import { clusterBrokerIdsMax } from '../limits.ts';
 import {
   ApiKey,
   CoordinatorKeyType,
@@ -133,7 +132,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       throw error;
     }
     if (options.cluster !== undefined) {
-      assert(resolved.nodeId > 0 && resolved.nodeId < clusterBrokerIdsMax, `a cluster broker's id is from 1 to ${clusterBrokerIdsMax - 1}`);
+      assert(resolved.nodeId > 0, 'a cluster broker has a positive id (a voter id)');
       broker.cluster = new ClusterMember(io, options.cluster, resolved.nodeId, topics, resolved.replication, log, (p) => producers.rebuildPartition(p), options.testOnlyReplicationBugs);
       broker.clusterGroups = new ClusterGroups(io, topics, broker.cluster, resolved.groups, log);
       broker.cluster.start(broker.advertised);
@@ -365,13 +364,17 @@ export class Broker implements RequestDispatcher, BrokerState {
   }
 
   /**
-   * On a cluster every broker hands out ids, so each broker's ids are its own residue class: the
-   * local id (from blocks persisted before use, as on one node) times clusterBrokerIdsMax plus the
-   * broker id. No two brokers ever hand out the same id, with no round trip to the controller.
+   * On one node, ids come from the local ProducerIdManager (blocks persisted before use). On a
+   * cluster they come from blocks the controller gives this broker through the metadata log, so no
+   * two brokers hand out the same id; with no block at hand in time the answer is
+   * COORDINATOR_LOAD_IN_PROGRESS, which clients retry (as Kafka's broker answers).
    */
   private async initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResponse> {
-    const answer = await this.producers.ids.initProducerId({ ...request, producerId: -1n, producerEpoch: -1 });
-    if (this.cluster === null || answer.producerId < 0n) return { throttleTimeMs: 0, ...answer };
-    return { throttleTimeMs: 0, ...answer, producerId: answer.producerId * BigInt(clusterBrokerIdsMax) + BigInt(this.options.nodeId) };
+    if (this.cluster === null || request.transactionalId !== null) {
+      return { throttleTimeMs: 0, ...(await this.producers.ids.initProducerId({ ...request, producerId: -1n, producerEpoch: -1 })) };
+    }
+    const producerId = await this.cluster.producerIds.take();
+    if (producerId === null) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, producerId: -1n, producerEpoch: -1 };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
   }
 }

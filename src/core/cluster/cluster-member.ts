@@ -11,11 +11,12 @@
  */
 import { AsyncLock } from '../async-lock.ts';
 import { sleep, type Io, type Log, type Timer } from '../io/index.ts';
-import type { AlterPartitionResult, BrokerResult, CreateTopicRequest, TopicResult } from '../metadata/controller.ts';
+import type { AlterPartitionResult, BrokerResult, CreateTopicRequest, ProducerIdsResult, TopicResult } from '../metadata/controller.ts';
 import type { MetadataImage, TopicInfo } from '../metadata/image.ts';
 import type { AlterPartitionRequest } from '../metadata/partition-policy.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Partition, TopicStore } from '../broker/topic-store.ts';
+import { ClusterProducerIds } from './cluster-producer-ids.ts';
 import { PartitionReplica, type ReplicaHost, type ReplicationBugs } from './partition-replica.ts';
 import type { ReplicationConfig } from './replication-config.ts';
 
@@ -28,6 +29,7 @@ export interface ClusterLink {
     createTopics(requests: readonly CreateTopicRequest[]): Promise<TopicResult[]>;
     deleteTopics(names: readonly string[]): Promise<TopicResult[]>;
     alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResult>;
+    allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<ProducerIdsResult>;
     activeController(): number;
   };
   image(): MetadataImage;
@@ -50,6 +52,8 @@ export class ClusterMember {
   private readonly replicas = new Map<string, PartitionReplica>();
   private readonly leadershipListeners = new Set<(replica: PartitionReplica) => void>();
   private readonly host: ReplicaHost;
+  /** InitProducerId's ids: blocks from the controller (cluster-producer-ids.ts). */
+  readonly producerIds: ClusterProducerIds;
 
   constructor(
     private readonly io: Io,
@@ -78,6 +82,9 @@ export class ClusterMember {
         for (const listener of [...this.leadershipListeners]) listener(replica);
       },
     };
+    this.producerIds = new ClusterProducerIds(io.clock, log, () =>
+      this.epoch < 0 || this.stopped ? Promise.resolve(null) : this.link.controller.allocateProducerIds(this.brokerId, this.epoch),
+    );
   }
 
   /** Calls `listener` whenever a replica here starts or stops leading; returns a function that removes it. */
@@ -148,6 +155,7 @@ export class ClusterMember {
         this.log.info('BrokerRegistered', { brokerEpoch: result.brokerEpoch, fenced: result.fenced });
         this.armHeartbeat(advertised);
         this.scheduleReconcile();
+        this.producerIds.prefetch();
         return;
       }
       await new Promise<void>((resolve) => (this.heartbeatTimer = this.io.clock.setTimer(this.config.brokerHeartbeatIntervalMs, resolve)));

@@ -14,7 +14,7 @@ import { raftVotersMax } from '../limits.ts';
 import type { RaftNodeObserver, RaftNodeTestHooks } from '../raft/raft-node.ts';
 import { RaftNode } from '../raft/raft-node.ts';
 import type { PeerAddress } from '../raft/transport.ts';
-import type { ControllerConfig } from './controller.ts';
+import type { ControllerBugs, ControllerConfig } from './controller.ts';
 import { MetadataController } from './controller.ts';
 import type { MetadataImage } from './image.ts';
 import { MetadataStateMachine } from './metadata-state-machine.ts';
@@ -36,6 +36,8 @@ export interface ControllerNodeConfig {
   readonly forwardTimeoutMs?: number;
   readonly snapshotEntriesInterval?: number;
   readonly testHooks?: RaftNodeTestHooks;
+  /** Bugs planted in the controller (test-only; none by default). */
+  readonly testOnlyControllerBugs?: ControllerBugs;
   readonly observer?: RaftNodeObserver;
 }
 
@@ -97,7 +99,7 @@ export class ControllerNode {
       brokerSessionTimeoutMs: config.brokerSessionTimeoutMs ?? 9000,
       forwardTimeoutMs: config.forwardTimeoutMs ?? 5000,
     };
-    return new ControllerNode(raft, new MetadataController(io, raft, sm, controllerConfig), sm);
+    return new ControllerNode(raft, new MetadataController(io, raft, sm, controllerConfig, config.testOnlyControllerBugs), sm);
   }
 
   /** Proposes a record on this node (it must lead). Resolves with its index once committed and applied here. */

@@ -9,6 +9,10 @@
  * - alterPartition: a partition leader's ISR change (Kafka's AlterPartition), checked and proposed.
  * - Fenced brokers leave every ISR and lose leadership to the first live ISR member; a leaderless
  *   partition gets a leader when an ISR member comes back (partition-policy.ts).
+ * - allocateProducerIds: a block of clusterProducerIdBlockSize producer ids for a registered,
+ *   unfenced broker of the current epoch (Kafka's AllocateProducerIds, KIP-730): a ProducerIds
+ *   record (a compare-and-set on the image's nextProducerId), answered once applied. One such
+ *   proposal at a time, so two brokers asking at once get disjoint blocks.
  * - registerBroker / brokerHeartbeat: a broker registers (its epoch is the record's log index)
  *   and heartbeats; heartbeats are not records. The active controller keeps the last heartbeat
  *   time in memory and proposes FenceBroker once a broker is silent for brokerSessionTimeoutMs
@@ -18,8 +22,9 @@
  *   forward request  := kind 10 payload: requestId:u32 json({op, args})
  *   forward response := kind 11 payload: requestId:u32 json(result)
  */
+import { AsyncLock } from '../async-lock.ts';
 import type { Io, Log, Timer } from '../io/index.ts';
-import { controllerForwardsInflightMax } from '../limits.ts';
+import { clusterProducerIdBlockSize, controllerForwardsInflightMax } from '../limits.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { RaftNode } from '../raft/raft-node.ts';
 import { RaftNodeError } from '../raft/raft-node.ts';
@@ -65,13 +70,27 @@ export interface AlterPartitionResult {
   readonly isr: readonly number[];
 }
 
+/** A block of producer ids [firstProducerId, firstProducerId + size); -1 and 0 with an error. */
+export interface ProducerIdsResult {
+  readonly errorCode: number;
+  readonly firstProducerId: number;
+  readonly size: number;
+}
+
+/** Bugs a test can plant in the controller (test-only; all off by default). */
+export interface ControllerBugs {
+  /** Answer a broker the last block given to another broker again, without a record. */
+  readonly producerIdBlockRepeated?: boolean;
+}
+
 type Op =
   | { readonly op: 'createTopics'; readonly args: readonly CreateTopicRequest[] }
   | { readonly op: 'deleteTopics'; readonly args: readonly string[] }
   | { readonly op: 'registerBroker'; readonly args: { brokerId: number; host: string; port: number } }
   | { readonly op: 'brokerHeartbeat'; readonly args: { brokerId: number; brokerEpoch: number } }
   | { readonly op: 'controlledShutdown'; readonly args: { brokerId: number; brokerEpoch: number } }
-  | { readonly op: 'alterPartition'; readonly args: AlterPartitionRequest };
+  | { readonly op: 'alterPartition'; readonly args: AlterPartitionRequest }
+  | { readonly op: 'allocateProducerIds'; readonly args: { brokerId: number; brokerEpoch: number } };
 
 export const frameKindForwardRequest = 10;
 export const frameKindForwardResponse = 11;
@@ -90,12 +109,15 @@ export class MetadataController {
   private readonly changesInFlight = new Set<string>();
   private timer: Timer | null = null;
   private readonly log: Log;
+  /** One ProducerIds proposal at a time: each is made from an image that holds the one before. */
+  private readonly producerIdsLock = new AsyncLock();
 
   constructor(
     private readonly io: Io,
     private readonly node: RaftNode,
     private readonly sm: MetadataStateMachine,
     private readonly config: ControllerConfig,
+    private readonly bugs: ControllerBugs = {},
   ) {
     this.log = io.log.child({ component: 'controller' });
     node.handleFrames(frameKindForwardRequest, (from, payload, reply) => this.onForwardRequest(payload, reply));
@@ -150,6 +172,11 @@ export class MetadataController {
   /** Kafka's AlterPartition: a partition leader changes its ISR (expand or shrink). */
   alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResult> {
     return this.route({ op: 'alterPartition', args: request }, () => this.alterPartitionLocally(request));
+  }
+
+  /** Kafka's AllocateProducerIds: the next block of producer ids for this broker. */
+  allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<ProducerIdsResult> {
+    return this.route({ op: 'allocateProducerIds', args: { brokerId, brokerEpoch } }, () => this.allocateProducerIdsLocally(brokerId, brokerEpoch));
   }
 
   stop(): void {
@@ -225,6 +252,8 @@ export class MetadataController {
         return this.alterPartitionLocally(op.args);
       case 'controlledShutdown':
         return this.controlledShutdownLocally(op.args.brokerId, op.args.brokerEpoch);
+      case 'allocateProducerIds':
+        return this.allocateProducerIdsLocally(op.args.brokerId, op.args.brokerEpoch);
       default:
         return Promise.reject(new Error(`unknown forwarded op ${JSON.stringify(op)}`));
     }
@@ -321,6 +350,41 @@ export class MetadataController {
     return result(applied ? ErrorCode.NONE : ErrorCode.INVALID_UPDATE_VERSION);
   }
 
+  private allocateProducerIdsLocally(brokerId: number, brokerEpoch: number): Promise<ProducerIdsResult> {
+    return this.producerIdsLock.run(async () => {
+      const refused = this.producerIdsRefusal(brokerId, brokerEpoch);
+      if (refused !== ErrorCode.NONE) return { errorCode: refused, firstProducerId: -1, size: 0 };
+      const last = this.sm.lastProducerIdBlock;
+      if (this.bugs.producerIdBlockRepeated === true && last !== null && last.brokerId !== brokerId) {
+        return { errorCode: ErrorCode.NONE, firstProducerId: last.firstProducerId, size: last.nextProducerId - last.firstProducerId };
+      }
+      const firstProducerId = this.sm.nextProducerId;
+      const block = { brokerId, brokerEpoch, firstProducerId, nextProducerId: firstProducerId + clusterProducerIdBlockSize };
+      const code = await this.proposeRecord({ type: 'ProducerIds', ...block });
+      if (code !== ErrorCode.NONE) return { errorCode: code, firstProducerId: -1, size: 0 };
+      // Applied only if no other block took firstProducerId first (a record of an earlier
+      // controller this image had not applied yet); then the broker asks again.
+      // The lock keeps any later ProducerIds of this controller out, so the last block applied is ours if ours applied.
+      const applied = this.sm.lastProducerIdBlock;
+      const ours =
+        applied !== null && applied.brokerId === brokerId && applied.brokerEpoch === brokerEpoch && applied.firstProducerId === firstProducerId && applied.nextProducerId === block.nextProducerId;
+      if (!ours) {
+        const refusedNow = this.producerIdsRefusal(brokerId, brokerEpoch);
+        return { errorCode: refusedNow !== ErrorCode.NONE ? refusedNow : ErrorCode.NOT_CONTROLLER, firstProducerId: -1, size: 0 };
+      }
+      this.log.info('ProducerIdsAllocated', { brokerId, brokerEpoch, firstProducerId, size: clusterProducerIdBlockSize });
+      return { errorCode: ErrorCode.NONE, firstProducerId, size: clusterProducerIdBlockSize };
+    });
+  }
+
+  /** Why `brokerId` at `brokerEpoch` may not have producer ids now, or NONE. */
+  private producerIdsRefusal(brokerId: number, brokerEpoch: number): number {
+    const b = this.sm.broker(brokerId);
+    if (b === undefined) return ErrorCode.BROKER_ID_NOT_REGISTERED;
+    if (b.epoch !== brokerEpoch || b.fenced) return ErrorCode.STALE_BROKER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
   /** Proposes the leader and ISR changes that fenced and unfenced brokers call for (partition-policy.ts). */
   private proposePartitionChanges(): void {
     if (!this.isActive()) return;
@@ -392,6 +456,8 @@ function failAll(op: Op, code: number, message: string): unknown {
       return { errorCode: code, brokerEpoch: -1, fenced: true } satisfies BrokerResult;
     case 'alterPartition':
       return { errorCode: code, leaderEpoch: -1, partitionEpoch: -1, isr: [] } satisfies AlterPartitionResult;
+    case 'allocateProducerIds':
+      return { errorCode: code, firstProducerId: -1, size: 0 } satisfies ProducerIdsResult;
   }
 }
 

@@ -29,9 +29,21 @@ export interface TopicInfo {
   readonly partitions: readonly PartitionInfo[];
 }
 
+/** A block of producer ids [firstProducerId, nextProducerId) given to one broker (epoch) by a ProducerIds record. */
+export interface ProducerIdBlock {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly firstProducerId: number;
+  readonly nextProducerId: number;
+}
+
 export interface MetadataImage {
   /** Log index of the last record applied (0 before any). */
   readonly appliedIndex: number;
+  /** The first producer id not yet given to any broker (only grows). */
+  readonly nextProducerId: number;
+  /** The block of the last ProducerIds record applied (null before any). */
+  readonly lastProducerIdBlock: ProducerIdBlock | null;
   broker(brokerId: number): BrokerInfo | undefined;
   brokers(): readonly BrokerInfo[];
   topic(name: string): TopicInfo | undefined;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Entry } from '../raft/types.ts';
 import { parseVoters, VoterConfigError } from './controller-node.ts';
@@ -54,6 +55,86 @@ describe('metadata state machine', () => {
 
   it('records round-trip through their encoding', () => {
     for (const r of history) expect(decodeRecord(encodeRecord(r))).toEqual(r);
+    const ids: MetadataRecord = { type: 'ProducerIds', brokerId: 1, brokerEpoch: 1, firstProducerId: 2 ** 40, nextProducerId: 2 ** 40 + 1000 };
+    expect(decodeRecord(encodeRecord(ids))).toEqual(ids);
+  });
+});
+
+describe('ProducerIds records', () => {
+  // Broker 1 registers at index 1 (epoch 1), broker 2 at index 2 (epoch 2).
+  const brokers: MetadataRecord[] = history.slice(0, 2);
+  const block = (brokerId: number, brokerEpoch: number, first: number, next: number): MetadataRecord => ({
+    type: 'ProducerIds',
+    brokerId,
+    brokerEpoch,
+    firstProducerId: first,
+    nextProducerId: next,
+  });
+
+  it('advance nextProducerId block by block, each block starting where the last ended', () => {
+    const sm = new MetadataStateMachine();
+    expect(sm.nextProducerId).toBe(0);
+    expect(sm.lastProducerIdBlock).toBeNull();
+    applyAll(sm, [...brokers, block(1, 1, 0, 1000), block(2, 2, 1000, 2000)]);
+    expect(sm.nextProducerId).toBe(2000);
+    expect(sm.lastProducerIdBlock).toEqual({ brokerId: 2, brokerEpoch: 2, firstProducerId: 1000, nextProducerId: 2000 });
+    expect(sm.recordsSkipped).toBe(0);
+  });
+
+  it('skip a block that does not start at nextProducerId (two proposals from one image: only the first applies)', () => {
+    const sm = new MetadataStateMachine();
+    applyAll(sm, [...brokers, block(1, 1, 0, 1000), block(2, 2, 0, 1000), block(2, 2, 500, 1500), block(2, 2, 2000, 3000)]);
+    expect(sm.nextProducerId).toBe(1000);
+    expect(sm.lastProducerIdBlock?.brokerId).toBe(1);
+    expect(sm.recordsSkipped).toBe(3);
+  });
+
+  it('skip a block for an unknown broker, a stale epoch or a fenced broker', () => {
+    const sm = new MetadataStateMachine();
+    applyAll(sm, [...brokers, block(3, 3, 0, 1000), block(1, 7, 0, 1000), { type: 'FenceBroker', brokerId: 2, epoch: 2 }, block(2, 2, 0, 1000)]);
+    expect(sm.nextProducerId).toBe(0);
+    expect(sm.recordsSkipped).toBe(3);
+  });
+
+  it('replay from the log or from a snapshot gives the same nextProducerId; an old snapshot without it restores as 0', () => {
+    const records = [...brokers, block(1, 1, 0, 1000), block(2, 2, 1000, 2000), block(1, 1, 2000, 3000)];
+    const a = new MetadataStateMachine();
+    applyAll(a, records);
+    const b = new MetadataStateMachine();
+    applyAll(b, records.slice(0, 3));
+    const c = new MetadataStateMachine();
+    c.restore(b.snapshot());
+    expect(c.nextProducerId).toBe(1000);
+    applyAll(c, records.slice(3), 4);
+    expect(c.digest()).toBe(a.digest());
+    expect(c.nextProducerId).toBe(3000);
+    const old = JSON.parse(new TextDecoder().decode(b.snapshot())) as Record<string, unknown>;
+    delete old['producerIds'];
+    const d = new MetadataStateMachine();
+    d.restore(new TextEncoder().encode(JSON.stringify(old)));
+    expect(d.nextProducerId).toBe(0);
+    expect(d.lastProducerIdBlock).toBeNull();
+  });
+
+  it('never moves nextProducerId backwards, whatever records come (property over random sequences)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ broker: fc.integer({ min: 1, max: 3 }), epoch: fc.integer({ min: 1, max: 3 }), first: fc.integer({ min: 0, max: 5000 }), size: fc.integer({ min: 1, max: 1500 }) }), { maxLength: 40 }),
+        (blocks) => {
+          const sm = new MetadataStateMachine();
+          applyAll(sm, brokers);
+          const given: [number, number][] = [];
+          blocks.forEach((b, k) => {
+            const before = sm.nextProducerId;
+            applyAll(sm, [block(b.broker, b.epoch, b.first, b.first + b.size)], 3 + k);
+            expect(sm.nextProducerId).toBeGreaterThanOrEqual(before);
+            if (sm.nextProducerId !== before) given.push([before, sm.nextProducerId]);
+          });
+          // The blocks applied are disjoint and adjacent: [0, a), [a, b), ...
+          given.forEach(([first], k) => expect(first).toBe(k === 0 ? 0 : given[k - 1]![1]));
+        },
+      ),
+    );
   });
 });
 

@@ -7,20 +7,27 @@
 import { assert, unreachable } from '../assert.ts';
 import type { Entry } from '../raft/types.ts';
 import type { StateMachine } from '../raft/raft-node.ts';
-import type { BrokerInfo, MetadataImage, PartitionInfo, TopicInfo } from './image.ts';
+import type { BrokerInfo, MetadataImage, PartitionInfo, ProducerIdBlock, TopicInfo } from './image.ts';
 import type { MetadataRecord } from './records.ts';
 import { decodeRecord } from './records.ts';
 
+/**
+ * The snapshot: JSON of the whole image. `producerIds` was added later: a snapshot without it was
+ * taken before any ProducerIds record existed, so it restores as "no id handed out yet".
+ */
 interface Snapshot {
   readonly appliedIndex: number;
   readonly brokers: BrokerInfo[];
   readonly topics: TopicInfo[];
+  readonly producerIds?: { readonly nextProducerId: number; readonly lastBlock: ProducerIdBlock | null };
 }
 
 export class MetadataStateMachine implements StateMachine, MetadataImage {
   private brokerMap = new Map<number, BrokerInfo>();
   private topicMap = new Map<string, TopicInfo>();
   appliedIndex = 0;
+  nextProducerId = 0;
+  lastProducerIdBlock: ProducerIdBlock | null = null;
   recordsApplied = 0;
   recordsSkipped = 0;
   /** Called after each record is applied (or skipped), e.g. to wake waiting controllers. */
@@ -58,7 +65,12 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
   }
 
   snapshot(): Uint8Array {
-    const snap: Snapshot = { appliedIndex: this.appliedIndex, brokers: this.brokers().slice(), topics: this.topics().slice() };
+    const snap: Snapshot = {
+      appliedIndex: this.appliedIndex,
+      brokers: this.brokers().slice(),
+      topics: this.topics().slice(),
+      producerIds: { nextProducerId: this.nextProducerId, lastBlock: this.lastProducerIdBlock },
+    };
     return new TextEncoder().encode(JSON.stringify(snap));
   }
 
@@ -67,6 +79,8 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
     this.appliedIndex = snap.appliedIndex;
     this.brokerMap = new Map(snap.brokers.map((b) => [b.brokerId, b]));
     this.topicMap = new Map(snap.topics.map((t) => [t.name, t]));
+    this.nextProducerId = snap.producerIds?.nextProducerId ?? 0;
+    this.lastProducerIdBlock = snap.producerIds?.lastBlock ?? null;
     for (const listener of [...this.changeListeners]) listener();
   }
 
@@ -111,6 +125,8 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
             ? null
             : { ...p, isr: [...r.isr], partitionEpoch: p.partitionEpoch + 1 },
         );
+      case 'ProducerIds':
+        return this.giveProducerIds(r);
       default:
         return unreachable(r);
     }
@@ -120,6 +136,17 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
     const b = this.brokerMap.get(brokerId);
     if (b === undefined || b.epoch !== epoch || b.fenced === fenced) return false;
     this.brokerMap.set(brokerId, { ...b, fenced });
+    return true;
+  }
+
+  /** A compare-and-set on nextProducerId, for a registered, unfenced broker of that epoch only. */
+  private giveProducerIds(r: Extract<MetadataRecord, { type: 'ProducerIds' }>): boolean {
+    const b = this.brokerMap.get(r.brokerId);
+    if (b === undefined || b.epoch !== r.brokerEpoch || b.fenced) return false;
+    if (r.firstProducerId !== this.nextProducerId || r.nextProducerId <= r.firstProducerId) return false;
+    const { brokerId, brokerEpoch, firstProducerId, nextProducerId } = r;
+    this.nextProducerId = nextProducerId;
+    this.lastProducerIdBlock = { brokerId, brokerEpoch, firstProducerId, nextProducerId };
     return true;
   }
 

@@ -14,13 +14,24 @@ export type MetadataRecord =
   | { readonly type: 'DeleteTopic'; readonly name: string; readonly topicId: string }
   /** A new leader (-1: none) with a higher leader epoch, and with `isr` the new ISR in the same step. */
   | { readonly type: 'ChangePartitionLeader'; readonly topic: string; readonly partition: number; readonly leader: number; readonly leaderEpoch: number; readonly isr?: readonly number[] }
-  | { readonly type: 'ChangeIsr'; readonly topic: string; readonly partition: number; readonly isr: readonly number[]; readonly leaderEpoch: number; readonly partitionEpoch: number };
+  | { readonly type: 'ChangeIsr'; readonly topic: string; readonly partition: number; readonly isr: readonly number[]; readonly leaderEpoch: number; readonly partitionEpoch: number }
+  /**
+   * A block of producer ids [firstProducerId, nextProducerId) for one broker (Kafka's
+   * ProducerIdsRecord, KIP-730). A compare-and-set: applied only when firstProducerId is the image's
+   * nextProducerId and the broker is registered with that epoch and unfenced, so two proposals made
+   * from the same image never both apply. Ids are JSON numbers (safe integers, asserted on encode).
+   */
+  | { readonly type: 'ProducerIds'; readonly brokerId: number; readonly brokerEpoch: number; readonly firstProducerId: number; readonly nextProducerId: number };
 
 export type MetadataRecordType = MetadataRecord['type'];
 
 const recordFormatVersion = 1;
 
 export function encodeRecord(record: MetadataRecord): Uint8Array {
+  if (record.type === 'ProducerIds') {
+    assert(Number.isSafeInteger(record.firstProducerId) && record.firstProducerId >= 0, 'ProducerIds: first id a safe integer');
+    assert(Number.isSafeInteger(record.nextProducerId) && record.nextProducerId > record.firstProducerId, 'ProducerIds: a non-empty block');
+  }
   const json = new TextEncoder().encode(JSON.stringify(record));
   const out = new Uint8Array(1 + json.length);
   out[0] = recordFormatVersion;
