@@ -8,7 +8,9 @@
  *   middle and the producer carries on against the new leader; the killed node restarts, rejoins
  *   the ISR and catches up; then every node is restarted with SIGTERM, one after another, under load
  *   (controlled shutdown moves leadership first);
- * - at the end a consumer reads every partition: every acknowledged value is there exactly once.
+ * - at the end a consumer reads every partition: every acknowledged value is there exactly once;
+ * - a group's committed offsets survive a kill -9 of its coordinator (they are replicated in the
+ *   internal offsets topic).
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess, freePort, repoRoot, tempDataDir } from '../broker-process.ts';
+import { offsetsPartitionFor, offsetsTopicName } from '../../src/core/cluster/offsets-topic.ts';
 
 const run = promisify(execFile);
 const topic = 'orders';
@@ -200,5 +203,30 @@ describe('a 3-node cluster of real processes', () => {
     const duplicated = [...seen].filter(([, n]) => n > 1).map(([v]) => v);
     expect({ lost, duplicated }).toEqual({ lost: [], duplicated: [] });
     console.log(`cluster chaos: ${acked.size} acknowledged, 0 lost, 0 duplicated; kill -9 to 60 more acks: ${failoverMs} ms; rolling restart produced ${rollingCount}`);
+  });
+
+  it("keeps a group's committed offsets through a kill -9 of its coordinator", async () => {
+    const groupId = 'survivor';
+    const admin = kafka('admin-groups').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 3 }], waitForLeaders: true });
+    const committed = [{ partition: 0, offset: '5' }, { partition: 1, offset: '7' }, { partition: 2, offset: '9' }];
+    await admin.setOffsets({ groupId, topic, partitions: committed });
+    // The coordinator is the leader of the group's partition of the internal offsets topic.
+    const md = await admin.fetchTopicMetadata({ topics: [offsetsTopicName] });
+    const coordinatorId = md.topics[0]!.partitions.find((p) => p.partitionId === offsetsPartitionFor(groupId, md.topics[0]!.partitions.length))!.leader;
+    await admin.disconnect();
+    const victim = nodes.find((n) => n.id === coordinatorId)!;
+    victim.process!.kill('SIGKILL');
+    await victim.process!.waitExit(10_000);
+    victim.process = null;
+    const live = nodes.filter((n) => n.process !== null).map((n) => `127.0.0.1:${n.kafkaPort}`);
+    const after = new Kafka({ clientId: 'after', brokers: live, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } }).admin();
+    await after.connect();
+    const fetched = await after.fetchOffsets({ groupId, topics: [topic] });
+    await after.disconnect();
+    const offsets = fetched[0]!.partitions.map((p) => ({ partition: p.partition, offset: p.offset })).sort((a, b) => a.partition - b.partition);
+    expect(offsets).toEqual(committed);
+    await startNode(victim);
   });
 });
