@@ -25,14 +25,16 @@ export class BenchCluster {
   private constructor(
     readonly nodes: BenchNode[],
     private readonly voters: string | null,
+    private readonly extraArgs: string[],
   ) {}
 
-  static async start(nodeCount: number, name: string): Promise<BenchCluster> {
+  /** `extraArgs` go to every node's `chronik start` (e.g. `--broker-session-timeout-ms 1000`). */
+  static async start(nodeCount: number, name: string, extraArgs: string[] = []): Promise<BenchCluster> {
     const nodes: BenchNode[] = [];
     for (let id = 1; id <= nodeCount; id++) nodes.push({ id, kafkaPort: await freePort(), dir: tempDataDir(`${name}-${id}`), process: null });
     const controllerPorts = await Promise.all(nodes.map(() => freePort()));
     const voters = nodeCount === 1 ? null : nodes.map((n, k) => `${n.id}@127.0.0.1:${controllerPorts[k]}`).join(',');
-    const cluster = new BenchCluster(nodes, voters);
+    const cluster = new BenchCluster(nodes, voters, extraArgs);
     try {
       await Promise.all(nodes.map((n) => cluster.startNode(n)));
     } catch (error) {
@@ -44,7 +46,8 @@ export class BenchCluster {
 
   /** Starts (or restarts, on the same port and data) one node; resolves once it serves. */
   async startNode(node: BenchNode): Promise<void> {
-    const args = this.voters === null ? [] : ['--node-id', String(node.id), '--voters', this.voters, '--min-insync-replicas', '2', '--log-format', 'json'];
+    const clusterArgs = this.voters === null ? [] : ['--node-id', String(node.id), '--voters', this.voters, '--min-insync-replicas', '2', '--log-format', 'json'];
+    const args = [...clusterArgs, ...this.extraArgs];
     node.process = await BrokerProcess.start({
       dataDir: node.dir.dir,
       port: node.kafkaPort,

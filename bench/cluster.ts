@@ -14,7 +14,8 @@
  * Options: --count N (messages per max-rate run, default 1,000,000), --paced-seconds S (length of
  * each paced run, default 5), --trials N (failover trials, default 5), --quick (100,000 messages,
  * 2 s paced runs, 2 trials: checks that the bench works, measures little), --failover-only,
- * --skip-failover.
+ * --skip-failover, --broker-session-timeout-ms N (passed to the cluster's nodes, to see what a
+ * shorter session does to failover; the goals are about the default, so the goal line says so).
  */
 import { freePort } from '../chaos/broker-process.ts';
 import { BenchCluster, waitFullIsr } from './bench-cluster.ts';
@@ -27,6 +28,7 @@ const pacedSeconds = numberArg('--paced-seconds', quick ? 2 : 5);
 const trials = numberArg('--trials', quick ? 2 : 5);
 const failoverOnly = process.argv.includes('--failover-only');
 const skipFailover = process.argv.includes('--skip-failover');
+const sessionTimeoutArg = process.argv.includes('--broker-session-timeout-ms') ? numberArg('--broker-session-timeout-ms', 3000) : null;
 const pacedRateFixed = 50_000;
 const goals = { ratioMin: 0.5, rf3AcksAllRateMin: 250_000, failoverMsMax: 2000 };
 
@@ -102,7 +104,7 @@ async function singleNode(): Promise<ConfigResult> {
 }
 
 async function threeNodes(): Promise<{ rf3?: ConfigResult; failover?: FailoverTrial[] }> {
-  const cluster = await BenchCluster.start(3, 'bench-rf3');
+  const cluster = await BenchCluster.start(3, 'bench-rf3', sessionTimeoutArg === null ? [] : ['--broker-session-timeout-ms', String(sessionTimeoutArg)]);
   try {
     const rf3 = failoverOnly ? undefined : await measure('3 nodes RF=3', cluster.bootstrap(), (name) => cluster.createTopic(name, 3));
     if (skipFailover) return { rf3 };
@@ -142,23 +144,24 @@ function printThroughput(limit: Record<'all' | '1', LoadResult>, single: ConfigR
 
 function printFailover(failover: FailoverTrial[]): void {
   const s = summarizeFailover(failover);
-  console.log('\n| trial | victim (controller too?) | kill → first ack from new leader ms | kill → first ack after kill ms | longest ack gap ms | kill → session expired ms | kill → new leader ready ms | kill → client saw new leader ms | messages sent during | undelivered |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| trial | victim | victim was controller: new controller after ms | kill → session expired (fenced) ms | kill → new leader took over ms | kill → client saw new leader ms | kill → first ack from new leader ms | kill → first ack of a message sent after the kill ms | longest ack gap ms | acks from old leader after kill | sent | undelivered |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const t of failover) {
     console.log(
-      `| ${t.trial} | ${t.victim}${t.victimWasController ? ' (yes)' : ''} | ${fmt(t.failoverMs)} | ${fmt(t.firstAckAfterKillMs)} | ${fmt(t.ackGapMaxMs)} | ${fmt(t.sessionExpiredMs)} | ${fmt(t.newLeaderReadyMs)} | ${fmt(t.clientSawLeaderMs)} | ${t.sent} | ${t.undelivered} |`,
+      `| ${t.trial} | ${t.victim} | ${t.victimWasController ? fmt(t.controllerElectedMs) : 'no'} | ${fmt(t.sessionExpiredMs)} | ${fmt(t.newLeaderReadyMs)} | ${fmt(t.clientSawLeaderMs)} | ${fmt(t.failoverMs)} | ${fmt(t.firstAckSentAfterKillMs)} | ${fmt(t.ackGapMaxMs)} | ${t.acksBeforeNewLeader} | ${t.sent} | ${t.undelivered} |`,
     );
   }
+  for (const t of failover) console.log(`trial ${t.trial}: librdkafka metadata requests after the kill (ms, reason): ${t.clientMetadataRequests.join('; ')}`);
   console.log(`\nfailover median ${fmt(s.failoverMsMedian)} ms (min ${fmt(s.failoverMsMin)}, max ${fmt(s.failoverMsMax)}) over ${failover.length} trials`);
-  console.log(`median breakdown: kill → fenced (session expiry) ${fmt(s.sessionExpiredMsMedian)} ms; fenced → new leader ready ${fmt(s.electionMsMedian)} ms; new leader ready → first ack ${fmt(s.clientMsMedian)} ms`);
-  console.log(`goal: failover under ${goals.failoverMsMax} ms (median): ${s.failoverMsMedian !== null && s.failoverMsMedian < goals.failoverMsMax ? 'met' : 'NOT met'}`);
+  console.log(`median breakdown: kill → fenced (session expiry) ${fmt(s.sessionExpiredMsMedian)} ms; fenced → new leader took over ${fmt(s.electionMsMedian)} ms; → client saw the new leader ${fmt(s.clientMetadataMsMedian)} ms; → first ack ${fmt(s.firstAckMsMedian)} ms`);
+  console.log(`goal: failover under ${goals.failoverMsMax} ms (median${sessionTimeoutArg === null ? ', default timeouts' : `; NOT the default timeouts: --broker-session-timeout-ms ${sessionTimeoutArg}`}): ${s.failoverMsMedian !== null && s.failoverMsMedian < goals.failoverMsMax ? 'met' : 'NOT met'}`);
 }
 
 const startedAt = new Date().toISOString();
 const limit = failoverOnly ? undefined : await ceiling();
 const single = failoverOnly ? undefined : await singleNode();
 const { rf3, failover } = await threeNodes();
-console.log(JSON.stringify({ startedAt, count, pacedSeconds, messageBytes: 256, ceiling: limit, single, rf3, failover, broken }));
+console.log(JSON.stringify({ startedAt, count, pacedSeconds, brokerSessionTimeoutMs: sessionTimeoutArg ?? 'default', messageBytes: 256, ceiling: limit, single, rf3, failover, broken }));
 if (limit && single && rf3) printThroughput(limit, single, rf3);
 if (failover) printFailover(failover);
 if (broken.length > 0) {

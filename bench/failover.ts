@@ -4,11 +4,11 @@
  * SIGKILL and measures kill → the first acknowledgement from the new leader. Then the killed node is
  * started again and the trial repeats once the ISR is full.
  *
- * "First acknowledgement from the new leader" is the first acknowledgement of a message *sent* after
- * the kill: only a live broker can have answered it, and an idempotent producer's acknowledgements
- * arrive in order, so it comes with or after the retried messages of the old leader. (The first
- * acknowledgement *received* after the kill is printed too; it is earlier only when the old leader's
- * last answers were still in the client's socket.)
+ * "First acknowledgement from the new leader" is the first acknowledgement received after both the
+ * kill and the new leader's `ReplicaBecameLeader` line: by then the old leader has been dead for
+ * seconds, so no answer of its can still be on its way (the acknowledgements received between the
+ * kill and that line are counted, and are expected to be 0). The first acknowledgement of a message
+ * *sent* after the kill is printed beside it: the messages retried from the old leader come first.
  *
  * Where the time went comes from wall-clock times on one machine: the kill (this process), the
  * brokers' JSON log lines (`BrokerSessionExpired` on the active controller: the victim is fenced;
@@ -35,12 +35,16 @@ export interface FailoverTrial {
   victimWasController: boolean;
   /** All durations are from the kill, in ms; null when the event was not seen. */
   failoverMs: number | null;
-  firstAckAfterKillMs: number | null;
+  firstAckSentAfterKillMs: number | null;
+  /** Acknowledgements received after the kill but before the new leader took over (old leader's). */
+  acksBeforeNewLeader: number;
   ackGapMaxMs: number | null;
   controllerElectedMs: number | null;
   sessionExpiredMs: number | null;
   newLeaderReadyMs: number | null;
   clientSawLeaderMs: number | null;
+  /** librdkafka's metadata requests after the kill: ms since the kill and its reason. */
+  clientMetadataRequests: string[];
   sent: number;
   undelivered: number;
   failures: string[];
@@ -114,17 +118,20 @@ function analyse(trial: number, victim: number, killMs: number, report: Producer
   for (let i = 1; i < ackTimes.length; i++) gapMax = Math.max(gapMax ?? 0, ackTimes[i]! - ackTimes[i - 1]!);
   const since = (events: Record<string, unknown>[]): number | null => (events.length === 0 ? null : Math.min(...events.map((e) => e['time'] as number)) - killMs);
   const controllerElected = eventsAfter(survivors, killMs, 'RaftBecameLeader');
+  const newLeaderMs = since(eventsAfter(survivors, killMs, 'ReplicaBecameLeader').filter((e) => e['topic'] === topic));
   return {
     trial,
     victim,
     victimWasController: controllerElected.length > 0,
-    failoverMs: firstAck((m) => m.sent > killMs),
-    firstAckAfterKillMs: firstAck((m) => m.ack > killMs),
+    failoverMs: newLeaderMs === null ? null : firstAck((m) => m.ack >= killMs + newLeaderMs),
+    firstAckSentAfterKillMs: firstAck((m) => m.sent > killMs),
+    acksBeforeNewLeader: acks.filter((m) => m.ack > killMs && (newLeaderMs === null || m.ack < killMs + newLeaderMs)).length,
     ackGapMaxMs: gapMax,
     controllerElectedMs: since(controllerElected),
     sessionExpiredMs: since(eventsAfter(survivors, killMs, 'BrokerSessionExpired').filter((e) => e['brokerId'] === victim)),
-    newLeaderReadyMs: since(eventsAfter(survivors, killMs, 'ReplicaBecameLeader').filter((e) => e['topic'] === topic)),
+    newLeaderReadyMs: newLeaderMs,
     clientSawLeaderMs: clientSawNewLeader(clientLog, topic, victim, killMs),
+    clientMetadataRequests: clientMetadataRequests(clientLog, killMs),
     sent: report.sent_ms.length,
     undelivered: report.undelivered,
     failures: report.failures,
@@ -165,13 +172,24 @@ function clientSawNewLeader(clientLog: string, topic: string, victim: number, ki
   return null;
 }
 
+/** `...|METADATA|...: Request metadata for 1 topic(s): leader query` lines after the kill. */
+function clientMetadataRequests(clientLog: string, killMs: number): string[] {
+  const out: string[] = [];
+  for (const line of clientLog.split('\n')) {
+    const m = /^%\d\|(\d+\.\d+)\|METADATA\|.*Request metadata for .*?: (.*)$/.exec(line);
+    if (m !== null && Number(m[1]) * 1000 >= killMs) out.push(`${Math.round(Number(m[1]) * 1000 - killMs)} ${m[2]}`);
+  }
+  return out;
+}
+
 export function summarizeFailover(trials: FailoverTrial[]): {
   failoverMsMedian: number | null;
   failoverMsMin: number | null;
   failoverMsMax: number | null;
   sessionExpiredMsMedian: number | null;
   electionMsMedian: number | null;
-  clientMsMedian: number | null;
+  clientMetadataMsMedian: number | null;
+  firstAckMsMedian: number | null;
 } {
   const failovers = trials.map((t) => t.failoverMs).filter((x): x is number => x !== null);
   const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a - b);
@@ -181,7 +199,8 @@ export function summarizeFailover(trials: FailoverTrial[]): {
     failoverMsMax: failovers.length === 0 ? null : Math.max(...failovers),
     sessionExpiredMsMedian: median(trials.map((t) => t.sessionExpiredMs)),
     electionMsMedian: median(trials.map((t) => diff(t.newLeaderReadyMs, t.sessionExpiredMs))),
-    clientMsMedian: median(trials.map((t) => diff(t.failoverMs, t.newLeaderReadyMs))),
+    clientMetadataMsMedian: median(trials.map((t) => diff(t.clientSawLeaderMs, t.newLeaderReadyMs))),
+    firstAckMsMedian: median(trials.map((t) => diff(t.failoverMs, t.clientSawLeaderMs))),
   };
 }
 
