@@ -6,60 +6,14 @@
  * 256-byte messages, one partition, fsync-before-ack (the default flush policy). Prints a JSON line
  * and a Markdown table. Options: --count N (messages per produce run, default 1,000,000).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
-import { BrokerProcess, freePort, repoRoot } from '../chaos/broker-process.ts';
+import { BrokerProcess, freePort } from '../chaos/broker-process.ts';
+import { fmt, load, progress, startNullBroker, storedMessages, type LoadResult } from './kafka-load.ts';
 
-const run = promisify(execFile);
 const countArg = process.argv.indexOf('--count');
 const count = countArg > 0 ? Number(process.argv[countArg + 1]) : 1_000_000;
-
-interface LoadResult {
-  msgs_per_s: number;
-  mb_per_s?: number;
-  p50_ms?: number | null;
-  p99_ms?: number | null;
-  undelivered?: number;
-  count: number;
-}
-
-async function load(args: string[]): Promise<LoadResult> {
-  const { stdout } = await run('/usr/bin/python3', [path.join(repoRoot, 'bench', 'librdkafka_load.py'), ...args], {
-    timeout: 600_000,
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as LoadResult;
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
-async function startNullBroker(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', 'null-broker.ts'), String(port)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('null broker did not start in 20 s')), 20_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      if (c.toString().includes('NullBrokerListening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return child;
-}
-
-async function storedMessages(port: number, topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-}
 
 async function ceiling(): Promise<{ acks1: LoadResult; acksAll: LoadResult }> {
   const port = await freePort();
@@ -94,16 +48,12 @@ async function chronik(): Promise<Record<string, LoadResult | number>> {
     }
     progress(`chronik: consume ${count} msgs`);
     out['consume'] = await load(['consume', bootstrap, 'bench-all', String(count)]);
-    out['stored_acks_all'] = await storedMessages(broker.port, 'bench-all');
+    out['stored_acks_all'] = await storedMessages([bootstrap], 'bench-all');
     return out;
   } finally {
     await broker.stop(60_000);
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function fmt(n: number | null | undefined, digits = 0): string {
-  return n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 const limit = await ceiling();
