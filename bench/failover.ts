@@ -11,7 +11,7 @@
  * *sent* after the kill is printed beside it: the messages retried from the old leader come first.
  *
  * Where the time went comes from wall-clock times on one machine: the kill (this process), the
- * brokers' JSON log lines (`BrokerSessionExpired` on the active controller: the victim is fenced;
+ * brokers' JSON log lines (`BrokerSessionExpired`, or `BrokerProcessGone` when its controller port refused a dial, on the active controller: the victim is fenced;
  * `RaftBecameLeader`: the victim was also the controller and the quorum elected another;
  * `ReplicaBecameLeader` on the new leader), librdkafka's metadata debug lines (when the client
  * learned of the new leader) and the acknowledgements.
@@ -128,7 +128,7 @@ function analyse(trial: number, victim: number, killMs: number, report: Producer
     acksBeforeNewLeader: acks.filter((m) => m.ack > killMs && (newLeaderMs === null || m.ack < killMs + newLeaderMs)).length,
     ackGapMaxMs: gapMax,
     controllerElectedMs: since(controllerElected),
-    sessionExpiredMs: since(eventsAfter(survivors, killMs, 'BrokerSessionExpired').filter((e) => e['brokerId'] === victim)),
+    sessionExpiredMs: since([...eventsAfter(survivors, killMs, 'BrokerSessionExpired'), ...eventsAfter(survivors, killMs, 'BrokerProcessGone')].filter((e) => e['brokerId'] === victim)),
     newLeaderReadyMs: newLeaderMs,
     clientSawLeaderMs: clientSawNewLeader(clientLog, topic, victim, killMs),
     clientMetadataRequests: clientMetadataRequests(clientLog, killMs),

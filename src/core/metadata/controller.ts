@@ -17,7 +17,10 @@
  *   and heartbeats; heartbeats are not records. The active controller keeps the last heartbeat
  *   time in memory and proposes FenceBroker once a broker is silent for brokerSessionTimeoutMs
  *   (and UnfenceBroker when it heartbeats again). A newly elected controller gives every broker a
- *   full session before fencing it, as KRaft does.
+ *   full session before fencing it, as KRaft does. Faster, when a broker's process is gone: every
+ *   node runs a voter beside its broker, so a refused dial to voter N (nothing listens on its port)
+ *   with no heartbeat from broker N since fences N at once (a partition times out instead, and
+ *   waits for the session).
  *
  *   forward request  := kind 10 payload: requestId:u32 json({op, args})
  *   forward response := kind 11 payload: requestId:u32 json(result)
@@ -122,6 +125,11 @@ export class MetadataController {
     this.log = io.log.child({ component: 'controller' });
     node.handleFrames(frameKindForwardRequest, (from, payload, reply) => this.onForwardRequest(payload, reply));
     node.handleFrames(frameKindForwardResponse, (from, payload) => this.onForwardResponse(payload));
+    // A voter's process found gone (a dial refused) is its broker's process too (combined mode):
+    // fence it now rather than a session later, so its leaderships move at once.
+    node.peerRefusedListeners.add((id) => {
+      if (this.isActive()) this.checkSessions();
+    });
     sm.onApplied = (index, record) => {
       // A broker fenced or back: move partition leadership at once, not at the next session check.
       if ((record.type === 'FenceBroker' || record.type === 'UnfenceBroker') && this.isActive()) {
@@ -424,16 +432,21 @@ export class MetadataController {
     const active = this.isActive();
     const nowMs = this.io.clock.nowMs();
     if (active && !this.wasActive) {
-      // A new controller knows no heartbeats yet: every broker gets a full session.
-      for (const b of this.sm.brokers()) this.lastHeartbeatMs.set(b.brokerId, nowMs);
+      // A new controller knows no heartbeats yet: every broker gets a full session, except one whose
+      // process it already found gone.
+      for (const b of this.sm.brokers()) this.lastHeartbeatMs.set(b.brokerId, this.node.peerRefusedSince(b.brokerId) === null ? nowMs : -Infinity);
     }
     this.wasActive = active;
     if (!active) return;
     for (const b of this.sm.brokers()) {
       const seenMs = this.lastHeartbeatMs.get(b.brokerId) ?? nowMs;
       if (!this.lastHeartbeatMs.has(b.brokerId)) this.lastHeartbeatMs.set(b.brokerId, nowMs);
-      if (b.fenced || nowMs - seenMs <= this.config.brokerSessionTimeoutMs) continue;
-      this.log.info('BrokerSessionExpired', { brokerId: b.brokerId, silentMs: Math.round(nowMs - seenMs) });
+      if (b.fenced) continue;
+      const goneSinceMs = this.node.peerRefusedSince(b.brokerId);
+      const gone = goneSinceMs !== null && seenMs < goneSinceMs;
+      if (!gone && nowMs - seenMs <= this.config.brokerSessionTimeoutMs) continue;
+      if (gone) this.log.info('BrokerProcessGone', { brokerId: b.brokerId, silentMs: Math.round(nowMs - seenMs), hint: 'its controller port refuses connections; fenced without waiting for the session' });
+      else this.log.info('BrokerSessionExpired', { brokerId: b.brokerId, silentMs: Math.round(nowMs - seenMs) });
       void this.proposeRecord({ type: 'FenceBroker', brokerId: b.brokerId, epoch: b.epoch });
     }
     this.proposePartitionChanges();

@@ -148,6 +148,9 @@ export class RaftNode {
       {
         onFrame: (from, kind, payload, reply) => node?.onFrame(from, kind, payload, reply) ?? true,
         onPeerDown: (id) => node?.raft.reportUnreachable(id),
+        onPeerRefused: (id) => {
+          for (const listener of [...(node?.peerRefusedListeners ?? [])]) listener(id);
+        },
       },
     );
     node = new RaftNode(io, config, raft, storage, sm, transport);
@@ -195,6 +198,14 @@ export class RaftNode {
 
   failure(): string | null {
     return this.failedWith;
+  }
+
+  /** Listeners told when a peer's process is found gone (a dial refused); see RaftTransport.refusedSince. */
+  readonly peerRefusedListeners = new Set<(id: NodeId) => void>();
+
+  /** Since when every dial to `peer` has been refused (its process is gone), or null. */
+  peerRefusedSince(peer: NodeId): number | null {
+    return this.transport.refusedSince(peer);
   }
 
   /** Lets another component (the metadata controller) share the transport for its own frame kind. */

@@ -14,7 +14,7 @@
  */
 import { assert } from '../assert.ts';
 import type { Connection, Io, Listener, Log } from '../io/index.ts';
-import { sleep } from '../io/index.ts';
+import { NetError, sleep } from '../io/index.ts';
 import {
   connectionWriteBufferBytesHighWater,
   raftFrameBytesMax,
@@ -45,6 +45,11 @@ export interface TransportHandlers {
   onFrame(from: NodeId, kind: number, payload: Uint8Array, reply: (kind: number, payload: Uint8Array) => void): boolean;
   /** The connection to a peer broke (so Raft stops pipelining to it). */
   onPeerDown?(id: NodeId): void;
+  /**
+   * A dial to a peer was refused (its host answered, nothing listens on the port: the peer's
+   * process is gone), the first refusal since the last connection to it.
+   */
+  onPeerRefused?(id: NodeId): void;
 }
 
 interface Outbound {
@@ -62,6 +67,8 @@ export class RaftTransport {
   private readonly outbound = new Map<NodeId, Outbound>();
   /** Incoming connections and when a frame last arrived on each (they are closed when silent). */
   private readonly inbound = new Map<Connection, { heardAtMs: number }>();
+  /** Peers whose dials are refused, with the time of the first refusal since the last connection. */
+  private readonly refusedSinceMs = new Map<NodeId, number>();
   private listener: Listener | null = null;
   private stopped = false;
   private readonly log: Log;
@@ -136,6 +143,11 @@ export class RaftTransport {
     return true;
   }
 
+  /** Since when every dial to `peer` has been refused (its process is gone), or null. */
+  refusedSince(peer: NodeId): number | null {
+    return this.refusedSinceMs.get(peer) ?? null;
+  }
+
   isConnected(to: NodeId): boolean {
     return this.outbound.get(to)?.connection !== null;
   }
@@ -157,6 +169,10 @@ export class RaftTransport {
       } catch (error) {
         if (this.stopped) return;
         this.log.debug('RaftPeerDialFailed', { peer: out.peer.id, backoffMs, error: String(error) });
+        if (error instanceof NetError && error.code === 'ECONNREFUSED' && !this.refusedSinceMs.has(out.peer.id)) {
+          this.refusedSinceMs.set(out.peer.id, this.io.clock.nowMs());
+          this.handlers.onPeerRefused?.(out.peer.id);
+        }
         await sleep(this.io.clock, backoffMs + this.io.random.int(backoffMs));
         backoffMs = Math.min(backoffMs * 2, raftReconnectBackoffMsMax);
         continue;
@@ -166,6 +182,7 @@ export class RaftTransport {
         return;
       }
       backoffMs = raftReconnectBackoffMsMin;
+      this.refusedSinceMs.delete(out.peer.id);
       await this.useConnection(out, conn);
       if (!this.stopped) this.handlers.onPeerDown?.(out.peer.id);
       await sleep(this.io.clock, raftReconnectBackoffMsMin);
