@@ -158,4 +158,65 @@ describe('cluster: 3 brokers on the metadata quorum', () => {
     expect(records.map((r) => r.value)).toEqual([...acked, 'after']);
     expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 21 }, (_, i) => BigInt(i)));
   });
+
+  it('fences a crashed broker at once (its controller port refuses dials), a cut-off one only after its session', async () => {
+    const sim = new Simulation({ seed: 5 });
+    const live = startCluster(sim);
+    const fenced = (id: number): boolean => [...live.values()].every((r) => r.controller.image().broker(id)?.fenced === true);
+    const unfenced = (id: number): boolean => live.size === 3 && [...live.values()].every((r) => r.controller.image().broker(id)?.fenced === false);
+    await sim.run({ until: () => [1, 2, 3].every(unfenced), untilMs: 30_000 });
+    await sim.run({ untilMs: sim.nowMs() + 2000 });
+    expect([1, 2, 3].every(unfenced)).toBe(true);
+    const active = [...live.values()][0]!.controller.controller.activeController();
+    const victim = [1, 2, 3].find((id) => id !== active)!;
+    const victimName = `n${victim}`;
+
+    const crashedAtMs = sim.nowMs();
+    sim.node(victimName).crash();
+    live.delete(victimName);
+    await sim.run({ until: () => fenced(victim), untilMs: sim.nowMs() + 10_000 });
+    const crashFencedMs = sim.nowMs() - crashedAtMs;
+    // The session is 3000 ms; the refused dial fences within the transport's reconnect backoff.
+    expect(crashFencedMs).toBeLessThan(500);
+
+    sim.node(victimName).restart();
+    await sim.run({ until: () => unfenced(victim), untilMs: sim.nowMs() + 30_000 });
+    expect(unfenced(victim)).toBe(true);
+    const cutAtMs = sim.nowMs();
+    for (const other of names) if (other !== victimName) sim.network.partition(victimName, other);
+    const others = () => [...live.entries()].filter(([name]) => name !== victimName).map(([, r]) => r);
+    await sim.run({ until: () => others().every((r) => r.controller.image().broker(victim)?.fenced === true), untilMs: sim.nowMs() + 30_000 });
+    // A partition gives no refusal (dials time out): the broker keeps its session.
+    expect(sim.nowMs() - cutAtMs).toBeGreaterThanOrEqual(3000);
+    expect(crashFencedMs).toBeLessThan(sim.nowMs() - cutAtMs);
+    sim.network.heal();
+  });
+
+  it('grows a topic with CreatePartitions through any broker; the new partitions replicate and take acks=all', async () => {
+    const sim = new Simulation({ seed: 9 });
+    const live = startCluster(sim);
+    const io = sim.addClient('c1');
+    await sim.run({ until: () => live.size === 3 && [...live.values()].every((r) => r.controller.image().brokers().filter((b) => !b.fenced).length === 3) });
+    const admin = await settle(sim, client(io, 'n3'));
+    const created = await settle(sim, admin.request(ApiKey.CreateTopics, 3, { topics: [{ name: 'grow', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false }));
+    expect(created.topics[0]?.errorCode).toBe(ErrorCode.NONE);
+    const grow = (count: number) => settle(sim, admin.request(ApiKey.CreatePartitions, 1, { topics: [{ name: 'grow', count, assignments: null }], timeoutMs: 5000, validateOnly: false }));
+    expect((await grow(3)).results[0]).toMatchObject({ name: 'grow', errorCode: ErrorCode.NONE });
+    expect((await grow(2)).results[0]).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: "topic 'grow' has 3 partitions; the new count must be larger" });
+    // Every broker builds the new partitions from its image; each gets a leader and a full ISR.
+    await sim.run({ until: () => [...live.values()].every((r) => r.broker.topics.get('grow')?.partitions.length === 3), untilMs: sim.nowMs() + 5000 });
+    const image = [...live.values()][0]!.controller.image();
+    const p2 = image.topic('grow')!.partitions[2]!;
+    expect(p2.isr.slice().sort()).toEqual([1, 2, 3]);
+    const leader = await settle(sim, client(io, `n${p2.leader}`));
+    let code = -1;
+    for (let attempt = 0; attempt < 50 && code !== ErrorCode.NONE; attempt++) {
+      const r = await settle(sim, leader.request(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'grow', partitionData: [{ index: 2, records: batchOf(['x']) }] }] }));
+      code = r.responses[0]!.partitionResponses[0]!.errorCode;
+      if (code !== ErrorCode.NONE) await settle(sim, sleep(io.clock, 100));
+    }
+    expect(code).toBe(ErrorCode.NONE);
+    await sim.run({ until: () => [...live.values()].every((r) => r.broker.topics.partition('grow', 2)?.log?.durableEndOffset === 1n), untilMs: sim.nowMs() + 5000 });
+    expect([...live.values()].map((r) => r.broker.topics.partition('grow', 2)?.log?.durableEndOffset)).toEqual([1n, 1n, 1n]);
+  });
 });

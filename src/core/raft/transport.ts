@@ -143,7 +143,10 @@ export class RaftTransport {
     return true;
   }
 
-  /** Since when every dial to `peer` has been refused (its process is gone), or null. */
+  /**
+   * Since when every dial to `peer` has been refused (its process is gone), or null: cleared by a
+   * connection either way (a live peer dials every other voter).
+   */
   refusedSince(peer: NodeId): number | null {
     return this.refusedSinceMs.get(peer) ?? null;
   }
@@ -231,6 +234,8 @@ export class RaftTransport {
       if (from === null) {
         if (kind !== frameKindHello || payload.length !== 4) return false;
         from = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
+        // The peer dialled us: its process is up, whatever our last dial to it met.
+        this.refusedSinceMs.delete(from);
         return true;
       }
       if (kind === frameKindPing) {
