@@ -120,6 +120,24 @@ describe('a 3-node cluster of real processes', () => {
     }
   });
 
+  it('grows a topic with CreatePartitions (kafkajs admin), and the new partitions take acks=all writes', async () => {
+    const admin = kafka('admin-grow').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 3 }] });
+    await until('3 partitions of grow with leaders', async () => {
+      const md = await admin.fetchTopicMetadata({ topics: ['grow'] });
+      return md.topics[0]!.partitions.length === 3 && md.topics[0]!.partitions.every((p) => p.leader > 0);
+    }, 30_000);
+    await expect(admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 2 }] })).rejects.toThrow(/Number of partitions is invalid/);
+    await admin.disconnect();
+    const producer = kafka('grow').producer();
+    await producer.connect();
+    const [sent] = await producer.send({ topic: 'grow', acks: -1, messages: [{ partition: 2, value: 'x' }] });
+    await producer.disconnect();
+    expect(sent).toMatchObject({ partition: 2, errorCode: 0 });
+  });
+
   it('loses nothing acknowledged through a leader kill -9, a rejoin, and a rolling SIGTERM restart; no duplicates', async () => {
     const admin = kafka('admin').admin();
     await admin.connect();

@@ -325,7 +325,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       case ApiKey.DescribeConfigs:
         return encodeResponse(ApiKey.DescribeConfigs, v, id, handleDescribeConfigs(this, request.body));
       case ApiKey.CreatePartitions: {
-        const body = this.cluster !== null ? handleClusterCreatePartitions(request.body) : await admin.handleCreatePartitions(this, request.body);
+        const body = this.cluster !== null ? await handleClusterCreatePartitions(this.cluster, request.body) : await admin.handleCreatePartitions(this, request.body);
         return encodeResponse(ApiKey.CreatePartitions, v, id, body);
       }
       case ApiKey.DeleteGroups:

@@ -143,13 +143,31 @@ export async function handleClusterDeleteTopics(member: ClusterMember, request: 
   return { throttleTimeMs: 0, responses: request.topicNames.map((name) => ({ name, errorCode: code(name) })) };
 }
 
-export function handleClusterCreatePartitions(request: CreatePartitionsRequest): CreatePartitionsResponse {
+/**
+ * CreatePartitions on a cluster: validated here (manual assignments are not supported, the offsets
+ * topic keeps its count: a group's partition is a hash modulo it), then forwarded to the active
+ * controller, which places the new partitions and commits them; every broker creates them locally
+ * when its image has them.
+ */
+export async function handleClusterCreatePartitions(member: ClusterMember, request: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
+  const results = new Map<string, { errorCode: number; errorMessage: string | null }>();
+  const forward: { name: string; count: number }[] = [];
+  const counts = new Map<string, number>();
+  for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  for (const t of request.topics) {
+    const current = member.image().topic(t.name)?.partitions.length;
+    if (counts.get(t.name)! > 1) results.set(t.name, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${t.name}' appears more than once in the request` });
+    else if (t.name === offsetsTopicName) results.set(t.name, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `'${offsetsTopicName}' keeps its partition count: each group's partition is a hash modulo it` });
+    else if (t.assignments !== null && t.assignments.length > 0) results.set(t.name, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'manual replica assignments are not supported; give the new partition count only' });
+    else if (current === undefined) results.set(t.name, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `no topic '${t.name}'` });
+    else if (t.count <= current) results.set(t.name, { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `topic '${t.name}' has ${current} partitions; the new count must be larger` });
+    else if (request.validateOnly) results.set(t.name, { errorCode: ErrorCode.NONE, errorMessage: null });
+    else forward.push({ name: t.name, count: t.count });
+  }
+  const answers = forward.length === 0 ? [] : await member.link.controller.createPartitions(forward);
+  for (const a of answers) results.set(a.name, { errorCode: a.errorCode, errorMessage: a.errorMessage });
   return {
     throttleTimeMs: 0,
-    results: request.topics.map((t) => ({
-      name: t.name,
-      errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: 'adding partitions to a topic is not supported in a cluster yet; create a new topic with more partitions',
-    })),
+    results: request.topics.map((t) => ({ name: t.name, ...(results.get(t.name) ?? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null }) })),
   };
 }

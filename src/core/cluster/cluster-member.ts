@@ -11,7 +11,7 @@
  */
 import { AsyncLock } from '../async-lock.ts';
 import { sleep, type Io, type Log, type Timer } from '../io/index.ts';
-import type { AlterPartitionResult, BrokerResult, CreateTopicRequest, ProducerIdsResult, TopicResult } from '../metadata/controller.ts';
+import type { AlterPartitionResult, BrokerResult, CreatePartitionsRequest, CreateTopicRequest, ProducerIdsResult, TopicResult } from '../metadata/controller.ts';
 import type { MetadataImage, TopicInfo } from '../metadata/image.ts';
 import type { AlterPartitionRequest } from '../metadata/partition-policy.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -28,6 +28,7 @@ export interface ClusterLink {
     controlledShutdown(brokerId: number, brokerEpoch: number): Promise<BrokerResult>;
     createTopics(requests: readonly CreateTopicRequest[]): Promise<TopicResult[]>;
     deleteTopics(names: readonly string[]): Promise<TopicResult[]>;
+    createPartitions(requests: readonly CreatePartitionsRequest[]): Promise<TopicResult[]>;
     alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResult>;
     allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<ProducerIdsResult>;
     activeController(): number;

@@ -60,6 +60,12 @@ export interface TopicResult {
   readonly topicId: string | null;
 }
 
+export interface CreatePartitionsRequest {
+  readonly name: string;
+  /** The partition count the topic should have. */
+  readonly count: number;
+}
+
 export interface BrokerResult {
   readonly errorCode: number;
   readonly brokerEpoch: number;
@@ -89,6 +95,7 @@ export interface ControllerBugs {
 type Op =
   | { readonly op: 'createTopics'; readonly args: readonly CreateTopicRequest[] }
   | { readonly op: 'deleteTopics'; readonly args: readonly string[] }
+  | { readonly op: 'createPartitions'; readonly args: readonly CreatePartitionsRequest[] }
   | { readonly op: 'registerBroker'; readonly args: { brokerId: number; host: string; port: number } }
   | { readonly op: 'brokerHeartbeat'; readonly args: { brokerId: number; brokerEpoch: number } }
   | { readonly op: 'controlledShutdown'; readonly args: { brokerId: number; brokerEpoch: number } }
@@ -158,6 +165,11 @@ export class MetadataController {
 
   deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
     return this.route({ op: 'deleteTopics', args: names }, () => this.deleteTopicsLocally(names));
+  }
+
+  /** Kafka's CreatePartitions: each topic grows to `count` partitions, placed like a new topic's. */
+  createPartitions(requests: readonly CreatePartitionsRequest[]): Promise<TopicResult[]> {
+    return this.route({ op: 'createPartitions', args: requests }, () => Promise.all(requests.map((r) => this.createPartitionsOf(r))));
   }
 
   registerBroker(brokerId: number, host: string, port: number): Promise<BrokerResult> {
@@ -252,6 +264,8 @@ export class MetadataController {
         return this.createTopicsLocally(op.args);
       case 'deleteTopics':
         return this.deleteTopicsLocally(op.args);
+      case 'createPartitions':
+        return Promise.all(op.args.map((r) => this.createPartitionsOf(r)));
       case 'registerBroker':
         return this.registerLocally(op.args.brokerId, op.args.host, op.args.port);
       case 'brokerHeartbeat':
@@ -301,6 +315,34 @@ export class MetadataController {
       return topicResult(r.name, ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be 1..${unfenced} (unfenced brokers)`, null);
     }
     return null;
+  }
+
+  /**
+   * Adds partitions up to `count`, each with as many replicas as the topic's first partition, over the
+   * unfenced brokers from a random start (as createTopic places them).
+   */
+  private async createPartitionsOf(r: CreatePartitionsRequest): Promise<TopicResult> {
+    const topic = this.sm.topic(r.name);
+    if (topic === undefined) return topicResult(r.name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no topic '${r.name}'`, null);
+    const current = topic.partitions.length;
+    if (r.count <= current) return topicResult(r.name, ErrorCode.INVALID_PARTITIONS, `topic '${r.name}' has ${current} partitions; the new count must be larger`, null);
+    const countProblem = partitionCountProblem(r.count);
+    if (countProblem !== null) return topicResult(r.name, ErrorCode.INVALID_PARTITIONS, countProblem, null);
+    const replicationFactor = topic.partitions[0]!.replicas.length;
+    const brokers = this.sm.brokers().filter((b) => !b.fenced).map((b) => b.brokerId).sort((a, b) => a - b);
+    if (brokers.length < replicationFactor) {
+      return topicResult(r.name, ErrorCode.INVALID_REPLICATION_FACTOR, `the topic's replication factor is ${replicationFactor}, and ${brokers.length} brokers are unfenced`, null);
+    }
+    const start = this.io.random.int(brokers.length);
+    const replicas = Array.from({ length: r.count - current }, (_, i) =>
+      Array.from({ length: replicationFactor }, (_, k) => brokers[(start + current + i + k) % brokers.length] as number),
+    );
+    const code = await this.proposeRecord({ type: 'CreatePartitions', name: r.name, topicId: topic.topicId, replicas });
+    if (code !== ErrorCode.NONE) return topicResult(r.name, code, 'not committed', null);
+    const now = this.sm.topic(r.name);
+    return now?.topicId === topic.topicId && now.partitions.length >= r.count
+      ? topicResult(r.name, ErrorCode.NONE, null, topic.topicId)
+      : topicResult(r.name, ErrorCode.INVALID_PARTITIONS, `topic '${r.name}' changed meanwhile; retry`, null);
   }
 
   private deleteTopicsLocally(names: readonly string[]): Promise<TopicResult[]> {
@@ -463,6 +505,8 @@ function failAll(op: Op, code: number, message: string): unknown {
       return op.args.map((r) => topicResult(r.name, code, message, null));
     case 'deleteTopics':
       return op.args.map((n) => topicResult(n, code, message, null));
+    case 'createPartitions':
+      return op.args.map((r) => topicResult(r.name, code, message, null));
     case 'registerBroker':
     case 'brokerHeartbeat':
     case 'controlledShutdown':

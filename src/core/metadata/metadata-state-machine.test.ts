@@ -60,6 +60,26 @@ describe('metadata state machine', () => {
   });
 });
 
+describe('CreatePartitions records', () => {
+  it('append partitions after the last, led by their first replica; skip an unknown or re-created topic', () => {
+    const sm = new MetadataStateMachine();
+    applyAll(sm, [
+      { type: 'RegisterBroker', brokerId: 1, host: 'b1', port: 9092 },
+      { type: 'RegisterBroker', brokerId: 2, host: 'b2', port: 9092 },
+      { type: 'CreateTopic', name: 'orders', topicId: 'id-orders', replicas: [[1, 2]] },
+      { type: 'CreatePartitions', name: 'orders', topicId: 'id-orders', replicas: [[2, 1], [1, 2]] },
+      { type: 'CreatePartitions', name: 'orders', topicId: 'id-old', replicas: [[1, 2]] }, // skipped: another topic id
+      { type: 'CreatePartitions', name: 'missing', topicId: 'id-x', replicas: [[1]] }, // skipped: no such topic
+    ]);
+    expect(sm.recordsSkipped).toBe(2);
+    expect(sm.topic('orders')?.partitions.map((p) => [p.partition, p.leader, p.isr.join(',')])).toEqual([
+      [0, 1, '1,2'],
+      [1, 2, '2,1'],
+      [2, 1, '1,2'],
+    ]);
+  });
+});
+
 describe('ProducerIds records', () => {
   // Broker 1 registers at index 1 (epoch 1), broker 2 at index 2 (epoch 2).
   const brokers: MetadataRecord[] = history.slice(0, 2);

@@ -104,6 +104,8 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
         return this.setFenced(r.brokerId, r.epoch, r.type === 'FenceBroker');
       case 'CreateTopic':
         return this.createTopic(r.name, r.topicId, r.replicas);
+      case 'CreatePartitions':
+        return this.addPartitions(r.name, r.topicId, r.replicas);
       case 'DeleteTopic': {
         const topic = this.topicMap.get(r.name);
         if (topic === undefined || topic.topicId !== r.topicId) return false;
@@ -161,6 +163,21 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
       partitionEpoch: 0,
     }));
     this.topicMap.set(name, { name, topicId, partitions });
+    return true;
+  }
+
+  private addPartitions(name: string, topicId: string, replicas: readonly (readonly number[])[]): boolean {
+    const t = this.topicMap.get(name);
+    if (t === undefined || t.topicId !== topicId || replicas.length === 0) return false;
+    const added: PartitionInfo[] = replicas.map((r, i) => ({
+      partition: t.partitions.length + i,
+      replicas: [...r],
+      leader: r[0] ?? -1,
+      leaderEpoch: 0,
+      isr: [...r],
+      partitionEpoch: 0,
+    }));
+    this.topicMap.set(name, { ...t, partitions: [...t.partitions, ...added] });
     return true;
   }
 

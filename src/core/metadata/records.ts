@@ -12,6 +12,8 @@ export type MetadataRecord =
   | { readonly type: 'UnfenceBroker'; readonly brokerId: number; readonly epoch: number }
   | { readonly type: 'CreateTopic'; readonly name: string; readonly topicId: string; readonly replicas: readonly (readonly number[])[] }
   | { readonly type: 'DeleteTopic'; readonly name: string; readonly topicId: string }
+  /** New partitions of an existing topic (Kafka's CreatePartitions): `replicas` of each, numbered after the topic's last. */
+  | { readonly type: 'CreatePartitions'; readonly name: string; readonly topicId: string; readonly replicas: readonly (readonly number[])[] }
   /** A new leader (-1: none) with a higher leader epoch, and with `isr` the new ISR in the same step. */
   | { readonly type: 'ChangePartitionLeader'; readonly topic: string; readonly partition: number; readonly leader: number; readonly leaderEpoch: number; readonly isr?: readonly number[] }
   | { readonly type: 'ChangeIsr'; readonly topic: string; readonly partition: number; readonly isr: readonly number[]; readonly leaderEpoch: number; readonly partitionEpoch: number }
