@@ -219,4 +219,31 @@ describe('cluster: 3 brokers on the metadata quorum', () => {
     await sim.run({ until: () => [...live.values()].every((r) => r.broker.topics.partition('grow', 2)?.log?.durableEndOffset === 1n), untilMs: sim.nowMs() + 5000 });
     expect([...live.values()].map((r) => r.broker.topics.partition('grow', 2)?.log?.durableEndOffset)).toEqual([1n, 1n, 1n]);
   });
+
+  it('keeps topic configs in the metadata log: CreateTopics and AlterConfigs through any broker reach every broker, and min.insync.replicas applies', async () => {
+    const sim = new Simulation({ seed: 13 });
+    const live = startCluster(sim);
+    const io = sim.addClient('c1');
+    await sim.run({ until: () => live.size === 3 && [...live.values()].every((r) => r.controller.image().brokers().filter((b) => !b.fenced).length === 3) });
+    const n1 = await settle(sim, client(io, 'n1'));
+    const created = await settle(sim, n1.request(ApiKey.CreateTopics, 3, { topics: [{ name: 'conf', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [{ name: 'retention.ms', value: '600000' }] }], timeoutMs: 5000, validateOnly: false }));
+    expect(created.topics[0]?.errorCode).toBe(ErrorCode.NONE);
+    const bad = await settle(sim, n1.request(ApiKey.CreateTopics, 3, { topics: [{ name: 'bad', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [{ name: 'retention.ms', value: 'soon' }] }], timeoutMs: 5000, validateOnly: false }));
+    expect(bad.topics[0]?.errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    const n2 = await settle(sim, client(io, 'n2'));
+    const altered = await settle(sim, n2.request(ApiKey.IncrementalAlterConfigs, 0, { resources: [{ resourceType: 2, resourceName: 'conf', configs: [{ name: 'min.insync.replicas', configOperation: 0, value: '3' }] }], validateOnly: false }));
+    expect(altered.responses[0]?.errorCode).toBe(ErrorCode.NONE);
+    const wanted = { 'retention.ms': '600000', 'min.insync.replicas': '3' };
+    await sim.run({ until: () => [...live.values()].every((r) => JSON.stringify(r.broker.topics.get('conf')?.configs) === JSON.stringify(wanted)), untilMs: sim.nowMs() + 5000 });
+    for (const r of live.values()) expect(r.broker.topics.get('conf')?.configs).toEqual(wanted);
+    // With min.insync.replicas=3, acks=all needs all three in the ISR: stop a follower and it is refused.
+    const p0 = [...live.values()][0]!.controller.image().topic('conf')!.partitions[0]!;
+    const follower = p0.replicas.find((b) => b !== p0.leader)!;
+    sim.node(`n${follower}`).crash();
+    live.delete(`n${follower}`);
+    await sim.run({ until: () => [...live.values()].every((r) => r.controller.image().topic('conf')!.partitions[0]!.isr.length === 2), untilMs: sim.nowMs() + 10_000 });
+    const leader = await settle(sim, client(io, `n${p0.leader}`));
+    const r = await settle(sim, leader.request(ApiKey.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'conf', partitionData: [{ index: 0, records: batchOf(['x']) }] }] }));
+    expect(r.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+  });
 });

@@ -15,7 +15,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess, freePort, repoRoot, tempDataDir } from '../broker-process.ts';
 import { offsetsPartitionFor, offsetsTopicName } from '../../src/core/cluster/offsets-topic.ts';
@@ -120,7 +120,7 @@ describe('a 3-node cluster of real processes', () => {
     }
   });
 
-  it('grows a topic with CreatePartitions (kafkajs admin), and the new partitions take acks=all writes', async () => {
+  it('grows a topic with CreatePartitions and alters its configs (kafkajs admin): every broker has both, and the new partitions take acks=all writes', async () => {
     const admin = kafka('admin-grow').admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
@@ -130,7 +130,18 @@ describe('a 3-node cluster of real processes', () => {
       return md.topics[0]!.partitions.length === 3 && md.topics[0]!.partitions.every((p) => p.leader > 0);
     }, 30_000);
     await expect(admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 2 }] })).rejects.toThrow(/Number of partitions is invalid/);
+    // Topic configs are in the metadata log: altered through one broker, every broker describes them.
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'grow', configEntries: [{ name: 'retention.ms', value: '3600000' }] }] });
     await admin.disconnect();
+    for (const node of nodes) {
+      const one = new Kafka({ clientId: 'describe', brokers: [`127.0.0.1:${node.kafkaPort}`], logLevel: logLevel.NOTHING }).admin();
+      await one.connect();
+      await until(`broker ${node.id} to describe retention.ms of grow`, async () => {
+        const described = await one.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'grow', configNames: ['retention.ms'] }] });
+        return described.resources[0]!.configEntries[0]?.configValue === '3600000';
+      }, 10_000);
+      await one.disconnect();
+    }
     const producer = kafka('grow').producer();
     await producer.connect();
     const [sent] = await producer.send({ topic: 'grow', acks: -1, messages: [{ partition: 2, value: 'x' }] });

@@ -5,9 +5,11 @@
  *
  * Topic configs follow src/core/metadata/topic-config.ts: each has a default from the broker's
  * options, a topic may override it, and a change is stored with the topic table before it is
- * answered and applied to the running partition logs (TopicStore.alterConfigs). Broker configs are
- * read-only: they are the `chronik start` options.
+ * answered and applied to the running partition logs (TopicStore.alterConfigs). On a cluster the
+ * overrides are in the metadata log instead: the controller commits them and every broker's topic
+ * store follows its image. Broker configs are read-only: they are the `chronik start` options.
  */
+import type { ClusterMember } from '../cluster/cluster-member.ts';
 import { logAppendBytesMax } from '../limits.ts';
 import { applyConfigOperations, describeTopicConfigs, validateTopicConfigs, KafkaConfigType, type ConfigCheck, type TopicConfigOverrides } from '../metadata/topic-config.ts';
 import {
@@ -142,6 +144,7 @@ async function alterOne(state: BrokerState, target: AlterTarget, validateOnly: b
   const answer = (errorCode: number, errorMessage: string | null): AlterConfigsResourceResponse => ({ ...base, errorCode, errorMessage });
   if (target.resourceType === ConfigResourceType.BROKER) return answer(ErrorCode.POLICY_VIOLATION, brokerConfigsReadOnly);
   if (target.resourceType !== ConfigResourceType.TOPIC) return answer(ErrorCode.INVALID_REQUEST, `resource type ${target.resourceType} is not supported (topics: 2)`);
+  if (state.cluster !== null) return alterOnCluster(state, state.cluster, target, validateOnly, change);
   const topic = state.topics.get(target.resourceName);
   if (topic === undefined) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${target.resourceName}' does not exist`);
   if (validateOnly) {
@@ -156,6 +159,29 @@ async function alterOne(state: BrokerState, target: AlterTarget, validateOnly: b
     if (!(error instanceof TopicStoreError)) state.log.error('TopicConfigsStoreFailed', { topic: target.resourceName, error: errorText(error) });
     return answer(kafkaCodeFor(error), errorText(error));
   }
+}
+
+/**
+ * On a cluster a topic's configs are in the metadata log: the new overrides are computed here from
+ * the image's, checked, and committed by the controller; every broker applies them to its logs when
+ * its image has them.
+ */
+async function alterOnCluster(
+  state: BrokerState,
+  member: ClusterMember,
+  target: AlterTarget,
+  validateOnly: boolean,
+  change: (current: TopicConfigOverrides) => ConfigCheck,
+): Promise<AlterConfigsResourceResponse> {
+  const base = { resourceType: target.resourceType, resourceName: target.resourceName };
+  const info = member.image().topic(target.resourceName);
+  if (info === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${target.resourceName}' does not exist` };
+  const check = change(info.configs ?? {});
+  if (!check.ok) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: check.message };
+  if (validateOnly) return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+  if (state.stopping) return { ...base, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'the broker is shutting down' };
+  const [result] = await member.link.controller.alterTopicConfigs([{ name: target.resourceName, configs: check.overrides }]);
+  return { ...base, errorCode: result?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: result?.errorMessage ?? null };
 }
 
 /** A resource named twice in one request is refused (Kafka answers INVALID_REQUEST too); the rest proceed. */

@@ -174,7 +174,7 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
   }
   const config = partition.topic.config;
   const inSync = replica === null ? inSyncReplicas : replica.isr.length;
-  const minInsync = replica === null ? config.minInsyncReplicas : Math.max(config.minInsyncReplicas, state.options.replication.minInsyncReplicas);
+  const minInsync = replica === null ? config.minInsyncReplicas : replica.minInsyncReplicas;
   if (ack.acks === -1 && minInsync > inSync) {
     const message = `min.insync.replicas is ${minInsync}, and the partition has ${inSync} in-sync replica(s)`;
     return Promise.resolve(failed(data.index, ErrorCode.NOT_ENOUGH_REPLICAS, message));

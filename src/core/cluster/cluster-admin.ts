@@ -5,6 +5,8 @@
  * active controller. Any broker answers any of these.
  */
 import { topicNameProblem } from '../metadata/topic-rules.ts';
+import { validateTopicConfigs } from '../metadata/topic-config.ts';
+import type { CreateTopicRequest } from '../metadata/controller.ts';
 import type { PartitionInfo, TopicInfo } from '../metadata/image.ts';
 import {
   ErrorCode,
@@ -107,7 +109,7 @@ export async function handleClusterMetadata(state: BrokerState, member: ClusterM
 
 export async function handleClusterCreateTopics(state: BrokerState, member: ClusterMember, request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
   const results: CreatableTopicResult[] = [];
-  const forward: { name: string; numPartitions: number; replicationFactor: number }[] = [];
+  const forward: CreateTopicRequest[] = [];
   const counts = new Map<string, number>();
   for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   for (const t of request.topics) {
@@ -120,7 +122,9 @@ export async function handleClusterCreateTopics(state: BrokerState, member: Clus
     } else {
       const numPartitions = t.numPartitions === -1 ? state.options.defaultPartitions : t.numPartitions;
       const replicationFactor = t.replicationFactor === -1 ? defaultReplicationFactor(member) : t.replicationFactor;
-      forward.push({ name: t.name, numPartitions, replicationFactor });
+      const configs = validateTopicConfigs(t.configs, state.topics.defaultLogConfig);
+      if (configs.ok) forward.push({ name: t.name, numPartitions, replicationFactor, configs: configs.overrides });
+      else results.push({ name: t.name, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: configs.message });
     }
   }
   if (request.validateOnly) {

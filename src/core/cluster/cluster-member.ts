@@ -11,7 +11,7 @@
  */
 import { AsyncLock } from '../async-lock.ts';
 import { sleep, type Io, type Log, type Timer } from '../io/index.ts';
-import type { AlterPartitionResult, BrokerResult, CreatePartitionsRequest, CreateTopicRequest, ProducerIdsResult, TopicResult } from '../metadata/controller.ts';
+import type { AlterPartitionResult, AlterTopicConfigsRequest, BrokerResult, CreatePartitionsRequest, CreateTopicRequest, ProducerIdsResult, TopicResult } from '../metadata/controller.ts';
 import type { MetadataImage, TopicInfo } from '../metadata/image.ts';
 import type { AlterPartitionRequest } from '../metadata/partition-policy.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -29,6 +29,7 @@ export interface ClusterLink {
     createTopics(requests: readonly CreateTopicRequest[]): Promise<TopicResult[]>;
     deleteTopics(names: readonly string[]): Promise<TopicResult[]>;
     createPartitions(requests: readonly CreatePartitionsRequest[]): Promise<TopicResult[]>;
+    alterTopicConfigs(requests: readonly AlterTopicConfigsRequest[]): Promise<TopicResult[]>;
     alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionResult>;
     allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<ProducerIdsResult>;
     activeController(): number;
@@ -224,8 +225,10 @@ export class ClusterMember {
       local = undefined;
     }
     try {
-      if (local === undefined) local = await this.topics.create(info.name, info.partitions.length, {}, info.topicId);
+      const configs = info.configs ?? {};
+      if (local === undefined) local = await this.topics.create(info.name, info.partitions.length, configs, info.topicId);
       else if (local.partitions.length < info.partitions.length) local = await this.topics.addPartitions(info.name, info.partitions.length);
+      if (!sameConfigs(local.configs, configs)) await this.topics.alterConfigs(info.name, () => ({ ok: true, overrides: configs }));
     } catch (error) {
       this.log.error('ClusterTopicCreateFailed', { topic: info.name, error: error instanceof Error ? error.message : String(error) });
       return;
@@ -277,4 +280,9 @@ export class ClusterMember {
   refresh(): void {
     this.scheduleReconcile();
   }
+}
+
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

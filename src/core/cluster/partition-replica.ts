@@ -283,7 +283,13 @@ export class PartitionReplica {
 
   /** False when acks=all cannot be met now (NOT_ENOUGH_REPLICAS before an append). */
   enoughReplicas(): boolean {
-    return this.isr.length >= this.host.config.minInsyncReplicas;
+    return this.isr.length >= this.minInsyncReplicas;
+  }
+
+  /** The topic's min.insync.replicas when it overrides it, else the broker's (--min-insync-replicas). */
+  get minInsyncReplicas(): number {
+    const topic = this.partition.topic;
+    return topic.configs['min.insync.replicas'] !== undefined ? topic.config.minInsyncReplicas : this.host.config.minInsyncReplicas;
   }
 
   private afterAppendCode(): number {

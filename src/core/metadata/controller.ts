@@ -51,6 +51,14 @@ export interface CreateTopicRequest {
   readonly name: string;
   readonly numPartitions: number;
   readonly replicationFactor: number;
+  /** Config overrides, validated by the broker that took the request. */
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+export interface AlterTopicConfigsRequest {
+  readonly name: string;
+  /** Every override the topic is to have (validated by the broker that took the request). */
+  readonly configs: Readonly<Record<string, string>>;
 }
 
 export interface TopicResult {
@@ -96,6 +104,7 @@ type Op =
   | { readonly op: 'createTopics'; readonly args: readonly CreateTopicRequest[] }
   | { readonly op: 'deleteTopics'; readonly args: readonly string[] }
   | { readonly op: 'createPartitions'; readonly args: readonly CreatePartitionsRequest[] }
+  | { readonly op: 'alterTopicConfigs'; readonly args: readonly AlterTopicConfigsRequest[] }
   | { readonly op: 'registerBroker'; readonly args: { brokerId: number; host: string; port: number } }
   | { readonly op: 'brokerHeartbeat'; readonly args: { brokerId: number; brokerEpoch: number } }
   | { readonly op: 'controlledShutdown'; readonly args: { brokerId: number; brokerEpoch: number } }
@@ -165,6 +174,11 @@ export class MetadataController {
 
   deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
     return this.route({ op: 'deleteTopics', args: names }, () => this.deleteTopicsLocally(names));
+  }
+
+  /** AlterConfigs / IncrementalAlterConfigs of topics: each topic's overrides become `configs`. */
+  alterTopicConfigs(requests: readonly AlterTopicConfigsRequest[]): Promise<TopicResult[]> {
+    return this.route({ op: 'alterTopicConfigs', args: requests }, () => Promise.all(requests.map((r) => this.alterTopicConfigsOf(r))));
   }
 
   /** Kafka's CreatePartitions: each topic grows to `count` partitions, placed like a new topic's. */
@@ -266,6 +280,8 @@ export class MetadataController {
         return this.deleteTopicsLocally(op.args);
       case 'createPartitions':
         return Promise.all(op.args.map((r) => this.createPartitionsOf(r)));
+      case 'alterTopicConfigs':
+        return Promise.all(op.args.map((r) => this.alterTopicConfigsOf(r)));
       case 'registerBroker':
         return this.registerLocally(op.args.brokerId, op.args.host, op.args.port);
       case 'brokerHeartbeat':
@@ -296,7 +312,8 @@ export class MetadataController {
       Array.from({ length: r.replicationFactor }, (_, k) => brokers[(start + p + k) % brokers.length] as number),
     );
     const topicId = newTopicId(this.io.random);
-    const code = await this.proposeRecord({ type: 'CreateTopic', name: r.name, topicId, replicas });
+    const configs = r.configs !== undefined && Object.keys(r.configs).length > 0 ? { configs: r.configs } : {};
+    const code = await this.proposeRecord({ type: 'CreateTopic', name: r.name, topicId, replicas, ...configs });
     if (code !== ErrorCode.NONE) return topicResult(r.name, code, 'not committed', null);
     const created = this.sm.topic(r.name)?.topicId === topicId;
     return created
@@ -343,6 +360,16 @@ export class MetadataController {
     return now?.topicId === topic.topicId && now.partitions.length >= r.count
       ? topicResult(r.name, ErrorCode.NONE, null, topic.topicId)
       : topicResult(r.name, ErrorCode.INVALID_PARTITIONS, `topic '${r.name}' changed meanwhile; retry`, null);
+  }
+
+  private async alterTopicConfigsOf(r: AlterTopicConfigsRequest): Promise<TopicResult> {
+    const topic = this.sm.topic(r.name);
+    if (topic === undefined) return topicResult(r.name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${r.name}' does not exist`, null);
+    const code = await this.proposeRecord({ type: 'AlterTopicConfigs', name: r.name, topicId: topic.topicId, configs: r.configs });
+    if (code !== ErrorCode.NONE) return topicResult(r.name, code, 'not committed', null);
+    return this.sm.topic(r.name)?.topicId === topic.topicId
+      ? topicResult(r.name, ErrorCode.NONE, null, topic.topicId)
+      : topicResult(r.name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${r.name}' was deleted meanwhile`, null);
   }
 
   private deleteTopicsLocally(names: readonly string[]): Promise<TopicResult[]> {
@@ -506,6 +533,7 @@ function failAll(op: Op, code: number, message: string): unknown {
     case 'deleteTopics':
       return op.args.map((n) => topicResult(n, code, message, null));
     case 'createPartitions':
+    case 'alterTopicConfigs':
       return op.args.map((r) => topicResult(r.name, code, message, null));
     case 'registerBroker':
     case 'brokerHeartbeat':

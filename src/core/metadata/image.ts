@@ -27,6 +27,8 @@ export interface TopicInfo {
   readonly name: string;
   readonly topicId: string;
   readonly partitions: readonly PartitionInfo[];
+  /** Config overrides (topic-config.ts names); absent when the topic has none. */
+  readonly configs?: Readonly<Record<string, string>>;
 }
 
 /** A block of producer ids [firstProducerId, nextProducerId) given to one broker (epoch) by a ProducerIds record. */

@@ -80,6 +80,27 @@ describe('CreatePartitions records', () => {
   });
 });
 
+describe('topic configs', () => {
+  it('come with CreateTopic and change with AlterTopicConfigs (all overrides at once; none removes them); a snapshot keeps them', () => {
+    const sm = new MetadataStateMachine();
+    applyAll(sm, [
+      { type: 'RegisterBroker', brokerId: 1, host: 'b1', port: 9092 },
+      { type: 'CreateTopic', name: 'orders', topicId: 'id-orders', replicas: [[1]], configs: { 'retention.ms': '1000' } },
+      { type: 'CreateTopic', name: 'plain', topicId: 'id-plain', replicas: [[1]] },
+      { type: 'AlterTopicConfigs', name: 'orders', topicId: 'id-orders', configs: { 'min.insync.replicas': '2' } },
+      { type: 'AlterTopicConfigs', name: 'orders', topicId: 'id-other', configs: {} }, // skipped: another topic id
+    ]);
+    expect(sm.recordsSkipped).toBe(1);
+    expect(sm.topic('orders')?.configs).toEqual({ 'min.insync.replicas': '2' });
+    expect(sm.topic('plain')?.configs).toBeUndefined();
+    const restored = new MetadataStateMachine();
+    restored.restore(sm.snapshot());
+    expect(restored.topic('orders')?.configs).toEqual({ 'min.insync.replicas': '2' });
+    applyAll(sm, [{ type: 'AlterTopicConfigs', name: 'orders', topicId: 'id-orders', configs: {} }], 6);
+    expect(sm.topic('orders')?.configs).toBeUndefined();
+  });
+});
+
 describe('ProducerIds records', () => {
   // Broker 1 registers at index 1 (epoch 1), broker 2 at index 2 (epoch 2).
   const brokers: MetadataRecord[] = history.slice(0, 2);

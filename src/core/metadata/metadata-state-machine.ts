@@ -103,7 +103,14 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
       case 'UnfenceBroker':
         return this.setFenced(r.brokerId, r.epoch, r.type === 'FenceBroker');
       case 'CreateTopic':
-        return this.createTopic(r.name, r.topicId, r.replicas);
+        return this.createTopic(r.name, r.topicId, r.replicas, r.configs);
+      case 'AlterTopicConfigs': {
+        const t = this.topicMap.get(r.name);
+        if (t === undefined || t.topicId !== r.topicId) return false;
+        const { configs: _old, ...rest } = t;
+        this.topicMap.set(r.name, Object.keys(r.configs).length === 0 ? rest : { ...rest, configs: { ...r.configs } });
+        return true;
+      }
       case 'CreatePartitions':
         return this.addPartitions(r.name, r.topicId, r.replicas);
       case 'DeleteTopic': {
@@ -152,7 +159,7 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
     return true;
   }
 
-  private createTopic(name: string, topicId: string, replicas: readonly (readonly number[])[]): boolean {
+  private createTopic(name: string, topicId: string, replicas: readonly (readonly number[])[], configs: Readonly<Record<string, string>> | undefined): boolean {
     if (this.topicMap.has(name) || replicas.length === 0) return false;
     const partitions: PartitionInfo[] = replicas.map((r, partition) => ({
       partition,
@@ -162,7 +169,8 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
       isr: [...r],
       partitionEpoch: 0,
     }));
-    this.topicMap.set(name, { name, topicId, partitions });
+    const hasConfigs = configs !== undefined && Object.keys(configs).length > 0;
+    this.topicMap.set(name, hasConfigs ? { name, topicId, partitions, configs: { ...configs } } : { name, topicId, partitions });
     return true;
   }
 

@@ -10,7 +10,10 @@ export type MetadataRecord =
   | { readonly type: 'RegisterBroker'; readonly brokerId: number; readonly host: string; readonly port: number }
   | { readonly type: 'FenceBroker'; readonly brokerId: number; readonly epoch: number }
   | { readonly type: 'UnfenceBroker'; readonly brokerId: number; readonly epoch: number }
-  | { readonly type: 'CreateTopic'; readonly name: string; readonly topicId: string; readonly replicas: readonly (readonly number[])[] }
+  /** `configs`: the topic's config overrides (validated by the broker that took the request), absent when none. */
+  | { readonly type: 'CreateTopic'; readonly name: string; readonly topicId: string; readonly replicas: readonly (readonly number[])[]; readonly configs?: Readonly<Record<string, string>> }
+  /** The topic's config overrides, all of them (AlterConfigs / IncrementalAlterConfigs, computed by the broker). */
+  | { readonly type: 'AlterTopicConfigs'; readonly name: string; readonly topicId: string; readonly configs: Readonly<Record<string, string>> }
   | { readonly type: 'DeleteTopic'; readonly name: string; readonly topicId: string }
   /** New partitions of an existing topic (Kafka's CreatePartitions): `replicas` of each, numbered after the topic's last. */
   | { readonly type: 'CreatePartitions'; readonly name: string; readonly topicId: string; readonly replicas: readonly (readonly number[])[] }
