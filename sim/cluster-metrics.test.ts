@@ -12,6 +12,7 @@ import { ApiKey, ErrorCode } from '../src/core/protocol/index.ts';
 import { KafkaWireClient } from '../src/core/protocol/wire-client.ts';
 import { Simulation } from '../src/io-sim/index.ts';
 import { InMemoryMetrics } from '../src/testing/memory-metrics.ts';
+import { collectRaftMetrics } from '../src/core/raft/raft-metrics.ts';
 
 const names = ['n1', 'n2', 'n3'];
 const replicaLagTimeMaxMs = 5000;
@@ -28,6 +29,7 @@ function startCluster(sim: Simulation, metrics: Map<string, InMemoryMetrics>): M
       });
       const own = new InMemoryMetrics();
       metrics.set(name, own);
+      collectRaftMetrics(own, () => controller.raft.status());
       const broker = await Broker.start(io, {
         nodeId: k + 1,
         listen: { host: name, port: 9092 },
@@ -110,5 +112,42 @@ describe('cluster metrics', () => {
     onFollower.scrape();
     expect(onFollower.value(m.isrSize.name, ['orders', '0'])).toBe(2);
     expect(onFollower.value(m.underReplicated.name)).toBe(0);
+  });
+
+  it("report each voter's Raft term, leader, log positions and leader changes", async () => {
+    const sim = new Simulation({ seed: 3 });
+    const metrics = new Map<string, InMemoryMetrics>();
+    const live = startCluster(sim, metrics);
+    await sim.run({ until: () => live.size === 3, untilMs: 30_000 });
+    await sim.run({ untilMs: sim.nowMs() + 2000 });
+    const read = (name: string) => {
+      const own = metrics.get(name)!;
+      own.scrape();
+      const v = (def: { name: string }) => own.value(def.name)!;
+      return { term: v(m.raftTerm), leader: v(m.raftLeader), isLeader: v(m.raftIsLeader), last: v(m.raftLastIndex), commit: v(m.raftCommitIndex), applied: v(m.raftAppliedIndex), changes: v(m.raftLeaderChanges), failed: v(m.raftFailed) };
+    };
+    const before = names.map(read);
+    expect(new Set(before.map((r) => r.term)).size).toBe(1);
+    expect(new Set(before.map((r) => r.leader)).size).toBe(1);
+    expect(before[0]!.leader).toBeGreaterThan(0);
+    expect(before.map((r) => r.isLeader).sort()).toEqual([0, 0, 1]);
+    for (const r of before) {
+      expect(r.applied).toBeLessThanOrEqual(r.commit);
+      expect(r.commit).toBeLessThanOrEqual(r.last);
+      expect(r.commit).toBeGreaterThan(0);
+      expect(r.changes).toBeGreaterThanOrEqual(1);
+      expect(r.failed).toBe(0);
+    }
+    // The active controller crashes: the others elect a new one, in a higher term, and count the change.
+    const active = names[before[0]!.leader - 1]!;
+    sim.node(active).crash();
+    live.delete(active);
+    const survivors = names.filter((n) => n !== active);
+    await sim.run({ until: () => survivors.every((n) => { const r = read(n); return r.leader > 0 && names[r.leader - 1] !== active; }), untilMs: sim.nowMs() + 30_000 });
+    for (const n of survivors) {
+      const r = read(n);
+      expect(r.term).toBeGreaterThan(before[0]!.term);
+      expect(r.changes).toBeGreaterThan(before[names.indexOf(n)]!.changes);
+    }
   });
 });

@@ -27,6 +27,7 @@ const partitions = 3;
 interface Node {
   id: number;
   kafkaPort: number;
+  metricsPort: number;
   dir: { dir: string; remove(): void };
   process: BrokerProcess | null;
 }
@@ -41,7 +42,7 @@ async function startNode(node: Node): Promise<void> {
   node.process = await BrokerProcess.start({
     dataDir: node.dir.dir,
     port: node.kafkaPort,
-    args: ['--node-id', String(node.id), '--voters', voters, '--min-insync-replicas', '2', '--log-format', 'json'],
+    args: ['--node-id', String(node.id), '--voters', voters, '--min-insync-replicas', '2', '--log-format', 'json', '--metrics-listen', `127.0.0.1:${node.metricsPort}`],
     ready: (line) => line.includes('"BrokerRegistered"'),
     startTimeoutMs: 60_000,
   });
@@ -90,7 +91,7 @@ async function produceAll(producer: Producer, values: string[], acked: Set<strin
 
 beforeAll(async () => {
   for (let id = 1; id <= 3; id++) {
-    nodes.push({ id, kafkaPort: await freePort(), dir: tempDataDir(`cluster-${id}`), process: null });
+    nodes.push({ id, kafkaPort: await freePort(), metricsPort: await freePort(), dir: tempDataDir(`cluster-${id}`), process: null });
   }
   const controllerPorts = [await freePort(), await freePort(), await freePort()];
   voters = nodes.map((n, k) => `${n.id}@127.0.0.1:${controllerPorts[k]}`).join(',');
@@ -117,6 +118,28 @@ describe('a 3-node cluster of real processes', () => {
       expect(cluster.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
       expect(cluster.brokers.map((b) => b.port).sort()).toEqual(nodes.map((n) => n.kafkaPort).sort());
       await admin.disconnect();
+    }
+  });
+
+  it("every node's metrics endpoint shows its Raft state: one active controller, one term", async () => {
+    const scrape = async (node: Node): Promise<Map<string, number>> => {
+      const text = await (await fetch(`http://127.0.0.1:${node.metricsPort}/metrics`)).text();
+      const values = new Map<string, number>();
+      for (const line of text.split('\n')) {
+        const match = /^(chronik_raft_[a-z_]+) (\S+)$/.exec(line);
+        if (match !== null) values.set(match[1]!, Number(match[2]));
+      }
+      return values;
+    };
+    let scraped: Map<string, number>[] = [];
+    await until('one active controller in every scrape', async () => {
+      scraped = await Promise.all(nodes.map(scrape));
+      return scraped.every((v) => v.get('chronik_raft_leader')! > 0) && scraped.map((v) => v.get('chronik_raft_is_leader')).sort().join() === '0,0,1';
+    }, 30_000);
+    expect(new Set(scraped.map((v) => v.get('chronik_raft_term'))).size).toBe(1);
+    for (const v of scraped) {
+      expect(v.get('chronik_raft_commit_index')).toBeGreaterThan(0);
+      expect(v.get('chronik_raft_failed')).toBe(0);
     }
   });
 

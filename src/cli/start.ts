@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Broker } from '../core/broker/index.ts';
 import type { Io } from '../core/io/index.ts';
 import { ControllerNode } from '../core/metadata/controller-node.ts';
+import { collectRaftMetrics } from '../core/raft/raft-metrics.ts';
 import { NetError } from '../core/io/network.ts';
 import { PinoLog, realIo } from '../io-real/index.ts';
 import { PromMetrics } from '../io-real/prom-metrics.ts';
@@ -173,6 +174,8 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
   let controller: ControllerNode | null = null;
   try {
     controller = config.voters === null ? null : await startController(io, config, dataDir);
+    const raftNode = controller?.raft;
+    if (raftNode !== undefined && metricsEndpoint !== null) collectRaftMetrics(metricsEndpoint.metrics, () => raftNode.status());
     broker = await Broker.start(io, {
       nodeId: config.nodeId,
       listen: config.listen,

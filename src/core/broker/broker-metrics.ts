@@ -42,7 +42,8 @@ export const brokerReplication: PartitionReplication = {
 /** What the collector reads at each scrape. */
 export interface BrokerMetricsSource {
   readonly topics: TopicStore;
-  readonly coordinator: GroupCoordinator;
+  /** The group coordinators running here (one on a single node; one per offsets partition led, on a cluster). */
+  coordinators(): readonly GroupCoordinator[];
   readonly connectionCount: number;
   requestMemory(): { readonly heldBytes: number; readonly connectionsReadingPaused: number; readonly readingPausesTotal: number };
 }
@@ -59,7 +60,8 @@ export class BrokerMetrics {
   /** The requests counter of each API key, looked up on first use. */
   private readonly requestsByApiKey: (Counter | undefined)[] = [];
   private readonly rebalances: Counter;
-  private rebalancesCounted = 0;
+  /** Rebalances already counted, per coordinator (a cluster broker's come and go with leaderships). */
+  private rebalancesCounted = new WeakMap<GroupCoordinator, number>();
   private readonly connections: Gauge;
   private readonly requestBytesHeld: Gauge;
   private readonly connectionsReadingPaused: Gauge;
@@ -126,9 +128,11 @@ export class BrokerMetrics {
     this.connectionsReadingPaused.set(memory.connectionsReadingPaused);
     if (memory.readingPausesTotal > this.readingPausesCounted) this.readingPauses.inc(memory.readingPausesTotal - this.readingPausesCounted);
     this.readingPausesCounted = memory.readingPausesTotal;
-    const rebalanceCount = source.coordinator.rebalanceCount;
-    if (rebalanceCount > this.rebalancesCounted) this.rebalances.inc(rebalanceCount - this.rebalancesCounted);
-    this.rebalancesCounted = rebalanceCount;
+    for (const coordinator of source.coordinators()) {
+      const counted = this.rebalancesCounted.get(coordinator) ?? 0;
+      if (coordinator.rebalanceCount > counted) this.rebalances.inc(coordinator.rebalanceCount - counted);
+      this.rebalancesCounted.set(coordinator, coordinator.rebalanceCount);
+    }
     let underReplicated = 0;
     for (const topic of source.topics.all()) {
       for (const partition of topic.partitions) {
@@ -158,7 +162,7 @@ export class BrokerMetrics {
 
   /** Lag of every durable committed offset (not negative) whose partition exists and has a log. */
   private collectLag(source: BrokerMetricsSource): void {
-    for (const committed of source.coordinator.committedOffsets()) {
+    for (const committed of source.coordinators().flatMap((c) => [...c.committedOffsets()])) {
       if (committed.offset < 0n) continue;
       const partition = source.topics.partition(committed.topic, committed.partition);
       if (partition === undefined || partition.log === null) continue;

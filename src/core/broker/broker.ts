@@ -139,7 +139,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     }
     broker.stopCollecting = metrics.collectFrom({
       topics,
-      coordinator: groups.coordinator,
+      coordinators: () => broker.groupRouter.all().map((driver) => driver.coordinator),
       get connectionCount() {
         return broker.connectionCount;
       },

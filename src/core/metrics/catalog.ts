@@ -1,11 +1,8 @@
 /**
- * Every metric the single-node broker exports, in one table: names (Prometheus style: `chronik_`
- * prefix, units last, `_total` on counters), types, labels and meanings. docs/metrics.md lists the same
- * rows (a test holds it to this table).
- *
- * Not here yet: the Raft metrics (term, commit index, applied index, leader changes). `chronik start`
- * runs no Raft (the metadata quorum runs only in the cluster mode, which it does not start yet); its
- * metrics join this table, with a collector of their own, when the cluster mode does.
+ * Every metric the broker exports, in one table: names (Prometheus style: `chronik_` prefix, units
+ * last, `_total` on counters), types, labels and meanings. docs/metrics.md lists the same rows (a
+ * test holds it to this table). The `chronik_raft_` rows exist only in the cluster mode (a node with
+ * a controller voter), collected by src/core/raft/raft-metrics.ts.
  */
 import type { MetricDef } from './metrics.ts';
 
@@ -102,6 +99,38 @@ export const metricDefs = {
   groupLag: {
     name: 'chronik_consumer_group_lag_offsets', type: 'gauge', labelNames: ['group', 'topic', 'partition'],
     help: "high watermark minus the group's committed offset, per committed partition (0 when the commit is at or past it)",
+  },
+  raftTerm: {
+    name: 'chronik_raft_term', type: 'gauge', labelNames: [],
+    help: "the metadata quorum's current term as this node's controller voter knows it (cluster mode only, as every chronik_raft_ metric)",
+  },
+  raftLeader: {
+    name: 'chronik_raft_leader', type: 'gauge', labelNames: [],
+    help: 'node id of the active controller (the Raft leader) this voter knows, 0 when it knows none',
+  },
+  raftIsLeader: {
+    name: 'chronik_raft_is_leader', type: 'gauge', labelNames: [],
+    help: '1 while this node is the active controller, else 0',
+  },
+  raftLastIndex: {
+    name: 'chronik_raft_last_index', type: 'gauge', labelNames: [],
+    help: "index of the last entry in this voter's metadata log",
+  },
+  raftCommitIndex: {
+    name: 'chronik_raft_commit_index', type: 'gauge', labelNames: [],
+    help: 'index of the last metadata log entry this voter knows to be committed',
+  },
+  raftAppliedIndex: {
+    name: 'chronik_raft_applied_index', type: 'gauge', labelNames: [],
+    help: "index of the last metadata log entry applied to this node's metadata image",
+  },
+  raftLeaderChanges: {
+    name: 'chronik_raft_leader_changes_total', type: 'counter', labelNames: [],
+    help: 'times this voter learned of a new active controller',
+  },
+  raftFailed: {
+    name: 'chronik_raft_failed', type: 'gauge', labelNames: [],
+    help: "1 once this node's controller voter stopped for good after a storage failure (restart the node), else 0",
   },
 } as const satisfies Record<string, MetricDef>;
 

@@ -27,7 +27,22 @@ import { RaftStorage } from './storage.ts';
 import type { PeerAddress } from './transport.ts';
 import { RaftTransport, transportFrameKinds } from './transport.ts';
 import type { Entry, Message, NodeId, ProposeError, Ready, Role, Snapshot } from './types.ts';
-import { mayPrecedePersist } from './types.ts';
+import { mayPrecedePersist, noNode } from './types.ts';
+
+/** A Raft node's state as the metrics show it. */
+export interface RaftStatus {
+  readonly term: number;
+  readonly role: Role;
+  /** The leader this node knows (0: none). */
+  readonly leader: NodeId;
+  readonly lastIndex: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  /** Times this node learned of a new leader (a node, not "none") since it started. */
+  readonly leaderChanges: number;
+  /** The node stopped for good after a storage failure. */
+  readonly failed: boolean;
+}
 
 /** What the replicated log drives: applied in log order on every node, identically. */
 export interface StateMachine {
@@ -188,6 +203,21 @@ export class RaftNode {
     return this.raft.leader;
   }
 
+  /** What the metrics show of this node: its term, role, leader, log positions and leader changes seen. */
+  status(): RaftStatus {
+    const log = this.raft.log;
+    return {
+      term: this.raft.term,
+      role: this.raft.role,
+      leader: this.raft.leader,
+      lastIndex: log.lastIndex(),
+      commitIndex: log.committed,
+      appliedIndex: log.applied,
+      leaderChanges: this.leaderChangesSeen,
+      failed: this.failedWith !== null,
+    };
+  }
+
   role(): Role {
     return this.raft.role;
   }
@@ -199,6 +229,9 @@ export class RaftNode {
   failure(): string | null {
     return this.failedWith;
   }
+
+  private leaderSeen: NodeId = noNode;
+  private leaderChangesSeen = 0;
 
   /** Listeners told when a peer's process is found gone (a dial refused); see RaftTransport.refusedSince. */
   readonly peerRefusedListeners = new Set<(id: NodeId) => void>();
@@ -273,6 +306,10 @@ export class RaftNode {
   private async loop(): Promise<void> {
     while (this.isRunning() && this.raft.hasReady()) {
       const rd = this.raft.ready();
+      if (rd.softState !== null && rd.softState.leader !== this.leaderSeen) {
+        this.leaderSeen = rd.softState.leader;
+        if (rd.softState.leader !== noNode) this.leaderChangesSeen++;
+      }
       this.config.observer?.onReady?.(this.raft, rd);
       const allEarly = this.config.testHooks?.sendBeforePersist === true;
       this.sendAll(allEarly ? rd.messages : rd.messages.filter(mayPrecedePersist));
