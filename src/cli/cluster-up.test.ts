@@ -31,7 +31,22 @@ async function freeBase(): Promise<number> {
   throw new Error('no free base port found');
 }
 
-describe('chronik cluster up', () => {
+/** Runs `chronik ARGS` to its end; its exit code and output (stdout and stderr together). */
+function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('chronik cluster up, status, down', () => {
   it('plans ports that cannot clash: Kafka base+100k, controller base+100k+1', () => {
     const plan = planCluster(3, 19000, '/d');
     expect(plan.bootstrap).toBe('127.0.0.1:19100,127.0.0.1:19200,127.0.0.1:19300');
@@ -39,7 +54,7 @@ describe('chronik cluster up', () => {
     expect(plan.nodes.map((n) => n.dataDir)).toEqual(['/d/node-1', '/d/node-2', '/d/node-3']);
   });
 
-  it('starts 3 nodes that serve an RF=3 topic, and stops them all on SIGTERM', async () => {
+  it('starts 3 nodes that serve an RF=3 topic, shows them in status, refuses a second up, and stops them all with cluster down', async () => {
     const base = await freeBase();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'cluster', 'up', '--nodes', '3', '--base-port', String(base), '--data-dir', dataDir], {
       cwd: root,
@@ -65,6 +80,15 @@ describe('chronik cluster up', () => {
       expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
       await producer.disconnect();
       await admin.disconnect();
+      const status = await cli(['cluster', 'status', '--data-dir', dataDir]);
+      expect(status.code).toBe(0);
+      expect(status.out).toContain('3 of 3 nodes answer');
+      const again = await cli(['cluster', 'up', '--nodes', '3', '--base-port', String(base), '--data-dir', dataDir]);
+      expect(again.code).toBe(1);
+      expect(again.out).toContain('a cluster already runs from');
+      const down = await cli(['cluster', 'down', '--data-dir', dataDir]);
+      expect(down.code).toBe(0);
+      expect(down.out).toContain('every node stopped');
     } finally {
       child.kill('SIGTERM');
     }
@@ -74,5 +98,8 @@ describe('chronik cluster up', () => {
     expect(code).toBe(0);
     expect(out).toContain('every node stopped');
     expect(out).not.toContain('exited (');
+    const after = await cli(['cluster', 'status', '--data-dir', dataDir]);
+    expect(after.code).toBe(1);
+    expect(after.out).toContain('no cluster is running from');
   });
 });

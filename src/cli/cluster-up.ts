@@ -1,20 +1,24 @@
 /**
- * `chronik cluster up --nodes N`: a local cluster on loopback for trying Chronik out. It starts N
+ * `chronik cluster up|down|status`. `up --nodes N`: a local cluster on loopback for trying Chronik out. It starts N
  * `chronik start` processes (each a controller voter and a broker) with the documented command,
  * data under <data-dir>/node-K (its log lines in <data-dir>/node-K.log), Kafka on base+K*100 and the controller on base+K*100+1 (so no two
  * ports of the cluster can clash), prints the bootstrap list and each node's ports, and on Ctrl-C or
  * SIGTERM stops every node with SIGTERM (each moves its leaderships away and flushes) and waits.
- * A node that exits by itself is reported; the others keep running.
+ * A node that exits by itself is reported; the others keep running. While it runs, <data-dir>/cluster.json
+ * names its pid and each node's ports: `down` sends that pid SIGTERM (the same graceful stop) and
+ * waits for it; `status` asks every node for Metadata and prints what each sees.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ApiKey } from '../core/protocol/index.ts';
 import { WireConnection } from './wire.ts';
+import { formatTable } from './table.ts';
 
-const cliPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.ts');
+/** The `chronik` executable: it loads tsx from beside itself, so the nodes start from any working directory. */
+const chronikPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'chronik.js');
 
 export interface ClusterPlan {
   readonly nodes: { id: number; kafkaPort: number; controllerPort: number; dataDir: string }[];
@@ -90,9 +94,130 @@ export function addClusterCommand(program: Command): void {
     .action(async (flags: { nodes: number; basePort: number; dataDir: string; minInsyncReplicas?: string }) => {
       process.exitCode = await clusterUp(flags);
     });
+  cluster
+    .command('down')
+    .description("stop the local cluster that `cluster up` runs from this data directory (every node stops gracefully); waits until it has")
+    .option('--data-dir <dir>', 'the --data-dir the cluster was started with (default ./data)', './data')
+    .action(async (flags: { dataDir: string }) => {
+      process.exitCode = await clusterDown(flags.dataDir);
+    });
+  cluster
+    .command('status')
+    .description('ask every node of the local cluster for Metadata: is it up, which brokers and controller it sees, partitions without a leader or with a short ISR')
+    .option('--data-dir <dir>', 'the --data-dir the cluster was started with (default ./data)', './data')
+    .action(async (flags: { dataDir: string }) => {
+      process.exitCode = await clusterStatus(flags.dataDir);
+    });
+}
+
+/** What `cluster up` writes to <data-dir>/cluster.json while it runs. */
+interface RunningCluster {
+  readonly pid: number;
+  readonly nodes: readonly { id: number; kafkaPort: number; controllerPort: number; pid: number | undefined }[];
+}
+
+const runningFile = (dataDir: string): string => path.join(dataDir, 'cluster.json');
+
+/** The running cluster of `dataDir`, or why there is none (one line for the user). */
+function readRunning(dataDir: string): RunningCluster | string {
+  const file = runningFile(dataDir);
+  if (!existsSync(file)) return `no cluster is running from ${dataDir} (no ${file}); start one with: chronik cluster up --data-dir ${dataDir}`;
+  let running: RunningCluster;
+  try {
+    running = JSON.parse(readFileSync(file, 'utf8')) as RunningCluster;
+  } catch (error) {
+    return `${file} is not readable JSON (${(error as Error).message}); remove it if no cluster runs`;
+  }
+  if (!processAlive(running.pid)) {
+    rmSync(file, { force: true });
+    return `the cluster of ${dataDir} is not running (its process ${running.pid} is gone; removed the stale ${file})`;
+  }
+  return running;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const downTimeoutMs = 120_000;
+
+async function clusterDown(dataDir: string): Promise<number> {
+  const running = readRunning(dataDir);
+  if (typeof running === 'string') {
+    console.error(`chronik cluster down: ${running}`);
+    return 1;
+  }
+  process.kill(running.pid, 'SIGTERM');
+  console.log(`stopping the cluster of ${dataDir} (process ${running.pid}, ${running.nodes.length} nodes)...`);
+  const deadline = Date.now() + downTimeoutMs;
+  while (processAlive(running.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (processAlive(running.pid)) {
+    console.error(`chronik cluster down: the cluster did not stop within ${downTimeoutMs / 1000} s; see the node logs under ${dataDir}`);
+    return 1;
+  }
+  console.log('every node stopped');
+  return 0;
+}
+
+interface NodeView {
+  readonly up: boolean;
+  readonly brokers: number;
+  readonly controller: number;
+  readonly topics: number;
+  readonly leaderless: number;
+  readonly underReplicated: number;
+}
+
+async function nodeView(port: number): Promise<NodeView> {
+  let connection: WireConnection | null = null;
+  try {
+    connection = await WireConnection.connect({ host: '127.0.0.1', port }, { connectTimeoutMs: 1000, requestTimeoutMs: 3000 });
+    const md = await connection.request(ApiKey.Metadata, 1, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    const partitions = md.topics.flatMap((t) => t.partitions);
+    return {
+      up: true,
+      brokers: md.brokers.length,
+      controller: md.controllerId,
+      topics: md.topics.length,
+      leaderless: partitions.filter((p) => p.leaderId < 0).length,
+      underReplicated: partitions.filter((p) => p.isrNodes.length < p.replicaNodes.length).length,
+    };
+  } catch {
+    return { up: false, brokers: 0, controller: -1, topics: 0, leaderless: 0, underReplicated: 0 };
+  } finally {
+    connection?.close();
+  }
+}
+
+async function clusterStatus(dataDir: string): Promise<number> {
+  const running = readRunning(dataDir);
+  if (typeof running === 'string') {
+    console.error(`chronik cluster status: ${running}`);
+    return 1;
+  }
+  const views = await Promise.all(running.nodes.map((n) => nodeView(n.kafkaPort)));
+  const rows = running.nodes.map((n, k) => {
+    const v = views[k]!;
+    const state = v.up ? 'up' : 'not answering';
+    return [String(n.id), `127.0.0.1:${n.kafkaPort}`, String(n.pid ?? '-'), state, v.up ? String(v.brokers) : '-', v.up ? String(v.topics) : '-', v.up ? String(v.leaderless) : '-', v.up ? String(v.underReplicated) : '-'];
+  });
+  console.log(formatTable(['node', 'kafka', 'pid', 'state', 'brokers seen', 'topics', 'partitions without leader', 'under-replicated'], rows));
+  const up = views.filter((v) => v.up).length;
+  console.log(`${up} of ${running.nodes.length} nodes answer; bootstrap ${running.nodes.map((n) => `127.0.0.1:${n.kafkaPort}`).join(',')}`);
+  return up === 0 ? 1 : 0;
 }
 
 async function clusterUp(flags: { nodes: number; basePort: number; dataDir: string; minInsyncReplicas?: string }): Promise<number> {
+  const already = readRunning(flags.dataDir);
+  if (typeof already !== 'string') {
+    console.error(`chronik cluster up: a cluster already runs from ${flags.dataDir} (process ${already.pid}); stop it with: chronik cluster down --data-dir ${flags.dataDir}`);
+    return 1;
+  }
   const plan = planCluster(flags.nodes, flags.basePort, flags.dataDir);
   const minIsr = flags.minInsyncReplicas ?? (flags.nodes >= 3 ? '2' : '1');
   const children = new Map<number, ChildProcess>();
@@ -100,7 +225,7 @@ async function clusterUp(flags: { nodes: number; basePort: number; dataDir: stri
   let stopping = false;
   for (const node of plan.nodes) {
     const args = [
-      '--initial-old-space-size=256', '--import', 'tsx', cliPath, 'start',
+      '--initial-old-space-size=256', chronikPath, 'start',
       '--node-id', String(node.id), '--voters', plan.voters, '--listen', `127.0.0.1:${node.kafkaPort}`,
       '--data-dir', node.dataDir, '--min-insync-replicas', minIsr, '--log-format', 'json',
     ];
@@ -128,6 +253,8 @@ async function clusterUp(flags: { nodes: number; basePort: number; dataDir: stri
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const running: RunningCluster = { pid: process.pid, nodes: plan.nodes.map((n) => ({ id: n.id, kafkaPort: n.kafkaPort, controllerPort: n.controllerPort, pid: children.get(n.id)?.pid })) };
+  writeFileSync(runningFile(flags.dataDir), `${JSON.stringify(running, null, 2)}\n`);
   const ready = await waitUntilRegistered(plan, () => stopping || children.size < plan.nodes.length);
   if (ready) {
     console.log(`bootstrap: ${plan.bootstrap}`);
@@ -136,6 +263,7 @@ async function clusterUp(flags: { nodes: number; basePort: number; dataDir: stri
     console.error(`chronik cluster up: the nodes did not all register within ${readyTimeoutMs / 1000} s; see the node logs under ${flags.dataDir}`);
   }
   await Promise.all(exits);
+  rmSync(runningFile(flags.dataDir), { force: true });
   console.log('every node stopped');
   return 0;
 }
