@@ -31,6 +31,9 @@ export function parseBootstrap(flag: string | undefined, env: Record<string, str
   });
 }
 
+/** How long a command waits for a group's coordinator to become available (the offsets topic being created). */
+const coordinatorWaitMsMax = 15_000;
+
 export class AdminClient {
   private readonly byNode = new Map<number, Promise<WireConnection>>();
   private metadataLast: MetadataResponse | null = null;
@@ -90,9 +93,17 @@ export class AdminClient {
   /** The coordinator of a consumer group. */
   async coordinator(groupId: string): Promise<WireConnection> {
     const c = this.bootstrap;
-    const answer = await c.request(ApiKey.FindCoordinator, c.version(ApiKey.FindCoordinator, 'FindCoordinator', 2), { key: groupId, keyType: CoordinatorKeyType.GROUP });
-    if (answer.errorCode !== ErrorCode.NONE) throw brokerError(`finding the coordinator of group '${groupId}'`, answer.errorCode, answer.errorMessage);
-    return this.connectNode(answer.nodeId, { host: answer.host, port: answer.port });
+    // On a cluster the first look-up creates the offsets topic, and a coordinator moves with its
+    // partition's leader: retry what clients retry, for a while.
+    const deadline = Date.now() + coordinatorWaitMsMax;
+    for (;;) {
+      const answer = await c.request(ApiKey.FindCoordinator, c.version(ApiKey.FindCoordinator, 'FindCoordinator', 2), { key: groupId, keyType: CoordinatorKeyType.GROUP });
+      if (answer.errorCode === ErrorCode.NONE) return this.connectNode(answer.nodeId, { host: answer.host, port: answer.port });
+      if (answer.errorCode !== ErrorCode.COORDINATOR_NOT_AVAILABLE || Date.now() > deadline) {
+        throw brokerError(`finding the coordinator of group '${groupId}'`, answer.errorCode, answer.errorMessage);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   /** A connection to a broker by node id, as the last metadata lists it. */

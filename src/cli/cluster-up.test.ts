@@ -46,6 +46,22 @@ function cli(args: string[]): Promise<{ code: number | null; out: string }> {
   });
 }
 
+/** Like cli(), with `input` on standard input. */
+function cliWithInput(args: string[], input: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdin.end(input);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
 describe('chronik cluster up, status, down', () => {
   it('plans ports that cannot clash: Kafka base+100k, controller base+100k+1', () => {
     const plan = planCluster(3, 19000, '/d');
@@ -80,6 +96,17 @@ describe('chronik cluster up, status, down', () => {
       expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
       await producer.disconnect();
       await admin.disconnect();
+      // Every client command works against the cluster (groups through the replicated offsets topic).
+      const b = ['--bootstrap', bootstrap!];
+      expect((await cli(['topics', 'create', 'cli-events', '--partitions', '2', '--replication-factor', '3', ...b])).out).toContain('Created topic cli-events.');
+      expect((await cli(['topics', 'describe', 'cli-events', ...b])).out).toContain('ReplicationFactor: 3');
+      expect((await cliWithInput(['produce', 'cli-events', ...b], 'a\nb\nc\n')).out).toContain('3 message(s) acknowledged by cli-events.');
+      const consumed = await cli(['consume', 'cli-events', '--from-beginning', '--max-messages', '3', '--group', 'cli-readers', ...b]);
+      expect(consumed.out.split('\n').filter((l) => /^[abc]$/.test(l)).sort()).toEqual(['a', 'b', 'c']);
+      expect((await cli(['groups', 'list', ...b])).out).toContain('cli-readers');
+      const described = await cli(['groups', 'describe', 'cli-readers', ...b]);
+      expect(described.code).toBe(0);
+      expect(described.out).toMatch(/cli-events\s+\d\s+\d/);
       const status = await cli(['cluster', 'status', '--data-dir', dataDir]);
       expect(status.code).toBe(0);
       expect(status.out).toContain('3 of 3 nodes answer');
