@@ -25,7 +25,7 @@ async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 400) * 100;
     const plan = planCluster(3, base, dataDir);
-    const ports = plan.nodes.flatMap((n) => [n.kafkaPort, n.controllerPort]);
+    const ports = plan.nodes.flatMap((n) => [n.kafkaPort, n.controllerPort, n.metricsPort]);
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
   }
   throw new Error('no free base port found');
@@ -63,10 +63,11 @@ function cliWithInput(args: string[], input: string): Promise<{ code: number | n
 }
 
 describe('chronik cluster up, status, down', () => {
-  it('plans ports that cannot clash: Kafka base+100k, controller base+100k+1', () => {
+  it('plans ports that cannot clash: Kafka base+100k, controller base+100k+1, metrics base+100k+2', () => {
     const plan = planCluster(3, 19000, '/d');
     expect(plan.bootstrap).toBe('127.0.0.1:19100,127.0.0.1:19200,127.0.0.1:19300');
     expect(plan.voters).toBe('1@127.0.0.1:19101,2@127.0.0.1:19201,3@127.0.0.1:19301');
+    expect(plan.nodes.map((n) => n.metricsPort)).toEqual([19102, 19202, 19302]);
     expect(plan.nodes.map((n) => n.dataDir)).toEqual(['/d/node-1', '/d/node-2', '/d/node-3']);
   });
 
@@ -107,6 +108,8 @@ describe('chronik cluster up, status, down', () => {
       const described = await cli(['groups', 'describe', 'cli-readers', ...b]);
       expect(described.code).toBe(0);
       expect(described.out).toMatch(/cli-events\s+\d\s+\d/);
+      const metrics = await (await fetch(`http://127.0.0.1:${planCluster(3, base, dataDir).nodes[0]!.metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/^chronik_raft_term [1-9]/m);
       const status = await cli(['cluster', 'status', '--data-dir', dataDir]);
       expect(status.code).toBe(0);
       expect(status.out).toContain('3 of 3 nodes answer');

@@ -1,7 +1,7 @@
 /**
  * `chronik cluster up|down|status`. `up --nodes N`: a local cluster on loopback for trying Chronik out. It starts N
  * `chronik start` processes (each a controller voter and a broker) with the documented command,
- * data under <data-dir>/node-K (its log lines in <data-dir>/node-K.log), Kafka on base+K*100 and the controller on base+K*100+1 (so no two
+ * data under <data-dir>/node-K (its log lines in <data-dir>/node-K.log), Kafka on base+K*100, the controller on base+K*100+1 and metrics on base+K*100+2 (so no two
  * ports of the cluster can clash), prints the bootstrap list and each node's ports, and on Ctrl-C or
  * SIGTERM stops every node with SIGTERM (each moves its leaderships away and flushes) and waits.
  * A node that exits by itself is reported; the others keep running. While it runs, <data-dir>/cluster.json
@@ -21,17 +21,18 @@ import { formatTable } from './table.ts';
 const chronikPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'chronik.js');
 
 export interface ClusterPlan {
-  readonly nodes: { id: number; kafkaPort: number; controllerPort: number; dataDir: string }[];
+  readonly nodes: { id: number; kafkaPort: number; controllerPort: number; metricsPort: number; dataDir: string }[];
   readonly voters: string;
   readonly bootstrap: string;
 }
 
-/** The ports and directories of a local cluster: Kafka base+100k, controller base+100k+1 for node k. */
+/** The ports and directories of a local cluster: Kafka base+100k, controller base+100k+1, metrics base+100k+2 for node k. */
 export function planCluster(nodes: number, basePort: number, dataDir: string): ClusterPlan {
   const list = Array.from({ length: nodes }, (_, k) => ({
     id: k + 1,
     kafkaPort: basePort + (k + 1) * 100,
     controllerPort: basePort + (k + 1) * 100 + 1,
+    metricsPort: basePort + (k + 1) * 100 + 2,
     dataDir: path.join(dataDir, `node-${k + 1}`),
   }));
   return {
@@ -88,7 +89,7 @@ export function addClusterCommand(program: Command): void {
     .command('up')
     .description('start N nodes (controller voter + broker each) on 127.0.0.1, print the bootstrap list; Ctrl-C or SIGTERM stops them all')
     .option('--nodes <n>', 'number of nodes: 1, 3 or 5 (default 3)', parseNodes, 3)
-    .option('--base-port <port>', 'node K listens for Kafka on base+100*K and for its controller on base+100*K+1 (default 19000: 19100/19101, 19200/19201, ...)', parseBasePort, 19000)
+    .option('--base-port <port>', 'node K listens for Kafka on base+100*K, for its controller on base+100*K+1 and for metrics on base+100*K+2 (default 19000: 19100/19101/19102, 19200/19201/19202, ...)', parseBasePort, 19000)
     .option('--data-dir <dir>', 'each node keeps its data in <dir>/node-K (default ./data)', './data')
     .option('--min-insync-replicas <n>', 'passed to every node (default 2 with 3 or more nodes, else 1)')
     .action(async (flags: { nodes: number; basePort: number; dataDir: string; minInsyncReplicas?: string }) => {
@@ -227,7 +228,7 @@ async function clusterUp(flags: { nodes: number; basePort: number; dataDir: stri
     const args = [
       '--initial-old-space-size=256', chronikPath, 'start',
       '--node-id', String(node.id), '--voters', plan.voters, '--listen', `127.0.0.1:${node.kafkaPort}`,
-      '--data-dir', node.dataDir, '--min-insync-replicas', minIsr, '--log-format', 'json',
+      '--data-dir', node.dataDir, '--min-insync-replicas', minIsr, '--log-format', 'json', '--metrics-listen', `127.0.0.1:${node.metricsPort}`,
     ];
     mkdirSync(flags.dataDir, { recursive: true });
     const logFile = path.join(flags.dataDir, `node-${node.id}.log`);
@@ -243,7 +244,7 @@ async function clusterUp(flags: { nodes: number; basePort: number; dataDir: stri
         }),
       ),
     );
-    console.log(`node ${node.id}: kafka 127.0.0.1:${node.kafkaPort}, controller 127.0.0.1:${node.controllerPort}, data ${node.dataDir}, log ${logFile}, pid ${child.pid}`);
+    console.log(`node ${node.id}: kafka 127.0.0.1:${node.kafkaPort}, controller 127.0.0.1:${node.controllerPort}, metrics http://127.0.0.1:${node.metricsPort}/metrics, data ${node.dataDir}, log ${logFile}, pid ${child.pid}`);
   }
   const stop = (): void => {
     if (stopping) return;
