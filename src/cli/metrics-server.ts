@@ -26,7 +26,7 @@ export async function startMetricsServer(metrics: PromMetrics, address: { host: 
       resolve();
     });
   });
-  server.on('error', (error) => log.error('MetricsServerFailed', { error: error.message }));
+  server.on('error', (error) => log.error('MetricsServerFailed', { error: error.message, hint: 'the metrics endpoint is down (the Kafka listener is not affected); check --metrics-listen and restart' }));
   const port = (server.address() as { port: number }).port;
   return {
     port,
@@ -50,7 +50,7 @@ async function answer(metrics: PromMetrics, request: http.IncomingMessage, respo
     response.writeHead(200, { 'Content-Type': metrics.contentType });
     response.end(request.method === 'HEAD' ? undefined : body);
   } catch (error) {
-    log.error('MetricsScrapeFailed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    log.error('MetricsScrapeFailed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error), hint: 'a bug: report it with this line; the Kafka listener is not affected' });
     plain(response, 500, 'collecting the metrics failed; the broker log has a MetricsScrapeFailed line\n');
   }
 }

@@ -209,7 +209,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
       return 2;
     }
     const listenMessage = listenErrorMessage(error, config.listen);
-    if (listenMessage === null) log.error('BrokerStartFailed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    if (listenMessage === null) log.error('BrokerStartFailed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error), hint: 'the message says why; fix it and start again (nothing was served)' });
     log.flush();
     const reason = error instanceof Error ? error.message : String(error);
     console.error(

@@ -54,7 +54,7 @@ async function growOne(state: BrokerState, asked: CreatePartitionsTopic, validat
     return { name: asked.name, errorCode: ErrorCode.NONE, errorMessage: null };
   } catch (error) {
     if (error instanceof TopicStoreError) return { name: asked.name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: error.message };
-    state.log.error('PartitionsAddFailed', { topic: asked.name, error: errorText(error) });
+    state.log.error('PartitionsAddFailed', { topic: asked.name, error: errorText(error), hint: 'the request failed and nothing was added; check the disk and retry' });
     return { name: asked.name, errorCode: kafkaCodeFor(error), errorMessage: errorText(error) };
   }
 }
@@ -93,7 +93,7 @@ async function deleteRecordsOne(state: BrokerState, topic: string, index: number
     return { partitionIndex: index, lowWatermark: start, errorCode: ErrorCode.NONE };
   } catch (error) {
     const code = kafkaCodeFor(error);
-    state.log.error('DeleteRecordsFailed', { topic, partition: index, offset: target, error: errorText(error) });
+    state.log.error('DeleteRecordsFailed', { topic, partition: index, offset: target, error: errorText(error), hint: 'the records were not deleted (the client got the error); check the disk and retry' });
     return { partitionIndex: index, lowWatermark: log.logStartOffset, errorCode: code };
   }
 }

@@ -249,7 +249,7 @@ export class Broker implements RequestDispatcher, BrokerState {
           partition.producers.table.truncateBelow(await partition.log.enforceRetention());
         } catch (error) {
           if (!isLogError(error)) throw error;
-          this.log.warn('RetentionFailed', { topic: topic.name, partition: partition.index, error: error.message });
+          this.log.warn('RetentionFailed', { topic: topic.name, partition: partition.index, error: error.message, hint: 'retention retries at its next check; if this repeats, check the disk' });
         }
       }
     }

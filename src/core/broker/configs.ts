@@ -156,7 +156,7 @@ async function alterOne(state: BrokerState, target: AlterTarget, validateOnly: b
     const check = await state.topics.alterConfigs(target.resourceName, change);
     return check.ok ? answer(ErrorCode.NONE, null) : answer(ErrorCode.INVALID_CONFIG, check.message);
   } catch (error) {
-    if (!(error instanceof TopicStoreError)) state.log.error('TopicConfigsStoreFailed', { topic: target.resourceName, error: errorText(error) });
+    if (!(error instanceof TopicStoreError)) state.log.error('TopicConfigsStoreFailed', { topic: target.resourceName, error: errorText(error), hint: 'the change was not made (the client got the error); check the disk and retry' });
     return answer(kafkaCodeFor(error), errorText(error));
   }
 }

@@ -139,7 +139,7 @@ export class BrokerConnection {
 
   destroy(reason: string, fields: Record<string, string | number> = {}): void {
     if (this.closed) return;
-    this.log.warn('ConnectionClosedByBroker', { reason, ...fields });
+    this.log.warn('ConnectionClosedByBroker', { reason, ...fields, hint: 'the client sent something the broker cannot answer (the reason says what); check the version and settings of the client' });
     this.closed = true;
     this.connection.destroy();
     this.finishClose();
@@ -260,7 +260,7 @@ export class BrokerConnection {
         if (error instanceof AssertionError) throw error;
         this.releaseInFlight(frameBytes);
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        this.log.error('RequestFailed', { api: apiKeyName(request.apiKey), correlationId: request.correlationId, error: message });
+        this.log.error('RequestFailed', { api: apiKeyName(request.apiKey), correlationId: request.correlationId, error: message, hint: 'a bug: report it with this line; the connection was closed and the client reconnects' });
         this.destroy('request-failed');
       },
     );

@@ -76,7 +76,7 @@ async function readPartition(state: BrokerState, topic: string, asked: FetchPart
     return { ...partitionResult(asked.partition, ErrorCode.NONE, partition), records };
   } catch (error) {
     if (!isLogError(error)) throw error;
-    state.log.warn('FetchReadFailed', { topic, partition: asked.partition, offset: asked.fetchOffset, error: error.message });
+    state.log.warn('FetchReadFailed', { topic, partition: asked.partition, offset: asked.fetchOffset, error: error.message, hint: 'the consumer got KAFKA_STORAGE_ERROR and retries; if this repeats, check the disk' });
     return partitionResult(asked.partition, kafkaCodeFor(error), partition);
   }
 }

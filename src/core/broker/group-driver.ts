@@ -45,7 +45,7 @@ export class GroupDriver {
    */
   static async withStore(io: Io, store: OffsetStore, config: GroupCoordinatorConfig, log: Log, randomName: string): Promise<GroupDriver> {
     const loaded = await store.load();
-    if (loaded.truncatedBytes > 0) log.warn('OffsetsFileTruncated', { bytes: loaded.truncatedBytes, reason: loaded.truncationReason });
+    if (loaded.truncatedBytes > 0) log.warn('OffsetsFileTruncated', { bytes: loaded.truncatedBytes, reason: loaded.truncationReason, hint: 'expected after a crash: a torn, unacknowledged tail of the offsets file was cut' });
     log.info('OffsetsLoaded', { offsets: loaded.offsets.length, compacted: loaded.compacted });
     const coordinator = new GroupCoordinator({ random: io.random.fork(randomName), config, log, committed: loaded.offsets });
     return new GroupDriver(io, coordinator, store, log);
@@ -106,7 +106,7 @@ export class GroupDriver {
     const durable = write().then(
       () => true,
       (error: unknown) => {
-        this.log.error('OffsetCommitPersistFailed', { ...what, error: errorText(error) });
+        this.log.error('OffsetCommitPersistFailed', { ...what, error: errorText(error), hint: 'the commit was answered COORDINATOR_NOT_AVAILABLE and clients retry it; if this repeats, check the disk' });
         return false;
       },
     );

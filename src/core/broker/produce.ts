@@ -150,7 +150,7 @@ async function awaitAppend(
   } catch (error) {
     settleChecks(checks, spans, null);
     if (!isLogError(error)) throw error;
-    state.log.warn('ProduceAppendFailed', { topic: partition.topic.name, partition: data.index, error: error.message });
+    state.log.warn('ProduceAppendFailed', { topic: partition.topic.name, partition: data.index, error: error.message, hint: 'the producer got the error and may retry; if this repeats, check the disk and free space' });
     return failed(data.index, kafkaCodeFor(error), error.message);
   }
 }

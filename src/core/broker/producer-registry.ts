@@ -52,7 +52,7 @@ export class ProducerRegistry {
         bytes = await log.read(offset, producerStateRebuildReadBytes);
       } catch (error) {
         if (!isLogError(error)) throw error;
-        this.log.warn('ProducerStateRebuildStopped', { topic: partition.topic.name, partition: partition.index, offset, error: error.message });
+        this.log.warn('ProducerStateRebuildStopped', { topic: partition.topic.name, partition: partition.index, offset, error: error.message, hint: 'idempotent producers of this partition may see OUT_OF_ORDER_SEQUENCE_NUMBER once and start over with a new id; check the disk' });
         return count;
       }
       if (bytes.length === 0) break;

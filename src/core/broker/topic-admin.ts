@@ -88,7 +88,7 @@ async function requestedTopicMetadata(state: BrokerState, name: string, allowAut
   if (!allowAutoCreate || !state.options.autoCreateTopics || state.stopping) return missingTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const created = await ensureTopic(state, name, state.options.defaultPartitions);
   if ('code' in created) {
-    state.log.warn('TopicAutoCreateFailed', { topic: name, code: created.code, error: created.message });
+    state.log.warn('TopicAutoCreateFailed', { topic: name, code: created.code, error: created.message, hint: 'create the topic explicitly (chronik topics create) or check the auto-create settings of the broker' });
     // Kafka answers a topic it could not create yet with LEADER_NOT_AVAILABLE (retriable).
     return missingTopic(name, created.code === ErrorCode.KAFKA_STORAGE_ERROR ? ErrorCode.LEADER_NOT_AVAILABLE : created.code);
   }
@@ -150,7 +150,7 @@ async function createOne(state: BrokerState, topic: CreatableTopic, validateOnly
   } catch (error) {
     if (error instanceof TopicStoreError) return { name: topic.name, errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: error.message };
     if (!isLogError(error)) kafkaCodeFor(error); // rethrows anything that is not an operating error
-    state.log.error('TopicCreateFailed', { topic: topic.name, error: errorText(error) });
+    state.log.error('TopicCreateFailed', { topic: topic.name, error: errorText(error), hint: 'the client got the error and nothing was created; check the disk and retry' });
     return { name: topic.name, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: errorText(error) };
   }
 }
@@ -187,7 +187,7 @@ export async function handleDeleteTopics(state: BrokerState, request: DeleteTopi
       responses.push({ name, errorCode: ErrorCode.NONE });
     } catch (error) {
       const code = kafkaCodeFor(error);
-      state.log.error('TopicDeleteFailed', { topic: name, error: errorText(error) });
+      state.log.error('TopicDeleteFailed', { topic: name, error: errorText(error), hint: 'the client got the error; retry the deletion, and check the disk if it fails again' });
       responses.push({ name, errorCode: code });
     }
   }

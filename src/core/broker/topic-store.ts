@@ -139,12 +139,12 @@ export class TopicStore {
     await io.disk.mkdir(joinPath(dir, logsDir));
     const log = io.log.child({ component: 'topics' });
     const { table, problems } = await loadTopicTable(io.disk, dir);
-    for (const problem of problems) log.error('TopicMetadataCopyInvalid', { problem });
+    for (const problem of problems) log.error('TopicMetadataCopyInvalid', { problem, hint: 'the other copy of the topic table was used; nothing to do unless it repeats (then check the disk)' });
     const store = new TopicStore(io, dir, logConfig, log, table.generation, logOptions);
     await store.removeOrphans(table);
     for (const record of table.topics) {
       const { overrides, problems: configProblems } = loadedTopicConfigs(record.configs, logConfig);
-      for (const problem of configProblems) log.error('TopicConfigDropped', { topic: record.name, problem });
+      for (const problem of configProblems) log.error('TopicConfigDropped', { topic: record.name, problem, hint: 'the topic runs with the default for that config; set it again with chronik topics alter-config' });
       const topic = new Topic(record.name, record.id, overrides, logConfig);
       topic.partitions = await store.openPartitions(topic, record.partitions);
       store.topicsByName.set(topic.name, topic);
@@ -344,7 +344,7 @@ export class TopicStore {
         partitions.push(new Partition(topic, index, dir, log, null));
       } catch (error) {
         if (!isLogError(error)) throw error;
-        this.log.error('PartitionOpenFailed', { topic: topic.name, partition: index, error: error.message });
+        this.log.error('PartitionOpenFailed', { topic: topic.name, partition: index, error: error.message, hint: 'the partition answers KAFKA_STORAGE_ERROR and the broker retries opening it every second; check the disk and the partition directory' });
         partitions.push(new Partition(topic, index, dir, null, error));
       }
     }
@@ -361,7 +361,7 @@ export class TopicStore {
         } catch (error) {
           if (!isLogError(error)) throw error;
           failures.push(`${p.topic.name}-${p.index}: ${error.message}`);
-          this.log.error('PartitionStopFailed', { topic: p.topic.name, partition: p.index, error: error.message });
+          this.log.error('PartitionStopFailed', { topic: p.topic.name, partition: p.index, error: error.message, hint: 'its last writes may not be durable; the next start recovers the log from what is on disk' });
         }
       }),
     );
@@ -373,7 +373,7 @@ export class TopicStore {
     const live = new Set(table.topics.map((t) => this.topicDirName(t)));
     for (const name of await this.io.disk.list(joinPath(this.dir, logsDir))) {
       if (live.has(name)) continue;
-      this.log.warn('OrphanTopicDirRemoved', { dir: name });
+      this.log.warn('OrphanTopicDirRemoved', { dir: name, hint: 'a directory of a topic that no longer exists (a deletion interrupted by a crash) was removed; nothing to do' });
       await this.removeTopicFiles(name);
     }
   }
@@ -390,7 +390,7 @@ export class TopicStore {
       }
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
-      this.log.error('TopicFilesRemoveFailed', { dir: topicDir, error: error.message });
+      this.log.error('TopicFilesRemoveFailed', { dir: topicDir, error: error.message, hint: 'remove the directory by hand once the broker has stopped; the topic itself is gone' });
     }
   }
 }

@@ -66,7 +66,7 @@ async function requestedTopic(state: BrokerState, member: ClusterMember, name: s
   const created = member.image().topic(name);
   if (created !== undefined) return topicMetadata(member, created);
   if (result !== undefined && result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-    state.log.warn('TopicAutoCreateFailed', { topic: name, code: result.errorCode, error: result.errorMessage ?? '' });
+    state.log.warn('TopicAutoCreateFailed', { topic: name, code: result.errorCode, error: result.errorMessage ?? '', hint: 'create the topic explicitly (chronik topics create) or check the auto-create settings of the broker' });
   }
   // Created (or being created) but not yet in this broker's image: retriable, as in Kafka.
   return missingTopic(name, ErrorCode.LEADER_NOT_AVAILABLE);

@@ -178,7 +178,7 @@ export class ClusterMember {
         (result) => {
           if (this.stopped || this.shuttingDown || epoch !== this.epoch || this.registering) return;
           if (result.errorCode === ErrorCode.STALE_BROKER_EPOCH || result.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED) {
-            this.log.warn('BrokerReregistering', { errorCode: result.errorCode, brokerEpoch: this.epoch });
+            this.log.warn('BrokerReregistering', { errorCode: result.errorCode, brokerEpoch: this.epoch, hint: 'the controller no longer knows the registration of this broker (it was fenced, or the quorum lost it); it registers again by itself' });
             this.heartbeatTimer?.cancel();
             void this.register(advertised);
           }
@@ -230,7 +230,7 @@ export class ClusterMember {
       else if (local.partitions.length < info.partitions.length) local = await this.topics.addPartitions(info.name, info.partitions.length);
       if (!sameConfigs(local.configs, configs)) await this.topics.alterConfigs(info.name, () => ({ ok: true, overrides: configs }));
     } catch (error) {
-      this.log.error('ClusterTopicCreateFailed', { topic: info.name, error: error instanceof Error ? error.message : String(error) });
+      this.log.error('ClusterTopicCreateFailed', { topic: info.name, error: error instanceof Error ? error.message : String(error), hint: 'the partition stays unavailable on this broker; the broker retries on the next metadata change; check the disk' });
       return;
     }
     for (const p of info.partitions) {
@@ -272,7 +272,7 @@ export class ClusterMember {
     try {
       await this.topics.delete(name);
     } catch (error) {
-      this.log.error('ClusterTopicDeleteFailed', { topic: name, error: error instanceof Error ? error.message : String(error) });
+      this.log.error('ClusterTopicDeleteFailed', { topic: name, error: error instanceof Error ? error.message : String(error), hint: 'remove the topic directory by hand once the broker has stopped; the topic is gone from the cluster' });
     }
   }
 

@@ -116,7 +116,7 @@ export class PartitionReplica {
       const last = await lastBatchEpoch(partition);
       const check = status === 'ok' ? await cache.reconcile({ logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, lastBatchEpoch: last }) : 'stale';
       if (check === 'stale') {
-        if (status !== 'missing') host.log.warn('LeaderEpochCheckpointRebuilt', { topic: partition.topic.name, partition: partition.index, status, problem: problem ?? 'disagrees with the log' });
+        if (status !== 'missing') host.log.warn('LeaderEpochCheckpointRebuilt', { topic: partition.topic.name, partition: partition.index, status, problem: problem ?? 'disagrees with the log', hint: 'rebuilt from the batch headers of the log (a crash between a log write and its checkpoint); nothing to do' });
         await cache.replace(rebuildFromBatches(await batchEpochs(partition)));
       }
     }

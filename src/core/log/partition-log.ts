@@ -163,7 +163,7 @@ export class PartitionLog implements PartitionLogApi {
     }
     const r = recovered.report;
     const log = new PartitionLog(io, dir, config, recovered.segments, options, r.logStartOffset);
-    if (recovered.startOffsetProblem !== null) log.log.error('LogStartOffsetFileInvalid', { problem: recovered.startOffsetProblem });
+    if (recovered.startOffsetProblem !== null) log.log.error('LogStartOffsetFileInvalid', { problem: recovered.startOffsetProblem, hint: 'the log start offset was taken from the segments instead; nothing to do unless it repeats (then check the disk)' });
     const fields = { segments: r.segmentCount, clean: r.cleanShutdown, scanned: r.batchesScanned, truncatedBytes: r.truncatedBytes };
     log.log.info('LogRecovered', { ...fields, start: r.logStartOffset, end: r.logEndOffset, rebuilt: r.indexesRebuilt.length, corrupt: r.corruptRanges.length });
     return { log, recovery: r };
@@ -431,7 +431,7 @@ export class PartitionLog implements PartitionLogApi {
       this.markFailed(truncateError, group);
       return;
     }
-    this.log.warn('LogDiskFull', { appends: group.length, bytes: group.reduce((s, a) => s + a.bytes.length, 0) });
+    this.log.warn('LogDiskFull', { appends: group.length, bytes: group.reduce((s, a) => s + a.bytes.length, 0), hint: 'free space on the filesystem of the data directory; producers get KAFKA_STORAGE_ERROR until then and nothing acknowledged is lost' });
     for (const append of group) append.reject(new LogError('DISK_FULL', `disk full writing to ${this.dir}`, { cause: error }));
   }
 
@@ -492,7 +492,7 @@ export class PartitionLog implements PartitionLogApi {
     if (this.failure === null) {
       const detail = cause instanceof Error ? cause.message : String(cause);
       this.failure = new LogError('LOG_FAILED', `log ${this.dir} failed and accepts nothing until reopened: ${detail}`, { cause });
-      this.log.error('LogFailed', { cause: detail, durableEnd: this.durableEnd });
+      this.log.error('LogFailed', { cause: detail, durableEnd: this.durableEnd, hint: 'the partition answers KAFKA_STORAGE_ERROR and the broker reopens it within about a second; if this repeats, check the disk (dmesg, SMART) and free space' });
     }
     const failure = this.failure;
     const everyone = [...inFlight, ...this.unsynced, ...this.queue];

@@ -190,20 +190,20 @@ async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: nu
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
     if (skip !== null) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; ${skip.end - stop.position} bytes, offsets ${segment.nextOffset}..${skip.nextOffset - 1n} unreadable`);
-      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: skip.end - stop.position });
+      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: skip.end - stop.position, hint: 'the damaged bytes were cut at recovery (only unacknowledged data can be there after a crash); if this happens without a crash, check the disk' });
       segment.noteCorruptRegion(skip.end, skip.nextOffset);
       position = skip.end;
       continue;
     }
     if (!isLast) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; rest of an older segment unreadable`);
-      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position });
+      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, hint: 'the damaged bytes were cut at recovery (only unacknowledged data can be there after a crash); if this happens without a crash, check the disk' });
       segment.noteCorruptRegion(fileBytes, segment.nextOffset);
       return;
     }
     notes.truncatedBytes += fileBytes - stop.position;
     notes.truncationReason = `${where}: ${describeStop(stop)}`;
-    io.log.warn('LogTailTruncated', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, reason: describeStop(stop) });
+    io.log.warn('LogTailTruncated', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, reason: describeStop(stop), hint: 'expected after a crash or power loss: an unsynced tail was cut, nothing acknowledged was in it' });
     await segment.file.truncate(stop.position);
     await segment.file.sync();
     return;

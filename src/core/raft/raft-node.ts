@@ -366,7 +366,7 @@ export class RaftNode {
   private fail(error: unknown): void {
     if (this.failedWith !== null) return;
     this.failedWith = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.log.error('RaftNodeFailed', { error: this.failedWith });
+    this.log.error('RaftNodeFailed', { error: this.failedWith, hint: 'the controller voter of this node stopped (its metadata storage failed): check the disk, then restart the node; the other voters keep the quorum' });
     this.timer?.cancel();
     void this.transport.stop();
     this.rejectAll('StorageFailed', this.failedWith);

@@ -374,7 +374,7 @@ export class RaftStorage {
           await file.close();
           throw new RaftStorageError('Corrupt', `${file.path}: bad record at byte ${offset} of ${bytes.length} (${rec.kind}, expected index ${firstIndex + seg.offsets.length}, entry ${entry?.index}) before valid data (${after})`);
         }
-        this.log.warn('RaftLogTornTail', { file: file.path, offset, size: bytes.length, reason: rec.kind });
+        this.log.warn('RaftLogTornTail', { file: file.path, offset, size: bytes.length, reason: rec.kind, hint: 'expected after a crash: the torn, unacknowledged tail of the Raft log was cut' });
         await file.truncate(offset);
         await file.sync();
         break;

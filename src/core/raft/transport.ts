@@ -220,7 +220,7 @@ export class RaftTransport {
 
   private accept(conn: Connection): void {
     if (this.stopped || this.inbound.size >= raftInboundConnectionsMax) {
-      if (!this.stopped) this.log.warn('RaftInboundConnectionRefused', { open: this.inbound.size });
+      if (!this.stopped) this.log.warn('RaftInboundConnectionRefused', { open: this.inbound.size, hint: 'too many controller connections are open; check that only voters connect to the controller port' });
       conn.setHandlers({ onData: () => undefined, onClose: () => undefined });
       conn.destroy();
       return;
