@@ -7,6 +7,7 @@ import type { Random } from '../core/io/random.ts';
 import { simEventsMax } from '../core/limits.ts';
 import type { OffsetStoreBugs } from '../core/group/offset-store.ts';
 import type { ReplicationBugs } from '../core/cluster/partition-replica.ts';
+import type { ControllerBugs } from '../core/metadata/partition-policy.ts';
 import type { PartitionLogBugs } from '../core/log/partition-log.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
@@ -30,7 +31,7 @@ export interface SimulationOptions {
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
-  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs };
+  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs };
 }
 
 /** Virtual wall-clock origin: 2026-01-01T00:00:00Z, so Kafka timestamps look real and never vary. */
@@ -193,6 +194,8 @@ export class Simulation {
   readonly plantedOffsetStoreBugs: OffsetStoreBugs | undefined;
   /** Bugs a scenario should plant in the replication of the brokers it builds (test-only). */
   readonly plantedReplicationBugs: ReplicationBugs | undefined;
+  /** Bugs a scenario should plant in the metadata controllers it builds (test-only). */
+  readonly plantedControllerBugs: ControllerBugs | undefined;
   private readonly traceSink: Trace;
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
@@ -213,6 +216,7 @@ export class Simulation {
     this.plantedLogBugs = options.plantedBugs?.log;
     this.plantedOffsetStoreBugs = options.plantedBugs?.offsets;
     this.plantedReplicationBugs = options.plantedBugs?.replication;
+    this.plantedControllerBugs = options.plantedBugs?.controller;
     Object.assign(this.network.bugs, options.plantedBugs?.net ?? {});
   }
 

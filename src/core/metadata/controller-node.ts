@@ -16,6 +16,7 @@ import { RaftNode } from '../raft/raft-node.ts';
 import type { PeerAddress } from '../raft/transport.ts';
 import type { ControllerConfig } from './controller.ts';
 import { MetadataController } from './controller.ts';
+import type { ControllerBugs } from './partition-policy.ts';
 import type { MetadataImage } from './image.ts';
 import { MetadataStateMachine } from './metadata-state-machine.ts';
 import type { MetadataRecord } from './records.ts';
@@ -37,6 +38,8 @@ export interface ControllerNodeConfig {
   readonly snapshotEntriesInterval?: number;
   readonly testHooks?: RaftNodeTestHooks;
   readonly observer?: RaftNodeObserver;
+  /** Test-only planted controller bugs (see ControllerBugs); never set in production. */
+  readonly testOnlyBugs?: ControllerBugs;
 }
 
 export class VoterConfigError extends Error {
@@ -97,7 +100,7 @@ export class ControllerNode {
       brokerSessionTimeoutMs: config.brokerSessionTimeoutMs ?? 9000,
       forwardTimeoutMs: config.forwardTimeoutMs ?? 5000,
     };
-    return new ControllerNode(raft, new MetadataController(io, raft, sm, controllerConfig), sm);
+    return new ControllerNode(raft, new MetadataController(io, raft, sm, controllerConfig, config.testOnlyBugs), sm);
   }
 
   /** Proposes a record on this node (it must lead). Resolves with its index once committed and applied here. */
