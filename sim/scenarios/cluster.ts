@@ -386,32 +386,34 @@ function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly 
 }
 
 /**
- * Rolling restarts, as an operator runs them, from their own random stream: node k is stopped
- * gracefully and started again and, once its broker is back and while it may still be catching up
- * outside the ISR, another node is crashed or stopped. The failover that follows has to choose among
- * the replicas that are in sync, and a replica that has just cut or refetched its log is the one it
- * must not rely on before it holds the high watermark again.
+ * Rolling restarts, as an impatient operator runs them, from their own random stream: node k is
+ * stopped gracefully and started again and, as soon as its broker is registered again (the script
+ * waits for the broker to rejoin the cluster, not for its partitions to be back in sync), another
+ * node is crashed or stopped. The failover that follows has to choose among the replicas that are in
+ * sync, while the restarted one may still be catching up outside the ISR, or have just cut its log.
+ * `registeredEpoch(k)`: node k's broker epoch if some running controller's image has it unfenced, else -1.
  */
-function planRollingRestarts(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, down: Outages, started: (name: string) => boolean, endMs: number): void {
+function planRollingRestarts(sim: Simulation, nodes: readonly SimNode[], run: Run, down: Outages, registeredEpoch: (k: number) => number, endMs: number): void {
   const random = sim.random.fork('rolling');
   let atMs = 0;
   for (;;) {
-    atMs += random.between(600, 1800);
+    atMs += random.between(400, 1200);
     if (atMs >= faultsMs - 500) break;
     const k = random.int(nodes.length);
     const next = (k + 1 + random.int(nodes.length - 1)) % nodes.length;
     const downMs = random.between(100, 800);
-    const afterMs = random.between(0, 200);
+    const afterMs = random.between(0, 100);
     const crash = random.chance(0.5);
     const durationMs = random.between(300, 1500);
     const takeNextDown = (): void => void (sim.nowMs() < endMs && (crash ? down.crash(next, durationMs) : down.stop(next, durationMs)));
-    const whenStarted = (waitedMs: number): void => {
-      if (started(names[k]!) || waitedMs >= 3000) sim.schedule(afterMs, takeNextDown);
-      else sim.schedule(10, () => whenStarted(waitedMs + 10));
+    const whenRegistered = (before: number, waitedMs: number): void => {
+      if (registeredEpoch(k) > before || waitedMs >= 3000) sim.schedule(afterMs, takeNextDown);
+      else sim.schedule(10, () => whenRegistered(before, waitedMs + 10));
     };
     sim.schedule(atMs, () => {
-      if (nodes.some((n) => !n.isUp) || stopping.size > 0 || sim.nowMs() >= endMs) return;
-      if (down.stop(k, downMs, () => whenStarted(0))) run.counts.rollingRestarts++;
+      if (stopping.size > 0 || sim.nowMs() >= endMs) return;
+      const before = registeredEpoch(k);
+      if (down.stop(k, downMs, () => whenRegistered(before, 0))) run.counts.rollingRestarts++;
     });
   }
 }
@@ -563,9 +565,17 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   // Faults run for faultsMs from the start (the cluster forms and the topic is created under them)
   // and, with rolling restarts, for faultsMs after the topic exists (so the workload always meets them).
   let faultsEndMs: number | null = null;
+  const registeredEpoch = (k: number): number => {
+    let epoch = -1;
+    for (const c of controllers.values()) {
+      const b = c.image().broker(k + 1);
+      if (b !== undefined && !b.fenced && b.epoch > epoch) epoch = b.epoch;
+    }
+    return epoch;
+  };
   void ensureTopic(admin, sim, run, names, replicas).then(() => {
     faultsEndMs = Math.max(faultsMs, sim.nowMs() + faultsMs);
-    planRollingRestarts(sim, nodes, names, run, down, (name) => brokers.has(name), sim.nowMs() + faultsMs);
+    planRollingRestarts(sim, nodes, run, down, registeredEpoch, sim.nowMs() + faultsMs);
     for (const p of producers) {
       running++;
       void producer(p.io, p.name, p.idempotent, names, run, () => stopAtMs).finally(() => running--);
