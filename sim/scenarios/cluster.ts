@@ -20,14 +20,16 @@ import { clusterNotWritten, fetchOnce, produceOutcome, valuesBatch, WorkloadRun,
  * partition from its leader during the faults. The fault plan crashes nodes (losing unsynced bytes,
  * tearing writes), stops them gracefully (controlled shutdown), partitions one node from the others
  * (both ways or one way), resets connections mid-frame, fails fsyncs and slows disks; up to all but
- * one node may be down at once.
+ * one node may be down at once. Rolling restarts run for faultsMs from the moment the topic exists.
  *
  * Judged by the shared Kafka history checker: no acknowledged acks=all write lost (no scenario
  * here loses a whole disk), one value per offset, no duplicates from idempotent producers,
  * per-producer order, reads only of data that stays and only below the high watermark, failed
- * writes absent, a dense final log. Liveness: once every node is back and the network healed, within
- * `livenessMs` of virtual time every partition has a leader and a full ISR in every node's image,
- * and every producer gets an ack.
+ * writes absent, a dense final log. And by the replica checks (sim/checkers/replica-consistency.ts)
+ * over the brokers' own state: between every two events, a leader holds every committed offset and
+ * every ISR member holds the leader's high watermark; at the end, the replicas' batches agree below
+ * it. Liveness: once every node is back and the network healed, within `livenessMs` of virtual time
+ * every partition has a leader and a full ISR in every node's image, and every producer gets an ack.
  */
 
 const partitions = 3;
