@@ -45,15 +45,14 @@ export interface ReplicaView {
 /** (r1) Findings for every ISR member (of a leader's view) whose log ends below the leader's HW. */
 export function checkIsrHoldsHighWatermark(views: readonly ReplicaView[]): ReplicaFinding[] {
   const findings: ReplicaFinding[] = [];
-  const key = (v: ReplicaView): string => `${v.topic}/${v.partition}`;
   for (const leader of views) {
     if (!leader.leading) continue;
     for (const member of views) {
-      if (member === leader || key(member) !== key(leader) || !leader.isr.includes(member.broker) || member.durableEnd === null) continue;
-      if (member.durableEnd >= leader.highWatermark) continue;
+      if (member === leader || member.partition !== leader.partition || member.topic !== leader.topic || member.durableEnd === null) continue;
+      if (member.durableEnd >= leader.highWatermark || !leader.isr.includes(member.broker)) continue;
       findings.push({
         kind: 'isr-member-behind-hw',
-        message: `${key(leader)}: broker ${member.broker}, in the ISR [${leader.isr.join(',')}] of leader ${leader.broker} (epoch ${leader.leaderEpoch}), holds durably only up to ${member.durableEnd}, below the high watermark ${leader.highWatermark}`,
+        message: `${leader.topic}/${leader.partition}: broker ${member.broker}, in the ISR [${leader.isr.join(',')}] of leader ${leader.broker} (epoch ${leader.leaderEpoch}), holds durably only up to ${member.durableEnd}, below the high watermark ${leader.highWatermark}`,
       });
     }
   }
