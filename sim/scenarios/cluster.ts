@@ -6,6 +6,9 @@ import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import type { Acks, ProduceOp } from '../checkers/kafka-history.ts';
+import { checkReplicasAgree, ReplicaMonitor, type ReplicaBatch, type ReplicaLog, type ReplicaView } from '../checkers/replica-consistency.ts';
+import { splitBatches } from '../../src/core/log/record-batch.ts';
+import { replicaRebuildReadBytes } from '../../src/core/limits.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun, workloadTopic as topic } from '../workload/kafka-ops.ts';
 
@@ -17,14 +20,18 @@ import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceO
  * partition from its leader during the faults. The fault plan crashes nodes (losing unsynced bytes,
  * tearing writes), stops them gracefully (controlled shutdown), partitions one node from the others
  * (both ways or one way), resets connections mid-frame, fails fsyncs and slows disks; up to all but
- * one node may be down at once.
+ * one node may be down at once. Rolling restarts run for faultsMs from the moment the topic exists.
  *
  * Judged by the shared Kafka history checker: no acknowledged acks=all write lost (no scenario
  * here loses a whole disk), one value per offset, no duplicates from idempotent producers,
- * per-producer order, no producer id handed out twice (across brokers and restarts), reads only of data that stays and only below the high watermark, failed
- * writes absent, a dense final log. Liveness: once every node is back and the network healed, within
- * `livenessMs` of virtual time every partition has a leader and a full ISR in every node's image,
- * and every producer gets an ack.
+ * per-producer order, no producer id handed out twice (across brokers and restarts), reads only of
+ * data that stays and only below the high watermark, failed writes absent, a dense final log,
+ * committed group offsets never going back. And by the replica checks
+ * (sim/checkers/replica-consistency.ts) over the brokers' own state: between every two events, a
+ * leader holds every committed offset and every ISR member holds the leader's high watermark; at the
+ * end, the replicas' batches agree below it. Liveness: once every node is back and the network
+ * healed, within `livenessMs` of virtual time every partition has a leader and a full ISR in every
+ * node's image, every producer gets an ack and the consumer an offset commit acknowledged.
  */
 
 const partitions = 3;
@@ -33,10 +40,12 @@ const group = 'sim-group';
 const kafkaPort = 9092;
 const controllerPort = 9093;
 const faultsMs = 4000;
+/** ensureTopic gives up after 400 attempts, each at least 50 ms apart. */
+const topicWaitMsMax = 60_000;
 const livenessMs = 8000;
 const sessionMs = 1500;
 
-const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, partitions: 0, resets: 0, syncFailures: 0 };
+const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   /** Every producer id InitProducerId handed out, with who got it: each call must get a fresh one. */
@@ -339,7 +348,50 @@ async function consumeAll(io: Io, run: Run, brokers: readonly string[]): Promise
 /** Nodes in the middle of a graceful stop (it can outlast the fault phase). */
 const stopping = new Set<number>();
 
-function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, crashed: (name: string) => void): void {
+/** Taking node k down for a while: a crash, or a graceful stop (controlled shutdown). */
+interface Outages {
+  /** Crashes node k and restarts it `durationMs` later; false when not allowed now (it is down, or too many are). */
+  crash(k: number, durationMs: number): boolean;
+  /** Stops node k gracefully and, once stopped, restarts it `durationMs` later (then calls `restarted`). */
+  stop(k: number, durationMs: number, restarted?: () => void): boolean;
+}
+
+function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, crashed: (name: string) => void): Outages {
+  const allowed = (k: number): boolean => nodes[k]!.isUp && !stopping.has(k) && nodes.filter((n) => !n.isUp).length < nodes.length - 1;
+  return {
+    crash(k, durationMs) {
+      if (!allowed(k)) return false;
+      const node = nodes[k]!;
+      run.counts.crashes++;
+      node.crash();
+      crashed(names[k]!);
+      sim.schedule(durationMs, () => node.isUp || node.restart());
+      return true;
+    },
+    stop(k, durationMs, restarted) {
+      if (!allowed(k)) return false;
+      const node = nodes[k]!;
+      run.counts.stops++;
+      stopping.add(k);
+      void node
+        .stop()
+        .catch(() => {
+          node.crash();
+          crashed(names[k]!);
+        })
+        .then(() => {
+          stopping.delete(k);
+          sim.schedule(durationMs, () => {
+            if (!node.isUp) node.restart();
+            restarted?.();
+          });
+        });
+      return true;
+    },
+  };
+}
+
+function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, down: Outages): void {
   stopping.clear();
   const random = sim.random.fork('faults');
   let atMs = 300;
@@ -351,30 +403,13 @@ function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly 
     const kind = random.int(8);
     const durationMs = random.between(100, 1500);
     sim.schedule(atMs, () => {
-      const down = nodes.filter((n) => !n.isUp).length;
       switch (kind) {
         case 0:
         case 1:
-          if (!node.isUp || stopping.has(k) || down >= nodes.length - 1) return;
-          run.counts.crashes++;
-          node.crash();
-          crashed(names[k]!);
-          sim.schedule(durationMs, () => node.isUp || node.restart());
+          down.crash(k, durationMs);
           return;
         case 2:
-          if (!node.isUp || stopping.has(k) || down >= nodes.length - 1) return;
-          run.counts.stops++;
-          stopping.add(k);
-          void node
-            .stop()
-            .catch(() => {
-              node.crash();
-              crashed(names[k]!);
-            })
-            .then(() => {
-              stopping.delete(k);
-              sim.schedule(durationMs, () => node.isUp || node.restart());
-            });
+          down.stop(k, durationMs);
           return;
         case 3: {
           run.counts.partitions++;
@@ -396,6 +431,39 @@ function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly 
           node.disk.faults.latency.syncMsMax = 30;
           sim.schedule(durationMs, () => void (node.disk.faults.latency.syncMsMax = 3));
       }
+    });
+  }
+}
+
+/**
+ * Rolling restarts, as an impatient operator runs them, from their own random stream: node k is
+ * stopped gracefully and started again and, as soon as its broker is registered again (the script
+ * waits for the broker to rejoin the cluster, not for its partitions to be back in sync), another
+ * node is crashed or stopped. The failover that follows has to choose among the replicas that are in
+ * sync, while the restarted one may still be catching up outside the ISR, or have just cut its log.
+ * `registeredEpoch(k)`: node k's broker epoch if some running controller's image has it unfenced, else -1.
+ */
+function planRollingRestarts(sim: Simulation, nodes: readonly SimNode[], run: Run, down: Outages, registeredEpoch: (k: number) => number, endMs: number): void {
+  const random = sim.random.fork('rolling');
+  let atMs = 0;
+  for (;;) {
+    atMs += random.between(400, 1200);
+    if (atMs >= faultsMs - 500) break;
+    const k = random.int(nodes.length);
+    const next = (k + 1 + random.int(nodes.length - 1)) % nodes.length;
+    const downMs = random.between(100, 800);
+    const afterMs = random.between(0, 100);
+    const crash = random.chance(0.5);
+    const durationMs = random.between(300, 1500);
+    const takeNextDown = (): void => void (sim.nowMs() < endMs && (crash ? down.crash(next, durationMs) : down.stop(next, durationMs)));
+    const whenRegistered = (before: number, waitedMs: number): void => {
+      if (registeredEpoch(k) > before || waitedMs >= 3000) sim.schedule(afterMs, takeNextDown);
+      else sim.schedule(10, () => whenRegistered(before, waitedMs + 10));
+    };
+    sim.schedule(atMs, () => {
+      if (stopping.size > 0 || sim.nowMs() >= endMs) return;
+      const before = registeredEpoch(k);
+      if (down.stop(k, downMs, () => whenRegistered(before, 0))) run.counts.rollingRestarts++;
     });
   }
 }
@@ -423,6 +491,44 @@ function unhealthy(controllers: ReadonlyMap<string, ControllerNode>, brokers: Re
     }
   }
   return null;
+}
+
+/** Every open replica of the topic on the running brokers, as the replica checks read them. */
+function replicaViews(brokers: ReadonlyMap<string, Broker>, names: readonly string[]): ReplicaView[] {
+  const views: ReplicaView[] = [];
+  for (const [name, broker] of brokers) {
+    for (let partition = 0; partition < partitions; partition++) {
+      const p = broker.topics.partition(topic, partition);
+      const replica = p?.replica ?? null;
+      if (p === undefined || replica === null) continue;
+      const log = p.failure === null ? p.log : null;
+      const durableEnd = log === null || log.failedWith !== null ? null : log.durableEndOffset;
+      views.push({ broker: names.indexOf(name) + 1, topic, partition, leading: replica.leading, leaderEpoch: replica.leaderEpoch, isr: replica.isr, highWatermark: replica.highWatermark, durableEnd });
+    }
+  }
+  return views;
+}
+
+/** Every open replica's batches (offsets, leader epoch, CRC), read from its log: the final replica check. */
+async function replicaLogs(brokers: ReadonlyMap<string, Broker>, names: readonly string[]): Promise<ReplicaLog[]> {
+  const logs: ReplicaLog[] = [];
+  for (const view of replicaViews(brokers, names)) {
+    const log = brokers.get(names[view.broker - 1]!)?.topics.partition(topic, view.partition)?.log ?? null;
+    if (log === null || view.durableEnd === null) continue;
+    const batches: ReplicaBatch[] = [];
+    for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
+      const bytes = await log.read(offset, replicaRebuildReadBytes);
+      const split = splitBatches(bytes, bytes.length);
+      if (!split.ok || split.spans.length === 0) break;
+      for (const { header } of split.spans) {
+        const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
+        batches.push({ baseOffset: header.baseOffset, lastOffset, leaderEpoch: header.partitionLeaderEpoch, crc: header.crc });
+        offset = lastOffset + 1n;
+      }
+    }
+    logs.push({ view, batches });
+  }
+  return logs;
 }
 
 async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
@@ -500,9 +606,26 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     { name: 'i2', idempotent: true },
   ].map((p) => ({ ...p, io: sim.addClient(p.name) }));
   const consumerIo = sim.addClient('c1');
-  let stopAtMs = faultsMs + livenessMs;
+  let stopAtMs = Number.POSITIVE_INFINITY;
   let running = 0;
+  const down = outages(sim, nodes, names, run, (name) => {
+    controllers.delete(name);
+    brokers.delete(name);
+  });
+  // Faults run for faultsMs from the start (the cluster forms and the topic is created under them)
+  // and, with rolling restarts, for faultsMs after the topic exists (so the workload always meets them).
+  let faultsEndMs: number | null = null;
+  const registeredEpoch = (k: number): number => {
+    let epoch = -1;
+    for (const c of controllers.values()) {
+      const b = c.image().broker(k + 1);
+      if (b !== undefined && !b.fenced && b.epoch > epoch) epoch = b.epoch;
+    }
+    return epoch;
+  };
   void ensureTopic(admin, sim, run, names, replicas).then(() => {
+    faultsEndMs = Math.max(faultsMs, sim.nowMs() + faultsMs);
+    planRollingRestarts(sim, nodes, run, down, registeredEpoch, sim.nowMs() + faultsMs);
     for (const p of producers) {
       running++;
       void producer(p.io, p.name, p.idempotent, names, run, () => stopAtMs).finally(() => running--);
@@ -510,14 +633,21 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     running++;
     void consumer(consumerIo, 'c1', names, run, () => stopAtMs).finally(() => running--);
   });
-  planFaults(sim, nodes, names, run, (name) => {
-    controllers.delete(name);
-    brokers.delete(name);
-  });
-  await sim.run({ untilMs: faultsMs });
+  planFaults(sim, nodes, names, run, down);
+  // The replica checks (sim/checkers/replica-consistency.ts) look at every replica between any two
+  // events of the whole run (a look adds no event, so the trace is the same with or without it).
+  const monitor = new ReplicaMonitor();
+  const watched =
+    (until: () => boolean = () => false): (() => boolean) =>
+    () => {
+      monitor.observe(replicaViews(brokers, names), sim.nowMs());
+      return until();
+    };
+  await sim.run({ untilMs: topicWaitMsMax, until: watched(() => faultsEndMs !== null) });
+  await sim.run({ untilMs: faultsEndMs ?? faultsMs, until: watched() });
   // Heal: graceful stops in progress finish, every node comes up, the network is whole, disks
   // fast; then the liveness phase.
-  await sim.run({ untilMs: sim.nowMs() + 10_000, until: () => stopping.size === 0 });
+  await sim.run({ untilMs: sim.nowMs() + 10_000, until: watched(() => stopping.size === 0) });
   if (stopping.size > 0) run.fail(`graceful stop of ${[...stopping].map((k) => names[k]).join(', ')} did not finish within 10 s`);
   const healedMs = sim.nowMs();
   sim.network.heal();
@@ -531,22 +661,36 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     health = controllers.size === nodes.length ? unhealthy(controllers, brokers, names, replicas) : 'nodes still starting';
     return health === null && [...producers.map((p) => p.name), 'c1'].every((name) => (run.lastAckMs.get(name) ?? -1) > healedMs);
   };
-  await sim.run({ untilMs: healedMs + livenessMs, until: healthy });
+  await sim.run({ untilMs: healedMs + livenessMs, until: watched(healthy) });
   if (health !== null) run.fail(`liveness: ${livenessMs} ms after the faults stopped: ${health}`);
   for (const p of producers) {
     if ((run.lastAckMs.get(p.name) ?? -1) < healedMs) run.fail(`liveness: ${p.name} got no ack within ${livenessMs} ms after the faults stopped`);
   }
   if ((run.lastAckMs.get('c1') ?? -1) < healedMs) run.fail(`liveness: c1 had no offset commit acknowledged within ${livenessMs} ms after the faults stopped`);
   stopAtMs = 0;
-  await sim.run({ untilMs: sim.nowMs() + 8000, until: () => running === 0 });
+  await sim.run({ untilMs: sim.nowMs() + 8000, until: watched(() => running === 0) });
   if (running > 0) run.fail(`${running} clients still busy 8 s after being told to stop`);
   // The last writes reach every replica (and the high watermark) before the final read.
   const settledBy = sim.nowMs() + livenessMs;
-  await sim.run({ untilMs: settledBy, until: () => (health = controllers.size === nodes.length ? unhealthy(controllers, brokers, names, replicas) : 'nodes still starting') === null });
+  await sim.run({
+    untilMs: settledBy,
+    until: watched(() => (health = controllers.size === nodes.length ? unhealthy(controllers, brokers, names, replicas) : 'nodes still starting') === null),
+  });
   if (health !== null) run.fail(`liveness: ${livenessMs} ms after the clients stopped: ${health}`);
   let readError: string | null | undefined;
   void consumeAll(admin, run, names).then((result) => (readError = result));
-  await sim.run({ untilMs: sim.nowMs() + 10_000, until: () => readError !== undefined });
+  await sim.run({ untilMs: sim.nowMs() + 10_000, until: watched(() => readError !== undefined) });
+  for (const failure of monitor.failures()) run.fail(failure);
+  // Below the high watermark, every ISR member's log holds the leader's batches, batch for batch.
+  let logs: ReplicaLog[] | string | undefined;
+  void replicaLogs(brokers, names).then(
+    (read) => (logs = read),
+    (error: unknown) => (logs = String(error)),
+  );
+  await sim.run({ untilMs: sim.nowMs() + 10_000, until: () => logs !== undefined });
+  if (logs === undefined) run.fail("reading the replicas' logs did not finish within 10 s");
+  else if (typeof logs === 'string') run.fail(`reading the replicas' logs: ${logs}`);
+  else for (const f of checkReplicasAgree(logs)) run.fail(`${f.kind}: ${f.message}`);
   if (readError === undefined) run.fail('the final read did not finish within 10 s');
   else if (readError !== null) run.fail(readError);
   // Every acks=all write must survive (crashes here lose unsynced bytes, never a whole disk).

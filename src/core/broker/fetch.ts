@@ -52,7 +52,7 @@ function replicaLimit(state: BrokerState, partition: Partition, asked: FetchPart
   if (replica === null) return { code: ErrorCode.NONE, limit: log.durableEndOffset };
   if (asked.currentLeaderEpoch >= 0 && asked.currentLeaderEpoch < replica.leaderEpoch) return { code: ErrorCode.FENCED_LEADER_EPOCH, limit: -1n };
   if (asked.currentLeaderEpoch > replica.leaderEpoch) return { code: ErrorCode.UNKNOWN_LEADER_EPOCH, limit: -1n };
-  if (replicaId < 0) return { code: ErrorCode.NONE, limit: replica.highWatermark };
+  if (replicaId < 0) return { code: ErrorCode.NONE, limit: replica.consumerReadLimit };
   const code = replica.onFollowerFetch(replicaId, asked.fetchOffset);
   return { code, limit: log.durableEndOffset };
 }

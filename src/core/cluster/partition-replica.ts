@@ -65,6 +65,10 @@ export interface ReplicationBugs {
   truncateToHighWatermark?: boolean;
   /** A group coordinator answers an offset commit once its own log has it, not the offsets partition's ISR. */
   offsetsAckBeforeReplication?: boolean;
+  /** acks=all is answered once the leader's own append is durable, without waiting for the ISR. */
+  acksAllBeforeIsr?: boolean;
+  /** Consumer fetches read up to the leader's log end instead of stopping at the high watermark. */
+  readsAboveHighWatermark?: boolean;
 }
 
 /** Pause between attempts to write a new leader's epoch after a failed write. */
@@ -126,6 +130,16 @@ export class PartitionReplica {
   /** What consumers may read: offsets below it are on every ISR member, durably. */
   get highWatermark(): bigint {
     return this.leader === null ? this.followerHw : this.leaderHw(this.leader);
+  }
+
+  /**
+   * Where a consumer's fetch stops: the high watermark (with the planted bug readsAboveHighWatermark,
+   * the log end). The fetch response still reports the high watermark.
+   */
+  get consumerReadLimit(): bigint {
+    const log = this.partition.log;
+    if (this.host.bugs.readsAboveHighWatermark === true && log !== null) return log.logEndOffset;
+    return this.highWatermark;
   }
 
   /** The leader's HW (or, with the planted bug, its own durable end, ignoring the followers). */
@@ -270,6 +284,7 @@ export class PartitionReplica {
   /** Resolves with NONE once the high watermark passes `offset`, or with the error that ends the wait. */
   waitForHighWatermark(offset: bigint, timeoutMs: number): Promise<number> {
     if (this.leader === null) return Promise.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (this.host.bugs.acksAllBeforeIsr === true) return Promise.resolve(this.afterAppendCode());
     if (this.leaderHw(this.leader) > offset) return Promise.resolve(this.afterAppendCode());
     return new Promise((resolve) => {
       const timer = this.host.io.clock.setTimer(Math.max(timeoutMs, 0), () => {

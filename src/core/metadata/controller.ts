@@ -37,7 +37,7 @@ import type { MetadataImage } from './image.ts';
 import type { MetadataStateMachine } from './metadata-state-machine.ts';
 import type { MetadataRecord } from './records.ts';
 import { encodeRecord } from './records.ts';
-import type { AlterPartitionRequest } from './partition-policy.ts';
+import type { AlterPartitionRequest, ControllerBugs } from './partition-policy.ts';
 import { checkAlterPartition, partitionChanges } from './partition-policy.ts';
 import { newTopicId, partitionCountProblem, topicNameProblem } from './topic-rules.ts';
 
@@ -94,11 +94,7 @@ export interface ProducerIdsResult {
   readonly size: number;
 }
 
-/** Bugs a test can plant in the controller (test-only; all off by default). */
-export interface ControllerBugs {
-  /** Answer a broker the last block given to another broker again, without a record. */
-  readonly producerIdBlockRepeated?: boolean;
-}
+export type { ControllerBugs };
 
 type Op =
   | { readonly op: 'createTopics'; readonly args: readonly CreateTopicRequest[] }
@@ -136,6 +132,7 @@ export class MetadataController {
     private readonly node: RaftNode,
     private readonly sm: MetadataStateMachine,
     private readonly config: ControllerConfig,
+    /** Test-only planted bugs (see ControllerBugs). */
     private readonly bugs: ControllerBugs = {},
   ) {
     this.log = io.log.child({ component: 'controller' });
@@ -465,7 +462,7 @@ export class MetadataController {
   /** Proposes the leader and ISR changes that fenced and unfenced brokers call for (partition-policy.ts). */
   private proposePartitionChanges(): void {
     if (!this.isActive()) return;
-    for (const record of partitionChanges(this.sm)) {
+    for (const record of partitionChanges(this.sm, this.bugs)) {
       if (record.type !== 'ChangeIsr' && record.type !== 'ChangePartitionLeader') continue;
       const p = this.sm.topic(record.topic)?.partitions[record.partition];
       const key = `${record.topic}/${record.partition}/${p?.partitionEpoch}`;

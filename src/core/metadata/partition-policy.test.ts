@@ -44,6 +44,15 @@ describe('partition policy', () => {
     expect(partitionChanges(back)).toEqual([{ type: 'ChangePartitionLeader', topic: 'solo', partition: 0, leader: 1, leaderEpoch: 2, isr: [1] }]);
   });
 
+  it('elects only from the ISR; the planted bug electOutsideIsr (test-only) picks a live replica outside it', () => {
+    // Broker 3 left partition 0's ISR, then its leader 1 was fenced: only 2 may lead.
+    const sm = image([...base, { type: 'ChangeIsr', topic: 't', partition: 0, isr: [1, 2], leaderEpoch: 0, partitionEpoch: 0 }, { type: 'FenceBroker', brokerId: 1, epoch: 1 }]);
+    const clean = { type: 'ChangePartitionLeader', topic: 't', partition: 0, leader: 2, leaderEpoch: 1, isr: [2] };
+    expect(partitionChanges(sm)[0]).toEqual(clean);
+    expect(partitionChanges(sm, {})[0]).toEqual(clean);
+    expect(partitionChanges(sm, { electOutsideIsr: true })[0]).toEqual({ ...clean, leader: 3, isr: [3, 2] });
+  });
+
   it('checks AlterPartition like Kafka', () => {
     const sm = image(base);
     const ok = { brokerId: 1, brokerEpoch: 1, topic: 't', partition: 0, leaderEpoch: 0, partitionEpoch: 0, isr: [1, 2] };

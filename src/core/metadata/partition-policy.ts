@@ -11,24 +11,40 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import type { MetadataImage, PartitionInfo } from './image.ts';
 import type { MetadataRecord } from './records.ts';
 
+/**
+ * Test-only hooks that plant known controller bugs, so tests can show the simulator's checkers catch
+ * them. Never set in production code.
+ */
+export interface ControllerBugs {
+  /** A partition that needs a new leader gets a live replica outside the ISR when there is one (unclean election). */
+  readonly electOutsideIsr?: boolean;
+  /** The controller answers a broker the last producer id block given to another broker again, without a record. */
+  readonly producerIdBlockRepeated?: boolean;
+}
+
 /** Changes the image calls for right now (one record per partition). */
-export function partitionChanges(image: MetadataImage): MetadataRecord[] {
+export function partitionChanges(image: MetadataImage, bugs: ControllerBugs = {}): MetadataRecord[] {
   const live = (b: number): boolean => image.broker(b)?.fenced === false;
   const out: MetadataRecord[] = [];
   for (const topic of image.topics()) {
     for (const p of topic.partitions) {
-      const change = changeFor(topic.name, p, live);
+      const change = changeFor(topic.name, p, live, bugs);
       if (change !== null) out.push(change);
     }
   }
   return out;
 }
 
-function changeFor(topic: string, p: PartitionInfo, live: (b: number) => boolean): MetadataRecord | null {
+function changeFor(topic: string, p: PartitionInfo, live: (b: number) => boolean, bugs: ControllerBugs): MetadataRecord | null {
   const liveIsr = p.isr.filter(live);
   if (p.leader !== -1 && live(p.leader)) {
     if (liveIsr.length === p.isr.length) return null;
     return { type: 'ChangeIsr', topic, partition: p.partition, isr: liveIsr, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
+  }
+  const outside = bugs.electOutsideIsr === true ? p.replicas.find((b) => live(b) && !p.isr.includes(b)) : undefined;
+  if (outside !== undefined) {
+    // Planted bug: the new leader joins the ISR by fiat, so the image accepts it.
+    return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader: outside, leaderEpoch: p.leaderEpoch + 1, isr: [outside, ...liveIsr] };
   }
   const leader = p.replicas.find((b) => liveIsr.includes(b)) ?? -1;
   if (leader === -1 && p.leader === -1) return null;

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { checkIsrHoldsHighWatermark, checkReplicasAgree, ReplicaMonitor, type ReplicaBatch, type ReplicaView } from './replica-consistency.ts';
+
+const view = (broker: number, fields: Partial<ReplicaView> = {}): ReplicaView => ({
+  broker,
+  topic: 'events',
+  partition: 0,
+  leading: false,
+  leaderEpoch: 3,
+  isr: [1, 2, 3],
+  highWatermark: 10n,
+  durableEnd: 10n,
+  ...fields,
+});
+
+const batch = (baseOffset: bigint, lastOffset: bigint, leaderEpoch = 3, crc = Number(baseOffset) * 7): ReplicaBatch => ({ baseOffset, lastOffset, leaderEpoch, crc });
+
+describe('replica consistency (r1): every ISR member holds the leader HW', () => {
+  it('passes followers at or past the leader high watermark, and ignores replicas outside the ISR or without a log', () => {
+    const views = [view(1, { leading: true, durableEnd: 14n, isr: [1, 2] }), view(2, { durableEnd: 10n }), view(3, { durableEnd: 0n }), view(2, { partition: 1, durableEnd: null })];
+    expect(checkIsrHoldsHighWatermark(views)).toEqual([]);
+  });
+
+  it('flags an ISR member whose log ends below the leader high watermark (a follower that cut acknowledged records)', () => {
+    const views = [view(1, { leading: true, durableEnd: 14n }), view(2, { durableEnd: 14n }), view(3, { durableEnd: 7n })];
+    const findings = checkIsrHoldsHighWatermark(views);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.kind).toBe('isr-member-behind-hw');
+    expect(findings[0]!.message).toMatch(/broker 3, in the ISR \[1,2,3\] of leader 1 .* holds durably only up to 7, below the high watermark 10/);
+  });
+
+  it('the monitor reports each (partition, member) once, with the time it was first seen', () => {
+    const monitor = new ReplicaMonitor();
+    const bad = [view(1, { leading: true }), view(3, { durableEnd: 7n })];
+    monitor.observe(bad, 120);
+    monitor.observe([view(1, { leading: true }), view(3, { durableEnd: 8n })], 130);
+    monitor.observe([view(1, { leading: true }), view(3)], 140);
+    expect(monitor.failures()).toHaveLength(1);
+    expect(monitor.failures()[0]).toMatch(/^isr-member-behind-hw: at 120 ms /);
+    expect(monitor.observed).toBe(3);
+  });
+});
+
+describe('replica consistency (r0): a leader holds every offset an earlier leader counted as committed', () => {
+  it('passes a new leader that holds the old high watermark, and flags one that does not (an election outside the ISR)', () => {
+    const monitor = new ReplicaMonitor();
+    monitor.observe([view(1, { leading: true, highWatermark: 10n, durableEnd: 12n, isr: [1, 2] }), view(2, { durableEnd: 12n })], 100);
+    monitor.observe([view(2, { leading: true, leaderEpoch: 4, highWatermark: 10n, durableEnd: 12n, isr: [2] })], 200);
+    expect(monitor.failures()).toEqual([]);
+    monitor.observe([view(3, { leading: true, leaderEpoch: 5, highWatermark: 6n, durableEnd: 6n, isr: [3] })], 300);
+    expect(monitor.failures()).toHaveLength(1);
+    expect(monitor.failures()[0]).toMatch(/^leader-behind-hw: at 300 ms events\/0: leader 3 \(epoch 5\) holds durably only up to 6, below the high watermark 10 that leader 1 \(epoch 3\) showed/);
+  });
+});
+
+describe('replica consistency (r2): below the HW every ISR member holds the leader batches', () => {
+  const leaderBatches = [batch(0n, 2n, 1), batch(3n, 3n, 2), batch(4n, 9n, 3)];
+
+  it('passes identical logs, and ignores what lies at or above the high watermark', () => {
+    const logs = [
+      { view: view(1, { leading: true }), batches: [...leaderBatches, batch(10n, 11n)] },
+      { view: view(2), batches: leaderBatches },
+      { view: view(3), batches: [...leaderBatches, batch(10n, 12n, 2)] },
+    ];
+    expect(checkReplicasAgree(logs)).toEqual([]);
+  });
+
+  it('flags a follower whose batch below the HW has another leader epoch or CRC, or that misses one', () => {
+    const logs = [
+      { view: view(1, { leading: true }), batches: leaderBatches },
+      { view: view(2), batches: [batch(0n, 2n, 1), batch(3n, 3n, 1), batch(4n, 9n, 3)] },
+      { view: view(3), batches: [batch(0n, 2n, 1), batch(3n, 3n, 2)] },
+    ];
+    const findings = checkReplicasAgree(logs);
+    expect(findings.map((f) => f.kind)).toEqual(['replicas-diverge', 'replicas-diverge']);
+    expect(findings[0]!.message).toMatch(/broker 2 holds 3\.\.3 epoch 1 crc 21 where leader 1 holds 3\.\.3 epoch 2 crc 21 \(batch 1\)/);
+    expect(findings[1]!.message).toMatch(/broker 3 holds nothing where leader 1 holds 4\.\.9 epoch 3/);
+  });
+});

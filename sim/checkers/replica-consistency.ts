@@ -1,0 +1,134 @@
+/**
+ * Checks over the replicas' own state (not the clients' history): what replication promises about
+ * the logs of a partition's replicas, seen directly, so a bug shows even when no client happened to
+ * read or write at the wrong moment.
+ *
+ * (r1) `isr-member-behind-hw`, checked between simulation events while the scenario runs: every
+ * member of the ISR a leader counts holds the leader's log up to the leader's high watermark, durably
+ * (its durable end is at or past it; the durable end, not the log end, because a log in the middle
+ * of a truncation shows a log end of its segment's base until the cut segment is scanned again). A member that cut records below the HW (truncation by the wrong rule), or a
+ * HW that ran ahead of the ISR, breaks it: one more crash of the leader and the acknowledged records
+ * are gone.
+ * (r0) `leader-behind-hw`, checked the same way: a leader holds durably every offset below the highest
+ * high watermark any leader of the partition showed before (committed records survive a change of
+ * leader). A leader elected from outside the ISR, or one whose HW never waited for its followers,
+ * breaks it.
+ * (r2) `replicas-diverge`, checked on the final state once the cluster has settled: below the
+ * leader's high watermark, every ISR member's log holds the same batches as the leader's, batch for
+ * batch: same offsets, same leader epoch, same CRC.
+ *
+ * Pure: the scenario reads the replicas and hands in plain values.
+ */
+
+export type ReplicaFindingKind = 'leader-behind-hw' | 'isr-member-behind-hw' | 'replicas-diverge';
+
+export interface ReplicaFinding {
+  readonly kind: ReplicaFindingKind;
+  readonly message: string;
+}
+
+/** One broker's replica of one partition at one moment. */
+export interface ReplicaView {
+  readonly broker: number;
+  readonly topic: string;
+  readonly partition: number;
+  /** True when this broker leads the partition and accepts produce (its HW is the partition's). */
+  readonly leading: boolean;
+  readonly leaderEpoch: number;
+  /** The ISR as this broker knows it (from its metadata image). */
+  readonly isr: readonly number[];
+  readonly highWatermark: bigint;
+  /** Its log's durable end offset; null while the log is not open or has failed (nothing to check). */
+  readonly durableEnd: bigint | null;
+}
+
+/** (r1) Findings for every ISR member (of a leader's view) whose log ends below the leader's HW. */
+export function checkIsrHoldsHighWatermark(views: readonly ReplicaView[]): ReplicaFinding[] {
+  const findings: ReplicaFinding[] = [];
+  for (const leader of views) {
+    if (!leader.leading) continue;
+    for (const member of views) {
+      if (member === leader || member.partition !== leader.partition || member.topic !== leader.topic || member.durableEnd === null) continue;
+      if (member.durableEnd >= leader.highWatermark || !leader.isr.includes(member.broker)) continue;
+      findings.push({
+        kind: 'isr-member-behind-hw',
+        message: `${leader.topic}/${leader.partition}: broker ${member.broker}, in the ISR [${leader.isr.join(',')}] of leader ${leader.broker} (epoch ${leader.leaderEpoch}), holds durably only up to ${member.durableEnd}, below the high watermark ${leader.highWatermark}`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** Watches (r0) and (r1) over a run: keeps the first finding per partition and broker. */
+export class ReplicaMonitor {
+  private readonly found = new Map<string, string>();
+  /** Per partition, the highest HW a leader showed, and which leader (broker, epoch) showed it. */
+  private readonly highest = new Map<string, { hw: bigint; broker: number; epoch: number }>();
+  private observations = 0;
+
+  /** Checks one moment's views; `atMs` is the virtual time, for the finding's message. */
+  observe(views: readonly ReplicaView[], atMs: number): void {
+    this.observations++;
+    const note = (f: ReplicaFinding, key: string): void => {
+      if (!this.found.has(key)) this.found.set(key, `${f.kind}: at ${Math.round(atMs)} ms ${f.message}`);
+    };
+    for (const v of views) {
+      if (!v.leading || v.durableEnd === null) continue;
+      const key = `${v.topic}/${v.partition}`;
+      const before = this.highest.get(key);
+      if (before !== undefined && v.durableEnd < before.hw) {
+        const message = `${key}: leader ${v.broker} (epoch ${v.leaderEpoch}) holds durably only up to ${v.durableEnd}, below the high watermark ${before.hw} that leader ${before.broker} (epoch ${before.epoch}) showed`;
+        note({ kind: 'leader-behind-hw', message }, `${key} leader ${v.broker} epoch ${v.leaderEpoch}`);
+      }
+      if (before === undefined || v.highWatermark > before.hw) this.highest.set(key, { hw: v.highWatermark, broker: v.broker, epoch: v.leaderEpoch });
+    }
+    for (const f of checkIsrHoldsHighWatermark(views)) note(f, f.message.slice(0, f.message.indexOf(' holds durably ')));
+  }
+
+  /** Failure lines, one per (partition, member) that was ever behind. */
+  failures(): string[] {
+    return [...this.found.values()];
+  }
+
+  get observed(): number {
+    return this.observations;
+  }
+}
+
+/** One batch of a replica's log, as the final check compares them. */
+export interface ReplicaBatch {
+  readonly baseOffset: bigint;
+  readonly lastOffset: bigint;
+  readonly leaderEpoch: number;
+  readonly crc: number;
+}
+
+/** One replica's whole log of one partition, read once the cluster settled. */
+export interface ReplicaLog {
+  readonly view: ReplicaView;
+  readonly batches: readonly ReplicaBatch[];
+}
+
+const batchText = (b: ReplicaBatch | undefined): string => (b === undefined ? 'nothing' : `${b.baseOffset}..${b.lastOffset} epoch ${b.leaderEpoch} crc ${b.crc >>> 0}`);
+
+/** (r2) Findings for every ISR member whose batches below the leader's HW differ from the leader's. */
+export function checkReplicasAgree(logs: readonly ReplicaLog[]): ReplicaFinding[] {
+  const findings: ReplicaFinding[] = [];
+  for (const leader of logs) {
+    if (!leader.view.leading) continue;
+    const { topic, partition, highWatermark: hw, isr } = leader.view;
+    const below = (batches: readonly ReplicaBatch[]): ReplicaBatch[] => batches.filter((b) => b.baseOffset < hw);
+    const expected = below(leader.batches);
+    for (const member of logs) {
+      if (member === leader || member.view.topic !== topic || member.view.partition !== partition || !isr.includes(member.view.broker)) continue;
+      const actual = below(member.batches);
+      const at = Array.from({ length: Math.max(expected.length, actual.length) }, (_, i) => i).find((i) => batchText(expected[i]) !== batchText(actual[i]));
+      if (at === undefined) continue;
+      findings.push({
+        kind: 'replicas-diverge',
+        message: `${topic}/${partition}: below the high watermark ${hw}, broker ${member.view.broker} holds ${batchText(actual[at])} where leader ${leader.view.broker} holds ${batchText(expected[at])} (batch ${at})`,
+      });
+    }
+  }
+  return findings;
+}
