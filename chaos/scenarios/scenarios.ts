@@ -59,16 +59,19 @@ function sleep(ms: number): Promise<void> {
  */
 async function underLoad(ctx: ScenarioContext, loadMs: number, faults: () => Promise<void>): Promise<void> {
   const producers = ['kafkajs-1', 'kafkajs-2'].map((name) => new KafkajsProducerLoop(ctx.cluster, ctx.recorder, name, ctx.topic, ctx.partitions).start());
-  const librdkafka = runLibrdkafkaProducer(ctx.cluster, ctx.recorder, { name: 'librdkafka', topic: ctx.topic, partitions: ctx.partitions, durationMs: loadMs, paceMs: 10, flushMs: 20_000 });
-  try {
-    await faults();
-  } catch (error) {
-    await Promise.all(producers.map((p) => p.stop()));
-    await librdkafka.catch(() => 0); // bounded: its duration, its flush and execFile's timeout
-    throw error;
-  }
-  // librdkafka runs for loadMs, then flushes (bounded); the kafkajs producers stop with it.
-  await librdkafka.finally(() => Promise.all(producers.map((p) => p.stop())));
+  // Settled into a value at once, so a failure while the faults run is not an unhandled rejection.
+  const librdkafka = runLibrdkafkaProducer(ctx.cluster, ctx.recorder, { name: 'librdkafka', topic: ctx.topic, partitions: ctx.partitions, durationMs: loadMs, paceMs: 10, flushMs: 20_000 }).then(
+    (result) => ({ result, error: null }),
+    (error: Error) => ({ result: null, error }),
+  );
+  let faultError: unknown = null;
+  await faults().catch((error: unknown) => void (faultError = error));
+  // librdkafka runs for loadMs, then flushes (bounded: its flush and execFile's timeout); the kafkajs producers stop with it.
+  const rd = await librdkafka;
+  await Promise.all(producers.map((p) => p.stop()));
+  if (faultError !== null) throw faultError;
+  if (rd.error !== null) throw rd.error;
+  if (rd.result.fatal !== null) ctx.notes.push(`librdkafka stopped on a fatal error: ${rd.result.fatal}`);
 }
 
 /** The partition-0 leader and the other brokers. */
@@ -266,13 +269,15 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     log(`${scenario.name}: cluster up in ${Date.now() - startedMs} ms`);
     const ctx: ScenarioContext = { cluster, recorder, topic, partitions, notes };
     await scenario.run(ctx);
-    await healAll(cluster);
+    // Liveness after the faults stop: every ISR full again. If not, the final read still runs (it
+    // reads what the leaders serve) and the scenario fails, naming it.
+    const healed = await healAll(cluster).then(() => true, (error: Error) => (notes.push(`liveness: ${error.message}`), false));
     await finalRead(cluster, recorder, topic);
     const result = checkKafkaHistory(recorder.history, { mustSurvive: (op) => op.acks === -1 });
     notes.push(...renderFindings(result.findings, 5));
-    return row(result.ok ? 'pass' : 'FAIL', result.counts);
+    return row(result.ok && healed ? 'pass' : 'FAIL', result.counts);
   } catch (error) {
-    notes.push(`error: ${(error as Error).message}`);
+    notes.unshift(`error: ${(error as Error).message}`);
     if (cluster !== null) notes.push(cluster.outputTail(15));
     return row('ERROR', { acked: 0, lost: 0, duplicates: 0 });
   } finally {

@@ -108,13 +108,14 @@ interface PythonOp {
 
 /**
  * Runs librdkafka's producer for `durationMs` (plus its flush) and merges its operations into the
- * history in the order of their timestamps. Resolves with the number of values it sent.
+ * history in the order of their timestamps. Resolves with the number of values it sent and the
+ * fatal error that stopped it, if one did.
  */
 export async function runLibrdkafkaProducer(
   cluster: ChaosCluster,
   recorder: ChaosHistory,
   options: { name: string; topic: string; partitions: number; durationMs: number; paceMs: number; flushMs: number },
-): Promise<number> {
+): Promise<{ sent: number; fatal: string | null }> {
   const script = path.join(repoRoot, 'chaos/clients/python/confluent_chaos_produce.py');
   const args = [script, cluster.bootstrap().join(','), options.topic, String(options.partitions), `${options.name}-`, String(options.durationMs / 1000), String(options.paceMs), String(options.flushMs / 1000)];
   const stdout = await new Promise<string>((resolve, reject) => {
@@ -122,9 +123,11 @@ export async function runLibrdkafkaProducer(
       error === null ? resolve(out) : reject(new Error(`librdkafka producer failed: ${error.message}\n${err}`)),
     );
   });
-  const ops = stdout.trim().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as PythonOp);
+  const lines = stdout.trim().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as PythonOp | { fatal: string });
+  const ops = lines.filter((l): l is PythonOp => !('fatal' in l));
   mergePythonOps(recorder, options, ops);
-  return ops.length;
+  const fatal = lines.find((l): l is { fatal: string } => 'fatal' in l);
+  return { sent: ops.length, fatal: fatal?.fatal ?? null };
 }
 
 function mergePythonOps(recorder: ChaosHistory, options: { name: string; topic: string }, ops: PythonOp[]): void {

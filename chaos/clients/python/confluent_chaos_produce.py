@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaException, Producer
 
 bootstrap, topic, partitions, prefix = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 duration_s, pace_ms, flush_s = float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
@@ -34,16 +34,24 @@ def report(err, msg):
 
 end = time.time() + duration_s
 i = 0
-while time.time() < end:
-    value = f'{prefix}{i}'
-    ops[value] = {'v': value, 'p': i % partitions, 't0': time.time() * 1000, 't1': None, 'ok': False, 'offset': None, 'err': None}
-    try:
-        producer.produce(topic, value=value.encode(), partition=i % partitions, on_delivery=report)
-    except BufferError as e:
-        ops[value]['err'] = f'local queue full: {e}'
-        ops[value]['t1'] = time.time() * 1000
-    i += 1
-    producer.poll(pace_ms / 1000)
-producer.flush(flush_s)
+fatal = None
+try:
+    while time.time() < end:
+        value = f'{prefix}{i}'
+        ops[value] = {'v': value, 'p': i % partitions, 't0': time.time() * 1000, 't1': None, 'ok': False, 'offset': None, 'err': None}
+        try:
+            producer.produce(topic, value=value.encode(), partition=i % partitions, on_delivery=report)
+        except BufferError as e:
+            ops[value]['err'] = f'local queue full: {e}'
+            ops[value]['t1'] = time.time() * 1000
+        i += 1
+        producer.poll(pace_ms / 1000)
+    producer.flush(flush_s)
+except KafkaException as e:
+    # A fatal error (e.g. the broker lost acknowledged sequence numbers): the producer is unusable;
+    # what it had not reported stays unknown.
+    fatal = str(e)
 for op in ops.values():
     print(json.dumps(op))
+if fatal is not None:
+    print(json.dumps({'fatal': fatal}))
