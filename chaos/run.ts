@@ -4,7 +4,13 @@
  * names them. Exits 1 when a verdict is not the expected one (a planted bug must FAIL, everything
  * else must pass). See docs/chaos.md.
  */
+import { ChaosCluster } from './scenarios/chaos-cluster.ts';
 import { runScenario, scenarios, type ScenarioRow } from './scenarios/scenarios.ts';
+
+// A runner that dies (Ctrl-C, a crash) must not leave brokers behind: kill the ones it started, by PID.
+const killStarted = (): void => ChaosCluster.live.forEach((c) => c.killAll());
+process.on('exit', killStarted);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 const args = process.argv.slice(2);
 if (args.includes('--list')) {

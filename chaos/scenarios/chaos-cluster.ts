@@ -39,6 +39,8 @@ export interface ChaosClusterOptions {
 const startTimeoutMs = 60_000;
 
 export class ChaosCluster {
+  /** Every cluster not yet closed, so a crashing runner can still kill its processes by PID. */
+  static readonly live = new Set<ChaosCluster>();
   readonly proxy = new FaultProxy();
   readonly nodes: ChaosNode[] = [];
   /** Every process started, for the output dump when a scenario fails. */
@@ -48,6 +50,7 @@ export class ChaosCluster {
 
   static async start(options: ChaosClusterOptions): Promise<ChaosCluster> {
     const cluster = new ChaosCluster(options);
+    ChaosCluster.live.add(cluster);
     try {
       await cluster.wire();
       await Promise.all(cluster.nodes.map((n) => cluster.startNode(n.id)));
@@ -207,7 +210,13 @@ export class ChaosCluster {
     return this.started.map((p, k) => `--- process ${k} (pid ${p.pid}) ---\n${p.output.slice(-lines).join('\n')}`).join('\n');
   }
 
+  /** SIGKILL to every process still running (for a runner that is about to die). */
+  killAll(): void {
+    for (const n of this.nodes) n.process?.kill('SIGKILL');
+  }
+
   async close(): Promise<void> {
+    ChaosCluster.live.delete(this);
     for (const n of this.nodes) if (n.paused) this.resume(n.id);
     await Promise.all(this.nodes.map(async (n) => {
       await n.process?.stop(20_000);
