@@ -57,12 +57,14 @@ export class BrokerProcess {
     args?: string[];
     startTimeoutMs?: number;
     ready?: (line: string) => boolean;
+    /** Added to this process's environment (e.g. a test-only switch). */
+    env?: Record<string, string>;
   }): Promise<BrokerProcess> {
     const port = options.port ?? (await freePort());
     const child = spawn(
       process.execPath,
       ['--initial-old-space-size=256', '--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
     );
     const broker = new BrokerProcess(child, port, options.dataDir);
     try {

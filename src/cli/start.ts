@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Broker } from '../core/broker/index.ts';
+import type { ReplicationBugs } from '../core/cluster/partition-replica.ts';
 import type { Io } from '../core/io/index.ts';
 import { ControllerNode } from '../core/metadata/controller-node.ts';
 import { collectRaftMetrics } from '../core/raft/raft-metrics.ts';
@@ -138,6 +139,19 @@ function createLog(config: BrokerConfig, env: Record<string, string | undefined>
 }
 
 /**
+ * Test only, never documented for users: CHRONIK_TEST_ONLY_REPLICATION_BUGS='{"hwIgnoresFollowers":true}'
+ * plants a replication bug (src/core/cluster/partition-replica.ts, ReplicationBugs) in a real process,
+ * so a chaos scenario (chaos/scenarios/) can show that it catches it. Unset: no bug.
+ */
+function testOnlyReplicationBugs(env: Record<string, string | undefined>): { testOnlyReplicationBugs?: ReplicationBugs } {
+  const text = env['CHRONIK_TEST_ONLY_REPLICATION_BUGS'];
+  if (text === undefined || text === '') return {};
+  const bugs = JSON.parse(text) as ReplicationBugs;
+  console.error(`chronik start: CHRONIK_TEST_ONLY_REPLICATION_BUGS plants ${JSON.stringify(bugs)}: for tests only`);
+  return { testOnlyReplicationBugs: bugs };
+}
+
+/**
  * `chronik start`: resolves the configuration, locks the data directory, runs the broker, and on
  * SIGTERM or SIGINT stops it gracefully (stop accepting, answer in-flight requests, flush every
  * partition) and exits 0. Returns the exit code for start-up failures.
@@ -199,6 +213,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
             },
           }),
       metrics: metricsEndpoint?.metrics,
+      ...testOnlyReplicationBugs(env),
     });
   } catch (error) {
     await controller?.stop().catch(() => undefined);

@@ -1,0 +1,304 @@
+/**
+ * Real-process chaos scenarios: real `chronik start` processes (chaos-cluster.ts), every link behind
+ * the fault proxy, real clients (kafkajs and librdkafka) recording a history, judged by the
+ * simulator's checker (sim/checkers/kafka-history.ts): acks=all acknowledged writes must survive,
+ * idempotent producers leave no duplicates, offsets never change their value. Each scenario is
+ * bounded in time (a fixed fault schedule, every wait with a limit), heals every fault, restarts
+ * what it stopped, waits for full ISRs and ends with a final read of every partition.
+ *
+ * Names follow `<subsystem>-<fault>` as the simulator's scenarios do.
+ */
+import { Kafka } from 'kafkajs';
+import { checkKafkaHistory, renderFindings } from '../../sim/checkers/kafka-history.ts';
+import { ChaosCluster } from './chaos-cluster.ts';
+import { ChaosHistory, finalRead, KafkajsProducerLoop, runLibrdkafkaProducer } from './workload.ts';
+
+export interface ScenarioRow {
+  readonly scenario: string;
+  readonly operations: number;
+  readonly acked: number;
+  readonly lost: number;
+  readonly duplicates: number;
+  /** pass, FAIL (the checker found something) or ERROR (the scenario itself broke, e.g. a wait timed out). */
+  readonly verdict: 'pass' | 'FAIL' | 'ERROR';
+  /** Whether the verdict is what the scenario expects (a planted bug must FAIL). */
+  readonly asExpected: boolean;
+  readonly seconds: number;
+  readonly notes: string[];
+}
+
+interface ScenarioContext {
+  readonly cluster: ChaosCluster;
+  readonly recorder: ChaosHistory;
+  readonly topic: string;
+  readonly partitions: number;
+  readonly notes: string[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly nodes: 1 | 3;
+  /** Environment for every broker (a planted bug). */
+  readonly env?: Record<string, string>;
+  /** The checker must find something (a planted bug). */
+  readonly expectFail?: boolean;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+const topic = 'chaos';
+const partitions = 3;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The common shape of a fault scenario: two kafkajs producers and librdkafka write for
+ * `loadMs`; `faults` runs alongside (its own schedule, from the start of the load).
+ */
+async function underLoad(ctx: ScenarioContext, loadMs: number, faults: () => Promise<void>): Promise<void> {
+  const producers = ['kafkajs-1', 'kafkajs-2'].map((name) => new KafkajsProducerLoop(ctx.cluster, ctx.recorder, name, ctx.topic, ctx.partitions).start());
+  // Settled into a value at once, so a failure while the faults run is not an unhandled rejection.
+  const librdkafka = runLibrdkafkaProducer(ctx.cluster, ctx.recorder, { name: 'librdkafka', topic: ctx.topic, partitions: ctx.partitions, durationMs: loadMs, paceMs: 10, flushMs: 20_000 }).then(
+    (result) => ({ result, error: null }),
+    (error: Error) => ({ result: null, error }),
+  );
+  let faultError: unknown = null;
+  await faults().catch((error: unknown) => void (faultError = error));
+  // librdkafka runs for loadMs, then flushes (bounded: its flush and execFile's timeout); the kafkajs producers stop with it.
+  const rd = await librdkafka;
+  await Promise.all(producers.map((p) => p.stop()));
+  if (faultError !== null) throw faultError;
+  if (rd.error !== null) throw rd.error;
+  if (rd.result.fatal !== null) ctx.notes.push(`librdkafka stopped on a fatal error: ${rd.result.fatal}`);
+}
+
+/** The partition-0 leader and the other brokers. */
+async function leaderAndFollowers(ctx: ScenarioContext): Promise<{ leader: number; followers: number[] }> {
+  const leader = await ctx.cluster.leaderOf(ctx.topic, 0);
+  return { leader, followers: ctx.cluster.nodes.map((n) => n.id).filter((id) => id !== leader) };
+}
+
+/** Waits until some broker other than `old` says it leads partition 0 (bounded). */
+async function newLeaderElected(ctx: ScenarioContext, old: number, timeoutMs: number): Promise<number> {
+  const startedMs = Date.now();
+  const others = ctx.cluster.nodes.filter((n) => n.id !== old);
+  let leader = -1;
+  await ChaosCluster.until(`a leader of partition 0 other than ${old}`, async () => {
+    for (const node of others) {
+      const admin = new Kafka({ clientId: 'probe', brokers: [`${node.clientAddress.host}:${node.clientAddress.port}`], logLevel: 0, retry: { retries: 0 }, requestTimeout: 2000, connectionTimeout: 1000 }).admin();
+      try {
+        await admin.connect();
+        const state = await ctx.cluster.partitionState(admin, ctx.topic, 0);
+        if (state.leader > 0 && state.leader !== old) leader = state.leader;
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+      if (leader > 0) return true;
+    }
+    return false;
+  }, timeoutMs);
+  ctx.notes.push(`new leader ${leader} after ${Date.now() - startedMs} ms`);
+  return leader;
+}
+
+export const scenarios: readonly Scenario[] = [
+  {
+    name: 'single-node-basic',
+    description: 'one node (no --voters) behind the proxy: kafkajs and librdkafka produce for 3 s, then a final read',
+    nodes: 1,
+    run: (ctx) => underLoad(ctx, 3000, () => sleep(3000)),
+  },
+  {
+    name: 'cluster-formation',
+    description: 'three nodes: every broker answers Metadata with all three brokers at their proxy addresses; then 3 s of writes',
+    nodes: 3,
+    async run(ctx) {
+      for (const node of ctx.cluster.nodes) {
+        const admin = new Kafka({ clientId: 'md', brokers: [`127.0.0.1:${node.clientAddress.port}`], logLevel: 0 }).admin();
+        await admin.connect();
+        const described = await admin.describeCluster();
+        await admin.disconnect();
+        const ports = described.brokers.map((b) => b.port).sort();
+        const expected = ctx.cluster.nodes.map((n) => n.clientAddress.port).sort();
+        if (JSON.stringify(ports) !== JSON.stringify(expected)) throw new Error(`broker ${node.id} lists ports ${ports}, expected the proxy's ${expected}`);
+      }
+      ctx.notes.push('every broker listed brokers 1-3 at their proxy addresses');
+      await underLoad(ctx, 3000, () => sleep(3000));
+    },
+  },
+  {
+    name: 'leader-kill9-during-produce',
+    description: 'kill -9 the leader of partition 0 at 3 s, restart it at 9 s; load for 12 s',
+    nodes: 3,
+    run: (ctx) =>
+      underLoad(ctx, 12_000, async () => {
+        await sleep(3000);
+        const { leader } = await leaderAndFollowers(ctx);
+        await ctx.cluster.kill(leader);
+        ctx.notes.push(`killed leader ${leader}`);
+        await newLeaderElected(ctx, leader, 30_000);
+        await sleep(3000);
+        await ctx.cluster.startNode(leader);
+      }),
+  },
+  {
+    name: 'follower-crash-rejoin',
+    description: 'kill -9 a follower of partition 0 at 3 s, restart it at 8 s and wait until it is back in every ISR',
+    nodes: 3,
+    run: (ctx) =>
+      underLoad(ctx, 12_000, async () => {
+        await sleep(3000);
+        const { followers } = await leaderAndFollowers(ctx);
+        await ctx.cluster.kill(followers[0]!);
+        ctx.notes.push(`killed follower ${followers[0]}`);
+        await sleep(5000);
+        await ctx.cluster.startNode(followers[0]!);
+        await ctx.cluster.waitForIsr(ctx.topic, 3);
+      }),
+  },
+  {
+    name: 'cluster-rolling-sigterm',
+    description: 'SIGTERM each node in turn under load (exit 0 expected), restart it, wait for full ISRs before the next',
+    nodes: 3,
+    run: (ctx) =>
+      underLoad(ctx, 15_000, async () => {
+        await sleep(1000);
+        for (const node of ctx.cluster.nodes) {
+          const code = await ctx.cluster.terminate(node.id);
+          if (code !== 0) throw new Error(`node ${node.id} exited ${code} on SIGTERM`);
+          await ctx.cluster.startNode(node.id);
+          await ctx.cluster.waitForIsr(ctx.topic, 3);
+        }
+        ctx.notes.push('3 SIGTERM restarts, each exited 0');
+      }),
+  },
+  {
+    name: 'network-resets-mid-frame',
+    description: 'every 300 ms for 8 s, every connection (clients and brokers) is cut after half a chunk and reset',
+    nodes: 3,
+    run: (ctx) =>
+      underLoad(ctx, 10_000, async () => {
+        await sleep(1000);
+        const endMs = Date.now() + 8000;
+        while (Date.now() < endMs) {
+          ctx.cluster.proxy.resetConnections();
+          await sleep(300);
+        }
+        const c = ctx.cluster.proxy.counters;
+        ctx.notes.push(`${c.resetsMidFrame} connections reset mid-frame, ${c.resetsIdle} idle ones reset`);
+      }),
+  },
+  {
+    name: 'leader-one-way-partition',
+    description: "for 8 s, everything the leader of partition 0 sends to the other brokers is dropped (it still hears them; clients reach everyone)",
+    nodes: 3,
+    run: (ctx) => oneWayPartition(ctx),
+  },
+  {
+    name: 'leader-two-way-partition',
+    description: 'for 8 s, the leader of partition 0 and the other brokers hear nothing from each other (clients reach everyone)',
+    nodes: 3,
+    run: (ctx) =>
+      underLoad(ctx, 14_000, async () => {
+        await sleep(2000);
+        const { leader } = await leaderAndFollowers(ctx);
+        ctx.cluster.proxy.isolate(String(leader));
+        ctx.notes.push(`isolated leader ${leader}`);
+        await newLeaderElected(ctx, leader, 30_000);
+        await sleep(8000);
+        ctx.cluster.proxy.heal();
+      }),
+  },
+  {
+    name: 'leader-paused-zombie',
+    description: 'SIGSTOP the leader of partition 0 until another broker leads it (its session expired), 3 s more, then SIGCONT: the zombie must not ack or serve stale writes',
+    nodes: 3,
+    run: (ctx) =>
+      underLoad(ctx, 16_000, async () => {
+        await sleep(2000);
+        const { leader } = await leaderAndFollowers(ctx);
+        ctx.cluster.pause(leader);
+        ctx.notes.push(`paused leader ${leader}`);
+        await newLeaderElected(ctx, leader, 30_000);
+        await sleep(3000);
+        ctx.cluster.resume(leader);
+      }),
+  },
+  {
+    name: 'planted-hw-ignores-followers',
+    description: 'leader-one-way-partition against brokers with a planted bug (the high watermark ignores the followers): the checker must find lost acks=all writes',
+    nodes: 3,
+    env: { CHRONIK_TEST_ONLY_REPLICATION_BUGS: JSON.stringify({ hwIgnoresFollowers: true }) },
+    expectFail: true,
+    run: (ctx) => oneWayPartition(ctx),
+  },
+];
+
+function oneWayPartition(ctx: ScenarioContext): Promise<void> {
+  return underLoad(ctx, 14_000, async () => {
+    await sleep(2000);
+    const { leader, followers } = await leaderAndFollowers(ctx);
+    for (const f of followers) ctx.cluster.proxy.block(String(leader), String(f));
+    ctx.notes.push(`dropped everything leader ${leader} sends to ${followers.join(' and ')}`);
+    await newLeaderElected(ctx, leader, 30_000).catch((e: Error) => void ctx.notes.push(e.message));
+    await sleep(6000);
+    ctx.cluster.proxy.heal();
+  });
+}
+
+/** Runs one scenario from a fresh cluster to its verdict; never throws (a broken run is ERROR). */
+export async function runScenario(scenario: Scenario, log: (line: string) => void = () => undefined): Promise<ScenarioRow> {
+  const startedMs = Date.now();
+  const notes: string[] = [];
+  const recorder = new ChaosHistory();
+  let cluster: ChaosCluster | null = null;
+  const row = (verdict: ScenarioRow['verdict'], counts: { acked: number; lost: number; duplicates: number }): ScenarioRow => ({
+    scenario: scenario.name,
+    operations: recorder.history.ops.filter((op) => op.kind === 'produce').length,
+    ...counts,
+    verdict,
+    asExpected: scenario.expectFail === true ? verdict === 'FAIL' : verdict === 'pass',
+    seconds: Math.round((Date.now() - startedMs) / 100) / 10,
+    notes,
+  });
+  try {
+    cluster = await ChaosCluster.start({ nodes: scenario.nodes, name: scenario.name, env: scenario.env });
+    await createTopic(cluster);
+    log(`${scenario.name}: cluster up in ${Date.now() - startedMs} ms`);
+    const ctx: ScenarioContext = { cluster, recorder, topic, partitions, notes };
+    await scenario.run(ctx);
+    // Liveness after the faults stop: every ISR full again. If not, the final read still runs (it
+    // reads what the leaders serve) and the scenario fails, naming it.
+    const healed = await healAll(cluster).then(() => true, (error: Error) => (notes.push(`liveness: ${error.message}`), false));
+    await finalRead(cluster, recorder, topic);
+    const result = checkKafkaHistory(recorder.history, { mustSurvive: (op) => op.acks === -1 });
+    notes.push(...renderFindings(result.findings, 5));
+    return row(result.ok && healed ? 'pass' : 'FAIL', result.counts);
+  } catch (error) {
+    notes.unshift(`error: ${(error as Error).message}`);
+    if (cluster !== null) notes.push(cluster.outputTail(15));
+    return row('ERROR', { acked: 0, lost: 0, duplicates: 0 });
+  } finally {
+    await cluster?.close().catch(() => undefined);
+  }
+}
+
+async function createTopic(cluster: ChaosCluster): Promise<void> {
+  const admin = cluster.kafka('create-topic').admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: cluster.nodes.length }], waitForLeaders: true });
+  await admin.disconnect();
+  await cluster.waitForIsr(topic, cluster.nodes.length);
+}
+
+/** After the faults: no block, no paused or stopped node, every ISR full. */
+async function healAll(cluster: ChaosCluster): Promise<void> {
+  cluster.proxy.heal();
+  for (const node of cluster.nodes) {
+    if (node.paused) cluster.resume(node.id);
+    if (node.process === null) await cluster.startNode(node.id);
+  }
+  await cluster.waitForIsr(topic, cluster.nodes.length);
+}
