@@ -275,7 +275,13 @@ describe('a 3-node cluster of real processes', () => {
     const live = nodes.filter((n) => n.process !== null).map((n) => `127.0.0.1:${n.kafkaPort}`);
     const after = new Kafka({ clientId: 'after', brokers: live, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } }).admin();
     await after.connect();
-    const fetched = await after.fetchOffsets({ groupId, topics: [topic] });
+    // kafkajs' admin.fetchOffsets does not retry NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS
+    // (its consumer does): ask again, as a client would, while the new coordinator takes over.
+    let fetched: Awaited<ReturnType<Admin['fetchOffsets']>> = [];
+    await until('the committed offsets from the new coordinator', async () => {
+      fetched = await after.fetchOffsets({ groupId, topics: [topic] });
+      return true;
+    }, 30_000);
     await after.disconnect();
     const offsets = fetched[0]!.partitions.map((p) => ({ partition: p.partition, offset: p.offset })).sort((a, b) => a.partition - b.partition);
     expect(offsets).toEqual(committed);

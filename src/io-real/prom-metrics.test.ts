@@ -1,3 +1,4 @@
+import { collectRaftMetrics } from '../core/raft/raft-metrics.ts';
 import client from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { BrokerMetrics } from '../core/broker/broker-metrics.ts';
@@ -56,6 +57,7 @@ describe('PromMetrics', () => {
     const metrics = new PromMetrics();
     new BrokerMetrics(metrics);
     new BrokerMetrics(metrics); // a second broker in one process shares the families
+    collectRaftMetrics(metrics, () => ({ term: 1, role: 'leader', leader: 1, lastIndex: 3, commitIndex: 3, appliedIndex: 3, leaderChanges: 1, failed: false }));
     const text = await metrics.scrape();
     for (const def of Object.values(metricDefs)) expect(text).toContain(`# TYPE ${def.name} ${def.type}`);
     expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');

@@ -54,8 +54,9 @@ export class ClusterGroups implements GroupRouter {
     const index = offsetsPartitionFor(groupId, topic.partitions.length);
     this.follow(index, topic.partitions[index]?.replica ?? null);
     const held = this.held.get(index);
-    if (held === undefined) return ErrorCode.NOT_COORDINATOR;
-    return held.driver ?? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    if (held !== undefined) return held.driver ?? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    // Named leader but not accepting writes yet (its epoch is being recorded): the load comes next.
+    return topic.partitions[index]?.replica?.role === 'leader' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
   }
 
   all(): readonly GroupDriver[] {
