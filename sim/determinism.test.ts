@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Simulation } from '../src/io-sim/index.ts';
 import { worldOwner } from '../src/io-sim/scheduler.ts';
-import { simExitCode, sweepSeeds } from './cli.ts';
+import { simExitCode } from './cli.ts';
+import { sweepSeeds } from './sweep.ts';
 import { runOne, type RunOutcome, type RunRequest } from './runner.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
