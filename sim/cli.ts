@@ -1,15 +1,19 @@
 import { randomInt } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { simExitCode } from './exit-code.ts';
 import { hashChangeNote, loadCase, reproduceCommand, runOne, saveCase, type CorpusCase, type RunOutcome } from './runner.ts';
 import { nodesAccepted, nodesError } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
-import { sweepSeeds } from './sweep.ts';
+import { sweepRerunEvery, sweepSeeds, type SweepRequest } from './sweep.ts';
+import { SweepPool, sweepJobsMax } from './sweep-pool.ts';
 
 export interface SimCommandOptions {
   scenario?: string;
   seed?: number;
   seeds?: { first: number; last: number };
+  /** With --seeds: how many seeds run at once, each in its own worker thread (default: the cores). */
+  jobs?: number;
   nodes?: number;
   trace?: string;
   traceEvents?: boolean;
@@ -33,6 +37,12 @@ function parseSeedRange(text: string): { first: number; last: number } {
   return { first, last };
 }
 
+function parseJobs(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > sweepJobsMax) throw new InvalidArgumentError(`--jobs takes 1 to ${sweepJobsMax}, got '${text}'`);
+  return n;
+}
+
 function parseNodes(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 9) throw new InvalidArgumentError(`--nodes takes 1 to 9, got '${text}'`);
@@ -49,6 +59,11 @@ export function addSimCommand(program: Command): void {
     .option('--scenario <name>', `scenario to run (default: ${scenarios[0]!.name}; see --list)`)
     .option('--seed <n>', 'run one seed (default: a random one, printed)', parseSeed)
     .option('--seeds <a..b>', 'sweep every seed from a to b inclusive', parseSeedRange)
+    .option(
+      '--jobs <n>',
+      `with --seeds: run n seeds at once, each in a worker thread, with one report in seed order; every seed's trace hash is the same as with --jobs 1, which runs them one by one in this process (default: the cores, ${availableParallelism()} here)`,
+      parseJobs,
+    )
     .option('--nodes <n>', 'number of nodes (default: the scenario\'s)', parseNodes)
     .option('--trace <file>', 'write every log line of the trace as a JSON line (virtual time and node on each)')
     .option('--trace-events', 'with --trace: also write every scheduler event that fires (what the trace hash covers)')
@@ -61,6 +76,9 @@ export function addSimCommand(program: Command): void {
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : simExitCode.usage))
     .action(async (options: SimCommandOptions) => {
       process.exitCode = await runSimCommand(options);
+      // A sweep stopped by Ctrl-C has reported what finished; with --jobs 1 the seed it cut short
+      // still runs in this process, and would keep it alive until its end.
+      if (process.exitCode === simExitCode.interrupted) process.exit(process.exitCode);
     });
 }
 
@@ -72,19 +90,20 @@ export function simUsageError(options: SimCommandOptions): string | null {
   const given = (key: keyof SimCommandOptions): boolean => (key === 'save' ? options.save === false : options[key] !== undefined);
   const flag = (key: keyof SimCommandOptions): string => (key === 'save' ? '--no-save' : key === 'traceEvents' ? '--trace-events' : `--${key}`);
   if (options.list === true) {
-    const extra = (['scenario', 'seed', 'seeds', 'nodes', 'trace', 'traceEvents', 'replay', 'json', 'save'] as const).filter(given);
+    const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes', 'trace', 'traceEvents', 'replay', 'json', 'save'] as const).filter(given);
     if (extra.length > 0) return `--list takes no other flag, got ${extra.map(flag).join(' ')}`;
     return null;
   }
   if (options.traceEvents === true && options.trace === undefined) return '--trace-events adds events to the --trace file: give --trace <file> too';
   if (options.replay !== undefined) {
-    const extra = (['scenario', 'seed', 'seeds', 'nodes'] as const).filter(given);
+    const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes'] as const).filter(given);
     if (extra.length > 0) return `--replay ${options.replay} runs the scenario, seed and nodes saved in the case; drop ${extra.map(flag).join(' ')}`;
     return null;
   }
   if (options.seed !== undefined && options.seeds !== undefined) {
     return `--seed ${options.seed} and --seeds ${options.seeds.first}..${options.seeds.last} together: run one seed or sweep a range, not both`;
   }
+  if (options.jobs !== undefined && options.seeds === undefined) return `--jobs ${options.jobs} runs the seeds of a sweep at once: use it with --seeds`;
   if (options.seeds !== undefined) {
     const extra = (['trace', 'traceEvents', 'json'] as const).filter(given);
     if (extra.length > 0) return `${extra.map(flag).join(' ')} describes one run: use it with --seed, not with --seeds`;
@@ -131,10 +150,30 @@ export async function runSimCommand(options: SimCommandOptions): Promise<number>
     return outcome.ok ? simExitCode.pass : simExitCode.fail;
   }
   if (options.seeds !== undefined) {
-    return sweepSeeds({ scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save });
+    const request = { scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save };
+    return runSweep(request, options.jobs ?? availableParallelism());
   }
   const outcome = await runSingle(options);
   return outcome.ok ? simExitCode.pass : simExitCode.fail;
+}
+
+/**
+ * A sweep on `jobs` lanes: in this process for 1, else one worker thread each (no more than the
+ * sweep has runs). The first Ctrl-C stops the workers and prints the report of what finished; a
+ * second one kills the process as usual.
+ */
+export async function runSweep(request: SweepRequest, jobs: number): Promise<number> {
+  const runs = request.range.last - request.range.first + 1 + Math.ceil((request.range.last - request.range.first + 1) / sweepRerunEvery);
+  const pool = jobs > 1 ? new SweepPool(Math.min(jobs, runs)) : null;
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return (await sweepSeeds({ ...request, signal: interrupt.signal }, pool?.runners)).exitCode;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await pool?.close();
+  }
 }
 
 async function runSingle(options: SimCommandOptions): Promise<RunOutcome> {
