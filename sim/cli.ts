@@ -71,7 +71,11 @@ export function addSimCommand(program: Command): void {
     .option('--list', 'list the scenarios and exit')
     .option('--json', 'print the outcome as one JSON line')
     .option('--no-save', 'do not save failing seeds under sim/corpus/')
-    .addHelpText('after', `\nExit status: ${simExitCode.pass} every seed passed, ${simExitCode.fail} a seed failed, ${simExitCode.usage} a flag is wrong or does not apply.`)
+    .addHelpText(
+      'after',
+      `\nExit status: ${simExitCode.pass} every seed passed, ${simExitCode.fail} a seed failed, ${simExitCode.usage} a flag is wrong or does not apply, ` +
+        `${simExitCode.interrupted} a sweep stopped by Ctrl-C (after its report of the seeds that finished; a second Ctrl-C kills at once).`,
+    )
     // A flag commander rejects (bad value, unknown option) is a usage error too, not a failed seed.
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : simExitCode.usage))
     .action(async (options: SimCommandOptions) => {
