@@ -167,7 +167,8 @@ export async function runSimCommand(options: SimCommandOptions): Promise<number>
  * second one kills the process as usual.
  */
 export async function runSweep(request: SweepRequest, jobs: number): Promise<number> {
-  const runs = request.range.last - request.range.first + 1 + Math.ceil((request.range.last - request.range.first + 1) / sweepRerunEvery);
+  const seeds = request.range.last - request.range.first + 1;
+  const runs = seeds + Math.ceil(seeds / sweepRerunEvery);
   const pool = jobs > 1 ? new SweepPool(Math.min(jobs, runs)) : null;
   const interrupt = new AbortController();
   const onSigint = (): void => interrupt.abort();

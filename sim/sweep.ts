@@ -75,8 +75,11 @@ export async function sweepSeeds(request: SweepRequest, runners: SeedRunner | re
       const outcome = await Promise.race([run({ scenario, seed, nodes: request.nodes, plantedBugs: request.plantedBugs }), interrupted]);
       if (outcome === 'interrupted') return;
       const slot = slots[task.index]!;
-      if (task.rerun) slot.again = outcome;
-      else slot.first = outcome;
+      // Outcomes wait here until every seed before them is printed (behind a slow seed, that is
+      // every run that finished since it started): keep them small, the report prints no trace tail.
+      const kept = { ...outcome, recentTrace: [] };
+      if (task.rerun) slot.again = kept;
+      else slot.first = kept;
       if (slotComplete(slot)) {
         done++;
         if (!slot.first!.ok) failed++;
