@@ -53,6 +53,9 @@ describe('sim command flags', () => {
     [{ replay: 'c.json', scenario: 'raft', seed: 3 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --scenario --seed'],
     [{ replay: 'c.json', nodes: 3 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --nodes'],
     [{ list: true, seed: 1, save: false }, '--list takes no other flag, got --seed --no-save'],
+    [{ seed: 1, jobs: 2 }, '--jobs 2 runs the seeds of a sweep at once: use it with --seeds'],
+    [{ list: true, jobs: 2 }, '--list takes no other flag, got --jobs'],
+    [{ replay: 'c.json', jobs: 1 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --jobs'],
   ] as const)('rejects %j', async (options, message) => {
     expect(simUsageError(flags(options))).toBe(message);
     const errors: unknown[] = [];
@@ -132,5 +135,11 @@ describe('sim command flags', () => {
     const words = sim('--seeds', 'a..b');
     expect(words.status).toBe(simExitCode.usage);
     expect(words.stderr.split('\n')[0]).toMatch(/'--seeds <a\.\.b>' argument 'a\.\.b' is invalid/);
+    const jobs = sim('--seeds', '1..2', '--jobs', '0');
+    expect(jobs.status).toBe(simExitCode.usage);
+    expect(jobs.stderr.split('\n')[0]).toBe("error: option '--jobs <n>' argument '0' is invalid. --jobs takes 1 to 64, got '0'");
+    const help = sim('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('--jobs <n> with --seeds: run n seeds at once, each in a worker thread');
   }, 120_000);
 });

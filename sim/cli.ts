@@ -1,13 +1,19 @@
 import { randomInt } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { hashChangeNote, loadCase, reproduceCommand, runOne, saveCase, type CorpusCase, type RunOutcome, type RunRequest } from './runner.ts';
+import { simExitCode } from './exit-code.ts';
+import { hashChangeNote, loadCase, reproduceCommand, runOne, saveCase, type CorpusCase, type RunOutcome } from './runner.ts';
 import { nodesAccepted, nodesError } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
+import { sweepRerunEvery, sweepSeeds, type SweepRequest } from './sweep.ts';
+import { SweepPool, sweepJobsMax } from './sweep-pool.ts';
 
 export interface SimCommandOptions {
   scenario?: string;
   seed?: number;
   seeds?: { first: number; last: number };
+  /** With --seeds: how many seeds run at once, each in its own worker thread (default: the cores). */
+  jobs?: number;
   nodes?: number;
   trace?: string;
   traceEvents?: boolean;
@@ -31,14 +37,19 @@ function parseSeedRange(text: string): { first: number; last: number } {
   return { first, last };
 }
 
+function parseJobs(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > sweepJobsMax) throw new InvalidArgumentError(`--jobs takes 1 to ${sweepJobsMax}, got '${text}'`);
+  return n;
+}
+
 function parseNodes(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 9) throw new InvalidArgumentError(`--nodes takes 1 to 9, got '${text}'`);
   return n;
 }
 
-/** Exit codes of `chronik sim`: every seed passed, a seed failed, the flags make no sense. */
-export const simExitCode = { pass: 0, fail: 1, usage: 2 } as const;
+export { simExitCode } from './exit-code.ts';
 
 /** Adds `sim` to a commander program (used by `chronik sim` and `npm run sim`). */
 export function addSimCommand(program: Command): void {
@@ -48,6 +59,11 @@ export function addSimCommand(program: Command): void {
     .option('--scenario <name>', `scenario to run (default: ${scenarios[0]!.name}; see --list)`)
     .option('--seed <n>', 'run one seed (default: a random one, printed)', parseSeed)
     .option('--seeds <a..b>', 'sweep every seed from a to b inclusive', parseSeedRange)
+    .option(
+      '--jobs <n>',
+      `with --seeds: run n seeds at once, each in a worker thread, with one report in seed order; every seed's trace hash is the same as with --jobs 1, which runs them one by one in this process (default: the cores, ${availableParallelism()} here)`,
+      parseJobs,
+    )
     .option('--nodes <n>', 'number of nodes (default: the scenario\'s)', parseNodes)
     .option('--trace <file>', 'write every log line of the trace as a JSON line (virtual time and node on each)')
     .option('--trace-events', 'with --trace: also write every scheduler event that fires (what the trace hash covers)')
@@ -55,11 +71,18 @@ export function addSimCommand(program: Command): void {
     .option('--list', 'list the scenarios and exit')
     .option('--json', 'print the outcome as one JSON line')
     .option('--no-save', 'do not save failing seeds under sim/corpus/')
-    .addHelpText('after', `\nExit status: ${simExitCode.pass} every seed passed, ${simExitCode.fail} a seed failed, ${simExitCode.usage} a flag is wrong or does not apply.`)
+    .addHelpText(
+      'after',
+      `\nExit status: ${simExitCode.pass} every seed passed, ${simExitCode.fail} a seed failed, ${simExitCode.usage} a flag is wrong or does not apply, ` +
+        `${simExitCode.interrupted} a sweep stopped by Ctrl-C (after its report of the seeds that finished; a second Ctrl-C kills at once).`,
+    )
     // A flag commander rejects (bad value, unknown option) is a usage error too, not a failed seed.
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : simExitCode.usage))
     .action(async (options: SimCommandOptions) => {
       process.exitCode = await runSimCommand(options);
+      // A sweep stopped by Ctrl-C has reported what finished; with --jobs 1 the seed it cut short
+      // still runs in this process, and would keep it alive until its end.
+      if (process.exitCode === simExitCode.interrupted) process.exit(process.exitCode);
     });
 }
 
@@ -71,19 +94,20 @@ export function simUsageError(options: SimCommandOptions): string | null {
   const given = (key: keyof SimCommandOptions): boolean => (key === 'save' ? options.save === false : options[key] !== undefined);
   const flag = (key: keyof SimCommandOptions): string => (key === 'save' ? '--no-save' : key === 'traceEvents' ? '--trace-events' : `--${key}`);
   if (options.list === true) {
-    const extra = (['scenario', 'seed', 'seeds', 'nodes', 'trace', 'traceEvents', 'replay', 'json', 'save'] as const).filter(given);
+    const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes', 'trace', 'traceEvents', 'replay', 'json', 'save'] as const).filter(given);
     if (extra.length > 0) return `--list takes no other flag, got ${extra.map(flag).join(' ')}`;
     return null;
   }
   if (options.traceEvents === true && options.trace === undefined) return '--trace-events adds events to the --trace file: give --trace <file> too';
   if (options.replay !== undefined) {
-    const extra = (['scenario', 'seed', 'seeds', 'nodes'] as const).filter(given);
+    const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes'] as const).filter(given);
     if (extra.length > 0) return `--replay ${options.replay} runs the scenario, seed and nodes saved in the case; drop ${extra.map(flag).join(' ')}`;
     return null;
   }
   if (options.seed !== undefined && options.seeds !== undefined) {
     return `--seed ${options.seed} and --seeds ${options.seeds.first}..${options.seeds.last} together: run one seed or sweep a range, not both`;
   }
+  if (options.jobs !== undefined && options.seeds === undefined) return `--jobs ${options.jobs} runs the seeds of a sweep at once: use it with --seeds`;
   if (options.seeds !== undefined) {
     const extra = (['trace', 'traceEvents', 'json'] as const).filter(given);
     if (extra.length > 0) return `${extra.map(flag).join(' ')} describes one run: use it with --seed, not with --seeds`;
@@ -130,10 +154,31 @@ export async function runSimCommand(options: SimCommandOptions): Promise<number>
     return outcome.ok ? simExitCode.pass : simExitCode.fail;
   }
   if (options.seeds !== undefined) {
-    return sweepSeeds({ scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save });
+    const request = { scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save };
+    return runSweep(request, options.jobs ?? availableParallelism());
   }
   const outcome = await runSingle(options);
   return outcome.ok ? simExitCode.pass : simExitCode.fail;
+}
+
+/**
+ * A sweep on `jobs` lanes: in this process for 1, else one worker thread each (no more than the
+ * sweep has runs). The first Ctrl-C stops the workers and prints the report of what finished; a
+ * second one kills the process as usual.
+ */
+export async function runSweep(request: SweepRequest, jobs: number): Promise<number> {
+  const seeds = request.range.last - request.range.first + 1;
+  const runs = seeds + Math.ceil(seeds / sweepRerunEvery);
+  const pool = jobs > 1 ? new SweepPool(Math.min(jobs, runs)) : null;
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return (await sweepSeeds({ ...request, signal: interrupt.signal }, pool?.runners)).exitCode;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await pool?.close();
+  }
 }
 
 async function runSingle(options: SimCommandOptions): Promise<RunOutcome> {
@@ -171,65 +216,4 @@ function printOutcome(o: RunOutcome): void {
     console.log(`\nreproduce: ${reproduceCommand(o)}`);
   }
   console.log(`seed ${o.seed}  trace ${o.traceHash}  ${o.ok ? 'PASS' : 'FAIL'}`);
-}
-
-/** A sweep reruns every `sweepRerunEvery`-th seed of its range, counted from the first, and compares the trace hashes. */
-export const sweepRerunEvery = 20;
-
-export interface SweepRequest {
-  scenario: string;
-  nodes?: number;
-  range: { first: number; last: number };
-  save: boolean;
-}
-
-/**
- * Runs every seed of the range; reruns every 20th (the first, the 21st, ...) at once and requires
- * the same trace hash (it covers every event, every log line and the unseed). A failing seed or a
- * differing hash fails the sweep. `runSeed` is runOne, or in tests a wrapper that plants something.
- */
-export async function sweepSeeds(request: SweepRequest, runSeed: (r: RunRequest) => Promise<RunOutcome> = runOne): Promise<number> {
-  const { scenario, range } = request;
-  const total = range.last - range.first + 1;
-  const failed: RunOutcome[] = [];
-  const differing: string[] = [];
-  let rerun = 0;
-  const startedMs = performance.now();
-  let lastReportMs = startedMs;
-  let virtualMs = 0;
-  for (let seed = range.first; seed <= range.last; seed++) {
-    const outcome = await runSeed({ scenario, seed, nodes: request.nodes });
-    virtualMs += outcome.virtualMs;
-    if (!outcome.ok) {
-      failed.push(outcome);
-      console.log(`FAIL seed ${seed}: ${outcome.failures[0] ?? ''}\n  reproduce: ${reproduceCommand(outcome)}`);
-      if (request.save) console.log(`  saved as ${saveCase(outcome, new Date().toISOString())}`);
-    }
-    if ((seed - range.first) % sweepRerunEvery === 0) {
-      rerun++;
-      const again = await runSeed({ scenario, seed, nodes: request.nodes });
-      virtualMs += again.virtualMs;
-      if (again.traceHash !== outcome.traceHash) {
-        differing.push(`seed ${seed}`);
-        console.log(
-          `NONDETERMINISTIC seed ${seed}: trace hash ${outcome.traceHash} on the first run, ${again.traceHash} on the rerun` +
-            ` (unseed ${outcome.unseed} then ${again.unseed}; events ${outcome.events} then ${again.events})` +
-            `\n  reproduce: ${reproduceCommand(outcome)} (twice; add --trace FILE --trace-events to each and diff the files)`,
-        );
-      }
-    }
-    const nowMs = performance.now();
-    if (nowMs - lastReportMs > 2000 || seed === range.last) {
-      lastReportMs = nowMs;
-      const done = seed - range.first + 1;
-      process.stderr.write(`${scenario}: ${done}/${total} seeds, ${failed.length} failed, ${((nowMs - startedMs) / 1000).toFixed(1)} s\n`);
-    }
-  }
-  const wallMs = performance.now() - startedMs;
-  console.log(`swept ${scenario} seeds ${range.first}..${range.last}: ${(virtualMs / 1000).toFixed(0)} s virtual in ${(wallMs / 1000).toFixed(1)} s wall (${(virtualMs / wallMs).toFixed(0)}x)`);
-  for (const o of failed) console.log(`failing seed ${o.seed}: ${reproduceCommand(o)}`);
-  const rerunWhat = `reran ${rerun} of ${total} seeds (every ${sweepRerunEvery}th from ${range.first})`;
-  console.log(differing.length === 0 ? `${rerunWhat}: every trace hash matched` : `${rerunWhat}: trace hash differed for ${differing.join(', ')}`);
-  console.log(`${total - failed.length} passed, ${failed.length} failed${differing.length > 0 ? `, ${differing.length} nondeterministic` : ''}`);
-  return failed.length === 0 && differing.length === 0 ? simExitCode.pass : simExitCode.fail;
 }

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Simulation } from '../src/io-sim/index.ts';
 import { worldOwner } from '../src/io-sim/scheduler.ts';
-import { simExitCode, sweepSeeds } from './cli.ts';
+import { simExitCode } from './cli.ts';
+import { sweepSeeds } from './sweep.ts';
 import { runOne, type RunOutcome, type RunRequest } from './runner.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -116,7 +117,7 @@ describe('sweep rerun check', () => {
     const lines = captureLog();
     const seen: number[] = [];
     const counting = (request: RunRequest): Promise<RunOutcome> => (seen.push(request.seed), runOne(request));
-    expect(await sweepSeeds({ scenario: 'kernel', range: { first: 30, last: 51 }, save: false }, counting)).toBe(simExitCode.pass);
+    expect((await sweepSeeds({ scenario: 'kernel', range: { first: 30, last: 51 }, save: false }, counting)).exitCode).toBe(simExitCode.pass);
     expect(seen.filter((seed) => seed === 30 || seed === 50)).toEqual([30, 30, 50, 50]);
     expect(seen).toHaveLength(22 + 2);
     expect(lines).toContain('reran 2 of 22 seeds (every 20th from 30): every trace hash matched');
@@ -128,7 +129,7 @@ describe('sweep rerun check', () => {
     // Test-only nondeterminism: an event at a time drawn from Math.random, which the simulation never uses.
     const planted = (request: RunRequest): Promise<RunOutcome> =>
       runOne({ ...request, beforeRun: (sim) => sim.schedule(Math.random() * 10, () => undefined, 'planted') });
-    expect(await sweepSeeds({ scenario: 'kernel', range: { first: 5, last: 6 }, save: false }, planted)).toBe(simExitCode.fail);
+    expect((await sweepSeeds({ scenario: 'kernel', range: { first: 5, last: 6 }, save: false }, planted)).exitCode).toBe(simExitCode.fail);
     const line = lines.find((l) => l.startsWith('NONDETERMINISTIC seed 5: '));
     expect(line).toMatch(/^NONDETERMINISTIC seed 5: trace hash [0-9a-f]{16} on the first run, [0-9a-f]{16} on the rerun/);
     expect(line).toContain('reproduce: npm run sim -- --scenario kernel --seed 5 --nodes 3');
