@@ -13,7 +13,7 @@
  * record (docs/replication.md).
  */
 import { unreachable } from '../assert.ts';
-import type { Io } from '../io/index.ts';
+import { sleep, type Io } from '../io/index.ts';
 import { encodeRecordBatch, decodeRecords, splitBatches } from '../log/record-batch.ts';
 import { decodeOffsetsFileRecord, encodeGroupDeletion, encodeOffsetRecord, encodePartitionDeletion } from '../group/offset-record-codec.ts';
 import { OffsetStoreFormatError, type OffsetStore, type OffsetStoreLoad } from '../group/offset-store.ts';
@@ -23,6 +23,9 @@ import type { Partition } from '../broker/topic-store.ts';
 import type { PartitionReplica } from './partition-replica.ts';
 
 export const offsetsTopicName = '__consumer_offsets';
+
+/** Pause before a loading coordinator looks at the high watermark again after a wait ended without it. */
+const loadRetryMs = 50;
 
 /** Bytes read per step while replaying an offsets partition. */
 const replayReadBytes = 1024 * 1024;
@@ -75,6 +78,8 @@ export class PartitionOffsetStore implements OffsetStore {
       if (code !== ErrorCode.NONE && code !== ErrorCode.REQUEST_TIMED_OUT && code !== ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) {
         throw new OffsetsWriteError(code, `loading the offsets partition: error ${code}`);
       }
+      // An answer that came without the HW moving (never by the rules; a planted bug can) must not spin.
+      if (this.replica.highWatermark < end) await sleep(this.io.clock, loadRetryMs);
     }
     const latest = new Map<string, CommittedOffset>();
     let offset = log.logStartOffset;
