@@ -16,7 +16,7 @@ const sweeps = [
   { scenario: 'single-node', nodes: 1, seeds: 20 },
   { scenario: 'raft', nodes: 3, seeds: 40 },
   { scenario: 'raft', nodes: 5, seeds: 10 },
-  { scenario: 'cluster', nodes: 3, seeds: 10 },
+  { scenario: 'cluster', nodes: 3, seeds: 6 },
 ];
 
 describe(`moving seed window from ${window.from}`, () => {

@@ -100,11 +100,9 @@ describe('chronik cluster up, status, down', () => {
       // Every client command works against the cluster (groups through the replicated offsets topic).
       const b = ['--bootstrap', bootstrap!];
       expect((await cli(['topics', 'create', 'cli-events', '--partitions', '2', '--replication-factor', '3', ...b])).out).toContain('Created topic cli-events.');
-      expect((await cli(['topics', 'describe', 'cli-events', ...b])).out).toContain('ReplicationFactor: 3');
       expect((await cliWithInput(['produce', 'cli-events', ...b], 'a\nb\nc\n')).out).toContain('3 message(s) acknowledged by cli-events.');
       const consumed = await cli(['consume', 'cli-events', '--from-beginning', '--max-messages', '3', '--group', 'cli-readers', ...b]);
       expect(consumed.out.split('\n').filter((l) => /^[abc]$/.test(l)).sort()).toEqual(['a', 'b', 'c']);
-      expect((await cli(['groups', 'list', ...b])).out).toContain('cli-readers');
       const described = await cli(['groups', 'describe', 'cli-readers', ...b]);
       expect(described.code).toBe(0);
       expect(described.out).toMatch(/cli-events\s+\d\s+\d/);
