@@ -11,11 +11,11 @@ import { sweepTimeout } from './sweep-timeout.ts';
 const window = movingSeedWindow();
 
 const sweeps = [
-  { scenario: 'kernel', nodes: 3, seeds: 20 },
-  { scenario: 'log-crash', nodes: 1, seeds: 100 },
-  { scenario: 'single-node', nodes: 1, seeds: 20 },
-  { scenario: 'raft', nodes: 3, seeds: 40 },
-  { scenario: 'raft', nodes: 5, seeds: 10 },
+  { scenario: 'kernel', nodes: 3, seeds: 10 },
+  { scenario: 'log-crash', nodes: 1, seeds: 50 },
+  { scenario: 'single-node', nodes: 1, seeds: 10 },
+  { scenario: 'raft', nodes: 3, seeds: 20 },
+  { scenario: 'raft', nodes: 5, seeds: 5 },
   { scenario: 'cluster', nodes: 3, seeds: 6 },
 ];
 
