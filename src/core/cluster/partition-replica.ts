@@ -71,6 +71,9 @@ export interface ReplicationBugs {
   readsAboveHighWatermark?: boolean;
 }
 
+/** Pause before an ISR change whose outcome is unknown (a timeout, a lost forward) is asked for again. */
+const isrChangeRetryMs = 200;
+
 /** Pause between attempts to write a new leader's epoch after a failed write. */
 const leaderEpochRetryMs = 1000;
 
@@ -369,18 +372,42 @@ export class PartitionReplica {
     };
     this.host.log.info('IsrChangeProposed', { topic: this.topic, partition: this.partition.index, why, from: this.isr.join(','), to: isr.join(',') });
     void this.host.alterPartition(request).then(
-      (result) => this.isrChangeAnswered(leader, result),
-      () => this.isrChangeAnswered(leader, null),
+      (result) => this.isrChangeAnswered(leader, result, request),
+      () => this.isrChangeAnswered(leader, null, request),
     );
   }
 
-  private isrChangeAnswered(leader: LeaderState, result: AlterPartitionResult | null): void {
+  /**
+   * The controller's answer to an ISR change. A refusal made by the checks before anything is
+   * proposed (stale broker epoch, not the leader, old leader epoch, ineligible replica) drops the
+   * pending change. A timeout or a lost forward may hide a change committed after all, and a stale
+   * partition epoch means the image is about to bring a change (perhaps this one): then the leader
+   * keeps counting the proposed members for its high watermark until the image says (apply ->
+   * setIsr), asking again while the outcome is unknown. Dropping an expand whose
+   * commit it had not seen let a leader's HW pass what the new ISR member held (cluster seed 13258,
+   * 5 nodes: that member was elected and a consumer's read was overwritten).
+   */
+  private isrChangeAnswered(leader: LeaderState, result: AlterPartitionResult | null, request: AlterPartitionRequest): void {
     if (this.leader !== leader || leader.pendingIsrChange() === null) return; // leadership moved on, or the image already brought it
-    if (result === null || result.errorCode !== ErrorCode.NONE) {
-      this.host.log.info('IsrChangeRefused', { topic: this.topic, partition: this.partition.index, errorCode: result?.errorCode ?? -1 });
+    const code = result?.errorCode ?? -1;
+    if (code === ErrorCode.NONE) return; // the image brings the new ISR (apply -> setIsr)
+    this.host.log.info('IsrChangeRefused', { topic: this.topic, partition: this.partition.index, errorCode: code });
+    // A stale partition epoch: the partition moved on (perhaps by this very change); asking again
+    // ends once the image brings the move (apply -> setIsr clears the pending change).
+    const unknown =
+      code === -1 || code === ErrorCode.REQUEST_TIMED_OUT || code === ErrorCode.NOT_CONTROLLER || code === ErrorCode.UNKNOWN_SERVER_ERROR || code === ErrorCode.INVALID_UPDATE_VERSION;
+    if (!unknown) {
+      // Refused by the checks made before anything is proposed (broker epoch, leader, leader epoch, eligibility).
       this.afterHw(leader.abortIsrChange().advanced);
+      return;
     }
-    // On success the image brings the new ISR (apply -> setIsr).
+    this.host.io.clock.setTimer(isrChangeRetryMs, () => {
+      if (this.leader !== leader || leader.pendingIsrChange() === null || this.stopped) return;
+      void this.host.alterPartition(request).then(
+        (again) => this.isrChangeAnswered(leader, again, request),
+        () => this.isrChangeAnswered(leader, null, request),
+      );
+    });
   }
 
   // ---- follower ----------------------------------------------------------------------------------
