@@ -5,7 +5,7 @@ import { sweepTimeout } from './sweep-timeout.ts';
 import { findScenario } from './scenarios/index.ts';
 
 /** Seeds swept in `npm test`; `npm run sim -- --scenario kernel --seeds 1..2000` is the longer sweep. */
-const sweepSeeds = 70;
+const sweepSeeds = 50;
 
 const kernel = findScenario('kernel')!;
 
