@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { ApiKey } from '../core/protocol/index.ts';
 import { WireConnection } from './wire.ts';
 import { formatTable } from './table.ts';
+import { isAlive } from './start.ts';
 
 /** The `chronik` executable: it loads tsx from beside itself, so the nodes start from any working directory. */
 const chronikPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'chronik.js');
@@ -129,20 +130,11 @@ function readRunning(dataDir: string): RunningCluster | string {
   } catch (error) {
     return `${file} is not readable JSON (${(error as Error).message}); remove it if no cluster runs`;
   }
-  if (!processAlive(running.pid)) {
+  if (!isAlive(running.pid)) {
     rmSync(file, { force: true });
     return `the cluster of ${dataDir} is not running (its process ${running.pid} is gone; removed the stale ${file})`;
   }
   return running;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const downTimeoutMs = 120_000;
@@ -156,8 +148,8 @@ async function clusterDown(dataDir: string): Promise<number> {
   process.kill(running.pid, 'SIGTERM');
   console.log(`stopping the cluster of ${dataDir} (process ${running.pid}, ${running.nodes.length} nodes)...`);
   const deadline = Date.now() + downTimeoutMs;
-  while (processAlive(running.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (processAlive(running.pid)) {
+  while (isAlive(running.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (isAlive(running.pid)) {
     console.error(`chronik cluster down: the cluster did not stop within ${downTimeoutMs / 1000} s; see the node logs under ${dataDir}`);
     return 1;
   }
