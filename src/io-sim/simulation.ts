@@ -1,3 +1,4 @@
+import { MessageChannel } from 'node:worker_threads';
 import { openSync, closeSync } from 'node:fs';
 import { assert } from '../core/assert.ts';
 import type { Clock, Timer } from '../core/io/clock.ts';
@@ -225,11 +226,11 @@ export class Simulation {
     this.plantedReplicationBugs = options.plantedBugs?.replication;
     this.plantedControllerBugs = options.plantedBugs?.controller;
     Object.assign(this.network.bugs, options.plantedBugs?.net ?? {});
-    this.turns.port1.onmessage = () => {
+    this.turns.port1.on('message', () => {
       const done = this.turnDone;
       this.turnDone = null;
       done?.();
-    };
+    });
     this.turns.port1.unref();
   }
 
