@@ -30,18 +30,18 @@ const knownOpen = new Set(
 );
 
 /**
- * First seed (of `seedsMax`) whose run with `plantedBugs` fails with a finding of one of `kinds` (of
+ * First seed (of `seedsMax` from `firstSeed`) whose run with `plantedBugs` fails with a finding of one of `kinds` (of
  * the Kafka history checker or the replica checks), or with the divergence assertion (a follower
  * told to truncate below the high watermark it knows: the leader lacks records the ISR acknowledged,
  * src/core/replication/divergence.ts).
  */
-export function firstCaught(plantedBugs: SimulationOptions['plantedBugs'], kinds: readonly (FindingKind | ReplicaFindingKind)[], seedsMax: number) {
+export function firstCaught(plantedBugs: SimulationOptions['plantedBugs'], kinds: readonly (FindingKind | ReplicaFindingKind)[], seedsMax: number, firstSeed = 1) {
   const caught = (f: string): boolean => kinds.some((kind) => f.startsWith(`${kind}: `)) || /below the follower's high watermark/.test(f);
   const runSeed = async (sim: Simulation) => {
     const result = await cluster.run(sim, { nodes: 3 });
     return { failures: [...result.failures, ...sim.failed].filter(caught) };
   };
-  return firstFailingSeed(runSeed, seedsMax, { plantedBugs });
+  return firstFailingSeed(runSeed, seedsMax, { plantedBugs }, firstSeed);
 }
 
 /** Runs `count` seeds of `nodes` nodes from `from`; the failing ones (open corpus cases excepted), acks and crashes. */

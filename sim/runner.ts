@@ -89,8 +89,9 @@ export async function firstFailingSeed(
   runSeed: (sim: Simulation) => Promise<Pick<ScenarioResult, 'failures'>>,
   seedsMax: number,
   simOptions: Omit<SimulationOptions, 'seed'> = {},
+  firstSeed = 1,
 ): Promise<{ seed: number; failure: string } | null> {
-  for (let seed = 1; seed <= seedsMax; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seedsMax; seed++) {
     const sim = new Simulation({ ...simOptions, seed });
     const result = await runSeed(sim);
     const failures = [...result.failures, ...sim.failed];

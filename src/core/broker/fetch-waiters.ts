@@ -2,7 +2,8 @@
  * Fetch long polling: a fetch that found fewer than min_bytes waits until enough bytes have been
  * appended to the partitions it asked for, a partition is deleted, the wait expires, or the broker
  * stops. Appends report their size (Partition.notifyAppended), so a waiter counts bytes without
- * re-reading the log; the handler reads once more when the wait ends.
+ * re-reading the log; the handler reads once more when the wait ends. A follower's fetch (`follower`)
+ * also wakes on every write to a partition's log, before it is synced (PartitionLog.writtenListeners).
  */
 import type { Clock } from '../io/index.ts';
 import { fetchWaitersMax } from '../limits.ts';
@@ -29,7 +30,7 @@ export class FetchWaiters {
    * Resolves when `bytesNeeded` more bytes were appended across `partitions`, one of them was
    * deleted, `timeoutMs` passed, or wakeAll() was called.
    */
-  wait(partitions: readonly Partition[], bytesNeeded: number, timeoutMs: number): Promise<void> {
+  wait(partitions: readonly Partition[], bytesNeeded: number, timeoutMs: number, follower = false): Promise<void> {
     return new Promise((resolve) => {
       let seen = 0;
       const listener = (bytes: number): void => {
@@ -41,12 +42,18 @@ export class FetchWaiters {
         finish: () => {
           if (!this.waiting.delete(waiter)) return;
           timer.cancel();
-          for (const p of partitions) p.appendListeners.delete(listener);
+          for (const p of partitions) {
+            p.appendListeners.delete(listener);
+            p.log?.writtenListeners.delete(listener);
+          }
           resolve();
         },
       };
       this.waiting.add(waiter);
-      for (const p of partitions) p.appendListeners.add(listener);
+      for (const p of partitions) {
+        p.appendListeners.add(listener);
+        if (follower) p.log?.writtenListeners.add(listener);
+      }
     });
   }
 

@@ -42,8 +42,9 @@ function partitionResult(index: number, errorCode: number, partition?: Partition
 
 /**
  * On a cluster: the error that refuses this fetch (not the leader, a stale or unknown leader epoch),
- * or NONE with the offset reads stop at: the high watermark for consumers, the durable end for a
- * follower (whose fetch offset tells the leader what it holds).
+ * or NONE with the offset reads stop at: the high watermark for consumers, the log end for a
+ * follower (whose fetch offset tells the leader what it holds durably; it may copy what the leader has
+ * not synced yet, and a waiting follower fetch is woken by the leader's write, not its fsync).
  */
 function replicaLimit(state: BrokerState, partition: Partition, asked: FetchPartition, replicaId: number): { code: number; limit: bigint } {
   const log = partition.log!;
@@ -54,7 +55,7 @@ function replicaLimit(state: BrokerState, partition: Partition, asked: FetchPart
   if (asked.currentLeaderEpoch > replica.leaderEpoch) return { code: ErrorCode.UNKNOWN_LEADER_EPOCH, limit: -1n };
   if (replicaId < 0) return { code: ErrorCode.NONE, limit: replica.consumerReadLimit };
   const code = replica.onFollowerFetch(replicaId, asked.fetchOffset);
-  return { code, limit: log.durableEndOffset };
+  return { code, limit: log.logEndOffset };
 }
 
 /** Reads one partition within `budgetBytes` (ignored for the first data of the response). */
@@ -123,6 +124,6 @@ async function readRoundWaiting(state: BrokerState, request: FetchRequest, versi
     }
   }
   if (partitions.length === 0) return first;
-  await state.fetchWaiters.wait(partitions, request.minBytes - first.bytes, waitMs);
+  await state.fetchWaiters.wait(partitions, request.minBytes - first.bytes, waitMs, request.replicaId >= 0);
   return readRound(state, request, version);
 }

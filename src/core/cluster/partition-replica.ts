@@ -8,6 +8,8 @@
  *   before the first batch of the epoch is accepted.
  * - Positions: the leader's own is its log's durable end; a follower's is the offset of its last
  *   fetch (followers fetch from their own durable end, so a position is always durable there).
+ *   Followers read up to the leader's log end, synced or not (docs/replication.md says why that is
+ *   safe: a restarted broker never leads again under an epoch it led before).
  * - High watermark (LeaderState, src/core/replication): the smallest position across the ISR (and,
  *   while an ISR change is in flight, across the union of the old and the new ISR). It never goes
  *   backwards while this broker leads,

@@ -103,6 +103,12 @@ function validateConfig(config: PartitionLogConfig): void {
 }
 
 export class PartitionLog implements PartitionLogApi {
+  /**
+   * Called with the byte count after every write, before it is durable (the log end moved): a
+   * partition leader's waiting follower fetches listen here, since a follower may copy what the
+   * leader has not synced yet (it reports only what it holds durably itself).
+   */
+  readonly writtenListeners = new Set<(bytes: number) => void>();
   private readonly log: Log;
   /** Largest batch an append may carry (the config's segment size, at most logAppendBytesMax). */
   private appendBatchBytesMax: number;
@@ -412,6 +418,7 @@ export class PartitionLog implements PartitionLogApi {
       segment.noteBatch(position, chunk.length, header);
       position += chunk.length;
     }
+    for (const listener of [...this.writtenListeners]) listener(total);
     if (this.bugs.ackBeforeSync === true) {
       for (const append of group) append.resolve({ baseOffset: append.baseOffset, lastOffset: append.lastOffset });
       return;

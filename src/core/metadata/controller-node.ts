@@ -80,7 +80,7 @@ export class ControllerNode {
   static async start(io: Io, config: ControllerNodeConfig): Promise<ControllerNode> {
     checkVoters(config.voters);
     if (!config.voters.some((v) => v.id === config.nodeId)) throw new VoterConfigError(`node ${config.nodeId} is not one of the voters`);
-    const sm = new MetadataStateMachine();
+    const sm = new MetadataStateMachine(config.testOnlyControllerBugs);
     const raft = await RaftNode.start(
       io,
       {

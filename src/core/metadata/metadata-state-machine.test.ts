@@ -53,6 +53,33 @@ describe('metadata state machine', () => {
     expect(a.digest()).not.toBe(c.digest());
   });
 
+  it('a broker that registers again loses its leaderships in the same record, under a higher leader epoch', () => {
+    const sm = new MetadataStateMachine();
+    applyAll(sm, [
+      { type: 'RegisterBroker', brokerId: 1, host: 'b1', port: 9092 },
+      { type: 'RegisterBroker', brokerId: 2, host: 'b2', port: 9092 },
+      { type: 'RegisterBroker', brokerId: 3, host: 'b3', port: 9092 },
+      { type: 'CreateTopic', name: 't', topicId: 'id-t', replicas: [[1, 2, 3], [2, 1, 3], [1]] },
+      { type: 'FenceBroker', brokerId: 2, epoch: 2 },
+      { type: 'RegisterBroker', brokerId: 1, host: 'b1', port: 9093 }, // broker 1 restarted
+    ]);
+    expect(sm.broker(1)).toMatchObject({ epoch: 6, fenced: false, port: 9093 });
+    // Led by 1: the first live ISR member other than it (2 is fenced), the ISR cut to the live ones.
+    expect(sm.topic('t')?.partitions[0]).toMatchObject({ leader: 3, leaderEpoch: 1, isr: [3], partitionEpoch: 1 });
+    // Led by 2: untouched (1 stays in its ISR).
+    expect(sm.topic('t')?.partitions[1]).toMatchObject({ leader: 2, leaderEpoch: 0, isr: [2, 1, 3], partitionEpoch: 0 });
+    // 1 its only replica: leaderless, ISR kept, until the controller elects it again under a new epoch.
+    expect(sm.topic('t')?.partitions[2]).toMatchObject({ leader: -1, leaderEpoch: 1, isr: [1], partitionEpoch: 1 });
+    // The planted bug keeps the old leadership.
+    const buggy = new MetadataStateMachine({ restartKeepsLeadership: true });
+    applyAll(buggy, [
+      { type: 'RegisterBroker', brokerId: 1, host: 'b1', port: 9092 },
+      { type: 'CreateTopic', name: 't', topicId: 'id-t', replicas: [[1]] },
+      { type: 'RegisterBroker', brokerId: 1, host: 'b1', port: 9092 },
+    ]);
+    expect(buggy.topic('t')?.partitions[0]).toMatchObject({ leader: 1, leaderEpoch: 0 });
+  });
+
   it('records round-trip through their encoding', () => {
     for (const r of history) expect(decodeRecord(encodeRecord(r))).toEqual(r);
     const ids: MetadataRecord = { type: 'ProducerIds', brokerId: 1, brokerEpoch: 1, firstProducerId: 2 ** 40, nextProducerId: 2 ** 40 + 1000 };

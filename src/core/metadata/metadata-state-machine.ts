@@ -10,6 +10,7 @@ import type { StateMachine } from '../raft/raft-node.ts';
 import type { BrokerInfo, MetadataImage, PartitionInfo, ProducerIdBlock, TopicInfo } from './image.ts';
 import type { MetadataRecord } from './records.ts';
 import { decodeRecord } from './records.ts';
+import { cleanElection, type ControllerBugs } from './partition-policy.ts';
 
 /**
  * The snapshot: JSON of the whole image. `producerIds` was added later: a snapshot without it was
@@ -34,6 +35,9 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
   onApplied: ((index: number, record: MetadataRecord, applied: boolean) => void) | null = null;
   /** Called after every change of the image (a record applied, a snapshot restored): the brokers follow it. */
   readonly changeListeners = new Set<() => void>();
+
+  /** `bugs`: test-only planted controller bugs (restartKeepsLeadership is applied here). */
+  constructor(private readonly bugs: ControllerBugs = {}) {}
 
   // ---- MetadataImage ----------------------------------------------------------------------------
 
@@ -96,9 +100,12 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
 
   private applyRecord(r: MetadataRecord, index: number): boolean {
     switch (r.type) {
-      case 'RegisterBroker':
+      case 'RegisterBroker': {
+        const again = this.brokerMap.has(r.brokerId);
         this.brokerMap.set(r.brokerId, { brokerId: r.brokerId, host: r.host, port: r.port, epoch: index, fenced: false });
+        if (again && this.bugs.restartKeepsLeadership !== true) this.electAwayFrom(r.brokerId);
         return true;
+      }
       case 'FenceBroker':
       case 'UnfenceBroker':
         return this.setFenced(r.brokerId, r.epoch, r.type === 'FenceBroker');
@@ -138,6 +145,27 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
         return this.giveProducerIds(r);
       default:
         return unreachable(r);
+    }
+  }
+
+  /**
+   * A broker registered anew (it restarted): every partition it led gets a new leader from the rest
+   * of its ISR and a higher leader epoch, in the same record, so the restarted broker never leads
+   * again under an epoch it led before. Its followers may hold batches it had written but not synced
+   * when it stopped (they copy up to the leader's log end); under the old epoch it would write other
+   * batches at those offsets and no follower could tell by epoch that their logs differ. With no
+   * other live ISR member the partition is leaderless until the controller elects again (it may
+   * elect this broker, under a new epoch). Partitions it follows keep it in their ISR: it reported
+   * only what it held durably, so its log still holds everything below their high watermark.
+   */
+  private electAwayFrom(brokerId: number): void {
+    const live = (b: number): boolean => b !== brokerId && this.brokerMap.get(b)?.fenced === false;
+    for (const t of [...this.topicMap.values()]) {
+      for (const p of t.partitions) {
+        if (p.leader !== brokerId) continue;
+        const next = cleanElection(p, live);
+        this.updatePartition(t.name, p.partition, (q) => ({ ...q, leader: next.leader, leaderEpoch: q.leaderEpoch + 1, isr: [...next.isr], partitionEpoch: q.partitionEpoch + 1 }));
+      }
     }
   }
 

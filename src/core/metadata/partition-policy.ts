@@ -20,6 +20,8 @@ export interface ControllerBugs {
   readonly electOutsideIsr?: boolean;
   /** The controller answers a broker the last producer id block given to another broker again, without a record. */
   readonly producerIdBlockRepeated?: boolean;
+  /** A broker that registers anew (it restarted) keeps leading its partitions under the epoch it led before. */
+  readonly restartKeepsLeadership?: boolean;
 }
 
 /** Changes the image calls for right now (one record per partition). */
@@ -46,10 +48,20 @@ function changeFor(topic: string, p: PartitionInfo, live: (b: number) => boolean
     // Planted bug: the new leader joins the ISR by fiat, so the image accepts it.
     return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader: outside, leaderEpoch: p.leaderEpoch + 1, isr: [outside, ...liveIsr] };
   }
+  const next = cleanElection(p, live);
+  if (next.leader === -1 && p.leader === -1) return null;
+  return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader: next.leader, leaderEpoch: p.leaderEpoch + 1, isr: next.isr };
+}
+
+/**
+ * The leader and ISR of a partition whose leader is gone: the first live ISR member in replica order,
+ * the ISR cut to the live members; with none live, no leader (-1) and the ISR as it was (no unclean
+ * election).
+ */
+export function cleanElection(p: PartitionInfo, live: (b: number) => boolean): { leader: number; isr: readonly number[] } {
+  const liveIsr = p.isr.filter(live);
   const leader = p.replicas.find((b) => liveIsr.includes(b)) ?? -1;
-  if (leader === -1 && p.leader === -1) return null;
-  const isr = leader === -1 ? p.isr : liveIsr;
-  return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader, leaderEpoch: p.leaderEpoch + 1, isr };
+  return { leader, isr: leader === -1 ? p.isr : liveIsr };
 }
 
 export interface AlterPartitionRequest {
