@@ -10,7 +10,7 @@ import { firstCaught, sweep } from './cluster-sweep.ts';
  * controller and coordinator bugs planted through test-only hooks (the 3-node seeds are in
  * cluster-scenario.test.ts).
  */
-const seeds5 = 30;
+const seeds5 = 50;
 
 const cluster = findScenario('cluster')!;
 
