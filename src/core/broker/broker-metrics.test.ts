@@ -41,6 +41,12 @@ describe('BrokerMetrics: events recorded on the request path', () => {
     // Virtual time: the two produce latencies fit in the virtual time the two requests took.
     expect(produce.sum).toBeGreaterThan(0);
     expect(produce.sum).toBeLessThanOrEqual(producedMs / 1000);
+    // Per stage: each partition's append waited at most as long as its request; no replication on one node.
+    const appendStage = metrics.histogramValue(m.produceStage.name, ['append'])!;
+    expect(appendStage.count).toBe(2);
+    expect(appendStage.sum).toBeGreaterThan(0);
+    expect(appendStage.sum).toBeLessThanOrEqual(produce.sum);
+    expect(metrics.histogramValue(m.produceStage.name, ['replication'])?.count ?? 0).toBe(0);
     expect(metrics.histogramValue(m.fetchDuration.name)!.count).toBe(1);
     expect(metrics.value(m.bytesIn.name)).toBe(batches[0]!.length + batches[1]!.length);
     expect(fetched.length).toBeGreaterThan(0);

@@ -51,6 +51,9 @@ export interface BrokerMetricsSource {
 export class BrokerMetrics {
   readonly produceDurationSeconds: Histogram;
   readonly fetchDurationSeconds: Histogram;
+  /** chronik_produce_stage_seconds: stage "append" (to durable here) and "replication" (durable to the HW). */
+  readonly produceAppendSeconds: Histogram;
+  readonly produceReplicationSeconds: Histogram;
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
   readonly connectionsAccepted: Counter;
@@ -84,6 +87,9 @@ export class BrokerMetrics {
     const d = metricDefs;
     this.produceDurationSeconds = sink.histogram(d.produceDuration).child([]);
     this.fetchDurationSeconds = sink.histogram(d.fetchDuration).child([]);
+    const stages = sink.histogram(d.produceStage);
+    this.produceAppendSeconds = stages.child(['append']);
+    this.produceReplicationSeconds = stages.child(['replication']);
     this.bytesIn = sink.counter(d.bytesIn).child([]);
     this.bytesOut = sink.counter(d.bytesOut).child([]);
     this.connectionsAccepted = sink.counter(d.connectionsAccepted).child([]);

@@ -28,6 +28,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '../protocol/index.ts';
+import { secondsBetween } from '../metrics/index.ts';
 import { leadsHere, type BrokerState } from './broker-state.ts';
 import { kafkaCodeFor } from './errors.ts';
 import type { Partition } from './topic-store.ts';
@@ -141,12 +142,18 @@ async function awaitAppend(
   logAppendTimeMs: bigint,
   ack: AckPolicy,
 ): Promise<ProducePartitionResponse> {
+  const clock = state.io.clock;
+  const startMs = clock.nowMs();
   try {
     const result = await appended;
+    const durableMs = clock.nowMs();
+    state.metrics.produceAppendSeconds.observe(secondsBetween(startMs, durableMs));
     settleChecks(checks, spans, result);
     state.metrics.bytesIn.inc(data.records!.length);
     partition.notifyAppended(data.records!.length);
-    return (await awaitReplication(partition, data.index, result.lastOffset, ack)) ?? succeeded(partition, data.index, result.baseOffset, logAppendTimeMs);
+    const replicated = await awaitReplication(partition, data.index, result.lastOffset, ack);
+    if (ack.acks === -1 && partition.replica !== null) state.metrics.produceReplicationSeconds.observe(secondsBetween(durableMs, clock.nowMs()));
+    return replicated ?? succeeded(partition, data.index, result.baseOffset, logAppendTimeMs);
   } catch (error) {
     settleChecks(checks, spans, null);
     if (!isLogError(error)) throw error;

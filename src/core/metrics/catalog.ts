@@ -24,6 +24,10 @@ export const metricDefs = {
     name: 'chronik_produce_request_duration_seconds', type: 'histogram', labelNames: [], buckets: requestSecondsBuckets,
     help: 'time from a Produce request being started to its response being ready (its appends durable), acks=0 included',
   },
+  produceStage: {
+    name: 'chronik_produce_stage_seconds', type: 'histogram', labelNames: ['stage'], buckets: requestSecondsBuckets,
+    help: 'where a partition\'s produce waits: stage "append" from the request started to its batches durable on this broker (the append queue, the write, the group-commit fsync); stage "replication" (acks=all on a cluster) from then to the high watermark passing them (the followers\' fetch, write and fsync, and their next fetch)',
+  },
   fetchDuration: {
     name: 'chronik_fetch_request_duration_seconds', type: 'histogram', labelNames: [], buckets: requestSecondsBuckets,
     help: 'time from a Fetch request being started to its response being ready, including the wait for min_bytes (up to max_wait_ms)',

@@ -192,6 +192,11 @@ export class RaftNode {
     }
     const result = this.raft.propose(data);
     if (!result.ok) return Promise.reject(new RaftNodeError(result.error, result.leader, 'proposal refused'));
+    // A proposal of an older term may still wait at this index: this node led then, lost the entry
+    // to a newer leader's log, and leads again. Its entry is gone; without this it would wait forever
+    // (cluster seed 21397: a controlled shutdown hung, and with it a graceful stop).
+    const replaced = this.pending.get(result.index);
+    if (replaced !== undefined) replaced.reject(new RaftNodeError('ProposalLost', this.raft.leader, `entry ${result.index} of term ${replaced.term} was replaced by one of term ${result.term}`));
     const promise = new Promise<number>((resolve, reject) => {
       this.pending.set(result.index, { term: result.term, resolve, reject });
     });
@@ -317,6 +322,7 @@ export class RaftNode {
       if (!this.isRunning()) return;
       if (!allEarly) this.sendAll(rd.messages.filter((m) => !mayPrecedePersist(m)));
       this.apply(rd);
+      if (this.raft.role !== 'leader') this.dropPending();
       this.raft.advance(rd);
       await this.maybeSnapshot();
     }
@@ -343,6 +349,18 @@ export class RaftNode {
       this.pending.delete(e.index);
       if (p.term === e.term) p.resolve(e.index);
       else p.reject(new RaftNodeError('ProposalLost', this.raft.leader, `entry ${e.index} was replaced by a newer leader`));
+    }
+  }
+
+  /**
+   * This node no longer leads: what it proposed and has not seen committed may yet be committed by
+   * the new leader, or replaced; the caller learns that the outcome is unknown (ProposalLost) now,
+   * instead of waiting for an index that an idle cluster may never reach.
+   */
+  private dropPending(): void {
+    for (const [index, p] of this.pending) {
+      this.pending.delete(index);
+      p.reject(new RaftNodeError('ProposalLost', this.raft.leader, `this node stopped leading before entry ${index} was committed; it may still be`));
     }
   }
 
