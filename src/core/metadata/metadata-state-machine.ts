@@ -131,6 +131,7 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
           const isr = r.isr ?? p.isr;
           const ok =
             r.leaderEpoch > p.leaderEpoch &&
+            (r.partitionEpoch === undefined || r.partitionEpoch === p.partitionEpoch) &&
             (r.leader === -1 || (p.replicas.includes(r.leader) && isr.includes(r.leader))) &&
             isr.every((b) => p.replicas.includes(b));
           return ok ? { ...p, leader: r.leader, leaderEpoch: r.leaderEpoch, isr: [...isr], partitionEpoch: p.partitionEpoch + 1 } : null;

@@ -46,11 +46,11 @@ function changeFor(topic: string, p: PartitionInfo, live: (b: number) => boolean
   const outside = bugs.electOutsideIsr === true ? p.replicas.find((b) => live(b) && !p.isr.includes(b)) : undefined;
   if (outside !== undefined) {
     // Planted bug: the new leader joins the ISR by fiat, so the image accepts it.
-    return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader: outside, leaderEpoch: p.leaderEpoch + 1, isr: [outside, ...liveIsr] };
+    return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader: outside, leaderEpoch: p.leaderEpoch + 1, isr: [outside, ...liveIsr], partitionEpoch: p.partitionEpoch };
   }
   const next = cleanElection(p, live);
   if (next.leader === -1 && p.leader === -1) return null;
-  return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader: next.leader, leaderEpoch: p.leaderEpoch + 1, isr: next.isr };
+  return { type: 'ChangePartitionLeader', topic, partition: p.partition, leader: next.leader, leaderEpoch: p.leaderEpoch + 1, isr: next.isr, partitionEpoch: p.partitionEpoch };
 }
 
 /**

@@ -17,8 +17,14 @@ export type MetadataRecord =
   | { readonly type: 'DeleteTopic'; readonly name: string; readonly topicId: string }
   /** New partitions of an existing topic (Kafka's CreatePartitions): `replicas` of each, numbered after the topic's last. */
   | { readonly type: 'CreatePartitions'; readonly name: string; readonly topicId: string; readonly replicas: readonly (readonly number[])[] }
-  /** A new leader (-1: none) with a higher leader epoch, and with `isr` the new ISR in the same step. */
-  | { readonly type: 'ChangePartitionLeader'; readonly topic: string; readonly partition: number; readonly leader: number; readonly leaderEpoch: number; readonly isr?: readonly number[] }
+  /**
+   * A new leader (-1: none) with a higher leader epoch, and with `isr` the new ISR in the same step.
+   * With `partitionEpoch` (every record the controller writes now) a compare-and-set: applied only
+   * to the partition state it was computed from. Without it a record computed from an image that had
+   * not applied an ISR shrink yet could put the removed member back (cluster seed 24736: a replica
+   * that lacked records below the high watermark was then elected).
+   */
+  | { readonly type: 'ChangePartitionLeader'; readonly topic: string; readonly partition: number; readonly leader: number; readonly leaderEpoch: number; readonly isr?: readonly number[]; readonly partitionEpoch?: number }
   | { readonly type: 'ChangeIsr'; readonly topic: string; readonly partition: number; readonly isr: readonly number[]; readonly leaderEpoch: number; readonly partitionEpoch: number }
   /**
    * A block of producer ids [firstProducerId, nextProducerId) for one broker (Kafka's
