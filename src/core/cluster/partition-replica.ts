@@ -434,17 +434,32 @@ export class PartitionReplica {
     this.leaderEpoch = info.leaderEpoch;
   }
 
-  /** The follower's fetcher copied `bytes` (now durable); the leader's high watermark was `leaderHw`. */
+  /**
+   * The follower's fetcher copied `bytes` (now durable); the leader's high watermark was `leaderHw`.
+   * Every batch reaches the producer state and the epoch history in memory even when a write of the
+   * leader-epoch checkpoint fails on the way (the first such failure is rethrown at the end, and the
+   * fetcher starts over). Before, a failed checkpoint fsync skipped the producer state of the copied
+   * batches; this replica, elected, then took a producer's retry of one of them for a new batch
+   * (cluster seed 30525: an idempotent write stored twice).
+   */
   async followerAppended(bytes: Uint8Array, leaderHw: bigint): Promise<void> {
     const split = splitBatches(bytes, bytes.length);
+    let checkpointFailure: DiskError | null = null;
     if (split.ok) {
       for (const span of split.spans) {
         const header = readBatchHeader(bytes, span.position);
-        if (header.partitionLeaderEpoch >= 0) await this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
         this.partition.producers.load(header);
+        if (header.partitionLeaderEpoch < 0) continue;
+        try {
+          await this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
+        } catch (error) {
+          if (!(error instanceof DiskError)) throw error;
+          checkpointFailure ??= error;
+        }
       }
     }
     this.followerHighWatermark(leaderHw);
+    if (checkpointFailure !== null) throw checkpointFailure;
   }
 
   followerHighWatermark(leaderHw: bigint): void {
