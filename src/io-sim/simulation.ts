@@ -201,14 +201,6 @@ export class Simulation {
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
   eventsProcessed = 0;
-  /**
-   * The macrotask boundary between two events: a message to ourselves, which costs a third of a
-   * setImmediate turn (measured on cluster seeds: 19-21 us an event instead of 23-26 us). One channel
-   * per run() call, closed when it returns: an open port is never collected, and it would keep the
-   * whole simulation alive (a sweep grew by 3 MB a seed until the ports were closed).
-   */
-  private turns: MessageChannel | null = null;
-  private turnDone: (() => void) | null = null;
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
@@ -227,14 +219,6 @@ export class Simulation {
     this.plantedReplicationBugs = options.plantedBugs?.replication;
     this.plantedControllerBugs = options.plantedBugs?.controller;
     Object.assign(this.network.bugs, options.plantedBugs?.net ?? {});
-  }
-
-  /** Resolves after every promise continuation queued so far has run (the next macrotask). */
-  private nextTurn(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.turnDone = resolve;
-      this.turns!.port2.postMessage(null);
-    });
   }
 
   nowMs(): number {
@@ -321,16 +305,23 @@ export class Simulation {
     const onUnhandled = (reason: unknown): void => this.fail(`unhandled rejection: ${describe(reason)}`);
     process.on('unhandledRejection', onUnhandled);
     let drained = false;
-    try {
-      this.turns = new MessageChannel();
-      this.turns.port1.on('message', () => {
-        const done = this.turnDone;
-        this.turnDone = null;
-        done?.();
+    // The macrotask boundary between two events: a message to ourselves, a third of the cost of a
+    // setImmediate turn (cluster seeds: 19-21 us an event instead of 23-26 us). Closed when run()
+    // returns: an open port is never collected and would keep the whole simulation alive (a sweep
+    // grew by 3 MB a seed before it was closed).
+    const turns = new MessageChannel();
+    let turnDone: (() => void) | null = null;
+    turns.port1.on('message', () => turnDone?.());
+    /** Resolves once every promise continuation queued so far has run (the next macrotask). */
+    const nextTurn = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        turnDone = resolve;
+        turns.port2.postMessage(null);
       });
+    try {
       // Let continuations already queued run first: an operation the caller started just before
       // run() may not have scheduled its first event yet.
-      await this.nextTurn();
+      await nextTurn();
       while (this.failures.length === 0) {
         if (options.until?.() === true) break;
         const nextMs = this.scheduler.peekTimeMs();
@@ -346,15 +337,14 @@ export class Simulation {
         } catch (error) {
           this.fail(`event threw: ${describe(error)}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
         }
-        await this.nextTurn();
+        await nextTurn();
       }
       // Time moves to the deadline only when nothing is left before it (not when `until()` stopped the run).
       if (drained && options.untilMs !== undefined && this.scheduler.nowMs() < options.untilMs) {
         this.scheduler.advanceTo(options.untilMs);
       }
     } finally {
-      this.turns?.port1.close();
-      this.turns = null;
+      turns.port1.close();
       process.off('unhandledRejection', onUnhandled);
     }
   }
