@@ -14,7 +14,7 @@ async function stream(options: {
   reorder?: boolean;
   /** The receiver pauses reading at `atMs` and resumes `forMs` later. */
   pauses?: ReadonlyArray<{ atMs: number; forMs: number }>;
-}): Promise<{ received: Uint8Array; sent: Uint8Array; arrivals: number[]; closeCode: string | undefined; sim: Simulation }> {
+}): Promise<{ received: Uint8Array; sent: Uint8Array; arrivals: number[]; readBytes: number[]; closeCode: string | undefined; sim: Simulation }> {
   const sim = new Simulation({ seed: options.seed, plantedBugs: { net: { reorder: options.reorder === true } } });
   Object.assign(sim.network.latency, options.latency);
   const chunks: Uint8Array[] = [];
@@ -60,7 +60,7 @@ async function stream(options: {
     received.set(c, at);
     at += c.length;
   }
-  return { received, sent: Uint8Array.from(sent), arrivals, closeCode, sim };
+  return { received, sent: Uint8Array.from(sent), arrivals, readBytes: chunks.map((c) => c.length), closeCode, sim };
 }
 
 const sizes = fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 40 });
@@ -89,6 +89,28 @@ describe('simulated network', () => {
       { numRuns: 100, seed: 1 },
     );
     expect(result.failed).toBe(true);
+  });
+
+  it('splits writes across reads and merges writes into one read, so framing code meets both', async () => {
+    let readsSplittingAWrite = 0;
+    let readsHoldingTwoWrites = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const sizes = Array.from({ length: 20 }, (_, i) => 40 + i);
+      const { received, sent, readBytes } = await stream({ seed, sizes, latency: { minMs: 0.05, maxMs: 1 } });
+      expect(Buffer.from(received).equals(Buffer.from(sent))).toBe(true);
+      const writeEnds = new Set<number>();
+      let end = 0;
+      for (const size of sizes) writeEnds.add((end += size));
+      let readStart = 0;
+      for (const bytes of readBytes) {
+        const readEnd = readStart + bytes;
+        if (!writeEnds.has(readEnd)) readsSplittingAWrite++;
+        if ([...writeEnds].some((e) => e > readStart && e < readEnd)) readsHoldingTwoWrites++;
+        readStart = readEnd;
+      }
+    }
+    expect(readsSplittingAWrite).toBeGreaterThan(0);
+    expect(readsHoldingTwoWrites).toBeGreaterThan(0);
   });
 
   it('delivers nothing across a partition, and the held bytes, in order, after it heals', async () => {

@@ -25,6 +25,9 @@ export interface NetworkBugs {
   leakAcrossPartition: boolean;
 }
 
+/** The most one simulated read delivers when it merges chunks that have arrived (a typical socket read size). */
+const readBytesMax = 64 * 1024;
+
 /** The kind a chunk's delivery event is hashed under. */
 const deliveryKinds = { data: 'net.data', fin: 'net.fin', rst: 'net.rst' } as const;
 
@@ -288,8 +291,9 @@ export class SimNetworkWorld {
     const chunk = direction.queue.shift();
     if (chunk === undefined) return;
     if (chunk.kind === 'data') {
-      direction.bytesQueued -= chunk.bytes.length;
-      direction.to.receive(chunk.bytes);
+      const bytes = this.takeReadyData(direction, chunk.bytes);
+      direction.bytesQueued -= bytes.length;
+      direction.to.receive(bytes);
       const from = direction.from;
       if (from.wantsDrain && direction.bytesQueued < connectionWriteBufferBytesHighWater) {
         from.wantsDrain = false;
@@ -303,6 +307,32 @@ export class SimNetworkWorld {
       if (chunk.kind === 'fin') direction.from.close(undefined);
     }
     this.pump(direction);
+  }
+
+  /**
+   * One read takes, with the chunk at the head, every data chunk behind it that has already arrived
+   * (up to readBytesMax), as a socket read returns whatever the receive buffer holds: two writes
+   * (two frames) often arrive in one read, and a frame decoder must hand out both.
+   */
+  private takeReadyData(direction: Direction, head: Uint8Array): Uint8Array {
+    const parts = [head];
+    let total = head.length;
+    const nowMs = this.scheduler.nowMs();
+    for (;;) {
+      const next = direction.queue[0];
+      if (next === undefined || next.kind !== 'data' || next.readyAtMs > nowMs || total + next.bytes.length > readBytesMax) break;
+      direction.queue.shift();
+      parts.push(next.bytes);
+      total += next.bytes.length;
+    }
+    if (parts.length === 1) return head;
+    const merged = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      merged.set(part, at);
+      at += part.length;
+    }
+    return merged;
   }
 
   /** Cuts both directions at a random byte of what is in flight, then delivers a reset each way. */

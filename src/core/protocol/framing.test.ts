@@ -21,6 +21,12 @@ describe('FrameDecoder', () => {
     expect(first.kind === 'frame' && first.frame.buffer).toBe(stream.buffer);
   });
 
+  test('the planted dropSecondFrameOfRead bug loses the second frame a chunk finishes, and only that one', () => {
+    const stream = concatChunks([frame([1]), frame([2]), frame([3])]);
+    const events = collect(new FrameDecoder(100, { dropSecondFrameOfRead: true }), [stream.subarray(0, 3), stream.subarray(3), frame([4])]);
+    expect(events.map((e) => (e.kind === 'frame' ? [...e.frame] : e.kind))).toEqual([[1], [3], [4]]);
+  });
+
   test('reassembles a frame split at every possible byte, including inside the size prefix', () => {
     const stream = concatChunks([frame([1, 2, 3, 4, 5]), frame([6, 7])]);
     for (let cut = 0; cut <= stream.byteLength; cut++) {

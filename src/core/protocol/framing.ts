@@ -12,6 +12,12 @@ export type FrameEvent =
   | { kind: 'frame'; frame: Uint8Array }
   | { kind: 'oversized'; sizeBytes: number; frameBytesMax: number };
 
+/** Test-only hooks that plant a known framing bug, to show the simulator's checkers catch it. Never set in production. */
+export interface FramingBugs {
+  /** Of the complete frames a single chunk (one read) finishes, the second is dropped. */
+  dropSecondFrameOfRead?: boolean;
+}
+
 export class FrameDecoder {
   /** Pending bytes of the current frame (size prefix included), or null when none are pending. */
   private pending: Uint8Array | null = null;
@@ -20,7 +26,10 @@ export class FrameDecoder {
   private pendingSizeKnown = false;
   private failed = false;
 
-  constructor(readonly frameBytesMax: number) {
+  constructor(
+    readonly frameBytesMax: number,
+    private readonly bugs: FramingBugs = {},
+  ) {
     assert(Number.isInteger(frameBytesMax) && frameBytesMax > 0, 'frameBytesMax positive');
   }
 
@@ -37,9 +46,11 @@ export class FrameDecoder {
   push(chunk: Uint8Array, onEvent: (event: FrameEvent) => void): void {
     if (this.failed) return;
     let at = 0;
+    let framesOfRead = 0;
     if (this.pending !== null) {
       at = this.fillPending(chunk, onEvent);
       if (this.pending !== null || this.failed) return;
+      framesOfRead++;
     }
     while (at < chunk.byteLength) {
       const left = chunk.byteLength - at;
@@ -47,7 +58,9 @@ export class FrameDecoder {
         const size = readInt32(chunk, at);
         if (!this.checkSize(size, onEvent)) return;
         if (left >= 4 + size) {
-          onEvent({ kind: 'frame', frame: chunk.subarray(at + 4, at + 4 + size) });
+          framesOfRead++;
+          const dropped = this.bugs.dropSecondFrameOfRead === true && framesOfRead === 2;
+          if (!dropped) onEvent({ kind: 'frame', frame: chunk.subarray(at + 4, at + 4 + size) });
           at += 4 + size;
           continue;
         }
