@@ -22,6 +22,15 @@ function firstCaught(plantedBugs: SimulationOptions['plantedBugs'], kind: Findin
   return firstFailingSeed(runSeed, seedsMax, { plantedBugs });
 }
 
+/** First seed (of `seedsMax` from 1) whose run with `plantedBugs` has a failure matching `pattern`; with that failure. */
+function firstFailure(plantedBugs: SimulationOptions['plantedBugs'], pattern: RegExp, seedsMax: number) {
+  const runSeed = async (sim: Simulation) => {
+    const result = await singleNode.run(sim, { nodes: singleNode.defaultNodes });
+    return { failures: result.failures.filter((f) => pattern.test(f)) };
+  };
+  return firstFailingSeed(runSeed, seedsMax, { plantedBugs });
+}
+
 describe('single-node scenario', () => {
   it(`passes ${sweepSeeds} seeds of crashes, graceful stops, mid-frame resets and fsync failures`, async () => {
     const failing: string[] = [];
@@ -47,8 +56,9 @@ describe('single-node scenario', () => {
   // The checker is shown catching the bugs it exists for, planted in the broker's partition logs,
   // its committed-offsets store and the simulated disk, each by the Kafka history checker's own
   // finding. When written, each was caught at seed 1 and in 17 to 20 of seeds 1..20.
-  // (PartitionLogBugs.stopSkipsFlush is not among them: the broker answers every in-flight request
-  // before it stops its logs, so that bug loses no acknowledged write here; log-crash catches it.)
+  // (PartitionLogBugs.stopSkipsFlush alone is not among them: the broker answers every in-flight
+  // request before it stops its logs, so that bug loses no acknowledged write here; log-crash
+  // catches it. BrokerBugs.stopSkipsFlush, below, also stops the logs before those requests end.)
   it('catches a log that acknowledges before fsync as lost writes (within 10 seeds)', async () => {
     const found = await firstCaught({ log: { ackBeforeSync: true } }, 'lost-write', 10);
     expect(found?.failure).toMatch(/^lost-write: /);
@@ -62,5 +72,30 @@ describe('single-node scenario', () => {
   it('catches an offset commit answered before it is durable as a committed offset going back (within 10 seeds)', async () => {
     const found = await firstCaught({ offsets: { ackBeforeSync: true } }, 'commit-regressed', 10);
     expect(found?.failure).toMatch(/^commit-regressed: /);
+  });
+
+  // Bugs in the broker's own request path, which the workload reaches because p2 and the consumer
+  // pipeline requests and the simulated network merges writes that have arrived into one read.
+  it('catches a broker that writes responses as they finish, not in request order (within 5 seeds)', async () => {
+    const found = await firstFailure({ broker: { reorderResponses: true } }, /: response order: /, 5);
+    expect(found?.failure).toMatch(/response #\d+ arrived while #\d+ was next/);
+  });
+
+  it('catches a frame decoder that drops the second frame of a read (within 5 seeds; 0 of 10 before reads merged writes)', async () => {
+    const found = await firstFailure({ broker: { dropSecondFrameOfRead: true } }, /: response order: /, 5);
+    expect(found?.failure).toMatch(/response #\d+ arrived while #\d+ was next/);
+  });
+
+  // Half the graceful stops are followed by a power loss before the restart, so a stop that answers
+  // appends it never fsynced (interval flush policy: appends wait for the timer) loses them.
+  it('catches a graceful stop that skips its final flush as lost writes (within 20 seeds; first at seed 9, 8 of 1..40)', async () => {
+    const found = await firstFailure({ broker: { stopSkipsFlush: true } }, /^lost-write: /, 20);
+    expect(found?.failure).toMatch(/^lost-write: /);
+  });
+
+  // The simulated disk fails fsyncs as Linux does (fsyncgate): the retry succeeds, the data is gone.
+  it('catches a log that retries a failed fsync and carries on (within 5 seeds)', async () => {
+    const found = await firstFailure({ log: { retryFailedSync: true } }, /^(lost-write|no-final-read): /, 5);
+    expect(found?.failure).toMatch(/^(lost-write|no-final-read): /);
   });
 });

@@ -45,7 +45,7 @@ const topicWaitMsMax = 60_000;
 const livenessMs = 8000;
 const sessionMs = 1500;
 
-const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0 };
+const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   /** Every producer id InitProducerId handed out, with who got it: each call must get a fresh one. */
@@ -357,6 +357,7 @@ interface Outages {
 }
 
 function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, crashed: (name: string) => void): Outages {
+  const powerLosses = sim.random.fork('power-loss');
   const allowed = (k: number): boolean => nodes[k]!.isUp && !stopping.has(k) && nodes.filter((n) => !n.isUp).length < nodes.length - 1;
   return {
     crash(k, durationMs) {
@@ -383,6 +384,12 @@ function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly str
         .then(() => {
           sim.trace(names[k]!, 'GracefulStopEnded', {});
           stopping.delete(k);
+          // Half the stops are followed by a power loss before the restart (what the stop left
+          // unsynced is gone), so a stop that answered writes it never flushed loses them.
+          if (powerLosses.chance(0.5)) {
+            run.counts.powerLossesAfterStop++;
+            node.powerLoss();
+          }
           sim.schedule(durationMs, () => {
             if (!node.isUp) node.restart();
             restarted?.();
@@ -585,6 +592,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
         replication: { minInsyncReplicas: 2, replicaLagTimeMaxMs: 2000, brokerHeartbeatIntervalMs: sessionMs / 6, replicaFetchWaitMsMax: 200, controlledShutdownTimeoutMs: 2000 },
         testOnlyLogBugs: sim.plantedLogBugs,
         testOnlyReplicationBugs: sim.plantedReplicationBugs,
+        testOnlyBrokerBugs: sim.plantedBrokerBugs,
       });
       return { controller, broker };
     } catch (error) {

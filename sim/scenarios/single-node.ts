@@ -1,6 +1,7 @@
 import { Broker } from '../../src/core/broker/index.ts';
 import { sleep, type Io } from '../../src/core/io/index.ts';
 import type { Random } from '../../src/core/io/random.ts';
+import type { FlushPolicy } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
@@ -36,7 +37,7 @@ const group = 'sim-group';
 /** Per-partition bytes of each of the consumer's fetches during the faults. */
 const consumerFetchBytesMax = 4096;
 
-const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
+const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   constructor() {
@@ -263,6 +264,7 @@ async function consumeAll(io: Io, run: Run): Promise<string | null> {
 
 function planFaults(sim: Simulation, node: SimNode, run: Run): void {
   const random = sim.random.fork('faults');
+  const powerLosses = sim.random.fork('power-loss');
   let atMs = 100;
   while (atMs < faultsMs) {
     atMs += random.between(50, 400);
@@ -280,8 +282,15 @@ function planFaults(sim: Simulation, node: SimNode, run: Run): void {
           run.counts.stops++;
           // A stop that cannot make everything durable (a partition failed its fsync) reports it; the
           // node is then taken down hard, as an operator's kill would.
+          // Half the stops are followed by a power loss before the restart: what the stop left
+          // unsynced is gone, so a stop that answered writes it never flushed loses them.
           void node
             .stop()
+            .then(() => {
+              if (!powerLosses.chance(0.5)) return;
+              run.counts.powerLossesAfterStop++;
+              node.powerLoss();
+            })
             .catch(() => node.crash())
             .then(() => sim.schedule(downMs, () => node.isUp || node.restart()));
           return;
@@ -304,14 +313,21 @@ function planFaults(sim: Simulation, node: SimNode, run: Run): void {
 
 async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
   const run = new Run();
+  // Half the seeds run the interval flush policy (an fsync a few milliseconds after the first
+  // unsynced append): appends then wait unsynced for longer, which is what a stop must flush.
+  const config = sim.random.fork('broker-config');
+  const flush: FlushPolicy = config.chance(0.5) ? { mode: 'interval', intervalMs: config.between(1, 20), bytesMax: config.between(4096, 65536) } : { mode: 'per-append' };
+  run.counts.intervalFlush = flush.mode === 'interval' ? 1 : 0;
   const node = sim.addNode('n1', async (io) =>
     Broker.start(io, {
       nodeId: 1,
       listen: { host: 'n1', port },
       advertised: { host: 'n1', port },
       dataDir: 'data',
+      log: { flush },
       testOnlyLogBugs: sim.plantedLogBugs,
       testOnlyOffsetStoreBugs: sim.plantedOffsetStoreBugs,
+      testOnlyBrokerBugs: sim.plantedBrokerBugs,
     }),
   );
   const admin = sim.addClient('admin');

@@ -3,9 +3,14 @@ import { DiskError, dirName, type Disk, type DiskFile } from '../core/io/disk.ts
 import type { Random } from '../core/io/random.ts';
 import type { EventOwner, Scheduler } from './scheduler.ts';
 
-type PendingOp =
+/**
+ * An unsynced write or truncate. `orphaned`: a failed fsync covered it and did not write it (Linux
+ * then marks its pages clean: reads still see it, no later fsync writes it, a crash loses it).
+ */
+type PendingOp = (
   | { kind: 'write'; seq: number; position: number; data: Uint8Array }
-  | { kind: 'truncate'; seq: number; size: number };
+  | { kind: 'truncate'; seq: number; size: number }
+) & { orphaned?: boolean };
 
 /**
  * A file's bytes as the simulated platter and page cache hold them: `durable` is what survives a
@@ -40,12 +45,35 @@ class Inode {
     return out;
   }
 
-  /** Applies the first `count` pending ops to the durable image (count < 0: all). */
+  /**
+   * Applies the first `count` pending ops to the durable image (count < 0: all), orphaned ones
+   * excepted: they leave the page cache unwritten, so reads no longer see them.
+   */
   persist(count: number, tornBytes = -1): void {
     const n = count < 0 ? this.pending.length : count;
-    for (let i = 0; i < n; i++) this.applyDurable(this.pending[i]!, -1);
-    if (tornBytes >= 0 && n < this.pending.length) this.applyDurable(this.pending[n]!, tornBytes);
+    let orphansDropped = false;
+    for (let i = 0; i < n; i++) {
+      const op = this.pending[i]!;
+      if (op.orphaned === true) orphansDropped = true;
+      else this.applyDurable(op, -1);
+    }
+    const torn = this.pending[n];
+    if (tornBytes >= 0 && torn !== undefined && torn.orphaned !== true) this.applyDurable(torn, tornBytes);
     this.pending = this.pending.slice(n);
+    if (orphansDropped) this.size = this.visibleSize();
+  }
+
+  /** fsyncgate: a failed fsync wrote the first `count` pending ops and orphaned the rest. */
+  failSync(count: number): void {
+    this.persist(count);
+    for (const op of this.pending) op.orphaned = true;
+  }
+
+  /** The size reads see: the durable size with every pending op laid over it. */
+  private visibleSize(): number {
+    let size = this.durableSize;
+    for (const op of this.pending) size = op.kind === 'truncate' ? op.size : Math.max(size, op.position + op.data.length);
+    return size;
   }
 
   private applyDurable(op: PendingOp, tornBytes: number): void {
@@ -81,7 +109,11 @@ export interface DiskLatency {
 
 /** Fault knobs of one node's disk, set by scenarios (never by the code under test). */
 export interface DiskFaults {
-  /** The next sync() on any file of this disk fails with EIO (its data's fate is then unknown). */
+  /**
+   * The next sync() on any file of this disk fails with EIO, as Linux does (fsyncgate): some of the
+   * file's unsynced ops were written, the rest never will be though reads still see them until the
+   * file's next good sync or a crash, and a retried sync reports success.
+   */
   failNextSync(): void;
   /** Withdraws sync failures asked for and not yet delivered (a scenario's fault phase ends). */
   cancelSyncFailures(): void;
@@ -131,15 +163,18 @@ export class SimDiskState {
     return new SimDisk(this, scheduler, owner, this.random);
   }
 
-  /** What a power loss leaves: the durable namespace, durable bytes, and torn remains of the rest. */
-  crash(): { filesTorn: number; opsLost: number } {
+  /**
+   * What a power loss leaves: the durable namespace, durable bytes, and torn remains of the rest
+   * (with `loseAllUnsynced`, nothing of the rest: the harshest loss the contract allows).
+   */
+  crash(options: { loseAllUnsynced?: boolean } = {}): { filesTorn: number; opsLost: number } {
     let filesTorn = 0;
     let opsLost = 0;
     const survivors = new Set(this.durableEntries.values());
     for (const inode of new Set([...this.entries.values(), ...survivors])) {
       if (inode.pending.length === 0) continue;
-      const kept = this.random.int(inode.pending.length + 1);
-      const torn = kept < inode.pending.length && this.random.chance(0.5);
+      const kept = options.loseAllUnsynced === true ? 0 : this.random.int(inode.pending.length + 1);
+      const torn = kept < inode.pending.length && options.loseAllUnsynced !== true && this.random.chance(0.5);
       const op = inode.pending[kept];
       const tornBytes = torn && op?.kind === 'write' ? this.random.int(op.data.length + 1) : -1;
       opsLost += inode.pending.length - kept;
@@ -221,7 +256,11 @@ export class SimDiskState {
   beginSync(inode: Inode): number {
     if (this.syncFailuresPending > 0) {
       this.syncFailuresPending--;
-      this.onEvent('DiskSyncFailed', { ops: inode.pending.length });
+      // fsyncgate: the writeback got through some of the ops, the rest are never written, and the
+      // next fsync reports success. Only a rewrite makes them durable.
+      const written = this.random.int(inode.pending.length + 1);
+      this.onEvent('DiskSyncFailed', { ops: inode.pending.length, written });
+      inode.failSync(written);
       throw new DiskError('EIO', 'fsync failed (injected)');
     }
     return inode.opSeqNext;

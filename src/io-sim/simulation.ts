@@ -10,6 +10,7 @@ import type { OffsetStoreBugs } from '../core/group/offset-store.ts';
 import type { ReplicationBugs } from '../core/cluster/partition-replica.ts';
 import type { ControllerBugs } from '../core/metadata/controller.ts';
 import type { PartitionLogBugs } from '../core/log/partition-log.ts';
+import type { BrokerBugs } from '../core/broker/options.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
 import { SimNetworkWorld, type NetworkBugs } from './sim-network.ts';
@@ -32,7 +33,7 @@ export interface SimulationOptions {
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
-  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs };
+  plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs; broker?: BrokerBugs };
 }
 
 /** Virtual wall-clock origin: 2026-01-01T00:00:00Z, so Kafka timestamps look real and never vary. */
@@ -140,6 +141,17 @@ export class SimNode {
     this.sim.addTrace(this.name, 'info', 'NodeCrashed', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
   }
 
+  /**
+   * Power loss of the host, also while the node is down (say, after a graceful stop): every byte
+   * not synced is lost, none survives torn. A process that stopped gracefully leaves its unsynced
+   * writes in the page cache, where a power loss before the restart takes them.
+   */
+  powerLoss(): void {
+    if (this.up) this.die();
+    const lost = this.diskState.crash({ loseAllUnsynced: true });
+    this.sim.addTrace(this.name, 'info', 'NodePowerLost', { opsLost: lost.opsLost });
+  }
+
   restart(): void {
     if (this.up) this.crash();
     this.start();
@@ -197,6 +209,8 @@ export class Simulation {
   readonly plantedReplicationBugs: ReplicationBugs | undefined;
   /** Bugs a scenario should plant in the metadata controllers it builds (test-only). */
   readonly plantedControllerBugs: ControllerBugs | undefined;
+  /** Bugs a scenario should plant in the brokers it builds: their connections, their stop (test-only). */
+  readonly plantedBrokerBugs: BrokerBugs | undefined;
   private readonly traceSink: Trace;
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
@@ -218,6 +232,7 @@ export class Simulation {
     this.plantedOffsetStoreBugs = options.plantedBugs?.offsets;
     this.plantedReplicationBugs = options.plantedBugs?.replication;
     this.plantedControllerBugs = options.plantedBugs?.controller;
+    this.plantedBrokerBugs = options.plantedBugs?.broker;
     Object.assign(this.network.bugs, options.plantedBugs?.net ?? {});
   }
 

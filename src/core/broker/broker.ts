@@ -42,7 +42,7 @@ import { singleDriverRouter, type GroupRouter } from './group-router.ts';
 import { ClusterGroups } from '../cluster/cluster-groups.ts';
 import * as groupApi from './group-handlers.ts';
 import { handleListOffsets } from './list-offsets.ts';
-import { resolveBrokerOptions, type BrokerOptions, type HostPort, type ResolvedBrokerOptions } from './options.ts';
+import { resolveBrokerOptions, type BrokerBugs, type BrokerOptions, type HostPort, type ResolvedBrokerOptions } from './options.ts';
 import { handleProduce } from './produce.ts';
 import { ProducerRegistry } from './producer-registry.ts';
 import { handleCreateTopics, handleDeleteTopics, handleMetadata } from './topic-admin.ts';
@@ -77,6 +77,8 @@ export class Broker implements RequestDispatcher, BrokerState {
   private reopenTimer: Timer | null = null;
   private stopFlag = false;
   private stopPromise: Promise<void> | null = null;
+  /** Test-only planted bugs (BrokerOptions.testOnlyBrokerBugs); empty in production. */
+  private bugs: BrokerBugs = {};
   /** This broker's cluster membership; null on a single node. */
   cluster: ClusterMember | null = null;
   /** The group coordinators of a cluster broker (one per offsets partition it leads); null on a single node. */
@@ -110,7 +112,9 @@ export class Broker implements RequestDispatcher, BrokerState {
     const log = io.log.child({ nodeId: resolved.nodeId });
     if (resolved.dataDir !== '') await io.disk.mkdir(resolved.dataDir);
     const metrics = new BrokerMetrics(options.metrics ?? noopMetrics);
-    const topics = await TopicStore.open(io, resolved.dataDir, resolved.log, { bugs: options.testOnlyLogBugs, metrics: metrics.log });
+    const brokerBugs = options.testOnlyBrokerBugs ?? {};
+    const logBugs = brokerBugs.stopSkipsFlush === true ? { ...options.testOnlyLogBugs, stopSkipsFlush: true } : options.testOnlyLogBugs;
+    const topics = await TopicStore.open(io, resolved.dataDir, resolved.log, { bugs: logBugs, metrics: metrics.log });
     let producers: ProducerRegistry | null = null;
     let groups: GroupDriver;
     try {
@@ -123,6 +127,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       throw error;
     }
     const broker = new Broker(io, resolved, topics, producers, groups, metrics, log);
+    broker.bugs = brokerBugs;
     try {
       broker.listener = await io.net.listen(resolved.listen.host, resolved.listen.port, (c) => broker.accept(c));
     } catch (error) {
@@ -201,13 +206,15 @@ export class Broker implements RequestDispatcher, BrokerState {
     this.retentionTimer?.cancel();
     this.reopenTimer?.cancel();
     this.fetchWaiters.wakeAll();
+    // The planted stopSkipsFlush bug closes the logs while requests are still in flight.
+    const stoppedEarly = this.bugs.stopSkipsFlush === true ? await this.topics.stop() : null;
     await this.groups.stop();
     await this.clusterGroups?.stop();
     await Promise.all([...this.connections.values()].map((c) => c.idle()));
     for (const connection of [...this.connections.values()]) connection.end();
     await this.cluster?.stop();
     await this.producers.close();
-    const failures = await this.topics.stop();
+    const failures = stoppedEarly ?? (await this.topics.stop());
     this.stopCollecting();
     this.log.info('BrokerStopped', { failures: failures.length });
     if (failures.length > 0) throw new BrokerStopError(failures);
@@ -261,7 +268,7 @@ export class Broker implements RequestDispatcher, BrokerState {
       return;
     }
     const limits = { requestBytesMax: this.options.requestBytesMax, parkedBytesMax: this.options.connectionParkedBytesMax };
-    const wrapped = new BrokerConnection(connection, this, limits, this.requestBytes, this.log);
+    const wrapped = new BrokerConnection(connection, this, limits, this.requestBytes, this.log, this.bugs);
     this.connections.set(wrapped.id, wrapped);
     this.metrics.connectionsAccepted.inc();
   }

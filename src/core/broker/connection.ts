@@ -25,6 +25,7 @@ import { connectionRequestsInFlightMax, connectionRequestsParkedMax } from '../l
 import {
   ApiKey,
   FrameDecoder,
+  type FramingBugs,
   apiKeyName,
   decodeRequest,
   encodeUnsupportedApiVersionsResponse,
@@ -58,6 +59,12 @@ export interface ConnectionLimits {
   readonly parkedBytesMax: number;
 }
 
+/** Test-only hooks that plant a known connection bug, to show the simulator's checkers catch it. Never set in production. */
+export interface ConnectionBugs extends FramingBugs {
+  /** Each response is written as soon as its request is handled, not in request order. */
+  reorderResponses?: boolean;
+}
+
 interface Slot {
   readonly correlationId: number;
   chunks: Uint8Array[] | null;
@@ -88,8 +95,9 @@ export class BrokerConnection {
     private readonly limits: ConnectionLimits,
     private readonly memory: RequestMemory,
     log: Log,
+    private readonly bugs: ConnectionBugs = {},
   ) {
-    this.decoder = new FrameDecoder(limits.requestBytesMax);
+    this.decoder = new FrameDecoder(limits.requestBytesMax, bugs);
     this.log = log.child({ connection: connection.id });
     this.clientHost = `/${connection.remoteAddress.replace(/:\d+$/, '')}`;
     connection.setHandlers({
@@ -288,6 +296,7 @@ export class BrokerConnection {
 
   /** Writes every finished slot at the head of the queue. */
   private flush(): void {
+    if (this.bugs.reorderResponses === true) this.moveFinishedToFront();
     while (this.slots.length > 0 && this.slots[0]!.chunks !== null) {
       const slot = this.slots.shift()!;
       if (this.closed) continue;
@@ -296,6 +305,13 @@ export class BrokerConnection {
       }
     }
     this.afterProgress();
+  }
+
+  /** The planted reorderResponses bug: finished slots jump the queue. */
+  private moveFinishedToFront(): void {
+    const finished = this.slots.filter((slot) => slot.chunks !== null);
+    const waiting = this.slots.filter((slot) => slot.chunks === null);
+    this.slots.splice(0, this.slots.length, ...finished, ...waiting);
   }
 
   private afterProgress(): void {

@@ -4,4 +4,4 @@
  * down gracefully. See docs/broker.md.
  */
 export { Broker, BrokerStopError, transactionsUnsupported } from './broker.ts';
-export type { BrokerOptions, HostPort } from './options.ts';
+export type { BrokerBugs, BrokerOptions, HostPort } from './options.ts';

@@ -11,6 +11,7 @@ import type { OffsetStoreBugs } from '../group/offset-store.ts';
 import type { PartitionLogBugs } from '../log/partition-log.ts';
 import type { ClusterLink } from '../cluster/cluster-member.ts';
 import type { ReplicationBugs } from '../cluster/partition-replica.ts';
+import type { ConnectionBugs } from './connection.ts';
 import { resolveReplicationConfig, type ReplicationConfig } from '../cluster/replication-config.ts';
 import type { Metrics } from '../metrics/index.ts';
 
@@ -69,6 +70,19 @@ export interface BrokerOptions {
   readonly testOnlyReplicationBugs?: ReplicationBugs;
   /** Test-only: plant a known bug in the committed-offsets store, to show the simulator's checkers catch it. */
   readonly testOnlyOffsetStoreBugs?: OffsetStoreBugs;
+  /** Test-only: plant a known bug in the broker itself (its connections, its stop), to show the simulator's checkers catch it. */
+  readonly testOnlyBrokerBugs?: BrokerBugs;
+}
+
+/** Test-only hooks that plant known broker bugs. Never set in production. */
+export interface BrokerBugs extends ConnectionBugs {
+  /**
+   * stop() closes the partition logs before the requests in flight have finished, and the logs
+   * resolve every pending append without writing or fsyncing it, so those producers are answered
+   * NONE for records that are not on disk (an earlier broker of this kind lost 30 of 100 messages
+   * to a shutdown flush that did nothing).
+   */
+  stopSkipsFlush?: boolean;
 }
 
 export interface ResolvedBrokerOptions {

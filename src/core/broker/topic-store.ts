@@ -297,9 +297,11 @@ export class TopicStore {
       for (const topic of this.all()) {
         for (const [index, old] of topic.partitions.entries()) {
           if (old.failure === null) continue;
+          const durableEnd = old.log?.durableEndOffset ?? null;
           if (old.log !== null) await old.log.stop().catch(() => undefined); // closes its files; its failure is known
           const [fresh] = await this.openPartitions(topic, index + 1, index);
           if (fresh === undefined || fresh.failure !== null) continue;
+          if (durableEnd !== null && !(await this.dropUntrustedTail(fresh, durableEnd))) continue;
           await prepare(fresh);
           topic.partitions[index] = fresh;
           old.notifyAppended(0);
@@ -309,6 +311,28 @@ export class TopicStore {
       }
       return reopened;
     });
+  }
+
+  /**
+   * After a failed fsync nothing past the failed log's durable end can be trusted: on Linux the
+   * failed writeback marks the pages clean, so reads (the reopen's recovery among them) may still
+   * see bytes that no later fsync will ever write ("fsyncgate"). None of them was acknowledged, so
+   * the reopened log is cut back to that end, which writes the truth to disk. False when the cut
+   * failed (the partition stays failed and is retried).
+   */
+  private async dropUntrustedTail(fresh: Partition, durableEnd: bigint): Promise<boolean> {
+    const log = fresh.log!;
+    const end = log.logEndOffset;
+    if (end <= durableEnd) return true;
+    try {
+      await log.truncateTo(durableEnd);
+    } catch (error) {
+      if (!isLogError(error)) throw error;
+      await log.stop().catch(() => undefined);
+      return false;
+    }
+    this.log.warn('PartitionTailDropped', { topic: fresh.topic.name, partition: fresh.index, from: end, to: log.logEndOffset, hint: 'records written after a failed fsync were never acknowledged and may not be on disk; dropped. If fsyncs keep failing, check the disk' });
+    return true;
   }
 
   /** Stops every partition log (each drains and fsyncs what it accepted). Returns the failures. */

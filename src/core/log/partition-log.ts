@@ -55,10 +55,16 @@ export interface PartitionLogBugs {
   /** Resolve appends as soon as their bytes are written, before any fsync. */
   ackBeforeSync?: boolean;
   /**
-   * stop() resolves pending appends and closes without writing or fsyncing (an earlier broker of this
-   * kind did this and lost 30 of 100 messages on shutdown).
+   * stop() writes what is queued and resolves every pending append without an fsync (an earlier
+   * broker of this kind had a shutdown flush that did nothing and lost 30 of 100 messages).
    */
   stopSkipsFlush?: boolean;
+  /**
+   * A failed fsync is retried, and when the retry succeeds the log carries on as if the data were
+   * durable (PostgreSQL did this until 2018: on Linux the retry succeeds because the failed
+   * writeback marked the pages clean, and the data is gone).
+   */
+  retryFailedSync?: boolean;
 }
 
 export interface PartitionLogOptions {
@@ -456,8 +462,11 @@ export class PartitionLog implements PartitionLogApi {
     try {
       await segment.file.sync();
     } catch (error) {
-      this.markFailed(error, appends);
-      return;
+      const retried = this.bugs.retryFailedSync === true && error instanceof DiskError && (await segment.file.sync().then(() => true, () => false));
+      if (!retried) {
+        this.markFailed(error, appends);
+        return;
+      }
     }
     this.metrics.fsyncDurationSeconds.observe(secondsBetween(startMs, this.io.clock.nowMs()));
     this.metrics.appendsPerFsync.observe(appends.length);
@@ -682,13 +691,8 @@ export class PartitionLog implements PartitionLogApi {
   }
 
   private async stopLocked(): Promise<void> {
-    if (this.bugs.stopSkipsFlush === true) {
-      for (const append of [...this.unsynced, ...this.queue]) append.resolve({ baseOffset: append.baseOffset, lastOffset: append.lastOffset });
-      this.unsynced = [];
-      this.queue = [];
-    } else {
-      await this.drainLocked(true);
-    }
+    if (this.bugs.stopSkipsFlush === true) await this.writeWithoutFlush();
+    else await this.drainLocked(true);
     this.flushTimer?.cancel();
     this.flushTimer = null;
     if (this.failure !== null) {
@@ -704,6 +708,13 @@ export class PartitionLog implements PartitionLogApi {
     }
     await this.closeFiles();
     this.log.info('LogStopped', { end: this.logEndOffset, durableEnd: this.durableEnd });
+  }
+
+  /** The planted stopSkipsFlush bug: what is queued is written, and every pending append is answered as done, with no fsync. */
+  private async writeWithoutFlush(): Promise<void> {
+    while (this.queue.length > 0 && this.failure === null) await this.writeQueued();
+    for (const append of this.unsynced) append.resolve({ baseOffset: append.baseOffset, lastOffset: append.lastOffset });
+    this.unsynced = [];
   }
 
   /** Final fsync, index files, then the clean-shutdown marker (durable only after all the rest). */
