@@ -373,7 +373,6 @@ function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly str
       const node = nodes[k]!;
       run.counts.stops++;
       stopping.add(k);
-      sim.trace(names[k]!, 'GracefulStopStarted', { restartAfterMs: durationMs });
       void node
         .stop()
         .catch(() => {
@@ -381,7 +380,6 @@ function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly str
           crashed(names[k]!);
         })
         .then(() => {
-          sim.trace(names[k]!, 'GracefulStopEnded', {});
           stopping.delete(k);
           sim.schedule(durationMs, () => {
             if (!node.isUp) node.restart();

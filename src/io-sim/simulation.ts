@@ -110,14 +110,17 @@ export class SimNode {
     return this.diskState;
   }
 
-  /** Builds a fresh Io for a new incarnation and runs the boot function in it. */
+  /**
+   * Builds a fresh Io for a new incarnation and runs the boot function in it. Traced as
+   * `NodeStarted` the first time and `FaultRestart` every time after (whoever asks for it).
+   */
   start(): Io {
     assert(!this.up, `node ${this.name} is already up`);
     this.incarnationCount++;
     this.incarnation = new Incarnation(`${this.name}/${this.incarnationCount}`);
     this.up = true;
     const io = this.sim.makeIo(this.name, this.incarnation, this.diskState);
-    this.sim.addTrace(this.name, 'info', 'NodeStarted', { incarnation: this.incarnationCount });
+    this.sim.addTrace(this.name, 'info', this.incarnationCount === 1 ? 'NodeStarted' : 'FaultRestart', { incarnation: this.incarnationCount });
     const owner = this.incarnation;
     this.sim.schedule(0, () => {
       void Promise.resolve(this.boot(io)).then(
@@ -137,7 +140,7 @@ export class SimNode {
     if (!this.up) return;
     this.die();
     const lost = this.diskState.crash();
-    this.sim.addTrace(this.name, 'info', 'NodeCrashed', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
+    this.sim.addTrace(this.name, 'info', 'FaultCrash', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
   }
 
   restart(): void {
@@ -148,16 +151,27 @@ export class SimNode {
   /**
    * Graceful stop: awaits the node's own stop(), then takes it down (its disk keeps everything
    * synced). If the node's stop() rejects (it could not make everything durable), the rejection
-   * propagates and the node stays up: crash it to take it down.
+   * propagates and the node stays up: crash it to take it down. Traced as `FaultStopStarted`, then
+   * `FaultStopEnded` with `stopped` 1 when the node went down, 0 when its stop() rejected (with the
+   * error) or the node crashed meanwhile.
    */
   async stop(): Promise<void> {
     if (!this.up) return;
     const owner = this.incarnation;
     const handle = this.handle;
-    if (handle !== undefined) await handle.stop();
-    if (this.incarnation !== owner || !this.up) return;
+    this.sim.addTrace(this.name, 'info', 'FaultStopStarted', {});
+    try {
+      if (handle !== undefined) await handle.stop();
+    } catch (error) {
+      this.sim.addTrace(this.name, 'info', 'FaultStopEnded', { stopped: 0, error: describe(error) });
+      throw error;
+    }
+    if (this.incarnation !== owner || !this.up) {
+      this.sim.addTrace(this.name, 'info', 'FaultStopEnded', { stopped: 0 });
+      return;
+    }
     this.die();
-    this.sim.addTrace(this.name, 'info', 'NodeStopped', {});
+    this.sim.addTrace(this.name, 'info', 'FaultStopEnded', { stopped: 1 });
   }
 
   private die(): void {
