@@ -13,6 +13,7 @@ import type { PartitionLogBugs } from '../core/log/partition-log.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
 import { SimNetworkWorld, type NetworkBugs } from './sim-network.ts';
+import type { SimObserver, StateSampler } from './observer.ts';
 import { Trace, type TraceEvent } from './trace.ts';
 import { TrackedRandom } from './tracked-random.ts';
 
@@ -31,6 +32,8 @@ export interface SimulationOptions {
   traceFileEvents?: boolean;
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
+  /** Watches the run without changing it (the timeline of `sim --html`); see SimObserver. */
+  observer?: SimObserver;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
   plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs };
 }
@@ -214,6 +217,8 @@ export class Simulation {
   private readonly traceSink: Trace;
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
+  private readonly observer: SimObserver | null;
+  private sampler: StateSampler | null = null;
   eventsProcessed = 0;
 
   constructor(options: SimulationOptions) {
@@ -222,6 +227,7 @@ export class Simulation {
     this.traceDebug = options.traceDebug === true;
     this.traceFd = options.traceFile === undefined ? null : openSync(options.traceFile, 'w');
     this.traceSink = new Trace(this.traceFd, options.traceFileEvents === true);
+    this.observer = options.observer ?? null;
     const trace = this.traceSink;
     this.scheduler = new Scheduler((kind, timeMs, owner, bytes, seq) => trace.fired(kind, timeMs, owner, bytes, seq));
     this.network = new SimNetworkWorld(this.scheduler, this.random.fork('net'), (host, event, fields) =>
@@ -275,6 +281,15 @@ export class Simulation {
   addTrace(node: string | null, level: string, event: string, fields: LogFields | undefined): void {
     const entry: TraceEvent = { timeMs: this.scheduler.nowMs(), node, level, event, fields };
     this.traceSink.add(entry);
+    this.observer?.traced(entry);
+  }
+
+  /**
+   * What the scenario wants on the timeline of its nodes' state; called after every event, only
+   * when an observer watches the run. It must only read (a look adds no event and draws nothing).
+   */
+  setSampler(sampler: StateSampler): void {
+    this.sampler = sampler;
   }
 
   /** Records a failure found while running (the run stops at the next event). */
@@ -352,6 +367,7 @@ export class Simulation {
           this.fail(`event threw: ${describe(error)}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
         }
         await nextTurn();
+        if (this.observer !== null && this.sampler !== null) this.observer.sampled(this.scheduler.nowMs(), this.sampler());
       }
       // Time moves to the deadline only when nothing is left before it (not when `until()` stopped the run).
       if (drained && options.untilMs !== undefined && this.scheduler.nowMs() < options.untilMs) {
