@@ -39,8 +39,8 @@ const consumerFetchBytesMax = 4096;
 const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
-  constructor() {
-    super({ ...initialCounts });
+  constructor(nowMs: () => number) {
+    super({ ...initialCounts }, nowMs);
   }
 }
 
@@ -303,7 +303,7 @@ function planFaults(sim: Simulation, node: SimNode, run: Run): void {
 }
 
 async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
-  const run = new Run();
+  const run = new Run(() => sim.nowMs());
   const node = sim.addNode('n1', async (io) =>
     Broker.start(io, {
       nodeId: 1,
