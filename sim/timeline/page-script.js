@@ -4,6 +4,12 @@
 // partition's role, leader epoch, log end offset and high watermark), a lane per client (its
 // operations per time slice) and a red line at each finding. Plain DOM calls, no library.
 'use strict';
+// A failure of this script shows on the page and in the DOM (data-script-error), not only in a console.
+window.addEventListener('error', (event) => {
+  document.body.setAttribute('data-script-error', String(event.message));
+  const host = document.getElementById('timeline');
+  if (host) host.textContent = 'The timeline could not be drawn: ' + event.message;
+});
 (function drawTimeline() {
   const data = JSON.parse(document.getElementById('timeline-data').textContent);
   const svgNs = 'http://www.w3.org/2000/svg';
@@ -14,6 +20,9 @@
   const roleColors = { leader: '#2f9e44', follower: '#a5d8ff', candidate: '#fcc419', preCandidate: '#ffe066', failed: '#868e96' };
   const markColors = { 'conn-reset': '#7048e8', 'sync-failure': '#f08c00', 'sync-failed': '#e03131', 'sync-failure-cancelled': '#adb5bd', 'bit-flip': '#d6336c', 'net-latency': '#1c7ed6', warn: '#f59f00', error: '#c92a2a' };
   const seriesColors = { leo: '#1864ab', hw: '#2b8a3e' };
+  // Where in the faults row each kind of band lies (fractions of its height), so that faults at
+  // the same time stay apart: a node down or stopping fills the row, the others are stripes.
+  const bandStripes = { down: [0, 1], stopping: [0, 1], partition: [0, 0.4], 'slow-link': [0.4, 0.6], 'disk-slow': [0.6, 0.8], 'disk-full': [0.8, 1] };
 
   function el(name, attrs, parent, text) {
     const node = document.createElementNS(svgNs, name);
@@ -82,7 +91,10 @@
         // Faults row: bands, then marks over them.
         const row = el('g', { class: 'faults' }, g);
         el('text', { x: 40, y: y + 12, class: 'track-name' }, row, 'faults');
-        for (const b of bandsByLane.get(lane.name) || []) drawBand(row, b, y, 16);
+        const laneBands = bandsByLane.get(lane.name) || [];
+        // Whole-row bands first, stripes over them.
+        for (const b of laneBands) if (b.kind === 'down' || b.kind === 'stopping') drawBand(row, b, y, 16);
+        for (const b of laneBands) if (b.kind !== 'down' && b.kind !== 'stopping') drawBand(row, b, y, 16);
         for (const m of marksByLane.get(lane.name) || []) drawMark(row, m, y, 16);
         y += 18;
         for (const track of lane.tracks) y = drawTrack(g, track, y, seriesMax.get(track.name) || 0);
@@ -118,7 +130,9 @@
     function drawBand(parent, b, top, h) {
       const x1 = x(b.startMs);
       const w = Math.max(x(b.endMs) - x1, 2);
-      const rect = el('rect', { class: 'band band-' + b.kind, 'data-kind': b.kind, 'data-fault': b.id, x: x1, y: top + 1, width: w, height: h - 2 }, parent);
+      const stripe = bandStripes[b.kind] || [0, 1];
+      const y1 = top + 1 + stripe[0] * (h - 2);
+      const rect = el('rect', { class: 'band band-' + b.kind, 'data-kind': b.kind, 'data-fault': b.id, x: x1, y: y1, width: w, height: (stripe[1] - stripe[0]) * (h - 2) }, parent);
       title(rect, b.label + '\n' + ms(b.startMs) + ' .. ' + (b.open ? 'end of run' : ms(b.endMs)));
     }
 

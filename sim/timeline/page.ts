@@ -84,6 +84,7 @@ export function renderTimelinePage(data: TimelineData): string {
     .map((f, i) => `<li class="finding-item" data-at="${f.atMs}">[${i + 1}] at ${f.atMs.toFixed(1)} ms${f.timeKnown ? '' : ' (no time known: the end of the run)'}: ${escapeHtml(f.text)}</li>`)
     .join('\n');
   const faults = Object.entries(data.faultCounts)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, count]) => `<tr data-fault-kind="${escapeHtml(name)}"><td>${escapeHtml(name)}</td><td class="count">${count}</td></tr>`)
     .join('\n');
   const rows: [string, string][] = [

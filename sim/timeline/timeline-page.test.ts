@@ -79,6 +79,7 @@ describe('sim --html: the timeline page in a browser', () => {
     const startedMs = performance.now();
     const dom = await dumpDom(chromium, pageFile, path.join(dir, 'profile'));
     console.log(`chromium --dump-dom: ${Math.round(performance.now() - startedMs)} ms for a page of ${Math.round(page.length / 1024)} KiB`);
+    expect(/data-script-error="([^"]*)"/.exec(dom)?.[1] ?? null, 'the drawing script failed').toBeNull();
     expect(dom).toContain('data-drawn="true"'); // the drawing script ran to its end
 
     // The header.
