@@ -90,7 +90,7 @@ window.addEventListener('error', (event) => {
       if (!lane.client) {
         // Faults row: bands, then marks over them.
         const row = el('g', { class: 'faults' }, g);
-        el('text', { x: 40, y: y + 12, class: 'track-name' }, row, 'faults');
+        el('text', { x: labelW - 4, y: y + 12, class: 'track-name', 'text-anchor': 'end' }, row, 'faults');
         const laneBands = bandsByLane.get(lane.name) || [];
         // Whole-row bands first, stripes over them.
         for (const b of laneBands) if (b.kind === 'down' || b.kind === 'stopping') drawBand(row, b, y, 16);
@@ -152,7 +152,7 @@ window.addEventListener('error', (event) => {
     function drawTrack(parent, track, top, maxValue) {
       const h = track.series.length > 0 ? 30 : 16;
       const g = el('g', { class: 'track', 'data-track': track.name }, parent);
-      el('text', { x: 40, y: top + 12, class: 'track-name' }, g, track.name);
+      el('text', { x: labelW - 4, y: top + 12, class: 'track-name', 'text-anchor': 'end' }, g, track.name);
       for (const s of track.segments) {
         const x1 = x(s.startMs);
         const w = Math.max(x(s.endMs) - x1, 1);
@@ -192,7 +192,7 @@ window.addEventListener('error', (event) => {
       const h = 30;
       const mid = top + h / 2;
       const g = el('g', { class: 'ops', 'data-process': strip.process, 'data-kind': strip.kind, 'data-sent': strip.sent, 'data-ok': strip.ok, 'data-info': strip.info, 'data-fail': strip.fail }, parent);
-      el('text', { x: 40, y: top + 12, class: 'track-name' }, g, strip.kind);
+      el('text', { x: labelW - 4, y: top + 12, class: 'track-name', 'text-anchor': 'end' }, g, strip.kind);
       title(el('rect', { x: labelW, y: top, width: plotW, height: h, fill: 'transparent' }, g), strip.process + ' ' + strip.kind + ': ' + strip.sent + ' sent; answered ' + strip.ok + ' ok, ' + strip.info + ' unknown, ' + strip.fail + ' failed (per slice of ' + ms(strip.binMs) + ')');
       let peak = 1;
       for (const b of strip.bins) peak = Math.max(peak, b[1], b[2] + b[3] + b[4]);

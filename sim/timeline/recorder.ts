@@ -79,13 +79,16 @@ export class TimelineRecorder implements SimObserver {
     }
     this.openBands.clear();
     for (const track of this.tracks.values()) if (track.open !== null) this.closeSegment(track, endMs);
-    for (const node of nodes) this.lanes.set(node.name, { client: node.isClient });
     if (this.logMarksDropped > 0) this.notes.push(`${this.logMarksDropped} more warning and error lines than the ${timelineLimits.logMarksMax} shown`);
     const ops = scenario?.history === undefined ? [] : this.opStrips(scenario.history.ops, endMs);
+    // A client process of the history that is not a host of its own (the final read, say) gets a lane too.
+    const hosts = [...nodes];
+    for (const strip of ops) if (!hosts.some((n) => n.name === strip.process)) hosts.push({ name: strip.process, isClient: true });
+    for (const node of hosts) this.lanes.set(node.name, { client: node.isClient });
     return {
       header,
       endMs,
-      lanes: this.laneList(nodes),
+      lanes: this.laneList(hosts),
       bands: this.bands,
       marks: this.marks,
       faultCounts: this.faultCounts,
