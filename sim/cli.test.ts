@@ -34,6 +34,8 @@ describe('sim command flags', () => {
     }
     expect(simUsageError(flags({ seeds: { first: 1, last: 3 }, save: false }))).toBeNull();
     expect(simUsageError(flags({ replay: 'case.json', trace: 't.jsonl', json: true, save: false }))).toBeNull();
+    expect(simUsageError(flags({ scenario: 'raft', nodes: 5, seed: 2, html: 'out.html' }))).toBeNull();
+    expect(simUsageError(flags({ replay: 'case.json', html: 'out.html' }))).toBeNull();
     expect(simUsageError(flags({ list: true }))).toBeNull();
   });
 
@@ -56,6 +58,8 @@ describe('sim command flags', () => {
     [{ seed: 1, jobs: 2 }, '--jobs 2 runs the seeds of a sweep at once: use it with --seeds'],
     [{ list: true, jobs: 2 }, '--list takes no other flag, got --jobs'],
     [{ replay: 'c.json', jobs: 1 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --jobs'],
+    [{ seeds: { first: 1, last: 2 }, html: 'out.html' }, '--html describes one run: use it with --seed, not with --seeds'],
+    [{ list: true, html: 'out.html' }, '--list takes no other flag, got --html'],
   ] as const)('rejects %j', async (options, message) => {
     expect(simUsageError(flags(options))).toBe(message);
     const errors: unknown[] = [];

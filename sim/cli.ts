@@ -1,12 +1,14 @@
 import { randomInt } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { simExitCode } from './exit-code.ts';
-import { hashChangeNote, loadCase, reproduceCommand, runOne, saveCase, type CorpusCase, type RunOutcome } from './runner.ts';
+import { hashChangeNote, loadCase, reproduceCommand, runOne, runWithTimeline, saveCase, type CorpusCase, type RunOutcome } from './runner.ts';
 import { nodesAccepted, nodesError } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 import { sweepRerunEvery, sweepSeeds, type SweepRequest } from './sweep.ts';
 import { SweepPool, sweepJobsMax } from './sweep-pool.ts';
+import { renderTimelinePage } from './timeline/page.ts';
 
 export interface SimCommandOptions {
   scenario?: string;
@@ -17,6 +19,8 @@ export interface SimCommandOptions {
   nodes?: number;
   trace?: string;
   traceEvents?: boolean;
+  /** Write the run's timeline as one self-contained HTML page to this file. */
+  html?: string;
   replay?: string;
   list?: boolean;
   json?: boolean;
@@ -67,6 +71,7 @@ export function addSimCommand(program: Command): void {
     .option('--nodes <n>', 'number of nodes (default: the scenario\'s)', parseNodes)
     .option('--trace <file>', 'write every log line of the trace as a JSON line (virtual time and node on each)')
     .option('--trace-events', 'with --trace: also write every scheduler event that fires (what the trace hash covers)')
+    .option('--html <file>', 'write the run\'s timeline as one self-contained HTML page: a lane per node with its role and term, partitions, faults, client operations and findings over virtual time')
     .option('--replay <file>', 'replay a saved case from sim/corpus/')
     .option('--list', 'list the scenarios and exit')
     .option('--json', 'print the outcome as one JSON line')
@@ -94,7 +99,7 @@ export function simUsageError(options: SimCommandOptions): string | null {
   const given = (key: keyof SimCommandOptions): boolean => (key === 'save' ? options.save === false : options[key] !== undefined);
   const flag = (key: keyof SimCommandOptions): string => (key === 'save' ? '--no-save' : key === 'traceEvents' ? '--trace-events' : `--${key}`);
   if (options.list === true) {
-    const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes', 'trace', 'traceEvents', 'replay', 'json', 'save'] as const).filter(given);
+    const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes', 'trace', 'traceEvents', 'html', 'replay', 'json', 'save'] as const).filter(given);
     if (extra.length > 0) return `--list takes no other flag, got ${extra.map(flag).join(' ')}`;
     return null;
   }
@@ -109,7 +114,7 @@ export function simUsageError(options: SimCommandOptions): string | null {
   }
   if (options.jobs !== undefined && options.seeds === undefined) return `--jobs ${options.jobs} runs the seeds of a sweep at once: use it with --seeds`;
   if (options.seeds !== undefined) {
-    const extra = (['trace', 'traceEvents', 'json'] as const).filter(given);
+    const extra = (['trace', 'traceEvents', 'html', 'json'] as const).filter(given);
     if (extra.length > 0) return `${extra.map(flag).join(' ')} describes one run: use it with --seed, not with --seeds`;
   }
   return scenarioError(options.scenario ?? scenarios[0]!.name, options.nodes);
@@ -183,13 +188,23 @@ export async function runSweep(request: SweepRequest, jobs: number): Promise<num
 
 async function runSingle(options: SimCommandOptions): Promise<RunOutcome> {
   const seed = options.seed ?? randomInt(0, 2 ** 31);
-  const outcome = await runOne({
+  const request = {
     scenario: options.scenario ?? scenarios[0]!.name,
     seed,
     nodes: options.nodes,
     traceFile: options.trace,
     traceFileEvents: options.traceEvents,
-  });
+  };
+  let outcome: RunOutcome;
+  let page: string | null = null;
+  if (options.html === undefined) {
+    outcome = await runOne(request);
+  } else {
+    const recorded = await runWithTimeline(request);
+    outcome = recorded.outcome;
+    page = renderTimelinePage(recorded.timeline);
+    writeFileSync(options.html, page);
+  }
   if (options.json === true) {
     const { recentTrace: _recent, ...rest } = outcome;
     console.log(JSON.stringify(rest));
@@ -197,6 +212,8 @@ async function runSingle(options: SimCommandOptions): Promise<RunOutcome> {
     printOutcome(outcome);
   }
   if (!outcome.ok && options.save) console.log(`saved as ${saveCase(outcome, new Date().toISOString())}`);
+  // With --json the outcome stays the last line of stdout.
+  if (page !== null) (options.json === true ? console.error : console.log)(`timeline: ${options.html} (${Math.round(Buffer.byteLength(page) / 1024)} KiB)`);
   return outcome;
 }
 

@@ -2,9 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Simulation, type SimulationOptions } from '../src/io-sim/index.ts';
-import { nodesError, type ScenarioResult } from './scenario.ts';
+import { Simulation, type SimObserver, type SimulationOptions } from '../src/io-sim/index.ts';
+import { nodesError, type ScenarioResult, type ScenarioTimeline } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
+import type { TimelineData, TimelineHeader } from './timeline/model.ts';
+import { TimelineRecorder } from './timeline/recorder.ts';
 
 const simDir = path.dirname(fileURLToPath(import.meta.url));
 export const corpusDir = path.join(simDir, 'corpus');
@@ -39,6 +41,31 @@ export interface RunOutcome extends ScenarioResult {
 
 /** Runs one seeded scenario to the end and reports what it found. */
 export async function runOne(request: RunRequest): Promise<RunOutcome> {
+  return (await runRecorded(request, null)).outcome;
+}
+
+/**
+ * Runs one seeded scenario like runOne, recording its timeline (`sim --html`) on the way. The
+ * recording only looks, so the outcome and its trace hash are the same as runOne's.
+ */
+export async function runWithTimeline(request: RunRequest): Promise<{ outcome: RunOutcome; timeline: TimelineData }> {
+  const recorder = new TimelineRecorder();
+  const { outcome, sim, scenarioTimeline } = await runRecorded(request, recorder);
+  const header: TimelineHeader = {
+    scenario: outcome.scenario,
+    seed: outcome.seed,
+    nodes: outcome.nodes,
+    traceHash: outcome.traceHash,
+    verdict: outcome.ok ? 'PASS' : 'FAIL',
+    virtualMs: outcome.virtualMs,
+    events: outcome.events,
+    command: reproduceCommand(outcome),
+  };
+  const nodes = sim.nodes.map((n) => ({ name: n.name, isClient: n.isClient }));
+  return { outcome, timeline: recorder.finish(header, nodes, outcome.failures, scenarioTimeline) };
+}
+
+async function runRecorded(request: RunRequest, observer: SimObserver | null): Promise<{ outcome: RunOutcome; sim: Simulation; scenarioTimeline: ScenarioTimeline | undefined }> {
   const scenario = findScenario(request.scenario);
   if (scenario === undefined) {
     throw new Error(`unknown scenario '${request.scenario}' (known: ${scenarios.map((s) => s.name).join(', ')})`);
@@ -51,6 +78,7 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
     traceFile: request.traceFile,
     traceFileEvents: request.traceFileEvents,
     plantedBugs: request.plantedBugs,
+    observer: observer ?? undefined,
   });
   const startedMs = performance.now();
   let result: ScenarioResult;
@@ -64,8 +92,10 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
     sim.close();
   }
   const failures = [...new Set([...result.failures, ...sim.failed])];
-  return {
-    ...result,
+  // The scenario's timeline data (its history) stays out of the outcome: --json prints the outcome.
+  const { timeline: scenarioTimeline, ...scenarioResult } = result;
+  const outcome: RunOutcome = {
+    ...scenarioResult,
     ok: result.ok && failures.length === 0,
     failures,
     scenario: scenario.name,
@@ -79,6 +109,7 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
     wallMs: performance.now() - startedMs,
     recentTrace: sim.recentTrace(),
   };
+  return { outcome, sim, scenarioTimeline };
 }
 
 /**

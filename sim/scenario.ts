@@ -1,4 +1,5 @@
 import type { Simulation } from '../src/io-sim/index.ts';
+import type { KafkaHistory } from './checkers/kafka-history.ts';
 
 export interface ScenarioOptions {
   /** Number of broker/server nodes (each scenario has a default). */
@@ -11,6 +12,19 @@ export interface ScenarioResult {
   failures: string[];
   /** Counters worth printing (messages acknowledged, crashes injected, ...). */
   summary: Record<string, number | string>;
+  /** For the timeline of the run (`sim --html`): the clients' history, and when failures were found where that is known. */
+  timeline?: ScenarioTimeline;
+}
+
+/** A failure (its text as in `failures`) and the virtual time it was found at, or happened at. */
+export interface TimedFailure {
+  readonly atMs: number;
+  readonly text: string;
+}
+
+export interface ScenarioTimeline {
+  readonly history?: KafkaHistory;
+  readonly failureTimes?: readonly TimedFailure[];
 }
 
 /**

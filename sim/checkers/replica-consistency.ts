@@ -61,7 +61,7 @@ export function checkIsrHoldsHighWatermark(views: readonly ReplicaView[]): Repli
 
 /** Watches (r0) and (r1) over a run: keeps the first finding per partition and broker. */
 export class ReplicaMonitor {
-  private readonly found = new Map<string, string>();
+  private readonly found = new Map<string, { text: string; atMs: number }>();
   /** Per partition, the highest HW a leader showed, and which leader (broker, epoch) showed it. */
   private readonly highest = new Map<string, { hw: bigint; broker: number; epoch: number }>();
   private observations = 0;
@@ -70,7 +70,7 @@ export class ReplicaMonitor {
   observe(views: readonly ReplicaView[], atMs: number): void {
     this.observations++;
     const note = (f: ReplicaFinding, key: string): void => {
-      if (!this.found.has(key)) this.found.set(key, `${f.kind}: at ${Math.round(atMs)} ms ${f.message}`);
+      if (!this.found.has(key)) this.found.set(key, { text: `${f.kind}: at ${Math.round(atMs)} ms ${f.message}`, atMs });
     };
     for (const v of views) {
       if (!v.leading || v.durableEnd === null) continue;
@@ -87,6 +87,11 @@ export class ReplicaMonitor {
 
   /** Failure lines, one per (partition, member) that was ever behind. */
   failures(): string[] {
+    return [...this.found.values()].map((f) => f.text);
+  }
+
+  /** The failure lines with the virtual time each was first seen. */
+  timedFailures(): { text: string; atMs: number }[] {
     return [...this.found.values()];
   }
 

@@ -4,12 +4,13 @@ import type { Random } from '../../src/core/io/random.ts';
 import { ControllerNode } from '../../src/core/metadata/controller-node.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
-import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
+import type { Simulation, SimNode, StateSample } from '../../src/io-sim/index.ts';
 import type { Acks, ProduceOp } from '../checkers/kafka-history.ts';
 import { checkReplicasAgree, ReplicaMonitor, type ReplicaBatch, type ReplicaLog, type ReplicaView } from '../checkers/replica-consistency.ts';
 import { splitBatches } from '../../src/core/log/record-batch.ts';
 import { replicaRebuildReadBytes } from '../../src/core/limits.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
+import { raftSample } from '../timeline/samples.ts';
 import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun, workloadTopic as topic } from '../workload/kafka-ops.ts';
 
 /**
@@ -51,8 +52,8 @@ class Run extends WorkloadRun<typeof initialCounts> {
   /** Every producer id InitProducerId handed out, with who got it: each call must get a fresh one. */
   private readonly producerIds = new Map<bigint, string>();
 
-  constructor() {
-    super({ ...initialCounts });
+  constructor(nowMs: () => number) {
+    super({ ...initialCounts }, nowMs);
   }
 
   /** Fails the run when `producerId` was handed out before (by any broker, to any producer). */
@@ -374,7 +375,6 @@ function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly str
       const node = nodes[k]!;
       run.counts.stops++;
       stopping.add(k);
-      sim.trace(names[k]!, 'GracefulStopStarted', { restartAfterMs: durationMs });
       void node
         .stop()
         .catch(() => {
@@ -382,7 +382,6 @@ function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly str
           crashed(names[k]!);
         })
         .then(() => {
-          sim.trace(names[k]!, 'GracefulStopEnded', {});
           stopping.delete(k);
           // Half the stops are followed by a power loss before the restart (what the stop left
           // unsynced is gone), so a stop that answered writes it never flushed loses them.
@@ -518,6 +517,25 @@ function replicaViews(brokers: ReadonlyMap<string, Broker>, names: readonly stri
   return views;
 }
 
+/**
+ * What the timeline (`sim --html`) shows of every running node: its controller's Raft role and term,
+ * and its replica of each partition (leading or following, leader epoch, ISR, log end offset, high
+ * watermark). Only reads, like the replica checks.
+ */
+function clusterSamples(controllers: ReadonlyMap<string, ControllerNode>, brokers: ReadonlyMap<string, Broker>, names: readonly string[]): StateSample[] {
+  const samples: StateSample[] = [];
+  for (const [name, controller] of controllers) samples.push(raftSample(name, controller.raft.status()));
+  for (const view of replicaViews(brokers, names)) {
+    const name = names[view.broker - 1]!;
+    const log = brokers.get(name)?.topics.partition(topic, view.partition)?.log ?? null;
+    const values: Record<string, number> = { hw: Number(view.highWatermark) };
+    if (log !== null && log.failedWith === null) values.leo = Number(log.logEndOffset);
+    const role = view.durableEnd === null ? 'failed' : view.leading ? 'leader' : 'follower';
+    samples.push({ node: name, track: `${topic}-${view.partition}`, role, epoch: view.leaderEpoch, detail: `isr ${view.isr.join(',')}`, values });
+  }
+  return samples;
+}
+
 /** Every open replica's batches (offsets, leader epoch, CRC), read from its log: the final replica check. */
 async function replicaLogs(brokers: ReadonlyMap<string, Broker>, names: readonly string[]): Promise<ReplicaLog[]> {
   const logs: ReplicaLog[] = [];
@@ -541,11 +559,12 @@ async function replicaLogs(brokers: ReadonlyMap<string, Broker>, names: readonly
 }
 
 async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
-  const run = new Run();
+  const run = new Run(() => sim.nowMs());
   const names = Array.from({ length: options.nodes }, (_, k) => `n${k + 1}`);
   const replicas = Math.min(3, names.length);
   const controllers = new Map<string, ControllerNode>();
   const brokers = new Map<string, Broker>();
+  sim.setSampler(() => clusterSamples(controllers, brokers, names));
   const nodes = names.map((name, k) =>
     sim.addNode(name, async (io) => {
       const started = await startNode(io, name, k).catch((error: unknown) => {
@@ -690,7 +709,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   let readError: string | null | undefined;
   void consumeAll(admin, run, names).then((result) => (readError = result));
   await sim.run({ untilMs: sim.nowMs() + 10_000, until: watched(() => readError !== undefined) });
-  for (const failure of monitor.failures()) run.fail(failure);
+  for (const failure of monitor.timedFailures()) run.fail(failure.text, failure.atMs);
   // Below the high watermark, every ISR member's log holds the leader's batches, batch for batch.
   let logs: ReplicaLog[] | string | undefined;
   void replicaLogs(brokers, names).then(

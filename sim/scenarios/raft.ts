@@ -11,6 +11,7 @@ import { RaftSafetyChecker, digest } from '../../src/core/raft/safety-checker.ts
 import type { Random } from '../../src/core/io/index.ts';
 import type { Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioResult } from '../scenario.ts';
+import { raftSample } from '../timeline/samples.ts';
 
 /**
  * The Raft metadata quorum under faults: 3 or 5 voters (n1..nN, ids 1..N) run RaftNode with the
@@ -324,6 +325,7 @@ function checkEnd(c: Cluster, acked: readonly Acked[], created: readonly Created
 export async function runRaftScenario(sim: Simulation, options: RaftScenarioOptions): Promise<ScenarioResult> {
   const r = sim.random.fork('raft-scenario');
   const c = new Cluster(sim, options.nodes, options.hooks);
+  sim.setSampler(() => [...c.live].map(([name, member]) => raftSample(name, member.node.status())));
   // Some disks start slow: a long fsync widens the window in which a crash meets unsynced state.
   const disks = r.fork('disks');
   for (const name of c.names) sim.node(name).disk.faults.latency.syncMsMax = [3, 3, 20, 60][disks.int(4)] as number;

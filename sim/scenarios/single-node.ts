@@ -40,8 +40,8 @@ const consumerFetchBytesMax = 4096;
 const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
-  constructor() {
-    super({ ...initialCounts });
+  constructor(nowMs: () => number) {
+    super({ ...initialCounts }, nowMs);
   }
 }
 
@@ -312,7 +312,7 @@ function planFaults(sim: Simulation, node: SimNode, run: Run): void {
 }
 
 async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
-  const run = new Run();
+  const run = new Run(() => sim.nowMs());
   // Half the seeds run the interval flush policy (an fsync a few milliseconds after the first
   // unsynced append): appends then wait unsynced for longer, which is what a stop must flush.
   const config = sim.random.fork('broker-config');

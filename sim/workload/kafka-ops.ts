@@ -7,7 +7,8 @@ import { recordBatch } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { KafkaWireClient } from '../../src/core/protocol/wire-client.ts';
 import type { Io } from '../../src/core/io/index.ts';
-import { checkKafkaHistory, KafkaHistory, renderFindings, type CheckOptions, type Outcome } from '../checkers/kafka-history.ts';
+import { checkKafkaHistory, KafkaHistory, renderFindings, type CheckOptions, type Finding, type Outcome } from '../checkers/kafka-history.ts';
+import type { ScenarioTimeline, TimedFailure } from '../scenario.ts';
 import { readRecords, type ConsumedRecord } from './records.ts';
 
 export const workloadTopic = 'events';
@@ -81,12 +82,21 @@ export async function fetchOnce(client: KafkaWireClient, partition: number, fetc
 export class WorkloadRun<Counts extends Record<string, number>> {
   readonly history = new KafkaHistory();
   readonly failures: string[] = [];
+  /** When each failure was found (for the timeline), where known. */
+  readonly failureTimes: TimedFailure[] = [];
   readonly lastAckMs = new Map<string, number>();
 
-  constructor(readonly counts: Counts) {}
+  /** `nowMs`: the virtual clock, so that a failure found now is marked now on the timeline. */
+  constructor(
+    readonly counts: Counts,
+    private readonly nowMs: (() => number) | null = null,
+  ) {}
 
-  fail(message: string): void {
-    if (this.failures.length < 20) this.failures.push(message);
+  /** Records a failure found at `atMs` (default: now, when the run has a clock). */
+  fail(message: string, atMs: number | undefined = this.nowMs?.()): void {
+    if (this.failures.length >= 20) return;
+    this.failures.push(message);
+    if (atMs !== undefined) this.failureTimes.push({ atMs, text: message });
   }
 
   /** Closes a client, failing the run if any of its responses came out of request order. */
@@ -98,9 +108,9 @@ export class WorkloadRun<Counts extends Record<string, number>> {
   }
 
   /** Judges the history (findings become failures) and returns the scenario's result. */
-  judge(options: CheckOptions): { ok: boolean; failures: string[]; summary: Record<string, number | string> } {
+  judge(options: CheckOptions): { ok: boolean; failures: string[]; summary: Record<string, number | string>; timeline: ScenarioTimeline } {
     const checked = checkKafkaHistory(this.history, options);
-    for (const line of renderFindings(checked.findings, 10)) this.fail(line);
+    renderFindings(checked.findings, 10).forEach((line, i) => this.fail(line, findingTimeMs(checked.findings[i])));
     const { counts } = checked;
     const summary = {
       ...this.counts,
@@ -110,8 +120,14 @@ export class WorkloadRun<Counts extends Record<string, number>> {
       recordsRead: counts.recordsRead,
       ...Object.fromEntries(Object.entries(counts.ops).map(([kind, n]) => [`ops.${kind}`, n])),
     };
-    return { ok: this.failures.length === 0, failures: this.failures, summary };
+    return { ok: this.failures.length === 0, failures: this.failures, summary, timeline: { history: this.history, failureTimes: this.failureTimes } };
   }
+}
+
+/** When a finding showed: the last completion (or invocation) among its operations; undefined without any. */
+function findingTimeMs(finding: Finding | undefined): number | undefined {
+  if (finding === undefined || finding.ops.length === 0) return undefined;
+  return Math.max(...finding.ops.map((op) => op.completeMs ?? op.invokeMs));
 }
 
 /** OffsetFetch of `group`'s offsets for `partitions` of the workload topic, recorded; null when it failed. */

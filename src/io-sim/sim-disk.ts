@@ -2,6 +2,7 @@ import { assert } from '../core/assert.ts';
 import { DiskError, dirName, type Disk, type DiskFile } from '../core/io/disk.ts';
 import type { Random } from '../core/io/random.ts';
 import type { EventOwner, Scheduler } from './scheduler.ts';
+import { tracedKnobs } from './traced-knobs.ts';
 
 /**
  * An unsynced write or truncate. `orphaned`: a failed fsync covered it and did not write it (Linux
@@ -148,11 +149,23 @@ export class SimDiskState {
     private readonly random: Random,
     private readonly onEvent: (event: string, fields: Record<string, string | number>) => void,
   ) {
-    const latency: DiskLatency = { opMsMin: 0, opMsMax: 0.2, syncMsMin: 0.5, syncMsMax: 3 };
+    // Every fault injected here is traced (`Fault...`), so a run's trace shows every one of them.
+    const latency = tracedKnobs<DiskLatency>({ opMsMin: 0, opMsMax: 0.2, syncMsMin: 0.5, syncMsMax: 3 }, (l) =>
+      onEvent('FaultDiskLatency', { opMsMin: l.opMsMin, opMsMax: l.opMsMax, syncMsMin: l.syncMsMin, syncMsMax: l.syncMsMax }),
+    );
     this.faults = {
-      failNextSync: () => void this.syncFailuresPending++,
-      cancelSyncFailures: () => void (this.syncFailuresPending = 0),
-      setFull: (full) => void (this.full = full),
+      failNextSync: () => {
+        this.syncFailuresPending++;
+        onEvent('FaultSyncFailure', { pending: this.syncFailuresPending });
+      },
+      cancelSyncFailures: () => {
+        if (this.syncFailuresPending > 0) onEvent('FaultSyncFailuresCancelled', { cancelled: this.syncFailuresPending });
+        this.syncFailuresPending = 0;
+      },
+      setFull: (full) => {
+        if (full !== this.full) onEvent('FaultDiskFull', { full: full ? 1 : 0 });
+        this.full = full;
+      },
       corruptRandomByte: () => this.corruptRandomByte(),
       latency,
     };
@@ -279,8 +292,9 @@ export class SimDiskState {
     if (candidates.length === 0) return null;
     const [path, inode] = candidates[this.random.int(candidates.length)]!;
     const position = this.random.int(inode.durableSize);
-    inode.durable[position]! ^= 1 << this.random.int(8);
-    this.onEvent('DiskBitFlipped', { path, position });
+    const bit = this.random.int(8);
+    inode.durable[position]! ^= 1 << bit;
+    this.onEvent('FaultBitFlip', { path, position, bit });
     return `${path}@${position}`;
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '../core/io/network.ts';
 import type { Random } from '../core/io/random.ts';
 import { worldOwner, type EventOwner, type Scheduler } from './scheduler.ts';
+import { tracedKnobs } from './traced-knobs.ts';
 
 type Chunk = { kind: 'data'; bytes: Uint8Array; readyAtMs: number } | { kind: 'fin' | 'rst'; readyAtMs: number };
 
@@ -146,7 +147,8 @@ export class SimNetworkWorld {
   private readonly stalled = new Set<Direction>();
   private connectionSeq = 0;
   private ephemeralPortNext = 40000;
-  readonly latency: LinkLatency = { minMs: 0.05, maxMs: 1 };
+  /** Every link's delay bounds; a change is traced (`FaultNetLatency`). */
+  readonly latency: LinkLatency;
   readonly bugs: NetworkBugs = { reorder: false, leakAcrossPartition: false };
   connectTimeoutMsDefault = 3000;
 
@@ -154,7 +156,9 @@ export class SimNetworkWorld {
     private readonly scheduler: Scheduler,
     private readonly random: Random,
     private readonly trace: TraceFn,
-  ) {}
+  ) {
+    this.latency = tracedKnobs<LinkLatency>({ minMs: 0.05, maxMs: 1 }, (l) => trace(null, 'FaultNetLatency', { minMs: l.minMs, maxMs: l.maxMs }));
+  }
 
   facade(host: string, owner: EventOwner): Network {
     return {
@@ -163,17 +167,17 @@ export class SimNetworkWorld {
     };
   }
 
-  // ---- faults -----------------------------------------------------------------------------------
+  // ---- faults (each one traced as a `Fault...` line) ------------------------------------------------
 
   partition(a: string, b: string, options?: { oneWay?: boolean }): void {
     this.blocked.add(`${a}>${b}`);
     if (options?.oneWay !== true) this.blocked.add(`${b}>${a}`);
-    this.trace(null, 'NetPartitioned', { from: a, to: b, oneWay: options?.oneWay === true ? 1 : 0 });
+    this.trace(null, 'FaultPartition', { from: a, to: b, oneWay: options?.oneWay === true ? 1 : 0 });
   }
 
   heal(): void {
+    this.trace(null, 'FaultHeal', { links: this.blocked.size });
     this.blocked.clear();
-    this.trace(null, 'NetHealed', {});
     const held = [...this.stalled];
     this.stalled.clear();
     for (const direction of held) {
@@ -189,6 +193,7 @@ export class SimNetworkWorld {
   /** Makes the link between two hosts `factor` times slower (1 restores it). */
   setSlow(a: string, b: string, factor: number): void {
     this.slowFactors.set(a < b ? `${a}|${b}` : `${b}|${a}`, factor);
+    this.trace(null, 'FaultSlowLink', { a, b, factor });
   }
 
   /** Breaks one live connection mid-stream, both ways: a random prefix of in-flight bytes arrives, then ECONNRESET. */
@@ -198,7 +203,7 @@ export class SimNetworkWorld {
       .map(([id]) => id);
     if (ids.length === 0) return null;
     const endpoint = this.live.get(ids[this.random.int(ids.length)]!)!;
-    this.reset(endpoint);
+    if (this.reset(endpoint)) this.trace(null, 'FaultConnReset', { conn: endpoint.id.slice(0, -2), from: endpoint.host, to: endpoint.out.to.host });
     return endpoint.id;
   }
 
@@ -208,7 +213,7 @@ export class SimNetworkWorld {
       if (key.startsWith(`${host}:`)) this.listeners.delete(key);
     }
     for (const endpoint of [...this.live.values()]) {
-      if (endpoint.host === host) this.reset(endpoint);
+      if (endpoint.host === host && this.reset(endpoint)) this.trace(endpoint.host, 'ConnReset', { conn: endpoint.id.slice(0, -2) });
     }
   }
 
@@ -335,10 +340,10 @@ export class SimNetworkWorld {
     return merged;
   }
 
-  /** Cuts both directions at a random byte of what is in flight, then delivers a reset each way. */
-  private reset(endpoint: Endpoint): void {
+  /** Cuts both directions at a random byte of what is in flight, then delivers a reset each way; false when both were shut already. */
+  private reset(endpoint: Endpoint): boolean {
     const peer = endpoint.out.to;
-    if (endpoint.out.shut && peer.out.shut) return;
+    if (endpoint.out.shut && peer.out.shut) return false;
     for (const direction of [endpoint.out, peer.out]) {
       if (direction.shut) continue;
       const dataBytes = direction.queue.reduce((n, c) => n + (c.kind === 'data' ? c.bytes.length : 0), 0);
@@ -354,7 +359,7 @@ export class SimNetworkWorld {
       direction.bytesQueued = kept.reduce((n, c) => n + (c.kind === 'data' ? c.bytes.length : 0), 0);
       this.sendControl(direction, 'rst');
     }
-    this.trace(endpoint.host, 'ConnReset', { conn: endpoint.id.slice(0, -2) });
+    return true;
   }
 
   private listen(

@@ -14,6 +14,7 @@ import type { BrokerBugs } from '../core/broker/options.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
 import { SimNetworkWorld, type NetworkBugs } from './sim-network.ts';
+import type { SimObserver, StateSampler } from './observer.ts';
 import { Trace, type TraceEvent } from './trace.ts';
 import { TrackedRandom } from './tracked-random.ts';
 
@@ -32,6 +33,8 @@ export interface SimulationOptions {
   traceFileEvents?: boolean;
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
+  /** Watches the run without changing it (the timeline of `sim --html`); see SimObserver. */
+  observer?: SimObserver;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
   plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs; broker?: BrokerBugs };
 }
@@ -111,14 +114,17 @@ export class SimNode {
     return this.diskState;
   }
 
-  /** Builds a fresh Io for a new incarnation and runs the boot function in it. */
+  /**
+   * Builds a fresh Io for a new incarnation and runs the boot function in it. Traced as
+   * `NodeStarted` the first time and `FaultRestart` every time after (whoever asks for it).
+   */
   start(): Io {
     assert(!this.up, `node ${this.name} is already up`);
     this.incarnationCount++;
     this.incarnation = new Incarnation(`${this.name}/${this.incarnationCount}`);
     this.up = true;
     const io = this.sim.makeIo(this.name, this.incarnation, this.diskState);
-    this.sim.addTrace(this.name, 'info', 'NodeStarted', { incarnation: this.incarnationCount });
+    this.sim.addTrace(this.name, 'info', this.incarnationCount === 1 ? 'NodeStarted' : 'FaultRestart', { incarnation: this.incarnationCount });
     const owner = this.incarnation;
     this.sim.schedule(0, () => {
       void Promise.resolve(this.boot(io)).then(
@@ -138,7 +144,7 @@ export class SimNode {
     if (!this.up) return;
     this.die();
     const lost = this.diskState.crash();
-    this.sim.addTrace(this.name, 'info', 'NodeCrashed', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
+    this.sim.addTrace(this.name, 'info', 'FaultCrash', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
   }
 
   /**
@@ -149,7 +155,7 @@ export class SimNode {
   powerLoss(): void {
     if (this.up) this.die();
     const lost = this.diskState.crash({ loseAllUnsynced: true });
-    this.sim.addTrace(this.name, 'info', 'NodePowerLost', { opsLost: lost.opsLost });
+    this.sim.addTrace(this.name, 'info', 'FaultPowerLoss', { opsLost: lost.opsLost });
   }
 
   restart(): void {
@@ -160,16 +166,27 @@ export class SimNode {
   /**
    * Graceful stop: awaits the node's own stop(), then takes it down (its disk keeps everything
    * synced). If the node's stop() rejects (it could not make everything durable), the rejection
-   * propagates and the node stays up: crash it to take it down.
+   * propagates and the node stays up: crash it to take it down. Traced as `FaultStopStarted`, then
+   * `FaultStopEnded` with `stopped` 1 when the node went down, 0 when its stop() rejected (with the
+   * error) or the node crashed meanwhile.
    */
   async stop(): Promise<void> {
     if (!this.up) return;
     const owner = this.incarnation;
     const handle = this.handle;
-    if (handle !== undefined) await handle.stop();
-    if (this.incarnation !== owner || !this.up) return;
+    this.sim.addTrace(this.name, 'info', 'FaultStopStarted', {});
+    try {
+      if (handle !== undefined) await handle.stop();
+    } catch (error) {
+      this.sim.addTrace(this.name, 'info', 'FaultStopEnded', { stopped: 0, error: describe(error) });
+      throw error;
+    }
+    if (this.incarnation !== owner || !this.up) {
+      this.sim.addTrace(this.name, 'info', 'FaultStopEnded', { stopped: 0 });
+      return;
+    }
     this.die();
-    this.sim.addTrace(this.name, 'info', 'NodeStopped', {});
+    this.sim.addTrace(this.name, 'info', 'FaultStopEnded', { stopped: 1 });
   }
 
   private die(): void {
@@ -214,6 +231,8 @@ export class Simulation {
   private readonly traceSink: Trace;
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
+  private readonly observer: SimObserver | null;
+  private sampler: StateSampler | null = null;
   eventsProcessed = 0;
 
   constructor(options: SimulationOptions) {
@@ -222,6 +241,7 @@ export class Simulation {
     this.traceDebug = options.traceDebug === true;
     this.traceFd = options.traceFile === undefined ? null : openSync(options.traceFile, 'w');
     this.traceSink = new Trace(this.traceFd, options.traceFileEvents === true);
+    this.observer = options.observer ?? null;
     const trace = this.traceSink;
     this.scheduler = new Scheduler((kind, timeMs, owner, bytes, seq) => trace.fired(kind, timeMs, owner, bytes, seq));
     this.network = new SimNetworkWorld(this.scheduler, this.random.fork('net'), (host, event, fields) =>
@@ -276,6 +296,15 @@ export class Simulation {
   addTrace(node: string | null, level: string, event: string, fields: LogFields | undefined): void {
     const entry: TraceEvent = { timeMs: this.scheduler.nowMs(), node, level, event, fields };
     this.traceSink.add(entry);
+    this.observer?.traced(entry);
+  }
+
+  /**
+   * What the scenario wants on the timeline of its nodes' state; called after every event, only
+   * when an observer watches the run. It must only read (a look adds no event and draws nothing).
+   */
+  setSampler(sampler: StateSampler): void {
+    this.sampler = sampler;
   }
 
   /** Records a failure found while running (the run stops at the next event). */
@@ -353,6 +382,7 @@ export class Simulation {
           this.fail(`event threw: ${describe(error)}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
         }
         await nextTurn();
+        if (this.observer !== null && this.sampler !== null) this.observer.sampled(this.scheduler.nowMs(), this.sampler());
       }
       // Time moves to the deadline only when nothing is left before it (not when `until()` stopped the run).
       if (drained && options.untilMs !== undefined && this.scheduler.nowMs() < options.untilMs) {
