@@ -244,7 +244,13 @@ export class Broker implements RequestDispatcher, BrokerState {
 
   private async reopenFailedPartitions(): Promise<void> {
     if (this.stopFlag) return;
-    const reopened = await this.topics.reopenFailed((partition) => this.producers.rebuildPartition(partition));
+    const reopened = await this.topics.reopenFailed(async (partition, tailAtRisk) => {
+      // On a cluster, followers may hold records the failed log never made durable: this broker's
+      // leaderships move under new epochs before the partition serves again.
+      if (tailAtRisk && this.cluster !== null && !(await this.cluster.registerAgain(`partition ${partition.topic.name}-${partition.index} failed with records past its durable end`))) return false;
+      await this.producers.rebuildPartition(partition);
+      return true;
+    });
     if (reopened.length > 0) this.cluster?.refresh();
   }
 

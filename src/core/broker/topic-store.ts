@@ -289,7 +289,8 @@ export class TopicStore {
    * request can see it; waiters on the old one are woken. One that fails again stays failed until the
    * next call.
    */
-  reopenFailed(prepare: (partition: Partition) => Promise<unknown>): Promise<Partition[]> {
+  reopenFailed(prepare: (partition: Partition, tailAtRisk: boolean) => Promise<unknown>): Promise<Partition[]> {
+    // `prepare` may answer false: the partition then stays failed (and is retried).
     // The common case, every second: nothing failed, and topic changes need not wait for the lock.
     if (this.all().every((topic) => topic.partitions.every((p) => p.failure === null))) return Promise.resolve([]);
     return this.lock.run(async () => {
@@ -298,11 +299,16 @@ export class TopicStore {
         for (const [index, old] of topic.partitions.entries()) {
           if (old.failure === null) continue;
           const durableEnd = old.log?.durableEndOffset ?? null;
+          // The failed log held records past its durable end: they may be lost, and copied elsewhere.
+          const tailAtRisk = old.log !== null && old.log.logEndOffset > old.log.durableEndOffset;
           if (old.log !== null) await old.log.stop().catch(() => undefined); // closes its files; its failure is known
           const [fresh] = await this.openPartitions(topic, index + 1, index);
           if (fresh === undefined || fresh.failure !== null) continue;
           if (durableEnd !== null && !(await this.dropUntrustedTail(fresh, durableEnd))) continue;
-          await prepare(fresh);
+          if ((await prepare(fresh, tailAtRisk)) === false) {
+            await fresh.log?.stop().catch(() => undefined);
+            continue;
+          }
           topic.partitions[index] = fresh;
           old.notifyAppended(0);
           this.log.info('PartitionReopened', { topic: topic.name, partition: index, was: old.failure.message, end: fresh.log?.logEndOffset ?? -1n });

@@ -50,6 +50,7 @@ export class ClusterMember {
   private stopped = false;
   private shuttingDown = false;
   private registering = false;
+  private advertised: { host: string; port: number } | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly replicas = new Map<string, PartitionReplica>();
   private readonly leadershipListeners = new Set<(replica: PartitionReplica) => void>();
@@ -105,6 +106,7 @@ export class ClusterMember {
 
   /** Registers (retrying until the controller answers), then heartbeats and follows the image. */
   start(advertised: { host: string; port: number }): void {
+    this.advertised = advertised;
     this.unsubscribe = this.link.onImageChanged(() => this.scheduleReconcile());
     void this.register(advertised);
     this.scheduleReconcile();
@@ -128,6 +130,32 @@ export class ClusterMember {
     }
     while (leadsSomething() && this.io.clock.nowMs() < deadlineMs) await sleep(this.io.clock, 20);
     return { moved: !leadsSomething(), waitedMs: this.io.clock.nowMs() - startMs };
+  }
+
+  /**
+   * Registers again, as a restarted broker does, and resolves once this broker's image shows the new
+   * registration: the controller has then moved every leadership of this broker to other ISR members
+   * under higher leader epochs (MetadataStateMachine.electAwayFrom). Called before a partition log
+   * that lost records past its durable end (a failed fsync) serves again: followers may have copied
+   * those records, and a leader that wrote other batches at their offsets under the same epoch would
+   * leave the replicas diverged. False when that could not happen (the broker is stopping): the
+   * partition must then not serve.
+   */
+  async registerAgain(reason: string): Promise<boolean> {
+    if (this.advertised === null) return false;
+    while (this.registering && !this.stopped) await sleep(this.io.clock, this.config.brokerHeartbeatIntervalMs);
+    if (this.stopped || this.shuttingDown) return false;
+    this.log.warn('BrokerReregistering', { reason, brokerEpoch: this.epoch, hint: 'this broker lost records a follower may hold; it registers again so that its leaderships move under new leader epochs' });
+    this.heartbeatTimer?.cancel();
+    // Bounded (as long as a controlled shutdown waits for leaderships to move), so that a stop is
+    // never held up behind a controller that does not answer: the partition then stays failed, and
+    // the next reopen tries again.
+    const deadlineMs = this.io.clock.nowMs() + this.config.controlledShutdownTimeoutMs;
+    void this.register(this.advertised);
+    while (this.registering && !this.stopped && !this.shuttingDown && this.io.clock.nowMs() < deadlineMs) await sleep(this.io.clock, 20);
+    const applied = (): boolean => this.link.image().broker(this.brokerId)?.epoch === this.epoch;
+    while (!this.stopped && !this.shuttingDown && !this.registering && !applied() && this.io.clock.nowMs() < deadlineMs) await sleep(this.io.clock, 20);
+    return !this.stopped && !this.shuttingDown && !this.registering && applied();
   }
 
   async stop(): Promise<void> {

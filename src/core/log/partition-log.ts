@@ -673,7 +673,9 @@ export class PartitionLog implements PartitionLogApi {
 
   /** Cuts `segment` at the batch holding `offset` and rebuilds its in-memory index. */
   private async cutSegment(segment: Segment, offset: bigint): Promise<void> {
-    const reader = new ChunkReader(segment.file, segment.sizeBytes);
+    // The file can be shorter than the segment believes: bytes a failed fsync never wrote (read
+    // back until the next good fsync) vanish then, and the cut ends where the file does.
+    const reader = new ChunkReader(segment.file, Math.min(segment.sizeBytes, segment.file.size()));
     segment.resetInMemory();
     const { stop } = await scanInto(segment, reader, 0, this.batchBytesMax, offset);
     if (stop !== null) throw new LogError('CORRUPT_RECORD', `cannot truncate ${this.dir} to ${offset}: damage at byte ${stop.position}`);
