@@ -1,4 +1,5 @@
 import type { Simulation } from '../src/io-sim/index.ts';
+import type { SwarmConfig } from './swarm.ts';
 
 export interface ScenarioOptions {
   /** Number of broker/server nodes (each scenario has a default). */
@@ -11,6 +12,8 @@ export interface ScenarioResult {
   failures: string[];
   /** Counters worth printing (messages acknowledged, crashes injected, ...). */
   summary: Record<string, number | string>;
+  /** What the seed drew before the run (sim/swarm.ts): fault kinds on, rates, timeouts, workload shape. */
+  swarm?: SwarmConfig;
 }
 
 /**
