@@ -15,7 +15,7 @@ import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceO
 
 /**
  * A cluster of 3 or 5 nodes, each a controller voter and a broker (combined mode), over the simulated
- * network. Topic `events`: 3 partitions, RF=3, min.insync.replicas=2. Producers (plain with acks=1 and
+ * network. Topic `events`: 2 to 4 partitions, RF=3, min.insync.replicas=2. Producers (plain with acks=1 and
  * acks=all, sometimes pipelining on one partition; two idempotent ones with acks=all) find each
  * partition's leader through Metadata and follow it across failovers; a consumer reads every
  * partition from its leader during the faults. The fault plan crashes nodes (losing unsynced bytes,
@@ -33,6 +33,8 @@ import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceO
  * end, the replicas' batches agree below it. Liveness: once every node is back and the network
  * healed, within `livenessMs` of virtual time every partition has a leader and a full ISR in every
  * node's image, every producer gets an ack and the consumer an offset commit acknowledged.
+ * Which fault kinds are on, the timeouts, the bound and the workload's shape are the seed's swarm
+ * config (`clusterSwarm`, below).
  */
 
 const group = 'sim-group';
