@@ -88,7 +88,7 @@ describe('cluster scenario: 5 nodes and planted bugs', () => {
     // seeds 7000..7399, 7329 by replicas-diverge (two brokers hold different batches at one offset
     // below the HW), and 7305 and 7315 by the liveness check (the ISR never becomes full again);
     // none of seeds 1..60. With the swarm configs (sim/swarm.ts) seed 7329 no longer catches it (none
-    // of 7300..7399 does); seed 7029 does, by replicas-diverge.
+    // of 7300..7399 does); seed 7029 does, by replicas-diverge: 1 of 7000..7699.
     const kinds = ['replicas-diverge', 'lost-write', 'read-truncated', 'inconsistent-offset'] as const;
     const found = await firstCaught({ controller: { restartKeepsLeadership: true } }, kinds, 10, 7020);
     expect(found?.failure).toMatch(caughtBy(kinds));
