@@ -8,6 +8,7 @@ import { nodesAccepted, nodesError } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 import { sweepRerunEvery, sweepSeeds, type SweepRequest } from './sweep.ts';
 import { SweepPool, sweepJobsMax } from './sweep-pool.ts';
+import { renderSwarm } from './swarm.ts';
 import { renderTimelinePage } from './timeline/page.ts';
 
 export interface SimCommandOptions {
@@ -221,6 +222,7 @@ function printOutcome(o: RunOutcome): void {
   const speed = o.wallMs > 0 ? o.virtualMs / o.wallMs : 0;
   console.log(`scenario  ${o.scenario}`);
   console.log(`nodes     ${o.nodes}`);
+  if (o.swarm !== undefined) console.log(`swarm     ${renderSwarm(o.swarm)}`);
   for (const [key, value] of Object.entries(o.summary)) console.log(`${key.padEnd(9)} ${value}`);
   console.log(`events    ${o.events}  virtual ${o.virtualMs.toFixed(0)} ms  wall ${o.wallMs.toFixed(0)} ms  speed ${speed.toFixed(1)}x real time`);
   const covers = o.hashCovers;

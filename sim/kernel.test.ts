@@ -15,7 +15,7 @@ function firstFailing(plantedBugs: SimulationOptions['plantedBugs'], seedsMax: n
 }
 
 describe('kernel scenario', () => {
-  it(`passes ${sweepSeeds} seeds with every fault enabled`, async () => {
+  it(`passes ${sweepSeeds} seeds, each with the fault kinds its swarm config turns on`, async () => {
     const failing: string[] = [];
     let crashes = 0;
     let partitions = 0;

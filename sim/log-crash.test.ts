@@ -44,8 +44,11 @@ describe('log-crash scenario', () => {
   });
 
   it("catches a stop() that skips the final flush (an earlier broker of this kind lost 30 of 100 messages this way)", async () => {
+    // Caught by (a) or (d), or by the check that a graceful stop leaves a clean log (nothing to
+    // truncate on the next open): with the swarm configs the first catch (seed 10; 13 of seeds
+    // 1..100, 15 before the swarm) is that one, the first by (a) is seed 61.
     const found = await firstFailing({ stopSkipsFlush: true }, 100);
-    expect(found?.failure).toMatch(/\(a\)|\(d\)/);
+    expect(found?.failure).toMatch(/\(a\)|\(d\)|after a graceful stop: clean=/);
   });
 
   it('catches a disk whose fsync does nothing', async () => {

@@ -1,5 +1,6 @@
 import type { Simulation } from '../src/io-sim/index.ts';
 import type { KafkaHistory } from './checkers/kafka-history.ts';
+import type { SwarmConfig } from './swarm.ts';
 
 export interface ScenarioOptions {
   /** Number of broker/server nodes (each scenario has a default). */
@@ -12,6 +13,8 @@ export interface ScenarioResult {
   failures: string[];
   /** Counters worth printing (messages acknowledged, crashes injected, ...). */
   summary: Record<string, number | string>;
+  /** What the seed drew before the run (sim/swarm.ts): fault kinds on, rates, timeouts, workload shape. */
+  swarm?: SwarmConfig;
   /** For the timeline of the run (`sim --html`): the clients' history, and when failures were found where that is known. */
   timeline?: ScenarioTimeline;
 }

@@ -10,12 +10,13 @@ import { checkReplicasAgree, ReplicaMonitor, type ReplicaBatch, type ReplicaLog,
 import { splitBatches } from '../../src/core/log/record-batch.ts';
 import { replicaRebuildReadBytes } from '../../src/core/limits.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
+import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 import { raftSample } from '../timeline/samples.ts';
 import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun, workloadTopic as topic } from '../workload/kafka-ops.ts';
 
 /**
  * A cluster of 3 or 5 nodes, each a controller voter and a broker (combined mode), over the simulated
- * network. Topic `events`: 3 partitions, RF=3, min.insync.replicas=2. Producers (plain with acks=1 and
+ * network. Topic `events`: 2 to 4 partitions, RF=3, min.insync.replicas=2. Producers (plain with acks=1 and
  * acks=all, sometimes pipelining on one partition; two idempotent ones with acks=all) find each
  * partition's leader through Metadata and follow it across failovers; a consumer reads every
  * partition from its leader during the faults. The fault plan crashes nodes (losing unsynced bytes,
@@ -33,18 +34,125 @@ import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceO
  * end, the replicas' batches agree below it. Liveness: once every node is back and the network
  * healed, within `livenessMs` of virtual time every partition has a leader and a full ISR in every
  * node's image, every producer gets an ack and the consumer an offset commit acknowledged.
+ * Which fault kinds are on, the timeouts, the bound and the workload's shape are the seed's swarm
+ * config (`clusterSwarm`, below).
  */
 
-const partitions = 3;
-const allPartitions = Array.from({ length: partitions }, (_, p) => p);
 const group = 'sim-group';
 const kafkaPort = 9092;
 const controllerPort = 9093;
 const faultsMs = 4000;
 /** ensureTopic gives up after 400 attempts, each at least 50 ms apart. */
 const topicWaitMsMax = 60_000;
-const livenessMs = 8000;
-const sessionMs = 1500;
+
+/** Each fault kind and the odds that a seed switches it on (crashes and rolling restarts: the planted bugs need them). */
+const faultOdds = { crash: 0.9, stop: 0.75, partition: 0.75, reset: 0.75, syncFail: 0.6, slowDisk: 0.6, rolling: 0.85 } as const;
+type FaultKind = keyof typeof faultOdds;
+
+/**
+ * What a seed draws before it runs (swarm testing, sim/swarm.ts), from the fork `swarm`: which fault
+ * kinds are on, how often and how long faults come, the timeouts the brokers, controllers and
+ * clients use, and the workload's shape. Each range is centred on the fixed value the scenario used
+ * before, so a seed costs the same on average. The liveness bound follows the timeouts drawn.
+ */
+export type ClusterSwarm = {
+  /** Fault kinds on; the others never happen in this seed. */
+  readonly faults: readonly FaultKind[];
+  /** A fault comes every 100..faultGapMsMax ms (300..900; was 600). */
+  readonly faultGapMsMax: number;
+  /** A node stays down, a partition or slow disk lasts 100..faultDurationMsMax ms (800..2200; was 1500). */
+  readonly faultDurationMsMax: number;
+  /** Odds that a partition cuts one way only (0.2..0.8; was 0.5). */
+  readonly oneWayOdds: number;
+  /** Broker session timeout (1000..2500; was 1500); brokers heartbeat every sixth of it. */
+  readonly sessionMs: number;
+  /** replica.lag.time.max.ms (1000..3000; was 2000). */
+  readonly replicaLagMs: number;
+  /**
+   * replica.fetch.wait.max.ms (100..400, below the lag; was 200). An idle follower fetches once per
+   * wait, so the cost of a seed goes with 1/wait: over 100..400 in steps of 50 its mean is 1/204 ms.
+   */
+  readonly replicaFetchWaitMs: number;
+  /** The controller quorum's election timeout in 50 ms ticks (8..14; was 10). */
+  readonly electionTicks: number;
+  /** Clients' request timeout (1500..3500; was 2500). */
+  readonly requestTimeoutMs: number;
+  /** Produce's timeoutMs, how long acks=all may wait at the leader (1000 up to 500 below the request timeout; was 2000). */
+  readonly produceTimeoutMs: number;
+  /** How long a stopping broker waits for its leaderships to move (1000..3000; was 2000). */
+  readonly shutdownTimeoutMs: number;
+  /** Partitions of the topic (2..4; was 3). */
+  readonly partitions: number;
+  /**
+   * Plain producers (0..2, mean 0.85; was 1) and idempotent ones (1..3, mean 1.95; was 2). A little
+   * under the old three in all: a seed with a fault kind off lets its producers get more done, and
+   * events per seed (the cost) go with the producers.
+   */
+  readonly plainProducers: number;
+  readonly idempotentProducers: number;
+  /** Odds that a plain producer's burst uses acks=all, else acks=1 (0.2..0.8; was 0.5). */
+  readonly acksAllOdds: number;
+  /** Odds that a plain producer pipelines a burst (0.1..0.5; was 0.3), and its depth 2..pipelineDepthMax (2..4; was 3). */
+  readonly pipelineOdds: number;
+  readonly pipelineDepthMax: number;
+  /** Values per batch 1..batchValuesMax (2..6; was 4). */
+  readonly batchValuesMax: number;
+  /** A producer waits 2..produceGapMsMax ms between bursts (12..24; was 15: bursts come about 10% less often, for the same reason). */
+  readonly produceGapMsMax: number;
+  /** Bytes per partition of the consumer's fetches (1..8 KiB; was 4 KiB). */
+  readonly consumerFetchBytes: number;
+  /** Derived: the liveness bound for these timeouts (below). */
+  readonly livenessMs: number;
+};
+
+/** The liveness bound, 8 s at the old fixed timeouts, longer by what slower timeouts can add. */
+export function clusterLivenessMs(s: Pick<ClusterSwarm, 'sessionMs' | 'replicaLagMs' | 'requestTimeoutMs' | 'electionTicks'>): number {
+  const over = (value: number, base: number): number => Math.max(0, value - base);
+  // Fencing a dead broker takes a session; a stuck ISR member leaves after the lag; a client waits out
+  // a request; every election round (the controller's, then the partitions') takes the longer timeout.
+  return 8000 + 2 * over(s.sessionMs, 1500) + over(s.replicaLagMs, 2000) + over(s.requestTimeoutMs, 2500) + 4 * 50 * over(s.electionTicks, 10);
+}
+
+/** Draws a seed's swarm config from `random` (the run's root source; the draws come from its fork `swarm`). */
+export function clusterSwarm(root: Random): ClusterSwarm {
+  const random = root.fork('swarm');
+  const on = drawKinds(random, faultOdds);
+  const requestTimeoutMs = betweenStep(random, 1500, 3500, 250);
+  const replicaLagMs = betweenStep(random, 1000, 3000, 250);
+  const timeouts = {
+    sessionMs: betweenStep(random, 1000, 2500, 100),
+    replicaLagMs,
+    replicaFetchWaitMs: Math.min(betweenStep(random, 100, 400, 50), replicaLagMs - 50),
+    electionTicks: random.between(8, 14),
+    requestTimeoutMs,
+    produceTimeoutMs: betweenStep(random, 1000, requestTimeoutMs - 500, 250),
+    shutdownTimeoutMs: betweenStep(random, 1000, 3000, 250),
+  };
+  const plainRoll = random.next();
+  const idempotentRoll = random.next();
+  return {
+    faults: (Object.keys(faultOdds) as FaultKind[]).filter((kind) => on.has(kind)),
+    faultGapMsMax: betweenStep(random, 300, 900, 50),
+    faultDurationMsMax: betweenStep(random, 800, 2200, 100),
+    oneWayOdds: oddsBetween(random, 0.2, 0.8),
+    ...timeouts,
+    partitions: random.between(2, 4),
+    plainProducers: plainRoll < 0.35 ? 0 : plainRoll < 0.8 ? 1 : 2,
+    idempotentProducers: idempotentRoll < 0.25 ? 1 : idempotentRoll < 0.8 ? 2 : 3,
+    acksAllOdds: oddsBetween(random, 0.2, 0.8),
+    pipelineOdds: oddsBetween(random, 0.1, 0.5),
+    pipelineDepthMax: random.between(2, 4),
+    batchValuesMax: random.between(2, 6),
+    produceGapMsMax: random.between(12, 24),
+    consumerFetchBytes: 1024 * random.between(1, 8),
+    livenessMs: clusterLivenessMs(timeouts),
+  };
+}
+
+/** The partition indexes of the topic in this seed. */
+function partitionsOf(swarm: ClusterSwarm): number[] {
+  return Array.from({ length: swarm.partitions }, (_, p) => p);
+}
 
 const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0 };
 
@@ -84,6 +192,7 @@ class Router {
     private readonly brokers: readonly string[],
     private readonly run: Run,
     private readonly random: Random,
+    private readonly swarm: ClusterSwarm,
   ) {}
 
   /** A connection to `partition`'s leader, or null when none is known and reachable now. */
@@ -126,7 +235,7 @@ class Router {
     if (known !== undefined && !known.closed) return known;
     if (known !== undefined) this.drop(broker);
     try {
-      const client = await KafkaWireClient.connect(this.io, broker, kafkaPort, { clientId: this.name, connectTimeoutMs: 300, requestTimeoutMs: 2500 });
+      const client = await KafkaWireClient.connect(this.io, broker, kafkaPort, { clientId: this.name, connectTimeoutMs: 300, requestTimeoutMs: this.swarm.requestTimeoutMs });
       this.clients.set(broker, client);
       return client;
     } catch {
@@ -158,13 +267,13 @@ class Router {
   }
 }
 
-async function ensureTopic(io: Io, sim: Simulation, run: Run, brokers: readonly string[], replicas: number): Promise<void> {
-  const router = new Router(io, 'admin', brokers, run, io.random.fork('admin'));
+async function ensureTopic(io: Io, sim: Simulation, run: Run, brokers: readonly string[], replicas: number, swarm: ClusterSwarm): Promise<void> {
+  const router = new Router(io, 'admin', brokers, run, io.random.fork('admin'), swarm);
   for (let attempt = 0; attempt < 400; attempt++) {
-    const client = await router.forPartition(0).then((c) => c ?? KafkaWireClient.connect(io, brokers[attempt % brokers.length]!, kafkaPort, { connectTimeoutMs: 300, requestTimeoutMs: 2500 }).catch(() => null));
+    const client = await router.forPartition(0).then((c) => c ?? KafkaWireClient.connect(io, brokers[attempt % brokers.length]!, kafkaPort, { connectTimeoutMs: 300, requestTimeoutMs: swarm.requestTimeoutMs }).catch(() => null));
     if (client !== null) {
       const response = await client
-        .request(ApiKey.CreateTopics, 3, { topics: [{ name: topic, numPartitions: partitions, replicationFactor: replicas, assignments: [], configs: [] }], timeoutMs: 2000, validateOnly: false })
+        .request(ApiKey.CreateTopics, 3, { topics: [{ name: topic, numPartitions: swarm.partitions, replicationFactor: replicas, assignments: [], configs: [] }], timeoutMs: 2000, validateOnly: false })
         .catch(() => null);
       const code = response?.topics[0]?.errorCode;
       if (code === ErrorCode.NONE || code === ErrorCode.TOPIC_ALREADY_EXISTS) {
@@ -191,9 +300,9 @@ type Identity = { producerId: bigint; epoch: number } | null;
 const producerFenced = new Set<number>([ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, ErrorCode.UNKNOWN_PRODUCER_ID, ErrorCode.INVALID_PRODUCER_EPOCH]);
 
 /** Sends one batch to its partition's leader and records it; resolves with the error code (undefined: no answer). */
-async function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send: PendingBatch, acks: Acks, identity: Identity): Promise<number | undefined> {
+async function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send: PendingBatch, acks: Acks, identity: Identity, timeoutMs: number): Promise<number | undefined> {
   const records = valuesBatch(send.values, identity === null ? undefined : { ...identity, sequence: send.sequence });
-  const body = { transactionalId: null, acks, timeoutMs: 2000, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
+  const body = { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
   run.counts.produced += send.values.length;
   const op = run.history.produce({ process: name, idempotent: identity !== null, acks, topic, partition: send.partition, values: send.values }, io.clock.nowMs());
   const response = await client.request(ApiKey.Produce, 7, body).catch((error: Error) => error.message);
@@ -207,8 +316,8 @@ async function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient
   return answer.errorCode;
 }
 
-function nextBatch(random: Random, name: string, next: () => number, partition: number, sequences: Map<number, number>, idempotent: boolean): PendingBatch {
-  const values = Array.from({ length: random.between(1, 4) }, () => `${name}:${next()}`);
+function nextBatch(random: Random, name: string, next: () => number, partition: number, sequences: Map<number, number>, idempotent: boolean, valuesMax: number): PendingBatch {
+  const values = Array.from({ length: random.between(1, valuesMax) }, () => `${name}:${next()}`);
   const sequence = sequences.get(partition) ?? 0;
   if (idempotent) sequences.set(partition, sequence + values.length);
   return { partition, values, sequence };
@@ -219,16 +328,16 @@ function nextBatch(random: Random, name: string, next: () => number, partition: 
  * sometimes pipelines up to three batches to one partition; an idempotent one (acks=all) retries an
  * unacknowledged batch with the same sequence, wherever its partition's leader now is.
  */
-async function producer(io: Io, name: string, idempotent: boolean, brokers: readonly string[], run: Run, stopAtMs: () => number): Promise<void> {
+async function producer(io: Io, name: string, idempotent: boolean, brokers: readonly string[], run: Run, swarm: ClusterSwarm, stopAtMs: () => number): Promise<void> {
   const random = io.random.fork(name);
-  const router = new Router(io, name, brokers, run, random.fork('router'));
+  const router = new Router(io, name, brokers, run, random.fork('router'), swarm);
   let identity: Identity = null;
   const sequences = new Map<number, number>();
   let retry: PendingBatch | null = null;
   let counter = 0;
   while (io.clock.nowMs() < stopAtMs()) {
-    await sleep(io.clock, random.between(2, 15));
-    const partition = retry?.partition ?? random.int(partitions);
+    await sleep(io.clock, random.between(2, swarm.produceGapMsMax));
+    const partition = retry?.partition ?? random.int(swarm.partitions);
     const client = await router.forPartition(partition);
     if (client === null) {
       await sleep(io.clock, 50);
@@ -243,13 +352,13 @@ async function producer(io: Io, name: string, idempotent: boolean, brokers: read
       run.producerIdHandedOut(init.producerId, name, io.clock.nowMs());
       identity = { producerId: init.producerId, epoch: init.producerEpoch };
     }
-    const depth = idempotent ? 1 : random.chance(0.3) ? random.between(2, 3) : 1;
+    const depth = idempotent ? 1 : random.chance(swarm.pipelineOdds) ? random.between(2, swarm.pipelineDepthMax) : 1;
     if (depth > 1) run.counts.pipelined += depth;
-    const acks: Acks = idempotent || random.chance(0.5) ? -1 : 1;
-    const batches: PendingBatch[] = retry !== null ? [retry] : Array.from({ length: depth }, () => nextBatch(random, name, () => counter++, partition, sequences, idempotent));
+    const acks: Acks = idempotent || random.chance(swarm.acksAllOdds) ? -1 : 1;
+    const batches: PendingBatch[] = retry !== null ? [retry] : Array.from({ length: depth }, () => nextBatch(random, name, () => counter++, partition, sequences, idempotent, swarm.batchValuesMax));
     if (retry !== null) run.counts.retries++;
     retry = null;
-    const codes = await Promise.all(batches.map((b) => sendBatch(io, run, name, client, b, acks, idempotent ? identity : null)));
+    const codes = await Promise.all(batches.map((b) => sendBatch(io, run, name, client, b, acks, idempotent ? identity : null, swarm.produceTimeoutMs)));
     const code = codes.find((c) => c !== ErrorCode.NONE);
     if (code === undefined && codes.every((c) => c === ErrorCode.NONE)) continue;
     if (code === undefined || leaderMoved.has(code)) router.invalidate(partition, client);
@@ -272,9 +381,10 @@ async function producer(io: Io, name: string, idempotent: boolean, brokers: read
  * moves (an error, a lost connection) it finds the new one and starts again from what that one has
  * committed, which the checker holds against every acknowledged commit.
  */
-async function consumer(io: Io, name: string, brokers: readonly string[], run: Run, stopAtMs: () => number): Promise<void> {
+async function consumer(io: Io, name: string, brokers: readonly string[], run: Run, swarm: ClusterSwarm, stopAtMs: () => number): Promise<void> {
   const random = io.random.fork(name);
-  const router = new Router(io, name, brokers, run, random.fork('router'));
+  const router = new Router(io, name, brokers, run, random.fork('router'), swarm);
+  const allPartitions = partitionsOf(swarm);
   let positions = allPartitions.map(() => 0n);
   const sent = allPartitions.map(() => -1n);
   let coordinator: KafkaWireClient | null = null;
@@ -297,7 +407,7 @@ async function consumer(io: Io, name: string, brokers: readonly string[], run: R
       if (client === null) continue;
       const invokeAt = run.history.invocation();
       const invokeMs = io.clock.nowMs();
-      const answer = await fetchOnce(client, partition, positions[partition]!, 4096);
+      const answer = await fetchOnce(client, partition, positions[partition]!, swarm.consumerFetchBytes);
       if (answer.kind !== 'records') {
         router.invalidate(partition, client);
         continue;
@@ -317,10 +427,10 @@ async function consumer(io: Io, name: string, brokers: readonly string[], run: R
 }
 
 /** The final read of every partition from offset 0 on its leader, recorded as the final log. */
-async function consumeAll(io: Io, run: Run, brokers: readonly string[]): Promise<string | null> {
-  const router = new Router(io, 'checker', brokers, run, io.random.fork('checker'));
+async function consumeAll(io: Io, run: Run, brokers: readonly string[], swarm: ClusterSwarm): Promise<string | null> {
+  const router = new Router(io, 'checker', brokers, run, io.random.fork('checker'), swarm);
   try {
-    for (let partition = 0; partition < partitions; partition++) {
+    for (const partition of partitionsOf(swarm)) {
       let fetchOffset = 0n;
       for (let guard = 0; guard < 10_000; guard++) {
         const client = await router.forPartition(partition);
@@ -399,17 +509,27 @@ function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly str
   };
 }
 
-function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, down: Outages): void {
+/** The fault kind each of the plan's eight draws stands for (crashes and resets twice as often). */
+const plannedKinds: readonly FaultKind[] = ['crash', 'crash', 'stop', 'partition', 'reset', 'reset', 'syncFail', 'slowDisk'];
+
+/**
+ * The fault plan: a fault every 100..faultGapMsMax ms of the first faultsMs, each of a random kind;
+ * a kind the seed switched off is drawn like the others and then skipped (so the stream's draws do
+ * not depend on which kinds are on).
+ */
+function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, down: Outages, swarm: ClusterSwarm): void {
   stopping.clear();
   const random = sim.random.fork('faults');
   let atMs = 300;
   for (;;) {
-    atMs += random.between(100, 600);
+    atMs += random.between(100, swarm.faultGapMsMax);
     if (atMs >= faultsMs) break;
     const k = random.int(nodes.length);
     const node = nodes[k]!;
     const kind = random.int(8);
-    const durationMs = random.between(100, 1500);
+    const durationMs = random.between(100, swarm.faultDurationMsMax);
+    const oneWay = random.chance(swarm.oneWayOdds);
+    if (!swarm.faults.includes(plannedKinds[kind]!)) continue;
     sim.schedule(atMs, () => {
       switch (kind) {
         case 0:
@@ -421,7 +541,6 @@ function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly 
           return;
         case 3: {
           run.counts.partitions++;
-          const oneWay = random.chance(0.5);
           for (const other of names) if (other !== names[k]) sim.network.partition(names[k]!, other, { oneWay });
           sim.schedule(durationMs, () => sim.network.heal());
           return;
@@ -502,7 +621,7 @@ function unhealthy(controllers: ReadonlyMap<string, ControllerNode>, brokers: Re
 }
 
 /** Every open replica of the topic on the running brokers, as the replica checks read them. */
-function replicaViews(brokers: ReadonlyMap<string, Broker>, names: readonly string[]): ReplicaView[] {
+function replicaViews(brokers: ReadonlyMap<string, Broker>, names: readonly string[], partitions: number): ReplicaView[] {
   const views: ReplicaView[] = [];
   for (const [name, broker] of brokers) {
     for (let partition = 0; partition < partitions; partition++) {
@@ -522,10 +641,10 @@ function replicaViews(brokers: ReadonlyMap<string, Broker>, names: readonly stri
  * and its replica of each partition (leading or following, leader epoch, ISR, log end offset, high
  * watermark). Only reads, like the replica checks.
  */
-function clusterSamples(controllers: ReadonlyMap<string, ControllerNode>, brokers: ReadonlyMap<string, Broker>, names: readonly string[]): StateSample[] {
+function clusterSamples(controllers: ReadonlyMap<string, ControllerNode>, brokers: ReadonlyMap<string, Broker>, names: readonly string[], partitions: number): StateSample[] {
   const samples: StateSample[] = [];
   for (const [name, controller] of controllers) samples.push(raftSample(name, controller.raft.status()));
-  for (const view of replicaViews(brokers, names)) {
+  for (const view of replicaViews(brokers, names, partitions)) {
     const name = names[view.broker - 1]!;
     const log = brokers.get(name)?.topics.partition(topic, view.partition)?.log ?? null;
     const values: Record<string, number> = { hw: Number(view.highWatermark) };
@@ -537,9 +656,9 @@ function clusterSamples(controllers: ReadonlyMap<string, ControllerNode>, broker
 }
 
 /** Every open replica's batches (offsets, leader epoch, CRC), read from its log: the final replica check. */
-async function replicaLogs(brokers: ReadonlyMap<string, Broker>, names: readonly string[]): Promise<ReplicaLog[]> {
+async function replicaLogs(brokers: ReadonlyMap<string, Broker>, names: readonly string[], partitions: number): Promise<ReplicaLog[]> {
   const logs: ReplicaLog[] = [];
-  for (const view of replicaViews(brokers, names)) {
+  for (const view of replicaViews(brokers, names, partitions)) {
     const log = brokers.get(names[view.broker - 1]!)?.topics.partition(topic, view.partition)?.log ?? null;
     if (log === null || view.durableEnd === null) continue;
     const batches: ReplicaBatch[] = [];
@@ -559,12 +678,14 @@ async function replicaLogs(brokers: ReadonlyMap<string, Broker>, names: readonly
 }
 
 async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
+  const swarm = announceSwarm(sim, clusterSwarm(sim.random));
+  const { livenessMs } = swarm;
   const run = new Run(() => sim.nowMs());
   const names = Array.from({ length: options.nodes }, (_, k) => `n${k + 1}`);
   const replicas = Math.min(3, names.length);
   const controllers = new Map<string, ControllerNode>();
   const brokers = new Map<string, Broker>();
-  sim.setSampler(() => clusterSamples(controllers, brokers, names));
+  sim.setSampler(() => clusterSamples(controllers, brokers, names, swarm.partitions));
   const nodes = names.map((name, k) =>
     sim.addNode(name, async (io) => {
       const started = await startNode(io, name, k).catch((error: unknown) => {
@@ -595,7 +716,8 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     const controller = await ControllerNode.start(io, {
       nodeId: k + 1,
       voters: names.map((n, j) => ({ id: j + 1, host: n, port: controllerPort })),
-      brokerSessionTimeoutMs: sessionMs,
+      electionTicks: swarm.electionTicks,
+      brokerSessionTimeoutMs: swarm.sessionMs,
       forwardTimeoutMs: 2000,
       testOnlyControllerBugs: sim.plantedControllerBugs,
       // A controller whose storage failed stops for good; its process is restarted, as a
@@ -608,7 +730,13 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
         listen: { host: name, port: kafkaPort },
         dataDir: 'kafka',
         cluster: controller,
-        replication: { minInsyncReplicas: 2, replicaLagTimeMaxMs: 2000, brokerHeartbeatIntervalMs: sessionMs / 6, replicaFetchWaitMsMax: 200, controlledShutdownTimeoutMs: 2000 },
+        replication: {
+          minInsyncReplicas: 2,
+          replicaLagTimeMaxMs: swarm.replicaLagMs,
+          brokerHeartbeatIntervalMs: swarm.sessionMs / 6,
+          replicaFetchWaitMsMax: swarm.replicaFetchWaitMs,
+          controlledShutdownTimeoutMs: swarm.shutdownTimeoutMs,
+        },
         testOnlyLogBugs: sim.plantedLogBugs,
         testOnlyReplicationBugs: sim.plantedReplicationBugs,
         testOnlyBrokerBugs: sim.plantedBrokerBugs,
@@ -630,9 +758,8 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   }
   const admin = sim.addClient('admin');
   const producers = [
-    { name: 'p1', idempotent: false },
-    { name: 'i1', idempotent: true },
-    { name: 'i2', idempotent: true },
+    ...Array.from({ length: swarm.plainProducers }, (_, j) => ({ name: `p${j + 1}`, idempotent: false })),
+    ...Array.from({ length: swarm.idempotentProducers }, (_, j) => ({ name: `i${j + 1}`, idempotent: true })),
   ].map((p) => ({ ...p, io: sim.addClient(p.name) }));
   const consumerIo = sim.addClient('c1');
   let stopAtMs = Number.POSITIVE_INFINITY;
@@ -652,24 +779,24 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     }
     return epoch;
   };
-  void ensureTopic(admin, sim, run, names, replicas).then(() => {
+  void ensureTopic(admin, sim, run, names, replicas, swarm).then(() => {
     faultsEndMs = Math.max(faultsMs, sim.nowMs() + faultsMs);
-    planRollingRestarts(sim, nodes, run, down, registeredEpoch, sim.nowMs() + faultsMs);
+    if (swarm.faults.includes('rolling')) planRollingRestarts(sim, nodes, run, down, registeredEpoch, sim.nowMs() + faultsMs);
     for (const p of producers) {
       running++;
-      void producer(p.io, p.name, p.idempotent, names, run, () => stopAtMs).finally(() => running--);
+      void producer(p.io, p.name, p.idempotent, names, run, swarm, () => stopAtMs).finally(() => running--);
     }
     running++;
-    void consumer(consumerIo, 'c1', names, run, () => stopAtMs).finally(() => running--);
+    void consumer(consumerIo, 'c1', names, run, swarm, () => stopAtMs).finally(() => running--);
   });
-  planFaults(sim, nodes, names, run, down);
+  planFaults(sim, nodes, names, run, down, swarm);
   // The replica checks (sim/checkers/replica-consistency.ts) look at every replica between any two
   // events of the whole run (a look adds no event, so the trace is the same with or without it).
   const monitor = new ReplicaMonitor();
   const watched =
     (until: () => boolean = () => false): (() => boolean) =>
     () => {
-      monitor.observe(replicaViews(brokers, names), sim.nowMs());
+      monitor.observe(replicaViews(brokers, names, swarm.partitions), sim.nowMs());
       return until();
     };
   await sim.run({ untilMs: topicWaitMsMax, until: watched(() => faultsEndMs !== null) });
@@ -707,12 +834,12 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   });
   if (health !== null) run.fail(`liveness: ${livenessMs} ms after the clients stopped: ${health}`);
   let readError: string | null | undefined;
-  void consumeAll(admin, run, names).then((result) => (readError = result));
+  void consumeAll(admin, run, names, swarm).then((result) => (readError = result));
   await sim.run({ untilMs: sim.nowMs() + 10_000, until: watched(() => readError !== undefined) });
   for (const failure of monitor.timedFailures()) run.fail(failure.text, failure.atMs);
   // Below the high watermark, every ISR member's log holds the leader's batches, batch for batch.
   let logs: ReplicaLog[] | string | undefined;
-  void replicaLogs(brokers, names).then(
+  void replicaLogs(brokers, names, swarm.partitions).then(
     (read) => (logs = read),
     (error: unknown) => (logs = String(error)),
   );
@@ -723,7 +850,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   if (readError === undefined) run.fail('the final read did not finish within 10 s');
   else if (readError !== null) run.fail(readError);
   // Every acks=all write must survive (crashes here lose unsynced bytes, never a whole disk).
-  return run.judge({ denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 });
+  return { ...run.judge({ denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 }), swarm };
 }
 
 export const scenario: Scenario = {

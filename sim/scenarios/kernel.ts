@@ -1,9 +1,10 @@
-import type { Io } from '../../src/core/io/index.ts';
+import type { Io, Random } from '../../src/core/io/index.ts';
 // The same length + CRC-32C framing the Raft transport and log use.
 import { frame as frameOf, unframe } from '../../src/core/raft/codec.ts';
 import type { Connection } from '../../src/core/io/network.ts';
 import type { Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
+import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 
 /**
  * The simulator checking itself, before any broker exists: nodes append checksummed records to a
@@ -14,13 +15,63 @@ import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
  *   was injected on that node and the checksum caught it);
  * - order: on every connection, frames arrive whole, checksummed, numbered 0, 1, 2, ... with no gap;
  * - partition: no frame arrives while its direction is partitioned;
- * - liveness: after the faults stop, every node delivers frames to every other node.
+ * - liveness: after the faults stop, every node delivers frames to every other node (within the
+ *   seed's `livenessMs`: 1.5 s, longer with a longer connect timeout).
+ * What varies from seed to seed (fault kinds, rates, workload shape) is its swarm config.
  */
 
 const port = 7000;
 const frameBytesMax = 1 << 20;
 const runMs = 4000;
-const livenessMs = 1500;
+
+/** Each fault kind and the odds that a seed switches it on (the planted bugs need crashes and partitions). */
+const faultOdds = { crash: 0.9, partition: 0.9, reset: 0.7, syncFail: 0.6, diskFull: 0.6, flip: 0.6, slowLink: 0.6, slowDisk: 0.6 } as const;
+type FaultKind = keyof typeof faultOdds;
+/** The fault kind each of the plan's eight draws stands for. */
+const plannedKinds: readonly FaultKind[] = ['crash', 'partition', 'reset', 'syncFail', 'diskFull', 'flip', 'slowLink', 'slowDisk'];
+
+/** What a seed draws before it runs (swarm testing, sim/swarm.ts), each range centred on the old fixed value. */
+export type KernelSwarm = {
+  readonly faults: readonly FaultKind[];
+  /** A fault every 20..faultGapMsMax ms (60..240; was 150), lasting 20..faultDurationMsMax (100..500; was 300). */
+  readonly faultGapMsMax: number;
+  readonly faultDurationMsMax: number;
+  /** Odds that a partition cuts one way only (0.2..0.8; was 0.5); a slow link's factor (5..40; was 20). */
+  readonly oneWayOdds: number;
+  readonly slowLinkFactor: number;
+  /** A node sends a burst every 1..talkGapMsMax ms (10..20; was 15) of 1..framesMax frames (2..4; was 3) of up to payloadBytesMax padding (100..500; was 300). */
+  readonly talkGapMsMax: number;
+  readonly framesMax: number;
+  readonly payloadBytesMax: number;
+  /** A journal write every 2..journalGapMsMax ms (10..30; was 20) of 1..journalBatchMax records (2..6; was 4). */
+  readonly journalGapMsMax: number;
+  readonly journalBatchMax: number;
+  /** Connect timeout (100..300; was 200). */
+  readonly connectTimeoutMs: number;
+  /** Derived: 1.5 s plus twice what a longer connect timeout adds. */
+  readonly livenessMs: number;
+};
+
+/** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
+export function kernelSwarm(root: Random): KernelSwarm {
+  const random = root.fork('swarm');
+  const on = drawKinds(random, faultOdds);
+  const connectTimeoutMs = betweenStep(random, 100, 300, 50);
+  return {
+    faults: plannedKinds.filter((kind) => on.has(kind)),
+    faultGapMsMax: betweenStep(random, 60, 240, 10),
+    faultDurationMsMax: betweenStep(random, 100, 500, 50),
+    oneWayOdds: oddsBetween(random, 0.2, 0.8),
+    slowLinkFactor: random.between(5, 40),
+    talkGapMsMax: random.between(10, 20),
+    framesMax: random.between(2, 4),
+    payloadBytesMax: betweenStep(random, 100, 500, 50),
+    journalGapMsMax: random.between(10, 30),
+    journalBatchMax: random.between(2, 6),
+    connectTimeoutMs,
+    livenessMs: 1500 + 2 * Math.max(0, connectTimeoutMs - 200),
+  };
+}
 
 interface Window {
   from: string;
@@ -99,7 +150,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-async function recoverJournal(io: Io, name: string, checker: Checker): Promise<number> {
+async function recoverJournal(io: Io, name: string, checker: Checker, swarm: KernelSwarm): Promise<number> {
   await io.disk.mkdir('journal');
   const file = await io.disk.open('journal/records', { create: true });
   await io.disk.syncDir('journal');
@@ -120,14 +171,14 @@ async function recoverJournal(io: Io, name: string, checker: Checker): Promise<n
   await file.truncate(cut);
   await file.sync();
   checker.recoveryDurable(name, flipsBefore);
-  await journalLoop(io, file, lastSeq + 1, name, checker);
+  await journalLoop(io, file, lastSeq + 1, name, checker, swarm);
   return lastSeq;
 }
 
-async function journalLoop(io: Io, file: Awaited<ReturnType<Io['disk']['open']>>, seqFirst: number, name: string, checker: Checker): Promise<void> {
+async function journalLoop(io: Io, file: Awaited<ReturnType<Io['disk']['open']>>, seqFirst: number, name: string, checker: Checker, swarm: KernelSwarm): Promise<void> {
   let seq = seqFirst;
   const step = async (): Promise<void> => {
-    const batch = io.random.between(1, 4);
+    const batch = io.random.between(1, swarm.journalBatchMax);
     const first = seq;
     try {
       for (let i = 0; i < batch; i++) await file.append(frameOf(encoder.encode(String(seq + i))));
@@ -141,7 +192,7 @@ async function journalLoop(io: Io, file: Awaited<ReturnType<Io['disk']['open']>>
       const cut = await recountJournal(file);
       seq = cut;
     }
-    io.clock.setTimer(io.random.between(2, 20), () => void step());
+    io.clock.setTimer(io.random.between(2, swarm.journalGapMsMax), () => void step());
   };
   io.clock.setTimer(io.random.between(1, 10), () => void step());
 }
@@ -182,14 +233,14 @@ function serve(io: Io, name: string, checker: Checker, now: () => number): Promi
   });
 }
 
-function talk(io: Io, name: string, peers: string[]): void {
+function talk(io: Io, name: string, peers: string[], swarm: KernelSwarm): void {
   const open = new Map<string, { conn: Connection; next: number }>();
   const step = async (): Promise<void> => {
     const peer = peers[io.random.int(peers.length)]!;
     let link = open.get(peer);
     if (link === undefined) {
       try {
-        const conn = await io.net.connect(peer, port, { timeoutMs: 200 });
+        const conn = await io.net.connect(peer, port, { timeoutMs: swarm.connectTimeoutMs });
         link = { conn, next: 0 };
         open.set(peer, link);
         const mine = link;
@@ -199,30 +250,32 @@ function talk(io: Io, name: string, peers: string[]): void {
       }
     }
     if (link !== undefined) {
-      const count = io.random.between(1, 3);
-      for (let i = 0; i < count; i++) link.conn.write(frameOf(encoder.encode(`${name} ${link.next++} ${'x'.repeat(io.random.int(300))}`)));
+      const count = io.random.between(1, swarm.framesMax);
+      for (let i = 0; i < count; i++) link.conn.write(frameOf(encoder.encode(`${name} ${link.next++} ${'x'.repeat(io.random.int(swarm.payloadBytesMax))}`)));
     }
-    io.clock.setTimer(io.random.between(1, 15), () => void step());
+    io.clock.setTimer(io.random.between(1, swarm.talkGapMsMax), () => void step());
   };
   io.clock.setTimer(io.random.between(1, 10), () => void step());
 }
 
 // ---- the fault plan ----------------------------------------------------------------------------------
 
-function planFaults(sim: Simulation, names: string[], checker: Checker): void {
+/** A fault every 20..faultGapMsMax ms; a kind the seed switched off is drawn and then skipped. */
+function planFaults(sim: Simulation, names: string[], checker: Checker, swarm: KernelSwarm): void {
   const random = sim.random.fork('faults');
   let atMs = 0;
   while (atMs < runMs) {
-    atMs += random.between(20, 150);
+    atMs += random.between(20, swarm.faultGapMsMax);
     const kind = random.int(8);
     const node = names[random.int(names.length)]!;
     const other = names.filter((n) => n !== node)[random.int(names.length - 1)] ?? node;
-    const durationMs = random.between(20, 300);
-    sim.schedule(atMs, () => injectFault(sim, kind, node, other, durationMs, random.chance(0.5), checker));
+    const durationMs = random.between(20, swarm.faultDurationMsMax);
+    if (!swarm.faults.includes(plannedKinds[kind]!)) continue;
+    sim.schedule(atMs, () => injectFault(sim, kind, node, other, durationMs, random.chance(swarm.oneWayOdds), checker, swarm.slowLinkFactor));
   }
 }
 
-function injectFault(sim: Simulation, kind: number, node: string, other: string, durationMs: number, oneWay: boolean, checker: Checker): void {
+function injectFault(sim: Simulation, kind: number, node: string, other: string, durationMs: number, oneWay: boolean, checker: Checker, slowFactor: number): void {
   const target = sim.node(node);
   switch (kind) {
     case 0:
@@ -265,7 +318,7 @@ function injectFault(sim: Simulation, kind: number, node: string, other: string,
       }
       return;
     case 6:
-      sim.network.setSlow(node, other, 20);
+      sim.network.setSlow(node, other, slowFactor);
       sim.schedule(durationMs, () => sim.network.setSlow(node, other, 1));
       return;
     default:
@@ -275,16 +328,18 @@ function injectFault(sim: Simulation, kind: number, node: string, other: string,
 }
 
 async function run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
+  const swarm = announceSwarm(sim, kernelSwarm(sim.random));
+  const { livenessMs } = swarm;
   const checker = new Checker(sim);
   const names = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
   for (const name of names) {
     sim.addNode(name, async (io) => {
       await serve(io, name, checker, () => sim.nowMs());
-      talk(io, name, names.filter((n) => n !== name));
-      void recoverJournal(io, name, checker).catch((error: unknown) => io.log.warn('JournalRecoveryFailed', { error: String(error) }));
+      talk(io, name, names.filter((n) => n !== name), swarm);
+      void recoverJournal(io, name, checker, swarm).catch((error: unknown) => io.log.warn('JournalRecoveryFailed', { error: String(error) }));
     });
   }
-  planFaults(sim, names, checker);
+  planFaults(sim, names, checker, swarm);
   await sim.run({ untilMs: runMs });
   // Liveness: faults stop, everything heals and restarts; every pair must exchange frames again.
   sim.network.heal();
@@ -304,7 +359,7 @@ async function run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioR
     }
   }
   const failures = [...sim.failed, ...checker.failures];
-  return { ok: failures.length === 0, failures, summary: { ...checker.counts } };
+  return { ok: failures.length === 0, failures, summary: { ...checker.counts }, swarm };
 }
 
 export const scenario: Scenario = {

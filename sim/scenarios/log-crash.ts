@@ -5,6 +5,7 @@ import { checkBatch, encodeRecordBatch, readBatchHeader } from '../../src/core/l
 import type { PartitionLogConfig } from '../../src/core/log/types.ts';
 import type { SimNode, Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioResult } from '../scenario.ts';
+import { announceSwarm, betweenStep, drawKinds } from '../swarm.ts';
 
 /**
  * One partition log on one node, under appends (many in flight), crashes with torn writes,
@@ -30,6 +31,45 @@ export interface LogPlan {
   readonly config: PartitionLogConfig;
   readonly steps: readonly LogStep[];
   readonly bugs?: PartitionLogBugs;
+  /** What the seed drew before its steps (sim/swarm.ts); absent in hand-written plans. */
+  readonly swarm?: LogCrashSwarm;
+}
+
+/** Each fault step's kind and the odds that a seed switches it on (the planted bugs need crashes and stops). */
+const faultOdds = { crash: 0.9, stop: 0.85, failSync: 0.6, diskFull: 0.6 } as const;
+type FaultKind = keyof typeof faultOdds;
+
+/**
+ * What a seed draws before its plan (swarm testing, sim/swarm.ts), from the fork `swarm` of the plan's
+ * source. Each range is centred on the old fixed value.
+ */
+export type LogCrashSwarm = {
+  /** Fault steps on; a step of a kind that is off is never planned. */
+  readonly faults: readonly FaultKind[];
+  /** Weight of each fault kind among the steps, over appends 55 and waits 10 (0.5..2 times the old 15, 8, 6, 6). */
+  readonly faultWeightScale: number;
+  /** An append step sends 1..appendsMax batches (4..12; was 8) of 1..recordsMax records (3..7; was 5) of up to valueBytesMax bytes (100..500; was 300), then waits 0..waitMsMax (4..12; was 8). */
+  readonly appendsMax: number;
+  readonly recordsMax: number;
+  readonly valueBytesMax: number;
+  readonly waitMsMax: number;
+  /** Odds of interval flushing rather than per-append fsyncs (0.1..0.5; was 0.3). */
+  readonly intervalFlushOdds: number;
+};
+
+/** Draws the plan's swarm config from the fork `swarm` of `random` (the plan's source). */
+export function logCrashSwarm(planRandom: Random): LogCrashSwarm {
+  const random = planRandom.fork('swarm');
+  const on = drawKinds(random, faultOdds);
+  return {
+    faults: (Object.keys(faultOdds) as FaultKind[]).filter((kind) => on.has(kind)),
+    faultWeightScale: betweenStep(random, 50, 200, 25) / 100,
+    appendsMax: random.between(4, 12),
+    recordsMax: random.between(3, 7),
+    valueBytesMax: betweenStep(random, 100, 500, 50),
+    waitMsMax: random.between(4, 12),
+    intervalFlushOdds: betweenStep(random, 10, 50, 5) / 100,
+  };
 }
 
 export function describeStep(step: LogStep): string {
@@ -281,9 +321,10 @@ export class LogWorkload {
   }
 }
 
-/** A random plan for one seed. */
+/** A random plan for one seed: its swarm config first, then the steps. */
 export function randomPlan(random: Random): LogPlan {
-  const interval = random.chance(0.3);
+  const swarm = logCrashSwarm(random);
+  const interval = random.chance(swarm.intervalFlushOdds);
   const config: PartitionLogConfig = {
     ...defaultPartitionLogConfig,
     segmentBytesMax: random.between(2048, 16_384),
@@ -292,26 +333,29 @@ export function randomPlan(random: Random): LogPlan {
     retentionBytesMax: null,
     retentionMsMax: null,
   };
+  // Step weights: appends 55, waits 10, and each fault kind that is on its old weight, scaled.
+  const weight = (kind: FaultKind, old: number): number => (swarm.faults.includes(kind) ? Math.round(old * swarm.faultWeightScale) : 0);
+  const [crash, stop, failSync, diskFull] = [weight('crash', 15), weight('stop', 8), weight('failSync', 6), weight('diskFull', 6)];
   const steps: LogStep[] = [];
   const stepCount = random.between(10, 30);
   for (let i = 0; i < stepCount; i++) {
-    const roll = random.int(100);
+    let roll = random.int(65 + crash + stop + failSync + diskFull);
     if (roll < 55) {
-      steps.push({ kind: 'append', count: random.between(1, 8), records: random.between(1, 5), valueBytes: random.between(4, 300), waitMs: random.between(0, 8) });
+      steps.push({ kind: 'append', count: random.between(1, swarm.appendsMax), records: random.between(1, swarm.recordsMax), valueBytes: random.between(4, swarm.valueBytesMax), waitMs: random.between(0, swarm.waitMsMax) });
     } else if (roll < 65) steps.push({ kind: 'wait', ms: random.between(1, 30) });
-    else if (roll < 80) steps.push({ kind: 'crash' });
-    else if (roll < 88) steps.push({ kind: 'stop' });
-    else if (roll < 94) steps.push({ kind: 'failSync' });
+    else if ((roll -= 65) < crash) steps.push({ kind: 'crash' });
+    else if ((roll -= crash) < stop) steps.push({ kind: 'stop' });
+    else if ((roll -= stop) < failSync) steps.push({ kind: 'failSync' });
     else steps.push({ kind: 'diskFull', ms: random.between(1, 10) });
   }
-  return { config, steps };
+  return { config, steps, swarm };
 }
 
 export async function runLogPlan(sim: Simulation, plan: LogPlan): Promise<ScenarioResult> {
   const workload = new LogWorkload(sim, plan);
   await workload.run();
   const failures = [...workload.failures];
-  return { ok: failures.length === 0, failures, summary: { ...workload.counts } };
+  return { ok: failures.length === 0, failures, summary: { ...workload.counts }, ...(plan.swarm === undefined ? {} : { swarm: plan.swarm }) };
 }
 
 export const scenario: Scenario = {
@@ -322,6 +366,7 @@ export const scenario: Scenario = {
   nodesMax: 1,
   async run(sim: Simulation): Promise<ScenarioResult> {
     const plan = randomPlan(sim.random.fork('log-crash/plan'));
+    if (plan.swarm !== undefined) announceSwarm(sim, plan.swarm);
     sim.trace(null, 'LogCrashPlan', { steps: plan.steps.length, flush: plan.config.flush.mode, segmentBytesMax: plan.config.segmentBytesMax });
     return runLogPlan(sim, plan);
   },

@@ -11,6 +11,7 @@ import { RaftSafetyChecker, digest } from '../../src/core/raft/safety-checker.ts
 import type { Random } from '../../src/core/io/index.ts';
 import type { Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioResult } from '../scenario.ts';
+import { announceSwarm, betweenStep, drawKinds } from '../swarm.ts';
 import { raftSample } from '../timeline/samples.ts';
 
 /**
@@ -27,15 +28,57 @@ import { raftSample } from '../timeline/samples.ts';
  * to random voters, so often forwarded) is in every node's image with its topic id, and all nodes
  * hold the same image.
  * Liveness: once faults stop and every node is back, a leader is elected and a proposal commits on
- * every node within `livenessBoundMs` of virtual time.
+ * every node within the seed's `livenessMs` of virtual time (8 s at 10 election ticks, 16 election
+ * timeouts at more).
+ * What varies from seed to seed (fault kinds, rates, election timing, snapshots) is its swarm config.
  */
 
 const port = 9093;
 export const tickMs = 50;
+/** The election timeout in ticks of the tests that build their own voters (raft-restart.test.ts); the scenario draws its own. */
 export const electionTicks = 10;
 const faultMs = 6000;
-/** Virtual time from the end of the faults to a proposal committed on every node. */
-export const livenessBoundMs = 8000;
+
+/**
+ * Each fault kind and the odds that a seed switches it on (the planted bugs need crashes). Restarts
+ * and heals are not faults but their repair, always on.
+ */
+const faultOdds = { crash: 0.9, partition: 0.75, isolate: 0.6, reset: 0.7, slowLink: 0.6, slowDisk: 0.6, syncFail: 0.6 } as const;
+type FaultKind = keyof typeof faultOdds;
+
+/** What a seed draws before it runs (swarm testing, sim/swarm.ts), each range centred on the old fixed value. */
+export type RaftSwarm = {
+  readonly faults: readonly FaultKind[];
+  /** A fault every 50..faultGapMsMax ms (300..900; was 600). */
+  readonly faultGapMsMax: number;
+  /** Election timeout in ticks of 50 ms (6..16; was 10) and heartbeat interval (1..3 ticks, under a third of it; was 2). */
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** A snapshot every this many entries (20..60; was 40). */
+  readonly snapshotEntries: number;
+  /** A proposal every 10..proposeGapMsMax ms (40..120; was 80), a CreateTopics every 50..createGapMsMax (150..450; was 300). */
+  readonly proposeGapMsMax: number;
+  readonly createGapMsMax: number;
+  /** Derived: from the end of the faults to a proposal committed on every node, 16 election timeouts, at least 8 s. */
+  readonly livenessMs: number;
+};
+
+/** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
+export function raftSwarm(root: Random): RaftSwarm {
+  const random = root.fork('swarm');
+  const on = drawKinds(random, faultOdds);
+  const electionTicks = random.between(6, 16);
+  return {
+    faults: (Object.keys(faultOdds) as FaultKind[]).filter((kind) => on.has(kind)),
+    faultGapMsMax: betweenStep(random, 300, 900, 50),
+    electionTicks,
+    heartbeatTicks: Math.min(random.between(1, 3), Math.ceil(electionTicks / 3) - 1),
+    snapshotEntries: random.between(20, 60),
+    proposeGapMsMax: betweenStep(random, 40, 120, 10),
+    createGapMsMax: betweenStep(random, 150, 450, 50),
+    livenessMs: Math.max(8000, 16 * electionTicks * tickMs),
+  };
+}
 
 export interface RaftScenarioOptions {
   readonly nodes: number;
@@ -61,6 +104,7 @@ class Cluster {
     readonly sim: Simulation,
     readonly size: number,
     private readonly hooks: RaftNodeTestHooks | undefined,
+    readonly swarm: RaftSwarm,
   ) {
     this.names = Array.from({ length: size }, (_, k) => `n${k + 1}`);
     for (const name of this.names) sim.addNode(name, (io) => this.boot(name, io));
@@ -72,9 +116,9 @@ class Cluster {
       voters: this.names.map((n, k) => ({ id: k + 1, host: n, port })),
       dataDir: 'raft',
       tickMs,
-      electionTicks,
-      heartbeatTicks: 2,
-      snapshotEntriesInterval: 40,
+      electionTicks: this.swarm.electionTicks,
+      heartbeatTicks: this.swarm.heartbeatTicks,
+      snapshotEntriesInterval: this.swarm.snapshotEntries,
       testHooks: this.hooks,
       observer: {
         onReady: (raft, rd) => {
@@ -139,11 +183,26 @@ class Cluster {
   }
 }
 
-/** One random fault. */
+/** The kind of fault a roll of 0..99 stands for (restart and heal: always on). */
+function rolledKind(roll: number): FaultKind | 'restart' | 'heal' {
+  if (roll < 18) return 'crash';
+  if (roll < 40) return 'restart';
+  if (roll < 55) return 'partition';
+  if (roll < 62) return 'isolate';
+  if (roll < 72) return 'heal';
+  if (roll < 82) return 'reset';
+  if (roll < 88) return 'slowLink';
+  if (roll < 95) return 'slowDisk';
+  return 'syncFail';
+}
+
+/** One random fault; a kind the seed switched off is rolled and then skipped. */
 function injectFault(c: Cluster, r: Random): void {
   const a = c.names[r.int(c.names.length)] as string;
   const b = c.names[r.int(c.names.length)] as string;
   const roll = r.int(100);
+  const kind = rolledKind(roll);
+  if (kind !== 'restart' && kind !== 'heal' && !c.swarm.faults.includes(kind)) return;
   if (roll < 18) {
     if (c.sim.node(a).isUp) c.crash(a);
   } else if (roll < 40) {
@@ -179,6 +238,7 @@ interface Acked {
 }
 
 function startWorkload(c: Cluster, r: Random, acked: Acked[], stats: { proposed: number; refused: number }, untilMs: number): void {
+  const gapMsMax = c.swarm.proposeGapMsMax;
   let serial = 0;
   const step = (): void => {
     if (c.sim.nowMs() >= untilMs) return;
@@ -193,7 +253,7 @@ function startWorkload(c: Cluster, r: Random, acked: Acked[], stats: { proposed:
         () => stats.refused++,
       );
     }
-    c.sim.schedule(r.between(10, 80), step);
+    c.sim.schedule(r.between(10, gapMsMax), step);
   };
   c.sim.schedule(r.between(0, 100), step);
 }
@@ -217,7 +277,7 @@ function startControllerWorkload(c: Cluster, r: Random, created: CreatedTopic[],
         () => stats.refused++,
       );
     }
-    c.sim.schedule(r.between(50, 300), step);
+    c.sim.schedule(r.between(50, c.swarm.createGapMsMax), step);
   };
   c.sim.schedule(r.between(0, 300), step);
 }
@@ -245,7 +305,7 @@ function scheduleFaults(c: Cluster, r: Random, untilMs: number): void {
   const step = (): void => {
     if (c.sim.nowMs() >= untilMs) return;
     injectFault(c, r);
-    c.sim.schedule(r.between(50, 600), step);
+    c.sim.schedule(r.between(50, c.swarm.faultGapMsMax), step);
   };
   c.sim.schedule(r.between(200, 600), step);
 }
@@ -262,7 +322,7 @@ function stopFaults(c: Cluster): void {
 /** After the faults: a leader, and a proposal applied on every node, within the bound. */
 async function checkLiveness(c: Cluster, failures: string[]): Promise<number> {
   const startMs = c.sim.nowMs();
-  const deadline = startMs + livenessBoundMs;
+  const deadline = startMs + c.swarm.livenessMs;
   let committedIndex = 0;
   // A supervisor: a node that failed-stopped (an fsync failure injected before the faults ended
   // can still fire) is restarted, as an operator or systemd would.
@@ -291,14 +351,14 @@ async function checkLiveness(c: Cluster, failures: string[]): Promise<number> {
   };
   await c.sim.run({ until: allApplied, untilMs: deadline });
   if (reachedMs < 0 && c.sim.failed.length === 0) {
-    failures.push(`liveness: no proposal applied on all ${c.size} nodes within ${livenessBoundMs} ms after faults stopped`);
+    failures.push(`liveness: no proposal applied on all ${c.size} nodes within ${c.swarm.livenessMs} ms after faults stopped`);
   }
   return reachedMs;
 }
 
 /** Lets every node apply what any node has applied (answers may have come after the probe). */
 async function settleApplied(c: Cluster): Promise<void> {
-  const deadlineMs = c.sim.nowMs() + livenessBoundMs;
+  const deadlineMs = c.sim.nowMs() + c.swarm.livenessMs;
   const settled = (): boolean => {
     const indexes = [...c.live.values()].map((m) => m.sm.appliedIndex);
     return c.live.size === c.size && Math.min(...indexes) === Math.max(...indexes);
@@ -323,8 +383,9 @@ function checkEnd(c: Cluster, acked: readonly Acked[], created: readonly Created
 }
 
 export async function runRaftScenario(sim: Simulation, options: RaftScenarioOptions): Promise<ScenarioResult> {
+  const swarm = announceSwarm(sim, raftSwarm(sim.random));
   const r = sim.random.fork('raft-scenario');
-  const c = new Cluster(sim, options.nodes, options.hooks);
+  const c = new Cluster(sim, options.nodes, options.hooks, swarm);
   sim.setSampler(() => [...c.live].map(([name, member]) => raftSample(name, member.node.status())));
   // Some disks start slow: a long fsync widens the window in which a crash meets unsynced state.
   const disks = r.fork('disks');
@@ -360,6 +421,7 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
       entriesChecked: c.checker.entriesChecked,
       livenessMs: Math.round(livenessMs),
     },
+    swarm,
   };
 }
 

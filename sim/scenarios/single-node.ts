@@ -7,6 +7,7 @@ import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
 import type { Acks, Outcome } from '../checkers/kafka-history.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
+import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 import { commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun } from '../workload/kafka-ops.ts';
 
 /**
@@ -25,17 +26,77 @@ import { commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch
  * order, reads below the high watermark of data that stays, committed offsets never going back,
  * failed writes absent, and a dense final log. Besides it:
  * - responses on every connection arrive in request order (KafkaWireClient.orderViolations);
- * - liveness: within 2 s of virtual time after the faults stop, every producer gets an ack.
+ * - liveness: within `livenessMs` of virtual time after the faults stop (2 s at the old fixed
+ *   timeouts), every producer gets an ack.
+ * What varies from seed to seed (fault kinds, rates, timeouts, workload shape) is its swarm config.
  */
 
 const topic = 'events';
-const partitions = 3;
 const port = 9092;
 const faultsMs = 3000;
-const livenessMs = 2000;
 const group = 'sim-group';
-/** Per-partition bytes of each of the consumer's fetches during the faults. */
-const consumerFetchBytesMax = 4096;
+
+/** Each fault kind and the odds that a seed switches it on (the planted bugs need crashes). */
+const faultOdds = { crash: 0.9, stop: 0.75, reset: 0.75, syncFail: 0.75, slowDisk: 0.6 } as const;
+type FaultKind = keyof typeof faultOdds;
+
+/**
+ * What a seed draws before it runs (swarm testing, sim/swarm.ts), from the fork `swarm`. Each range
+ * is centred on the value the scenario used before, so a seed costs the same on average.
+ */
+export type SingleNodeSwarm = {
+  /** Fault kinds on; the others never happen in this seed. */
+  readonly faults: readonly FaultKind[];
+  /** A fault comes every 50..faultGapMsMax ms (200..600; was 400). */
+  readonly faultGapMsMax: number;
+  /** The node stays down, the disk slow, 10..downMsMax ms (100..300; was 200). */
+  readonly downMsMax: number;
+  /** Clients' request timeout (1000..3000; was 2000), connect timeout (250..750; was 500). */
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  /** Produce's timeoutMs (500..1500; was 1000). */
+  readonly produceTimeoutMs: number;
+  /** Partitions of the topic (2..4; was 3). */
+  readonly partitions: number;
+  /** p2 pipelines up to this many batches (2..4; was 3). */
+  readonly pipelineMax: number;
+  /** Values per batch 1..batchValuesMax (3..7; was 5). */
+  readonly batchValuesMax: number;
+  /** A plain batch goes with acks=0 with these odds (0..0.2; was 0.1), else acks=1 with acksOneOdds (0.2..0.8; was 0.5), else acks=all. */
+  readonly acksZeroOdds: number;
+  readonly acksOneOdds: number;
+  /** A producer waits 1..produceGapMsMax ms between sends (8..16; was 12). */
+  readonly produceGapMsMax: number;
+  /** Bytes per partition of the consumer's fetches (1..8 KiB; was 4 KiB). */
+  readonly consumerFetchBytes: number;
+  /** Derived: 2000 ms plus what the longer timeouts add. */
+  readonly livenessMs: number;
+};
+
+/** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
+export function singleNodeSwarm(root: Random): SingleNodeSwarm {
+  const random = root.fork('swarm');
+  const on = drawKinds(random, faultOdds);
+  const requestTimeoutMs = betweenStep(random, 1000, 3000, 250);
+  const connectTimeoutMs = betweenStep(random, 250, 750, 50);
+  return {
+    faults: (Object.keys(faultOdds) as FaultKind[]).filter((kind) => on.has(kind)),
+    faultGapMsMax: betweenStep(random, 200, 600, 50),
+    downMsMax: betweenStep(random, 100, 300, 25),
+    requestTimeoutMs,
+    connectTimeoutMs,
+    produceTimeoutMs: betweenStep(random, 500, 1500, 250),
+    partitions: random.between(2, 4),
+    pipelineMax: random.between(2, 4),
+    batchValuesMax: random.between(3, 7),
+    acksZeroOdds: oddsBetween(random, 0, 0.2),
+    acksOneOdds: oddsBetween(random, 0.2, 0.8),
+    produceGapMsMax: random.between(8, 16),
+    consumerFetchBytes: 1024 * random.between(1, 8),
+    // A request outstanding when the faults stop may have to time out before the producer retries.
+    livenessMs: 2000 + Math.max(0, requestTimeoutMs - 2000) + Math.max(0, connectTimeoutMs - 500),
+  };
+}
 
 const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
 
@@ -45,21 +106,21 @@ class Run extends WorkloadRun<typeof initialCounts> {
   }
 }
 
-async function connect(io: Io, name: string): Promise<KafkaWireClient | null> {
+async function connect(io: Io, name: string, swarm: SingleNodeSwarm): Promise<KafkaWireClient | null> {
   try {
-    return await KafkaWireClient.connect(io, 'n1', port, { clientId: name, connectTimeoutMs: 500, requestTimeoutMs: 2000 });
+    return await KafkaWireClient.connect(io, 'n1', port, { clientId: name, connectTimeoutMs: swarm.connectTimeoutMs, requestTimeoutMs: swarm.requestTimeoutMs });
   } catch {
     return null;
   }
 }
 
-async function ensureTopic(io: Io, sim: Simulation, run: Run): Promise<void> {
+async function ensureTopic(io: Io, sim: Simulation, run: Run, swarm: SingleNodeSwarm): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const client = await connect(io, 'admin');
+    const client = await connect(io, 'admin', swarm);
     if (client !== null) {
       try {
         const response = await client.request(ApiKey.CreateTopics, 3, {
-          topics: [{ name: topic, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+          topics: [{ name: topic, numPartitions: swarm.partitions, replicationFactor: 1, assignments: [], configs: [] }],
           timeoutMs: 1000,
           validateOnly: false,
         });
@@ -85,9 +146,9 @@ const producerFenced = new Set<number>([
 type Identity = { producerId: bigint; epoch: number } | null;
 
 /** Sends one batch as one Produce request and records it; resolves with the partition's error code (undefined: no answer). */
-function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send: PendingBatch, acks: Acks, identity: Identity): Promise<number | undefined> {
+function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send: PendingBatch, acks: Acks, identity: Identity, timeoutMs: number): Promise<number | undefined> {
   const records = valuesBatch(send.values, identity === null ? undefined : { ...identity, sequence: send.sequence });
-  const body = { transactionalId: null, acks, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
+  const body = { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
   run.counts.produced += send.values.length;
   const fields = { process: name, idempotent: identity !== null, acks, topic, partition: send.partition, values: send.values };
   const op = run.history.produce(fields, io.clock.nowMs());
@@ -118,7 +179,7 @@ function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send
  * A producer: new values every time; an idempotent one retries an unacknowledged batch with the
  * same sequence. A plain one sends up to `pipelineMax` batches before reading the answers.
  */
-async function producer(io: Io, name: string, idempotent: boolean, pipelineMax: number, run: Run, stopAtMs: () => number): Promise<void> {
+async function producer(io: Io, name: string, idempotent: boolean, pipelineMax: number, run: Run, swarm: SingleNodeSwarm, stopAtMs: () => number): Promise<void> {
   const random: Random = io.random.fork(name);
   let client: KafkaWireClient | null = null;
   let producerId = -1n;
@@ -127,10 +188,10 @@ async function producer(io: Io, name: string, idempotent: boolean, pipelineMax: 
   let retry: PendingBatch | null = null;
   let counter = 0;
   while (io.clock.nowMs() < stopAtMs()) {
-    await sleep(io.clock, random.between(1, 12));
+    await sleep(io.clock, random.between(1, swarm.produceGapMsMax));
     if (client === null || client.closed) {
       run.close(name, client);
-      client = await connect(io, name);
+      client = await connect(io, name, swarm);
       if (client === null) continue;
       if (idempotent && producerId < 0n) {
         const init = await client.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }).catch(() => null);
@@ -142,17 +203,18 @@ async function producer(io: Io, name: string, idempotent: boolean, pipelineMax: 
     if (!idempotent) {
       const depth = pipelineMax > 1 ? random.between(1, pipelineMax) : 1;
       if (depth > 1) run.counts.pipelined += depth;
-      const batches = Array.from({ length: depth }, () => nextBatch(random, name, () => counter++, sequences, false));
+      const batches = Array.from({ length: depth }, () => nextBatch(random, name, () => counter++, sequences, false, swarm));
       const c = client;
-      await Promise.all(batches.map((batch) => sendBatch(io, run, name, c, batch, random.chance(0.1) ? 0 : random.chance(0.5) ? 1 : -1, null)));
+      const acks = (): Acks => (random.chance(swarm.acksZeroOdds) ? 0 : random.chance(swarm.acksOneOdds) ? 1 : -1);
+      await Promise.all(batches.map((batch) => sendBatch(io, run, name, c, batch, acks(), null, swarm.produceTimeoutMs)));
       // A pipelining producer sends as many batches as the others in all, only in bursts.
-      if (depth > 1) await sleep(io.clock, random.between(1, 12) * (depth - 1));
+      if (depth > 1) await sleep(io.clock, random.between(1, swarm.produceGapMsMax) * (depth - 1));
       continue;
     }
-    const send: PendingBatch = retry ?? nextBatch(random, name, () => counter++, sequences, true);
+    const send: PendingBatch = retry ?? nextBatch(random, name, () => counter++, sequences, true, swarm);
     if (retry !== null) run.counts.retries++;
     retry = null;
-    const errorCode = await sendBatch(io, run, name, client, send, -1, { producerId, epoch });
+    const errorCode = await sendBatch(io, run, name, client, send, -1, { producerId, epoch }, swarm.produceTimeoutMs);
     if (errorCode === ErrorCode.NONE) continue;
     if (errorCode !== undefined && producerFenced.has(errorCode)) {
       // The broker no longer knows this producer's sequence (its batches were lost in a crash
@@ -173,21 +235,24 @@ interface PendingBatch {
   sequence: number;
 }
 
-function nextBatch(random: Random, name: string, next: () => number, sequences: Map<number, number>, idempotent: boolean): PendingBatch {
-  const partition = random.int(partitions);
-  const values = Array.from({ length: random.between(1, 5) }, () => `${name}:${next()}`);
+function nextBatch(random: Random, name: string, next: () => number, sequences: Map<number, number>, idempotent: boolean, swarm: SingleNodeSwarm): PendingBatch {
+  const partition = random.int(swarm.partitions);
+  const values = Array.from({ length: random.between(1, swarm.batchValuesMax) }, () => `${name}:${next()}`);
   const sequence = sequences.get(partition) ?? 0;
   if (idempotent) sequences.set(partition, sequence + values.length);
   return { partition, values, sequence };
 }
 
-const allPartitions = Array.from({ length: partitions }, (_, p) => p);
+/** The partition indexes of the topic in this seed. */
+function partitionsOf(swarm: SingleNodeSwarm): number[] {
+  return Array.from({ length: swarm.partitions }, (_, p) => p);
+}
 
 /** The consumer's read of one partition from `position`, recorded; resolves with the next position. */
-async function consumeOnce(io: Io, run: Run, name: string, client: KafkaWireClient, partition: number, position: bigint): Promise<bigint> {
+async function consumeOnce(io: Io, run: Run, name: string, client: KafkaWireClient, partition: number, position: bigint, fetchBytes: number): Promise<bigint> {
   const invokeAt = run.history.invocation();
   const invokeMs = io.clock.nowMs();
-  const answer = await fetchOnce(client, partition, position, consumerFetchBytesMax);
+  const answer = await fetchOnce(client, partition, position, fetchBytes);
   if (answer.kind === 'failed') return position;
   if (answer.kind === 'error') {
     if (answer.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) return position;
@@ -207,8 +272,9 @@ async function consumeOnce(io: Io, run: Run, name: string, client: KafkaWireClie
  * group's committed offsets; each round pipelines a Fetch per partition (and, one round in three or
  * so, an OffsetFetch) on its one connection, then commits its new positions.
  */
-async function consumer(io: Io, name: string, run: Run, stopAtMs: () => number): Promise<void> {
+async function consumer(io: Io, name: string, run: Run, swarm: SingleNodeSwarm, stopAtMs: () => number): Promise<void> {
   const random = io.random.fork(name);
+  const allPartitions = partitionsOf(swarm);
   let client: KafkaWireClient | null = null;
   let positions: bigint[] = [];
   const sent = allPartitions.map(() => -1n);
@@ -216,7 +282,7 @@ async function consumer(io: Io, name: string, run: Run, stopAtMs: () => number):
     await sleep(io.clock, random.between(30, 90));
     if (client === null || client.closed) {
       run.close(name, client);
-      client = await connect(io, name);
+      client = await connect(io, name, swarm);
       if (client === null) continue;
       run.counts.consumerRestarts++;
       const committed = await fetchCommitted(io, run, name, client, group, allPartitions);
@@ -228,7 +294,7 @@ async function consumer(io: Io, name: string, run: Run, stopAtMs: () => number):
       positions = committed.map((offset) => (offset < 0n ? 0n : offset));
     }
     const c = client;
-    const reads = allPartitions.map((p) => consumeOnce(io, run, name, c, p, positions[p]!));
+    const reads = allPartitions.map((p) => consumeOnce(io, run, name, c, p, positions[p]!, swarm.consumerFetchBytes));
     const committed = random.chance(0.3) ? fetchCommitted(io, run, name, c, group, allPartitions) : null;
     positions = await Promise.all(reads);
     await committed;
@@ -238,11 +304,11 @@ async function consumer(io: Io, name: string, run: Run, stopAtMs: () => number):
 }
 
 /** The final full read of every partition from offset 0, recorded as the final log. */
-async function consumeAll(io: Io, run: Run): Promise<string | null> {
-  const client = await connect(io, 'checker');
+async function consumeAll(io: Io, run: Run, swarm: SingleNodeSwarm): Promise<string | null> {
+  const client = await connect(io, 'checker', swarm);
   if (client === null) return 'checker could not connect';
   try {
-    for (const partition of allPartitions) {
+    for (const partition of partitionsOf(swarm)) {
       let fetchOffset = 0n;
       for (let guard = 0; guard < 10_000; guard++) {
         const invokeAt = run.history.invocation();
@@ -262,14 +328,19 @@ async function consumeAll(io: Io, run: Run): Promise<string | null> {
   }
 }
 
-function planFaults(sim: Simulation, node: SimNode, run: Run): void {
+/** The fault kind each of the plan's six draws stands for (resets twice as often). */
+const plannedKinds: readonly FaultKind[] = ['crash', 'stop', 'reset', 'reset', 'syncFail', 'slowDisk'];
+
+/** A fault every 50..faultGapMsMax ms; a kind the seed switched off is drawn and then skipped. */
+function planFaults(sim: Simulation, node: SimNode, run: Run, swarm: SingleNodeSwarm): void {
   const random = sim.random.fork('faults');
   const powerLosses = sim.random.fork('power-loss');
   let atMs = 100;
   while (atMs < faultsMs) {
-    atMs += random.between(50, 400);
+    atMs += random.between(50, swarm.faultGapMsMax);
     const kind = random.int(6);
-    const downMs = random.between(10, 200);
+    const downMs = random.between(10, swarm.downMsMax);
+    if (!swarm.faults.includes(plannedKinds[kind]!)) continue;
     sim.schedule(atMs, () => {
       if (!node.isUp) return;
       switch (kind) {
@@ -312,6 +383,8 @@ function planFaults(sim: Simulation, node: SimNode, run: Run): void {
 }
 
 async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
+  const swarm = announceSwarm(sim, singleNodeSwarm(sim.random));
+  const { livenessMs } = swarm;
   const run = new Run(() => sim.nowMs());
   // Half the seeds run the interval flush policy (an fsync a few milliseconds after the first
   // unsynced append): appends then wait unsynced for longer, which is what a stop must flush.
@@ -333,21 +406,21 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
   const admin = sim.addClient('admin');
   const producers = [
     { name: 'p1', idempotent: false, pipelineMax: 1 },
-    { name: 'p2', idempotent: false, pipelineMax: 3 },
+    { name: 'p2', idempotent: false, pipelineMax: swarm.pipelineMax },
     { name: 'i1', idempotent: true, pipelineMax: 1 },
   ].map((p) => ({ ...p, io: sim.addClient(p.name) }));
   const consumerIo = sim.addClient('c1');
   let stopAtMs = faultsMs + livenessMs;
   let running = 0;
-  void ensureTopic(admin, sim, run).then(() => {
+  void ensureTopic(admin, sim, run, swarm).then(() => {
     for (const p of producers) {
       running++;
-      void producer(p.io, p.name, p.idempotent, p.pipelineMax, run, () => stopAtMs).finally(() => running--);
+      void producer(p.io, p.name, p.idempotent, p.pipelineMax, run, swarm, () => stopAtMs).finally(() => running--);
     }
     running++;
-    void consumer(consumerIo, 'c1', run, () => stopAtMs).finally(() => running--);
+    void consumer(consumerIo, 'c1', run, swarm, () => stopAtMs).finally(() => running--);
   });
-  planFaults(sim, node, run);
+  planFaults(sim, node, run, swarm);
   await sim.run({ untilMs: faultsMs });
   const healedMs = sim.nowMs();
   node.disk.faults.latency.syncMsMax = 3;
@@ -362,11 +435,11 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
   await sim.run({ untilMs: sim.nowMs() + 5000, until: () => running === 0 });
   if (running > 0) run.fail(`${running} clients still busy 5 s after being told to stop`);
   let readError: string | null | undefined;
-  void consumeAll(admin, run).then((result) => (readError = result));
+  void consumeAll(admin, run, swarm).then((result) => (readError = result));
   await sim.run({ untilMs: sim.nowMs() + 5000, until: () => readError !== undefined });
   if (readError === undefined) run.fail('the final read did not finish within 5 s');
   else if (readError !== null) run.fail(readError);
-  return run.judge({ denseFinalLog: true });
+  return { ...run.judge({ denseFinalLog: true }), swarm };
 }
 
 export const scenario: Scenario = {

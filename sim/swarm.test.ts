@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { Random } from '../src/core/io/random.ts';
+import { SeededRandom } from '../src/core/io/seeded-random.ts';
+import { runOne } from './runner.ts';
+import { clusterLivenessMs, clusterSwarm } from './scenarios/cluster.ts';
+import { kernelSwarm } from './scenarios/kernel.ts';
+import { logCrashSwarm } from './scenarios/log-crash.ts';
+import { raftSwarm } from './scenarios/raft.ts';
+import { singleNodeSwarm } from './scenarios/single-node.ts';
+import { drawKinds, renderSwarm, type SwarmConfig } from './swarm.ts';
+
+/**
+ * Swarm testing (sim/swarm.ts): every scenario draws its fault kinds, rates, timeouts and workload
+ * shape from the seed. Same seed, same mix; other seeds, other mixes; every fault kind both on and off
+ * across seeds, each about as often as its odds say.
+ */
+
+/** Each scenario's draw from the run's root source of `seed` (the Simulation's root is seeded the same way). */
+const draws: Record<string, (root: Random) => SwarmConfig> = {
+  cluster: clusterSwarm,
+  kernel: kernelSwarm,
+  'log-crash': (root) => logCrashSwarm(root.fork('log-crash/plan')),
+  raft: raftSwarm,
+  'single-node': singleNodeSwarm,
+};
+
+const root = (seed: number): Random => new SeededRandom(String(seed));
+const seeds = Array.from({ length: 400 }, (_, k) => k + 1);
+
+describe('swarm configs', () => {
+  for (const [scenario, draw] of Object.entries(draws)) {
+    it(`${scenario}: the same seed draws the same mix, two seeds draw different ones`, () => {
+      expect(draw(root(7000))).toEqual(draw(root(7000)));
+      expect(draw(root(7000))).not.toEqual(draw(root(7001)));
+      const mixes = new Set(seeds.map((seed) => renderSwarm(draw(root(seed)))));
+      expect(mixes.size).toBe(seeds.length);
+      // Fault kinds alone: many distinct sets, and every kind both on and off somewhere.
+      const kindSets = seeds.map((seed) => draw(root(seed))['faults'] as readonly string[]);
+      expect(new Set(kindSets.map((kinds) => kinds.join(','))).size).toBeGreaterThan(10);
+      const allKinds = new Set(kindSets.flat());
+      for (const kind of allKinds) {
+        const on = kindSets.filter((kinds) => kinds.includes(kind)).length;
+        expect(on, `${scenario}: ${kind} on in ${on} of ${seeds.length} seeds`).toBeGreaterThan(seeds.length * 0.45);
+        expect(on, `${scenario}: ${kind} on in ${on} of ${seeds.length} seeds`).toBeLessThan(seeds.length);
+      }
+    });
+  }
+
+  it('a kind is on about as often as its odds say', () => {
+    const odds = { often: 0.9, half: 0.5, never: 0, always: 1 };
+    const counts = { often: 0, half: 0, never: 0, always: 0 };
+    for (const seed of seeds) for (const kind of drawKinds(root(seed), odds)) counts[kind]++;
+    expect(counts.never).toBe(0);
+    expect(counts.always).toBe(seeds.length);
+    expect(counts.often / seeds.length).toBeCloseTo(0.9, 1);
+    expect(counts.half / seeds.length).toBeGreaterThan(0.4);
+    expect(counts.half / seeds.length).toBeLessThan(0.6);
+  });
+
+  it('the cluster liveness bound is the old 8 s at the old timeouts and grows with longer ones', () => {
+    expect(clusterLivenessMs({ sessionMs: 1500, replicaLagMs: 2000, requestTimeoutMs: 2500, electionTicks: 10 })).toBe(8000);
+    expect(clusterLivenessMs({ sessionMs: 1000, replicaLagMs: 1000, requestTimeoutMs: 1500, electionTicks: 8 })).toBe(8000);
+    expect(clusterLivenessMs({ sessionMs: 2500, replicaLagMs: 3000, requestTimeoutMs: 3500, electionTicks: 14 })).toBe(8000 + 2000 + 1000 + 1000 + 800);
+    for (const seed of seeds) {
+      const s = clusterSwarm(root(seed));
+      expect(s.replicaFetchWaitMs).toBeLessThan(s.replicaLagMs);
+      expect(s.produceTimeoutMs).toBeLessThan(s.requestTimeoutMs);
+      expect(s.livenessMs).toBe(clusterLivenessMs(s));
+    }
+  });
+
+  it('a run reports the config its seed draws, in the outcome (--json) and in the trace', async () => {
+    const outcome = await runOne({ scenario: 'kernel', seed: 12 });
+    expect(outcome.swarm).toEqual(kernelSwarm(root(12)));
+    const again = await runOne({ scenario: 'kernel', seed: 12 });
+    expect(again.traceHash).toBe(outcome.traceHash);
+    expect(renderSwarm({ faults: ['crash', 'reset'], gapMs: 300, none: [] })).toBe('faults=crash,reset gapMs=300 none=-');
+  });
+});
