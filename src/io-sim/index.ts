@@ -1,3 +1,4 @@
 export { Simulation, SimNode, type BootFn, type NodeHandle, type SimulationOptions } from './simulation.ts';
 export type { DiskFaults, DiskBugs, DiskLatency } from './sim-disk.ts';
 export type { NetworkBugs, LinkLatency } from './sim-network.ts';
+export * from './sim-probes.ts';

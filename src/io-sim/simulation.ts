@@ -13,6 +13,7 @@ import type { PartitionLogBugs } from '../core/log/partition-log.ts';
 import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
 import { SimNetworkWorld, type NetworkBugs } from './sim-network.ts';
+import { SimBuggify, SimCoverage, type IncarnationCoverage } from './sim-probes.ts';
 import { Trace, type TraceEvent } from './trace.ts';
 import { TrackedRandom } from './tracked-random.ts';
 
@@ -31,6 +32,8 @@ export interface SimulationOptions {
   traceFileEvents?: boolean;
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
+  /** BUGGIFY points may fire (src/core/io/probes.ts; default true). False: none fires and none draws. */
+  buggify?: boolean;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
   plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs };
 }
@@ -41,6 +44,8 @@ const wallClockOriginMs = 1_767_225_600_000;
 /** A node incarnation: alive until the node crashes, stops or restarts. */
 class Incarnation implements EventOwner {
   dead = false;
+  /** Its coverage marks, with the crash windows it holds open (set when its Io is built). */
+  coverage: IncarnationCoverage | null = null;
   /** `n1/2`: node n1's second incarnation. */
   constructor(readonly name: string) {}
   alive(): boolean {
@@ -135,8 +140,11 @@ export class SimNode {
   /** Power loss: memory, timers and connections vanish; the disk keeps only what was synced. */
   crash(): void {
     if (!this.up) return;
+    this.incarnation.coverage?.crashed();
     this.die();
     const lost = this.diskState.crash();
+    if (lost.opsLost > 0) this.sim.coverage.reached('sim.crash-lost-unsynced-writes');
+    if (lost.filesTorn > 0) this.sim.coverage.reached('sim.crash-tore-a-write');
     this.sim.addTrace(this.name, 'info', 'NodeCrashed', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
   }
 
@@ -201,11 +209,16 @@ export class Simulation {
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
   eventsProcessed = 0;
+  /** Coverage marks of this run (core's, through each node's Io, and the scenario's own). */
+  readonly coverage = new SimCoverage();
+  /** BUGGIFY decisions of this run (src/core/io/probes.ts). */
+  readonly buggify: SimBuggify;
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
     this.random = TrackedRandom.root(String(options.seed));
     this.traceDebug = options.traceDebug === true;
+    this.buggify = new SimBuggify(() => this.random.fork('buggify'), options.buggify !== false);
     this.traceFd = options.traceFile === undefined ? null : openSync(options.traceFile, 'w');
     this.traceSink = new Trace(this.traceFd, options.traceFileEvents === true);
     const trace = this.traceSink;
@@ -370,16 +383,20 @@ export class Simulation {
     if (this.traceFd !== null) closeSync(this.traceFd);
   }
 
-  makeIo(host: string, owner: EventOwner, diskState: SimDiskState): Io {
+  makeIo(host: string, owner: Incarnation, diskState: SimDiskState): Io {
     const random = this.random.fork(`node/${host}`).fork(String(this.nodes.find((n) => n.name === host)?.incarnationCount ?? 0));
     const clock = new SimClock(this, owner);
     const log = new SimLog(this, host, owner);
+    const coverage = this.coverage.forIncarnation();
+    owner.coverage = coverage;
     return {
       clock,
       disk: diskState.facade(this.scheduler, owner),
       net: this.network.facade(host, owner),
       random,
       log,
+      coverage,
+      buggify: this.buggify,
     };
   }
 }
