@@ -15,9 +15,10 @@ const seeds5 = 50;
 const cluster = findScenario('cluster')!;
 
 describe('cluster scenario: 5 nodes and planted bugs', () => {
-  it(`passes ${seeds5} seeds of 5 nodes`, async () => {
-    const { failing, acked } = await sweep(5, 7000, seeds5);
+  it(`passes ${seeds5} seeds of 5 nodes, reaching every coverage target`, async () => {
+    const { failing, acked, coverageFailures } = await sweep(5, 7000, seeds5);
     expect(failing).toEqual([]);
+    expect(coverageFailures).toEqual([]);
     expect(acked).toBeGreaterThan(seeds5 * 100);
   }, sweepTimeout);
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Simulation, type SimulationOptions } from '../src/io-sim/index.ts';
+import { Simulation, type CoverageCounts, type SimulationOptions } from '../src/io-sim/index.ts';
 import { nodesError, type ScenarioResult } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 
@@ -35,6 +35,8 @@ export interface RunOutcome extends ScenarioResult {
   virtualMs: number;
   wallMs: number;
   recentTrace: string[];
+  /** How many times each named rare state was reached (coverage marks and BUGGIFY firings; sim/coverage.ts). */
+  coverage: CoverageCounts;
 }
 
 /** Runs one seeded scenario to the end and reports what it found. */
@@ -78,6 +80,7 @@ export async function runOne(request: RunRequest): Promise<RunOutcome> {
     virtualMs: sim.nowMs(),
     wallMs: performance.now() - startedMs,
     recentTrace: sim.recentTrace(),
+    coverage: sim.coverage.counts(),
   };
 }
 

@@ -314,12 +314,24 @@ export async function runLogPlan(sim: Simulation, plan: LogPlan): Promise<Scenar
   return { ok: failures.length === 0, failures, summary: { ...workload.counts } };
 }
 
+/** The rare states every sweep of `npm test`'s size (500 seeds) must reach (docs/simulator.md). */
+const coverageTargets = [
+  'log.crash-with-acks-pending',
+  'log.crash-while-writing-index',
+  'log.fsync-failed-with-waiters',
+  'log.disk-full-rejected',
+  'log.torn-tail-cut',
+  'buggify.log.small-group-commit',
+  'buggify.log.early-flush',
+];
+
 export const scenario: Scenario = {
   name: 'log-crash',
   description: 'one partition log under concurrent appends, crashes with torn writes, graceful stops, fsync failures and a full disk; checks acknowledged data, dense offsets, whole batches',
   defaultNodes: 1,
   nodesMin: 1,
   nodesMax: 1,
+  coverageGoal: () => ({ targets: coverageTargets, seedsMin: 500 }),
   async run(sim: Simulation): Promise<ScenarioResult> {
     const plan = randomPlan(sim.random.fork('log-crash/plan'));
     sim.trace(null, 'LogCrashPlan', { steps: plan.steps.length, flush: plan.config.flush.mode, segmentBytesMax: plan.config.segmentBytesMax });

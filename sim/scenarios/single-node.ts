@@ -353,11 +353,22 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
   return run.judge({ denseFinalLog: true });
 }
 
+/** The rare states every sweep of `npm test`'s size (50 seeds) must reach (docs/simulator.md). */
+const coverageTargets = [
+  'log.crash-with-acks-pending',
+  'log.fsync-failed-with-waiters',
+  'log.torn-tail-cut',
+  'producer.duplicate-retry',
+  'buggify.broker.delayed-reply',
+  'buggify.log.small-group-commit',
+];
+
 export const scenario: Scenario = {
   name: 'single-node',
   description: 'one broker under crashes, graceful stops, mid-frame resets, fsync failures; producers (one pipelining), a consumer committing its group offsets, every history judged by the Kafka checker',
   defaultNodes: 1,
   nodesMin: 1,
   nodesMax: 1,
+  coverageGoal: () => ({ targets: coverageTargets, seedsMin: 50 }),
   run: runScenario,
 };
