@@ -51,13 +51,16 @@ describe('coverage marks and the gate', () => {
     expect(sim.coverage.counts()).toEqual({ 'test.booted': 2, 'test.crash-inside': 1 });
   });
 
-  it('BUGGIFY: never fires without the simulator or with it off; in the simulator each point is on for some runs only, and counted when it fires', () => {
+  it('BUGGIFY: never fires without the simulator, before a scenario enables it, or when the run forbids it; once enabled each point is on in some runs only, and counted when it fires', () => {
     expect(buggify({}, 'test.point', 1)).toBe(false);
     const off = new Simulation({ seed: 1, buggify: false });
+    off.buggify.enable();
     expect(off.buggify.fires('test.point', 1)).toBe(false);
     let enabledRuns = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const sim = new Simulation({ seed });
+      expect(sim.buggify.fires('test.point', 1)).toBe(false);
+      sim.buggify.enable();
       const fired = buggify({ coverage: sim.coverage.forIncarnation(), buggify: sim.buggify }, 'test.point', 1);
       if (fired) enabledRuns++;
       expect(sim.coverage.counts()).toEqual(fired ? { 'buggify.test.point': 1 } : {});

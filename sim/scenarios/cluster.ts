@@ -534,6 +534,7 @@ async function replicaLogs(brokers: ReadonlyMap<string, Broker>, names: readonly
 }
 
 async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
+  sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
   const run = new Run();
   const names = Array.from({ length: options.nodes }, (_, k) => `n${k + 1}`);
   const replicas = Math.min(3, names.length);

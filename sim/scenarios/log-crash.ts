@@ -308,6 +308,7 @@ export function randomPlan(random: Random): LogPlan {
 }
 
 export async function runLogPlan(sim: Simulation, plan: LogPlan): Promise<ScenarioResult> {
+  sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
   const workload = new LogWorkload(sim, plan);
   await workload.run();
   const failures = [...workload.failures];

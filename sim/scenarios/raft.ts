@@ -329,6 +329,7 @@ function checkEnd(c: Cluster, acked: readonly Acked[], created: readonly Created
 }
 
 export async function runRaftScenario(sim: Simulation, options: RaftScenarioOptions): Promise<ScenarioResult> {
+  sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
   const r = sim.random.fork('raft-scenario');
   const c = new Cluster(sim, options.nodes, options.hooks);
   // Some disks start slow: a long fsync widens the window in which a crash meets unsynced state.

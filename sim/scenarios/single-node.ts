@@ -303,6 +303,7 @@ function planFaults(sim: Simulation, node: SimNode, run: Run): void {
 }
 
 async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
+  sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
   const run = new Run();
   const node = sim.addNode('n1', async (io) =>
     Broker.start(io, {

@@ -66,17 +66,34 @@ export const buggifyEnabledProbability = 0.25;
  * own stream (`buggify/<name>`, forked from the run's random source); an enabled point then fires
  * with the probability core passes, drawn from that same stream. A point's draws never touch any
  * other stream, so adding a point does not reshuffle the rest of a run (the run changes only where
- * the point fires). With `enabled` false nothing fires and nothing is drawn.
+ * the point fires).
+ *
+ * Off until `enable()`: scenarios enable it as they start, so every run of a scenario (npm run sim,
+ * a sweep, a test, a corpus replay) takes the same paths, while unit tests that drive core through
+ * a simulation keep exact timings. While off, nothing fires and nothing is drawn.
  */
 export class SimBuggify implements Buggify {
   private readonly points = new Map<string, { enabled: boolean; random: Random }>();
   private random: Random | null = null;
+  private enabled = false;
 
-  /** `fork` makes the run's `buggify` stream, called at the first question (a run that asks none has no such stream). */
+  /**
+   * `fork` makes the run's `buggify` stream, called at the first question (a run that asks none has
+   * no such stream). `allowed` false (SimulationOptions.buggify) keeps it off whatever enables it.
+   */
   constructor(
     private readonly fork: () => Random,
-    private readonly enabled: boolean,
+    private readonly allowed: boolean,
   ) {}
+
+  /** Lets the points fire from now on (a scenario calls it first thing). */
+  enable(): void {
+    this.enabled = this.allowed;
+  }
+
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
 
   fires(name: string, probability: number): boolean {
     if (!this.enabled) return false;

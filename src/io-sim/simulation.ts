@@ -32,7 +32,10 @@ export interface SimulationOptions {
   traceFileEvents?: boolean;
   /** Also keep debug-level events in the trace (off by default: they are many). */
   traceDebug?: boolean;
-  /** BUGGIFY points may fire (src/core/io/probes.ts; default true). False: none fires and none draws. */
+  /**
+   * False: no BUGGIFY point ever fires (src/core/io/probes.ts), even in a scenario that enables them.
+   * Default: they fire once a scenario enables them (sim.buggify.enable()), never before.
+   */
   buggify?: boolean;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
   plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs };
