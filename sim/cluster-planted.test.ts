@@ -83,9 +83,10 @@ describe('cluster scenario: 5 nodes and planted bugs', () => {
     // leader crash with copied-but-unsynced batches and a restart before the broker is fenced: of
     // seeds 7000..7399, 7329 by replicas-diverge (two brokers hold different batches at one offset
     // below the HW), and 7305 and 7315 by the liveness check (the ISR never becomes full again);
-    // none of seeds 1..60.
+    // none of seeds 1..60. Measured without BUGGIFY, and run without it: BUGGIFY changes these seeds'
+    // traces, and with it none of 7000..7399 is caught by these findings (the catch is that rare).
     const kinds = ['replicas-diverge', 'lost-write', 'read-truncated', 'inconsistent-offset'] as const;
-    const found = await firstCaught({ controller: { restartKeepsLeadership: true } }, kinds, 10, 7320);
+    const found = await firstCaught({ controller: { restartKeepsLeadership: true } }, kinds, 10, 7320, false);
     expect(found?.failure).toMatch(caughtBy(kinds));
   }, sweepTimeout);
 

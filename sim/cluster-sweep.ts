@@ -36,13 +36,13 @@ const knownOpen = new Set(
  * told to truncate below the high watermark it knows: the leader lacks records the ISR acknowledged,
  * src/core/replication/divergence.ts).
  */
-export function firstCaught(plantedBugs: SimulationOptions['plantedBugs'], kinds: readonly (FindingKind | ReplicaFindingKind)[], seedsMax: number, firstSeed = 1) {
+export function firstCaught(plantedBugs: SimulationOptions['plantedBugs'], kinds: readonly (FindingKind | ReplicaFindingKind)[], seedsMax: number, firstSeed = 1, buggify = true) {
   const caught = (f: string): boolean => kinds.some((kind) => f.startsWith(`${kind}: `)) || /below the follower's high watermark/.test(f);
   const runSeed = async (sim: Simulation) => {
     const result = await cluster.run(sim, { nodes: 3 });
     return { failures: [...result.failures, ...sim.failed].filter(caught) };
   };
-  return firstFailingSeed(runSeed, seedsMax, { plantedBugs }, firstSeed);
+  return firstFailingSeed(runSeed, seedsMax, buggify ? { plantedBugs } : { plantedBugs, buggify: false }, firstSeed);
 }
 
 /**
