@@ -26,6 +26,8 @@ export interface SimCommandOptions {
   list?: boolean;
   json?: boolean;
   save: boolean;
+  /** With --seeds: force the coverage gate on (true) or off (false); default: on from the scenario's npm-test size. */
+  coverageGate?: boolean;
 }
 
 function parseSeed(text: string): number {
@@ -77,6 +79,8 @@ export function addSimCommand(program: Command): void {
     .option('--list', 'list the scenarios and exit')
     .option('--json', 'print the outcome as one JSON line')
     .option('--no-save', 'do not save failing seeds under sim/corpus/')
+    .option('--coverage-gate', "with --seeds: fail the sweep when a coverage target of the scenario was never reached, whatever its size (default: only sweeps at least as large as npm test's)")
+    .option('--no-coverage-gate', 'with --seeds: print the coverage table but never fail on it')
     .addHelpText(
       'after',
       `\nExit status: ${simExitCode.pass} every seed passed, ${simExitCode.fail} a seed failed, ${simExitCode.usage} a flag is wrong or does not apply, ` +
@@ -117,6 +121,8 @@ export function simUsageError(options: SimCommandOptions): string | null {
   if (options.seeds !== undefined) {
     const extra = (['trace', 'traceEvents', 'html', 'json'] as const).filter(given);
     if (extra.length > 0) return `${extra.map(flag).join(' ')} describes one run: use it with --seed, not with --seeds`;
+  } else if (options.coverageGate !== undefined) {
+    return `${options.coverageGate ? '--coverage-gate' : '--no-coverage-gate'} decides whether a sweep fails on coverage: use it with --seeds`;
   }
   return scenarioError(options.scenario ?? scenarios[0]!.name, options.nodes);
 }
@@ -160,7 +166,7 @@ export async function runSimCommand(options: SimCommandOptions): Promise<number>
     return outcome.ok ? simExitCode.pass : simExitCode.fail;
   }
   if (options.seeds !== undefined) {
-    const request = { scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save };
+    const request = { scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save, coverageGate: options.coverageGate };
     return runSweep(request, options.jobs ?? availableParallelism());
   }
   const outcome = await runSingle(options);
@@ -227,6 +233,8 @@ function printOutcome(o: RunOutcome): void {
   console.log(`events    ${o.events}  virtual ${o.virtualMs.toFixed(0)} ms  wall ${o.wallMs.toFixed(0)} ms  speed ${speed.toFixed(1)}x real time`);
   const covers = o.hashCovers;
   console.log(`hashed    ${covers.events} events, ${covers.logLines} log lines, unseed ${o.unseed} of ${covers.randomStreams} random streams`);
+  const reachedStates = Object.entries(o.coverage).map(([name, hits]) => `${name} ${hits}`);
+  console.log(`coverage  ${reachedStates.length === 0 ? 'no rare state reached' : reachedStates.join(', ')}`);
   if (!o.ok) {
     console.log('\nfailures:');
     for (const f of o.failures) console.log(`  ${f}`);

@@ -16,9 +16,10 @@ import { sweep } from './cluster-sweep.ts';
 const seeds3 = 150;
 
 describe('cluster scenario', () => {
-  it(`passes ${seeds3} seeds of 3 nodes`, async () => {
-    const { failing, acked, crashes } = await sweep(3, 7000, seeds3);
+  it(`passes ${seeds3} seeds of 3 nodes, reaching every coverage target`, async () => {
+    const { failing, acked, crashes, coverageFailures } = await sweep(3, 7000, seeds3);
     expect(failing).toEqual([]);
+    expect(coverageFailures).toEqual([]);
     expect(acked).toBeGreaterThan(seeds3 * 100);
     expect(crashes).toBeGreaterThan(seeds3);
   }, sweepTimeout);

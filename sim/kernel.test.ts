@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulationOptions } from '../src/io-sim/index.ts';
+import { CoverageTally, coverageGateFailures } from './coverage.ts';
 import { firstFailingSeed, runOne } from './runner.ts';
 import { sweepTimeout } from './sweep-timeout.ts';
 import { findScenario } from './scenarios/index.ts';
@@ -15,17 +16,22 @@ function firstFailing(plantedBugs: SimulationOptions['plantedBugs'], seedsMax: n
 }
 
 describe('kernel scenario', () => {
-  it(`passes ${sweepSeeds} seeds, each with the fault kinds its swarm config turns on`, async () => {
+  it(`passes ${sweepSeeds} seeds, each with the fault kinds its swarm config turns on, reaching every coverage target`, async () => {
     const failing: string[] = [];
+    const coverage = new CoverageTally();
     let crashes = 0;
     let partitions = 0;
     for (let seed = 1000; seed < 1000 + sweepSeeds; seed++) {
       const outcome = await runOne({ scenario: 'kernel', seed });
       if (!outcome.ok) failing.push(`seed ${seed}: ${outcome.failures[0]}`);
+      coverage.add(outcome.coverage);
       crashes += Number(outcome.summary['crashes']);
       partitions += Number(outcome.summary['partitions']);
     }
     expect(failing).toEqual([]);
+    const goal = kernel.coverageGoal(kernel.defaultNodes);
+    expect(sweepSeeds).toBeGreaterThanOrEqual(goal.seedsMin);
+    expect(coverageGateFailures(coverage, goal.targets, `kernel seeds 1000..${999 + sweepSeeds}`)).toEqual([]);
     expect(crashes).toBeGreaterThan(sweepSeeds);
     expect(partitions).toBeGreaterThan(sweepSeeds);
   }, sweepTimeout);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PartitionLogBugs } from '../src/core/log/partition-log.ts';
+import { CoverageTally, coverageGateFailures } from './coverage.ts';
 import { firstFailingSeed, runOne } from './runner.ts';
 import { sweepTimeout } from './sweep-timeout.ts';
-import { randomPlan, runLogPlan } from './scenarios/log-crash.ts';
+import { randomPlan, runLogPlan, scenario as logCrash } from './scenarios/log-crash.ts';
 
 /** Seeds swept in `npm test` (about 5 s); `npm run sim -- --scenario log-crash --seeds 1..20000` is the long sweep. */
 const sweepSeeds = 500;
@@ -12,15 +13,20 @@ function firstFailing(bugs: PartitionLogBugs, seedsMax: number) {
 }
 
 describe('log-crash scenario', () => {
-  it(`passes ${sweepSeeds} seeds with crashes, torn writes, graceful stops, fsync failures and a full disk`, async () => {
+  it(`passes ${sweepSeeds} seeds with crashes, torn writes, graceful stops, fsync failures and a full disk, reaching every coverage target`, async () => {
     const failing: string[] = [];
+    const coverage = new CoverageTally();
     const totals = { crashes: 0, stops: 0, truncatedBytes: 0, acked: 0, syncFailures: 0, diskFull: 0 };
     for (let seed = 1; seed <= sweepSeeds; seed++) {
       const outcome = await runOne({ scenario: 'log-crash', seed });
       if (!outcome.ok) failing.push(`seed ${seed}: ${outcome.failures[0]}`);
+      coverage.add(outcome.coverage);
       for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] += Number(outcome.summary[key]);
     }
     expect(failing).toEqual([]);
+    const goal = logCrash.coverageGoal(1);
+    expect(sweepSeeds).toBeGreaterThanOrEqual(goal.seedsMin);
+    expect(coverageGateFailures(coverage, goal.targets, `log-crash seeds 1..${sweepSeeds}`)).toEqual([]);
     // The faults really happened.
     expect(totals.crashes).toBeGreaterThan(sweepSeeds);
     expect(totals.stops).toBeGreaterThan(sweepSeeds);

@@ -36,7 +36,7 @@ function fakeRunner(lane: number, failing: (seed: number) => boolean, reruns: Ma
     return {
       ok, failures: ok ? [] : [`planted failure of seed ${request.seed}`], summary: {},
       scenario: request.scenario, seed: request.seed, nodes: 3, traceHash, unseed: '0', hashCovers: { events: 1, logLines: 0, randomStreams: 1 },
-      events: 1, virtualMs: 1000 + request.seed, wallMs: 1, recentTrace: [],
+      events: 1, virtualMs: 1000 + request.seed, wallMs: 1, recentTrace: [], coverage: {},
     };
   };
 }
@@ -50,7 +50,8 @@ describe('parallel sweep', () => {
   afterAll(() => pool?.close());
 
   it('prints in seed order whatever order the lanes finish in, the same lines as one lane', async () => {
-    const request: SweepRequest = { scenario: 'kernel', range: { first: 1, last: 60 }, save: false };
+    // Made-up outcomes carry no coverage marks: no gate here (coverage.test.ts shows it).
+    const request: SweepRequest = { scenario: 'kernel', range: { first: 1, last: 60 }, save: false, coverageGate: false };
     const failing = (seed: number): boolean => seed % 13 === 0;
     const one = await sweep(request, fakeRunner(0, failing, new Map()));
     // Three lanes that share the count of runs per seed.
@@ -74,8 +75,15 @@ describe('parallel sweep', () => {
     expect(inProcess.result.traceHashes).toHaveLength(20);
     expect(new Set(inProcess.result.traceHashes).size).toBe(20);
     expect(workers.result).toEqual(inProcess.result);
+    // The coverage table too: the workers send each run's counts back and the main thread adds them up.
     expect(workers.lines).toEqual(inProcess.lines);
-    expect(workers.lines).toEqual(['reran 1 of 20 seeds (every 20th from 1): every trace hash matched', '20 passed, 0 failed']);
+    expect(workers.lines[0]).toBe('coverage over 20 runs (seeds 1..20):');
+    expect(workers.lines.find((l) => l.startsWith('kernel.journal-disk-full '))).toMatch(/\|\s+1\d \|\s+\d+\s+\(target\)$/);
+    expect(workers.lines.slice(-3)).toEqual([
+      'coverage gate off: 20 seeds, fewer than the 50 it needs (or --no-coverage-gate)',
+      'reran 1 of 20 seeds (every 20th from 1): every trace hash matched',
+      '20 passed, 0 failed',
+    ]);
   }, 120_000);
 
   it('reports and saves a failing seed the same way with --jobs 2 as with --jobs 1', async () => {

@@ -5,22 +5,28 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../src/io-sim/index.ts';
-import { runRaftScenario } from './scenarios/raft.ts';
+import { CoverageTally, coverageGateFailures } from './coverage.ts';
+import { runRaftScenario, scenario as raft } from './scenarios/raft.ts';
 import { sweepTimeout } from './sweep-timeout.ts';
 
+/** The failing seeds of the range, then the coverage gate's failures (the range is the goal's size or more). */
 async function sweep(first: number, last: number, nodes: number): Promise<string[]> {
   const failed: string[] = [];
+  const coverage = new CoverageTally();
   for (let seed = first; seed <= last; seed++) {
     const sim = new Simulation({ seed });
     const result = await runRaftScenario(sim, { nodes });
+    coverage.add(sim.coverage.counts());
     const failures = [...result.failures, ...sim.failed];
     if (failures.length > 0) failed.push(`seed ${seed} (${nodes} voters): ${failures[0]}  [npm run sim -- --scenario raft --seed ${seed} --nodes ${nodes}]`);
   }
-  return failed;
+  const goal = raft.coverageGoal(nodes);
+  if (last - first + 1 < goal.seedsMin) failed.push(`${last - first + 1} seeds: fewer than the coverage goal's ${goal.seedsMin}`);
+  return [...failed, ...coverageGateFailures(coverage, goal.targets, `raft --nodes ${nodes} seeds ${first}..${last}`)];
 }
 
 describe('raft scenario sweep', () => {
-  it('3 voters, seeds 1..300: safety on every Ready, durability of acknowledged proposals, liveness', async () => {
+  it('3 voters, seeds 1..300: safety on every Ready, durability of acknowledged proposals, liveness, every coverage target', async () => {
     expect(await sweep(1, 300, 3)).toEqual([]);
   }, sweepTimeout);
 

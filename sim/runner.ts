@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Simulation, type SimObserver, type SimulationOptions } from '../src/io-sim/index.ts';
+import { Simulation, type CoverageCounts, type SimObserver, type SimulationOptions } from '../src/io-sim/index.ts';
 import { nodesError, type ScenarioResult, type ScenarioTimeline } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 import type { TimelineData, TimelineHeader } from './timeline/model.ts';
@@ -37,6 +37,8 @@ export interface RunOutcome extends ScenarioResult {
   virtualMs: number;
   wallMs: number;
   recentTrace: string[];
+  /** How many times each named rare state was reached (coverage marks and BUGGIFY firings; sim/coverage.ts). */
+  coverage: CoverageCounts;
 }
 
 /** Runs one seeded scenario to the end and reports what it found. */
@@ -108,6 +110,7 @@ async function runRecorded(request: RunRequest, observer: SimObserver | null): P
     virtualMs: sim.nowMs(),
     wallMs: performance.now() - startedMs,
     recentTrace: sim.recentTrace(),
+    coverage: sim.coverage.counts(),
   };
   return { outcome, sim, scenarioTimeline };
 }

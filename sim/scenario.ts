@@ -31,6 +31,16 @@ export interface ScenarioTimeline {
 }
 
 /**
+ * The rare states a scenario's runs exist to reach (coverage marks, sim/coverage.ts), for one node
+ * count. A sweep of at least `seedsMin` seeds fails when one of `targets` was never reached;
+ * `seedsMin` is the size of the scenario's range in `npm test`, which reaches every target.
+ */
+export interface CoverageGoal {
+  readonly targets: readonly string[];
+  readonly seedsMin: number;
+}
+
+/**
  * A simulation scenario: builds nodes in `sim`, drives a workload and faults, and checks what must
  * hold. Names follow `<subsystem>[-<fault>]`; everything random must come from `sim.random`.
  */
@@ -41,6 +51,8 @@ export interface Scenario {
   /** The node counts the scenario runs (`--nodes` outside them is a usage error, never adjusted). */
   nodesMin: number;
   nodesMax: number;
+  /** What a sweep of this many nodes must reach (docs/simulator.md lists every target and why). */
+  coverageGoal(nodes: number): CoverageGoal;
   run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult>;
 }
 

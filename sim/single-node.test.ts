@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Simulation, SimulationOptions } from '../src/io-sim/index.ts';
 import type { FindingKind } from './checkers/kafka-history.ts';
+import { CoverageTally, coverageGateFailures } from './coverage.ts';
 import { firstFailingSeed, runOne } from './runner.ts';
 import { sweepTimeout } from './sweep-timeout.ts';
 import { findScenario } from './scenarios/index.ts';
@@ -32,17 +33,22 @@ function firstFailure(plantedBugs: SimulationOptions['plantedBugs'], pattern: Re
 }
 
 describe('single-node scenario', () => {
-  it(`passes ${sweepSeeds} seeds of crashes, graceful stops, mid-frame resets and fsync failures`, async () => {
+  it(`passes ${sweepSeeds} seeds of crashes, graceful stops, mid-frame resets and fsync failures, reaching every coverage target`, async () => {
     const failing: string[] = [];
+    const coverage = new CoverageTally();
     let acked = 0;
     let crashes = 0;
     for (let seed = 5000; seed < 5000 + sweepSeeds; seed++) {
       const outcome = await runOne({ scenario: 'single-node', seed });
       if (!outcome.ok) failing.push(`seed ${seed}: ${outcome.failures[0]}`);
+      coverage.add(outcome.coverage);
       acked += Number(outcome.summary['acked']);
       crashes += Number(outcome.summary['crashes']);
     }
     expect(failing).toEqual([]);
+    const goal = singleNode.coverageGoal(singleNode.defaultNodes);
+    expect(sweepSeeds).toBeGreaterThanOrEqual(goal.seedsMin);
+    expect(coverageGateFailures(coverage, goal.targets, `single-node seeds 5000..${4999 + sweepSeeds}`)).toEqual([]);
     expect(acked).toBeGreaterThan(sweepSeeds * 1000);
     expect(crashes).toBeGreaterThan(sweepSeeds / 2);
   }, sweepTimeout);

@@ -1,6 +1,8 @@
 import { assert } from '../src/core/assert.ts';
+import { CoverageTally, coverageGateFailures } from './coverage.ts';
 import { simExitCode } from './exit-code.ts';
 import { corpusDir, reproduceCommand, runOne, saveCase, type RunOutcome, type RunRequest } from './runner.ts';
+import { findScenario } from './scenarios/index.ts';
 import { startSweepProgress, type SweepProgress } from './sweep-progress.ts';
 
 /** Runs one seed to the end: runOne in this process, or one worker thread of a SweepPool. */
@@ -20,10 +22,19 @@ export interface SweepRequest {
   plantedBugs?: RunRequest['plantedBugs'];
   /** Aborted on Ctrl-C: no run starts after it, and the sweep reports the seeds that finished. */
   signal?: AbortSignal;
+  /**
+   * The coverage gate: fail the sweep when a target state was never reached. Default: on when the
+   * sweep has at least the scenario's `coverageGoal(nodes).seedsMin` seeds (the npm-test size).
+   */
+  coverageGate?: boolean;
+  /** The targets instead of the scenario's own (tests: a target nobody marks). */
+  coverageTargets?: readonly string[];
 }
 
 export interface SweepResult {
   exitCode: number;
+  /** Coverage gate failures (one per target never reached; empty when it passed or was off). */
+  coverageFailures: string[];
   /** The first run's trace hash of each seed, in seed order (empty strings for seeds an interrupt left unrun). */
   traceHashes: string[];
 }
@@ -120,6 +131,8 @@ class SweepReport {
   private readonly failed: RunOutcome[] = [];
   private readonly differing: string[] = [];
   private readonly traceHashes: string[];
+  /** Coverage marks of every seed's first run (a rerun adds nothing new: it must be identical). */
+  private readonly coverage = new CoverageTally();
 
   constructor(
     private readonly request: SweepRequest,
@@ -148,14 +161,35 @@ class SweepReport {
     console.log(`swept ${scenario} seeds ${range.first}..${range.last}${jobs}: ${(this.virtualMs / 1000).toFixed(0)} s virtual in ${(wallMs / 1000).toFixed(1)} s wall (${(this.virtualMs / wallMs).toFixed(0)}x)`);
     for (const o of this.failed) console.log(`failing seed ${o.seed}: ${reproduceCommand(o)}`);
     const seeds = interrupted ? this.reportedCount : total;
+    const coverageFailures = interrupted ? [] : this.printCoverage(seeds);
     const rerunWhat = `reran ${this.rerunCount} of ${seeds} seeds (every ${sweepRerunEvery}th from ${range.first})`;
     console.log(this.differing.length === 0 ? `${rerunWhat}: every trace hash matched` : `${rerunWhat}: trace hash differed for ${this.differing.join(', ')}`);
     const nondeterministic = this.differing.length > 0 ? `, ${this.differing.length} nondeterministic` : '';
     const notRun = interrupted ? `, ${total - this.reportedCount} not run` : '';
-    console.log(`${seeds - this.failed.length} passed, ${this.failed.length} failed${nondeterministic}${notRun}`);
-    const clean = this.failed.length === 0 && this.differing.length === 0;
+    const gate = coverageFailures.length > 0 ? `, coverage gate failed (${coverageFailures.length} target${coverageFailures.length === 1 ? '' : 's'} never reached)` : '';
+    console.log(`${seeds - this.failed.length} passed, ${this.failed.length} failed${nondeterministic}${notRun}${gate}`);
+    const clean = this.failed.length === 0 && this.differing.length === 0 && coverageFailures.length === 0;
     const exitCode = interrupted ? simExitCode.interrupted : clean ? simExitCode.pass : simExitCode.fail;
-    return { exitCode, traceHashes: this.traceHashes };
+    return { exitCode, traceHashes: this.traceHashes, coverageFailures };
+  }
+
+  /** Prints the coverage table and, when the gate is on, its failures (returned). */
+  private printCoverage(seeds: number): string[] {
+    const { scenario: name, nodes, range } = this.request;
+    const scenario = findScenario(name);
+    const goal = scenario?.coverageGoal(nodes ?? scenario.defaultNodes) ?? { targets: [], seedsMin: Infinity };
+    const targets = this.request.coverageTargets ?? goal.targets;
+    const gateOn = this.request.coverageGate ?? seeds >= goal.seedsMin;
+    console.log(`coverage over ${this.coverage.runs} runs (seeds ${range.first}..${range.last}):`);
+    for (const line of this.coverage.table(targets)) console.log(line);
+    if (!gateOn) {
+      console.log(`coverage gate off: ${seeds} seeds, fewer than the ${goal.seedsMin} it needs (or --no-coverage-gate)`);
+      return [];
+    }
+    const failures = coverageGateFailures(this.coverage, targets, `${name} seeds ${range.first}..${range.last}`);
+    for (const failure of failures) console.log(failure);
+    if (failures.length === 0) console.log(`coverage gate passed: all ${targets.length} targets reached`);
+    return failures;
   }
 
   private printSeed(index: number): void {
@@ -165,6 +199,7 @@ class SweepReport {
     this.reportedCount++;
     this.traceHashes[index] = outcome.traceHash;
     this.virtualMs += outcome.virtualMs;
+    this.coverage.add(outcome.coverage);
     if (!outcome.ok) {
       this.failed.push(outcome);
       this.print(`FAIL seed ${outcome.seed}: ${outcome.failures[0] ?? ''}\n  reproduce: ${reproduceCommand(outcome)}`);

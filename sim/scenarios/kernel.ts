@@ -1,4 +1,4 @@
-import type { Io, Random } from '../../src/core/io/index.ts';
+import { crashWindow, reached, type Io, type Random } from '../../src/core/io/index.ts';
 // The same length + CRC-32C framing the Raft transport and log use.
 import { frame as frameOf, unframe } from '../../src/core/raft/codec.ts';
 import type { Connection } from '../../src/core/io/network.ts';
@@ -166,6 +166,8 @@ async function recoverJournal(io: Io, name: string, checker: Checker, swarm: Ker
     lastSeq = seq;
   }
   const cut = bytes.length - rest.length;
+  if (rest.length > 0) reached(io, 'kernel.journal-torn-tail-cut');
+  if (bad) reached(io, 'kernel.journal-bit-flip-caught');
   io.log.info('JournalRecovered', { records: payloads.length, bytesCut: rest.length, corrupt: bad });
   checker.recovered(name, lastSeq, bad);
   await file.truncate(cut);
@@ -183,9 +185,15 @@ async function journalLoop(io: Io, file: Awaited<ReturnType<Io['disk']['open']>>
     try {
       for (let i = 0; i < batch; i++) await file.append(frameOf(encoder.encode(String(seq + i))));
       seq += batch;
-      await file.sync();
+      const leave = crashWindow(io, 'kernel.crash-during-journal-fsync');
+      try {
+        await file.sync();
+      } finally {
+        leave();
+      }
       checker.durable(name, seq - 1);
     } catch (error) {
+      reached(io, String(error).includes('EIO') ? 'kernel.journal-fsync-failed' : 'kernel.journal-disk-full');
       io.log.warn('JournalWriteFailed', { error: String(error), seqFirst: first });
       // ENOSPC stores nothing; EIO leaves the bytes' fate unknown: stop writing until restarted.
       if (String(error).includes('EIO')) return;
@@ -362,11 +370,25 @@ async function run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioR
   return { ok: failures.length === 0, failures, summary: { ...checker.counts }, swarm };
 }
 
+/**
+ * The rare states every sweep of `npm test`'s size (50 seeds) must reach (docs/simulator.md): the
+ * journal meets each of its faults, and a crash lands inside an fsync.
+ */
+const coverageTargets = [
+  'kernel.crash-during-journal-fsync',
+  'kernel.journal-bit-flip-caught',
+  'kernel.journal-disk-full',
+  'kernel.journal-fsync-failed',
+  'kernel.journal-torn-tail-cut',
+  'sim.crash-tore-a-write',
+];
+
 export const scenario: Scenario = {
   name: 'kernel',
   description: 'simulator self-check: checksummed journals and frames under crashes, torn writes, partitions, resets, fsync failures, full disks, bit flips',
   defaultNodes: 3,
   nodesMin: 2, // frames flow between nodes: one node has nobody to talk to
   nodesMax: 9,
+  coverageGoal: () => ({ targets: coverageTargets, seedsMin: 50 }),
   run,
 };

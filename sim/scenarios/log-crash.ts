@@ -352,11 +352,23 @@ export function randomPlan(random: Random): LogPlan {
 }
 
 export async function runLogPlan(sim: Simulation, plan: LogPlan): Promise<ScenarioResult> {
+  sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
   const workload = new LogWorkload(sim, plan);
   await workload.run();
   const failures = [...workload.failures];
   return { ok: failures.length === 0, failures, summary: { ...workload.counts }, ...(plan.swarm === undefined ? {} : { swarm: plan.swarm }) };
 }
+
+/** The rare states every sweep of `npm test`'s size (500 seeds) must reach (docs/simulator.md). */
+const coverageTargets = [
+  'log.crash-with-acks-pending',
+  'log.crash-while-writing-index',
+  'log.fsync-failed-with-waiters',
+  'log.disk-full-rejected',
+  'log.torn-tail-cut',
+  'buggify.log.small-group-commit',
+  'buggify.log.early-flush',
+];
 
 export const scenario: Scenario = {
   name: 'log-crash',
@@ -364,6 +376,7 @@ export const scenario: Scenario = {
   defaultNodes: 1,
   nodesMin: 1,
   nodesMax: 1,
+  coverageGoal: () => ({ targets: coverageTargets, seedsMin: 500 }),
   async run(sim: Simulation): Promise<ScenarioResult> {
     const plan = randomPlan(sim.random.fork('log-crash/plan'));
     if (plan.swarm !== undefined) announceSwarm(sim, plan.swarm);

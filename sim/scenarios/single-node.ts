@@ -383,6 +383,7 @@ function planFaults(sim: Simulation, node: SimNode, run: Run, swarm: SingleNodeS
 }
 
 async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
+  sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
   const swarm = announceSwarm(sim, singleNodeSwarm(sim.random));
   const { livenessMs } = swarm;
   const run = new Run(() => sim.nowMs());
@@ -442,11 +443,22 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
   return { ...run.judge({ denseFinalLog: true }), swarm };
 }
 
+/** The rare states every sweep of `npm test`'s size (50 seeds) must reach (docs/simulator.md). */
+const coverageTargets = [
+  'log.crash-with-acks-pending',
+  'log.fsync-failed-with-waiters',
+  'log.torn-tail-cut',
+  'producer.duplicate-retry',
+  'buggify.broker.delayed-reply',
+  'buggify.log.small-group-commit',
+];
+
 export const scenario: Scenario = {
   name: 'single-node',
   description: 'one broker under crashes, graceful stops, mid-frame resets, fsync failures; producers (one pipelining), a consumer committing its group offsets, every history judged by the Kafka checker',
   defaultNodes: 1,
   nodesMin: 1,
   nodesMax: 1,
+  coverageGoal: () => ({ targets: coverageTargets, seedsMin: 50 }),
   run: runScenario,
 };

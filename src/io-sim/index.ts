@@ -3,3 +3,4 @@ export type { DiskFaults, DiskBugs, DiskLatency } from './sim-disk.ts';
 export type { NetworkBugs, LinkLatency } from './sim-network.ts';
 export type { SimObserver, StateSample, StateSampler } from './observer.ts';
 export type { TraceEvent } from './trace.ts';
+export * from './sim-probes.ts';

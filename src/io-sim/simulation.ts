@@ -15,6 +15,7 @@ import { Scheduler, worldOwner, type EventOwner } from './scheduler.ts';
 import { SimDiskState, type DiskBugs } from './sim-disk.ts';
 import { SimNetworkWorld, type NetworkBugs } from './sim-network.ts';
 import type { SimObserver, StateSampler } from './observer.ts';
+import { SimBuggify, SimCoverage, type IncarnationCoverage } from './sim-probes.ts';
 import { Trace, type TraceEvent } from './trace.ts';
 import { TrackedRandom } from './tracked-random.ts';
 
@@ -35,6 +36,11 @@ export interface SimulationOptions {
   traceDebug?: boolean;
   /** Watches the run without changing it (the timeline of `sim --html`); see SimObserver. */
   observer?: SimObserver;
+  /**
+   * False: no BUGGIFY point ever fires (src/core/io/probes.ts), even in a scenario that enables them.
+   * Default: they fire once a scenario enables them (sim.buggify.enable()), never before.
+   */
+  buggify?: boolean;
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
   plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs; broker?: BrokerBugs };
 }
@@ -45,6 +51,8 @@ const wallClockOriginMs = 1_767_225_600_000;
 /** A node incarnation: alive until the node crashes, stops or restarts. */
 class Incarnation implements EventOwner {
   dead = false;
+  /** Its coverage marks, with the crash windows it holds open (set when its Io is built). */
+  coverage: IncarnationCoverage | null = null;
   /** `n1/2`: node n1's second incarnation. */
   constructor(readonly name: string) {}
   alive(): boolean {
@@ -142,8 +150,11 @@ export class SimNode {
   /** Power loss: memory, timers and connections vanish; the disk keeps only what was synced. */
   crash(): void {
     if (!this.up) return;
+    this.incarnation.coverage?.crashed();
     this.die();
     const lost = this.diskState.crash();
+    if (lost.opsLost > 0) this.sim.coverage.reached('sim.crash-lost-unsynced-writes');
+    if (lost.filesTorn > 0) this.sim.coverage.reached('sim.crash-tore-a-write');
     this.sim.addTrace(this.name, 'info', 'FaultCrash', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
   }
 
@@ -153,8 +164,12 @@ export class SimNode {
    * writes in the page cache, where a power loss before the restart takes them.
    */
   powerLoss(): void {
-    if (this.up) this.die();
+    if (this.up) {
+      this.incarnation.coverage?.crashed();
+      this.die();
+    }
     const lost = this.diskState.crash({ loseAllUnsynced: true });
+    if (lost.opsLost > 0) this.sim.coverage.reached('sim.crash-lost-unsynced-writes');
     this.sim.addTrace(this.name, 'info', 'FaultPowerLoss', { opsLost: lost.opsLost });
   }
 
@@ -234,11 +249,16 @@ export class Simulation {
   private readonly observer: SimObserver | null;
   private sampler: StateSampler | null = null;
   eventsProcessed = 0;
+  /** Coverage marks of this run (core's, through each node's Io, and the scenario's own). */
+  readonly coverage = new SimCoverage();
+  /** BUGGIFY decisions of this run (src/core/io/probes.ts). */
+  readonly buggify: SimBuggify;
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
     this.random = TrackedRandom.root(String(options.seed));
     this.traceDebug = options.traceDebug === true;
+    this.buggify = new SimBuggify(() => this.random.fork('buggify'), options.buggify !== false);
     this.traceFd = options.traceFile === undefined ? null : openSync(options.traceFile, 'w');
     this.traceSink = new Trace(this.traceFd, options.traceFileEvents === true);
     this.observer = options.observer ?? null;
@@ -415,16 +435,20 @@ export class Simulation {
     if (this.traceFd !== null) closeSync(this.traceFd);
   }
 
-  makeIo(host: string, owner: EventOwner, diskState: SimDiskState): Io {
+  makeIo(host: string, owner: Incarnation, diskState: SimDiskState): Io {
     const random = this.random.fork(`node/${host}`).fork(String(this.nodes.find((n) => n.name === host)?.incarnationCount ?? 0));
     const clock = new SimClock(this, owner);
     const log = new SimLog(this, host, owner);
+    const coverage = this.coverage.forIncarnation();
+    owner.coverage = coverage;
     return {
       clock,
       disk: diskState.facade(this.scheduler, owner),
       net: this.network.facade(host, owner),
       random,
       log,
+      coverage,
+      buggify: this.buggify,
     };
   }
 }

@@ -14,7 +14,7 @@
  * BrokerStopError naming the partitions that could not be made durable.
  */
 import { assert, unreachable } from '../assert.ts';
-import { joinPath, type Connection, type Io, type Listener, type Log, type Timer } from '../io/index.ts';
+import { buggify, joinPath, sleep, type Connection, type Io, type Listener, type Log, type Timer } from '../io/index.ts';
 import { isLogError } from '../log/index.ts';
 import {
   ApiKey,
@@ -55,6 +55,9 @@ import {
   handleClusterDeleteTopics,
   handleClusterMetadata,
 } from '../cluster/cluster-admin.ts';
+
+/** How long a BUGGIFY'd reply is held back (broker.delayed-reply). */
+const buggifyReplyDelayMs = 25;
 
 /** stop() could not make everything durable (a partition log or the offsets file failed). */
 export class BrokerStopError extends Error {
@@ -283,7 +286,18 @@ export class Broker implements RequestDispatcher, BrokerState {
     this.connections.delete(connection.id);
   }
 
+  /**
+   * Handles one request; its response goes out in request order on its connection (connection.ts).
+   * BUGGIFY: a reply held back a little after it is ready (a slow scheduler or a busy socket does the
+   * same); the responses behind it on the connection wait for it.
+   */
   async dispatch(request: KafkaRequest, context: RequestContext): Promise<Uint8Array[] | null> {
+    const response = await this.handle(request, context);
+    if (buggify(this.io, 'broker.delayed-reply', 0.02)) await sleep(this.io.clock, buggifyReplyDelayMs);
+    return response;
+  }
+
+  private async handle(request: KafkaRequest, context: RequestContext): Promise<Uint8Array[] | null> {
     const { apiVersion: v, correlationId: id } = request;
     this.metrics.countRequest(request.apiKey);
     switch (request.apiKey) {

@@ -28,6 +28,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '../protocol/index.ts';
+import { reached } from '../io/index.ts';
 import { secondsBetween } from '../metrics/index.ts';
 import { leadsHere, type BrokerState } from './broker-state.ts';
 import { kafkaCodeFor } from './errors.ts';
@@ -117,7 +118,8 @@ interface AckPolicy {
   readonly timeoutMs: number;
 }
 
-async function answerDuplicate(partition: Partition, index: number, offsets: Promise<AppendResult>, ack: AckPolicy): Promise<ProducePartitionResponse> {
+async function answerDuplicate(state: BrokerState, partition: Partition, index: number, offsets: Promise<AppendResult>, ack: AckPolicy): Promise<ProducePartitionResponse> {
+  reached(state.io, 'producer.duplicate-retry');
   let result: AppendResult;
   try {
     result = await offsets;
@@ -190,11 +192,11 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
   if (!Array.isArray(spans)) return Promise.resolve(spans);
   const checks = checkProducers(partition, spans);
   if (!Array.isArray(checks)) {
-    if (checks.kind === 'duplicate') return answerDuplicate(partition, data.index, checks.offsets, ack);
+    if (checks.kind === 'duplicate') return answerDuplicate(state, partition, data.index, checks.offsets, ack);
     if (checks.kind === 'rejected') return Promise.resolve(failed(data.index, checks.errorCode, checks.message));
     return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
-  if (spans.length === 1 && checks[0]!.kind === 'duplicate') return answerDuplicate(partition, data.index, checks[0]!.offsets, ack);
+  if (spans.length === 1 && checks[0]!.kind === 'duplicate') return answerDuplicate(state, partition, data.index, checks[0]!.offsets, ack);
   let logAppendTimeMs = -1n;
   if (config.messageTimestampType === 'LogAppendTime') {
     logAppendTimeMs = BigInt(state.io.clock.wallClockMs());

@@ -23,7 +23,7 @@
  * Follower: a ReplicaFetcher copies the leader's batches (offsets and epochs kept) after cutting any
  * divergent tail by leader epoch; its high watermark is the leader's, capped by its own durable end.
  */
-import { DiskError, sleep, type Io, type Log, type Timer } from '../io/index.ts';
+import { DiskError, reached, sleep, type Io, type Log, type Timer } from '../io/index.ts';
 import { readBatchHeader, splitBatches } from '../log/record-batch.ts';
 import type { AlterPartitionResult } from '../metadata/controller.ts';
 import type { PartitionInfo } from '../metadata/image.ts';
@@ -167,11 +167,15 @@ export class PartitionReplica {
     if (this.stopped) return;
     const me = this.host.brokerId;
     const epochChanged = info.leaderEpoch !== this.leaderEpoch;
+    const isrBefore = this.isr;
     this.replicas = info.replicas;
     this.isr = info.isr;
     if (info.leader === me && info.replicas.includes(me)) {
       if (this.role !== 'leader' || epochChanged) this.becomeLeader(info);
-      else if (info.partitionEpoch !== this.partitionEpoch && this.leader !== null) this.afterHw(this.leader.setIsr(info.isr).advanced);
+      else if (info.partitionEpoch !== this.partitionEpoch && this.leader !== null) {
+        this.noteIsrChange(isrBefore, info.isr);
+        this.afterHw(this.leader.setIsr(info.isr).advanced);
+      }
       this.partitionEpoch = info.partitionEpoch;
       return;
     }
@@ -181,6 +185,12 @@ export class PartitionReplica {
       return;
     }
     if (this.role !== 'none' || epochChanged) this.becomeNone(info);
+  }
+
+  /** Coverage: a leader saw its ISR shrink or expand under the same leader epoch. */
+  private noteIsrChange(before: readonly number[], after: readonly number[]): void {
+    if (before.some((b) => !after.includes(b))) reached(this.host.io, 'replication.isr-shrink');
+    if (after.some((b) => !before.includes(b))) reached(this.host.io, 'replication.isr-expand');
   }
 
   stop(): void {

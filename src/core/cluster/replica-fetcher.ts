@@ -10,7 +10,7 @@
  * replicaFetchBackoffMs, and starts over with the truncation step. The loop ends when the replica
  * stops following this leader at this epoch.
  */
-import { DiskError, sleep } from '../io/index.ts';
+import { DiskError, buggify, reached, sleep } from '../io/index.ts';
 import { isLogError } from '../log/index.ts';
 import { ApiKey, ErrorCode } from '../protocol/index.ts';
 import { KafkaWireClient } from '../protocol/wire-client.ts';
@@ -99,7 +99,9 @@ export class ReplicaFetcher {
     let step = firstQuestion(this.followerLog());
     for (let round = 0; round < truncationRoundsMax; round++) {
       if (step.kind === 'truncate') {
+        const endBefore = this.log?.logEndOffset ?? -1n;
         await this.truncateTo(step.truncateTo, 'where the logs agree by leader epoch');
+        if ((this.log?.logEndOffset ?? -1n) < endBefore) reached(this.host.io, 'replication.follower-truncated-by-epoch');
         return;
       }
       const asked = step.epoch;
@@ -142,6 +144,8 @@ export class ReplicaFetcher {
     if (log === null || log.failedWith !== null) throw new FetchStop('log failed');
     const fetchOffset = log.logEndOffset;
     const config = this.host.config;
+    // BUGGIFY: a fetch that asks for less than allowed (the leader still returns at least one whole batch).
+    const partitionMaxBytes = buggify(this.host.io, 'replication.short-follower-fetch', 0.1) ? 1 : config.replicaFetchBytesMax;
     const response = await client.request(ApiKey.Fetch, fetchVersion, {
       replicaId: this.host.brokerId,
       maxWaitMs: config.replicaFetchWaitMsMax,
@@ -153,7 +157,7 @@ export class ReplicaFetcher {
       topics: [
         {
           topic: this.replica.topic,
-          partitions: [{ partition: this.replica.partition.index, currentLeaderEpoch: this.leaderEpoch, fetchOffset, logStartOffset: -1n, partitionMaxBytes: config.replicaFetchBytesMax }],
+          partitions: [{ partition: this.replica.partition.index, currentLeaderEpoch: this.leaderEpoch, fetchOffset, logStartOffset: -1n, partitionMaxBytes }],
         },
       ],
       forgottenTopicsData: [],

@@ -2,12 +2,14 @@ import type { Clock } from './clock.ts';
 import type { Disk } from './disk.ts';
 import type { Log } from './log.ts';
 import type { Network } from './network.ts';
+import type { Buggify, Coverage } from './probes.ts';
 import type { Random } from './random.ts';
 
 export * from './clock.ts';
 export * from './disk.ts';
 export * from './log.ts';
 export * from './network.ts';
+export * from './probes.ts';
 export * from './random.ts';
 export * from './seeded-random.ts';
 
@@ -22,4 +24,8 @@ export interface Io {
   readonly net: Network;
   readonly random: Random;
   readonly log: Log;
+  /** Coverage marks (probes.ts): counted by the simulator, absent in production. */
+  readonly coverage?: Coverage;
+  /** BUGGIFY points (probes.ts): decided by the simulator, absent in production (never fire). */
+  readonly buggify?: Buggify;
 }

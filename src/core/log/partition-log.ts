@@ -19,7 +19,7 @@
  */
 import { AssertionError, assert, unreachable } from '../assert.ts';
 import { AsyncLock } from '../async-lock.ts';
-import { DiskError, joinPath, type Io, type Log, type Timer } from '../io/index.ts';
+import { DiskError, buggify, crashWindow, joinPath, reached, type Io, type Log, type Timer } from '../io/index.ts';
 import {
   logAppendBytesMax,
   logAppendQueueBytesMax,
@@ -322,7 +322,8 @@ export class PartitionLog implements PartitionLogApi {
       case 'per-append':
         return true;
       case 'interval':
-        return this.flushTimerFired || this.unsyncedBytes >= flush.bytesMax;
+        // BUGGIFY: an early flush (an fsync before the interval or the byte limit asks for one).
+        return this.flushTimerFired || this.unsyncedBytes >= flush.bytesMax || buggify(this.io, 'log.early-flush', 0.1);
       default:
         return unreachable(flush);
     }
@@ -359,6 +360,8 @@ export class PartitionLog implements PartitionLogApi {
     while (this.queue.length > 0) {
       const next = this.queue[0]!;
       if (group.length > 0 && groupBytes + next.bytes.length > logWriteBytesMax) break;
+      // BUGGIFY: a smaller group commit (the rest waits for the next round, as if it came later).
+      if (group.length > 0 && buggify(this.io, 'log.small-group-commit', 0.2)) break;
       if (this.needsRoll(next, groupBytes, groupOffsets)) {
         if (group.length > 0) break; // write what we have; roll on the next round
         if (!(await this.roll())) {
@@ -444,6 +447,7 @@ export class PartitionLog implements PartitionLogApi {
       this.markFailed(truncateError, group);
       return;
     }
+    reached(this.io, 'log.disk-full-rejected');
     this.log.warn('LogDiskFull', { appends: group.length, bytes: group.reduce((s, a) => s + a.bytes.length, 0), hint: 'free space on the filesystem of the data directory; producers get KAFKA_STORAGE_ERROR until then and nothing acknowledged is lost' });
     for (const append of group) append.reject(new LogError('DISK_FULL', `disk full writing to ${this.dir}`, { cause: error }));
   }
@@ -459,14 +463,18 @@ export class PartitionLog implements PartitionLogApi {
     this.flushTimer?.cancel();
     this.flushTimer = null;
     const startMs = this.io.clock.nowMs();
+    const leave = appends.length > 0 ? crashWindow(this.io, 'log.crash-with-acks-pending') : null;
     try {
       await segment.file.sync();
     } catch (error) {
+      if (appends.length > 0) reached(this.io, 'log.fsync-failed-with-waiters');
       const retried = this.bugs.retryFailedSync === true && error instanceof DiskError && (await segment.file.sync().then(() => true, () => false));
       if (!retried) {
         this.markFailed(error, appends);
         return;
       }
+    } finally {
+      leave?.();
     }
     this.metrics.fsyncDurationSeconds.observe(secondsBetween(startMs, this.io.clock.nowMs()));
     this.metrics.appendsPerFsync.observe(appends.length);
@@ -484,7 +492,7 @@ export class PartitionLog implements PartitionLogApi {
     const old = this.active;
     const path = joinPath(this.dir, segmentFileName(old.nextOffset, 'log'));
     try {
-      await old.writeIndexFiles(this.io.disk);
+      await this.writeIndexFiles(old);
       const file = await this.io.disk.open(path, { create: true });
       await this.io.disk.syncDir(this.dir);
       this.segments.push(new Segment(this.dir, old.nextOffset, file, this.config.indexIntervalBytes));
@@ -723,11 +731,24 @@ export class PartitionLog implements PartitionLogApi {
   private async writeCleanShutdown(): Promise<void> {
     const active = this.active;
     if (this.bugs.stopSkipsFlush !== true) await active.file.sync();
-    if (active.indexDirty) await active.writeIndexFiles(this.io.disk);
+    if (active.indexDirty) await this.writeIndexFiles(active);
     await this.io.disk.syncDir(this.dir);
     const marker = await this.io.disk.open(joinPath(this.dir, cleanShutdownMarker), { create: true });
     await marker.close();
     await this.io.disk.syncDir(this.dir);
+  }
+
+  /**
+   * Writes a segment's index files. Coverage: a crash in the middle leaves them torn or missing;
+   * recovery never trusts them then (the segment is the last one, and not cleanly shut down).
+   */
+  private async writeIndexFiles(segment: Segment): Promise<void> {
+    const leave = crashWindow(this.io, 'log.crash-while-writing-index');
+    try {
+      await segment.writeIndexFiles(this.io.disk);
+    } finally {
+      leave();
+    }
   }
 
   private async closeFiles(): Promise<void> {

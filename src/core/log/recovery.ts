@@ -13,6 +13,7 @@
  */
 import type { Io } from '../io/index.ts';
 import { DiskError, joinPath } from '../io/disk.ts';
+import { reached } from '../io/probes.ts';
 import { logStartOffsetFileName, readLogStartOffset } from './log-start-offset.ts';
 import { batchHeaderBytes, checkBatch, describeBatchProblem, readBatchHeader } from './record-batch.ts';
 import { decodeIndexFiles } from './segment-index.ts';
@@ -150,6 +151,7 @@ async function loadIndex(io: Io, segment: Segment, nextOffset: bigint | null): P
 async function recoverOlderSegment(io: Io, segment: Segment, nextBase: bigint, batchBytesMax: number, notes: RecoveryNotes): Promise<void> {
   const problem = await loadIndex(io, segment, nextBase);
   if (problem === null) return;
+  indexUntrusted(io, problem);
   segment.resetInMemory();
   await scanAll(io, segment, 0, batchBytesMax, notes, false);
   notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
@@ -163,6 +165,7 @@ async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batc
   if (problem === null) {
     from = segment.sizeBytes;
   } else {
+    if (clean) indexUntrusted(io, problem);
     segment.resetInMemory();
     if (segment.file.size() > 0) notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
   }
@@ -170,6 +173,12 @@ async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batc
   // Bytes that survived a crash may still sit only in the page cache: make them durable before
   // anyone is told they are.
   await segment.file.sync();
+}
+
+/** Coverage: index files that could not be trusted; a torn one (present but inconsistent) is the rarer case. */
+function indexUntrusted(io: Io, problem: string): void {
+  reached(io, 'log.index-rebuilt');
+  if (problem !== 'missing') reached(io, 'log.index-torn');
 }
 
 /**
@@ -201,6 +210,7 @@ async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: nu
       segment.noteCorruptRegion(fileBytes, segment.nextOffset);
       return;
     }
+    reached(io, 'log.torn-tail-cut');
     notes.truncatedBytes += fileBytes - stop.position;
     notes.truncationReason = `${where}: ${describeStop(stop)}`;
     io.log.warn('LogTailTruncated', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, reason: describeStop(stop), hint: 'expected after a crash or power loss: an unsynced tail was cut, nothing acknowledged was in it' });

@@ -26,7 +26,7 @@
  *   forward response := kind 11 payload: requestId:u32 json(result)
  */
 import { AsyncLock } from '../async-lock.ts';
-import type { Io, Log, Timer } from '../io/index.ts';
+import { reached, type Io, type Log, type Timer } from '../io/index.ts';
 import { clusterProducerIdBlockSize, controllerForwardsInflightMax } from '../limits.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { RaftNode } from '../raft/raft-node.ts';
@@ -468,6 +468,8 @@ export class MetadataController {
       const key = `${record.topic}/${record.partition}/${p?.partitionEpoch}`;
       if (this.changesInFlight.has(key)) continue;
       this.changesInFlight.add(key);
+      // The leader was fenced (crashed, partitioned or stopped) while the ISR was down to itself: the partition is left leaderless.
+      if (record.type === 'ChangePartitionLeader' && record.leader === -1 && p?.isr.length === 1) reached(this.io, 'controller.leader-lost-with-isr-one');
       void this.proposeRecord(record).finally(() => this.changesInFlight.delete(key));
     }
   }

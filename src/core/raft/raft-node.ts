@@ -18,7 +18,7 @@
  * sending and applying, rejects waiting proposals, and must be restarted to recover from its disk.
  */
 import { assert } from '../assert.ts';
-import type { Io, Log, Timer } from '../io/index.ts';
+import { reached, type Io, type Log, type Timer } from '../io/index.ts';
 import { raftCompactionTrailEntries, raftPendingProposalsMax, raftSnapshotEntriesInterval } from '../limits.ts';
 import { DecodeError, decodeMessage, encodeMessage } from './codec.ts';
 import type { RaftTestHooks } from './raft.ts';
@@ -150,6 +150,7 @@ export class RaftNode {
         random: io.random.fork('raft'),
         log: io.log,
         testHooks: config.testHooks,
+        probes: io,
         onBecameLeader: (r) => config.observer?.onBecameLeader?.(r),
       },
       initial,
@@ -384,6 +385,7 @@ export class RaftNode {
   private fail(error: unknown): void {
     if (this.failedWith !== null) return;
     this.failedWith = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    reached(this.io, 'raft.storage-failed');
     this.log.error('RaftNodeFailed', { error: this.failedWith, hint: 'the controller voter of this node stopped (its metadata storage failed): check the disk, then restart the node; the other voters keep the quorum' });
     this.timer?.cancel();
     void this.transport.stop();

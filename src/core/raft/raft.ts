@@ -10,8 +10,8 @@
  * (sent to followers whose next entry was compacted away). Voters are static.
  */
 import { assert, unreachable } from '../assert.ts';
-import type { Log, Random } from '../io/index.ts';
-import { nullLog } from '../io/index.ts';
+import type { Log, Probes, Random } from '../io/index.ts';
+import { buggify, nullLog, reached } from '../io/index.ts';
 import {
   raftAppendBytesPerMessageMax,
   raftAppendEntriesPerMessageMax,
@@ -65,6 +65,8 @@ export interface RaftConfig {
   readonly log?: Log;
   readonly inflightMax?: number;
   readonly testHooks?: RaftTestHooks;
+  /** Coverage marks and BUGGIFY points (src/core/io/probes.ts): the driver passes its Io's. */
+  readonly probes?: Probes;
   /** Called the moment this node wins an election, before its no-op is appended (for checkers). */
   readonly onBecameLeader?: (raft: Raft) => void;
 }
@@ -305,6 +307,7 @@ export class Raft {
   // ---- roles ------------------------------------------------------------------------------------
 
   private becomeFollower(term: number, leader: NodeId): void {
+    if (this.role === 'leader') reached(this.config.probes, 'raft.leader-stepped-down');
     if (term !== this.term) {
       this.term = term;
       this.vote = noNode;
@@ -386,6 +389,9 @@ export class Raft {
     this.heartbeatElapsed = 0;
     const base = this.config.electionTicks;
     this.randomizedElectionTicks = base + this.config.random.int(base);
+    // BUGGIFY: the earliest timeout of the legal range [base, 2*base) (drawn all the same, so the
+    // jitter stream stays as it was).
+    if (buggify(this.config.probes, 'raft.early-election-timeout', 0.2)) this.randomizedElectionTicks = base;
   }
 
   private tickElection(): void {
@@ -403,6 +409,7 @@ export class Raft {
       this.electionElapsed = 0;
       if (this.config.checkQuorum && !this.quorumActive()) {
         this.trace.info('RaftLeaderLostQuorum', { id: this.id, term: this.term });
+        reached(this.config.probes, 'raft.leader-lost-quorum');
         this.becomeFollower(this.term, noNode);
         return;
       }
@@ -479,6 +486,7 @@ export class Raft {
     }
     // Mismatch: hint the highest index whose term is <= the leader's prev term, so the leader can
     // skip a whole conflicting term per round trip instead of one entry.
+    reached(this.config.probes, 'raft.append-log-mismatch');
     const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
     const hintTerm = this.log.term(hint) ?? 0;
     this.send(
@@ -499,6 +507,7 @@ export class Raft {
       this.log.commitTo(index);
     } else {
       this.trace.info('RaftSnapshotRestored', { id: this.id, index, term });
+      reached(this.config.probes, 'raft.snapshot-restored');
       this.log.restore(snap);
       if (this.latestSnapshot === null || this.latestSnapshot.meta.index < index) this.latestSnapshot = snap;
     }
@@ -573,6 +582,8 @@ export class Raft {
   private bcastHeartbeat(): void {
     for (const [id, pr] of this.progress) {
       if (id === this.id) continue;
+      // BUGGIFY: a heartbeat lost on the way (the network may drop any message; the next one follows).
+      if (buggify(this.config.probes, 'raft.drop-heartbeat', 0.05)) continue;
       const commit = Math.min(pr.match, this.log.committed);
       this.send(message({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit }));
     }
