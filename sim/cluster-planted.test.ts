@@ -88,9 +88,10 @@ describe('cluster scenario: 5 nodes and planted bugs', () => {
     // leader crash with copied-but-unsynced batches and a restart before the broker is fenced: of
     // seeds 7000..7399, 7329 by replicas-diverge (two brokers hold different batches at one offset
     // below the HW), and 7305 and 7315 by the liveness check (the ISR never becomes full again);
-    // none of seeds 1..60. RESTART_NOTE
+    // none of seeds 1..60. Measured and run without BUGGIFY (it changes these seeds' traces): with the
+    // swarm configs, fsyncgate and the power loss after stops, seed 7049 catches it (replicas-diverge).
     const kinds = ['replicas-diverge', 'lost-write', 'read-truncated', 'inconsistent-offset'] as const;
-    const found = await firstCaught({ controller: { restartKeepsLeadership: true } }, kinds, 10, 7020, false);
+    const found = await firstCaught({ controller: { restartKeepsLeadership: true } }, kinds, 10, 7040, false);
     expect(found?.failure).toMatch(caughtBy(kinds));
   }, sweepTimeout);
 
