@@ -46,11 +46,6 @@ import { emptyHardState, message, noNode } from './types.ts';
 export interface RaftTestHooks {
   /** Grant votes without the election restriction (the candidate's log may be behind ours). */
   readonly voteWithoutLogCheck?: boolean;
-  /**
-   * Commit an entry of an older term once a majority holds it (drops the rule of the Raft paper's
-   * 5.4.2; its figure 8 shows such an entry overwritten after it was "committed").
-   */
-  readonly commitOlderTermsByCount?: boolean;
 }
 
 export interface RaftConfig {
@@ -564,8 +559,7 @@ export class Raft {
   private maybeCommit(): boolean {
     const index = committedIndex(this.voters, (id) => this.progress.get(id)?.match ?? 0);
     // Only entries of the current term are committed by counting replicas (Raft paper, 5.4.2).
-    const termOk = this.log.term(index) === this.term || this.config.testHooks?.commitOlderTermsByCount === true;
-    if (index > this.log.committed && termOk) {
+    if (index > this.log.committed && this.log.term(index) === this.term) {
       this.log.commitTo(index);
       return true;
     }
