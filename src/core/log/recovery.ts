@@ -160,6 +160,10 @@ async function recoverOlderSegment(io: Io, segment: Segment, nextBase: bigint, b
 }
 
 async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batchBytesMax: number, notes: RecoveryNotes): Promise<void> {
+  // Synced before it is read: after a failed fsync (of an earlier process that stopped without a
+  // crash) reads may still show bytes no fsync will ever write, and a log built on them would leave
+  // a hole once they vanish. After this sync, what is read is what the disk holds.
+  await segment.file.sync();
   let from = 0;
   const problem = clean ? await loadIndex(io, segment, null) : 'unclean shutdown';
   if (problem === null) {

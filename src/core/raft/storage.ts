@@ -10,9 +10,11 @@
  *                         fsynced, renamed, directory fsynced)
  *   log/<first index>.seg log segments: checksummed entry records (codec.ts), contiguous indexes
  *
- * Recovery reads the snapshot, the better hard-state slot and the segments in order, skips entries the
- * snapshot covers, and stops at the first short or corrupt record: the file is cut there and later
- * segments are removed (that tail was never fsynced, so nobody was told about it).
+ * Recovery reads the snapshot, the better hard-state slot and the segments in order (each fsynced
+ * before it is read, so that bytes a failed fsync left readable but never wrote are not taken for
+ * records), skips entries the snapshot covers, and stops at the first short or corrupt record: the
+ * file is cut there and later segments are removed (that tail was never fsynced, so nobody was told
+ * about it).
  *
  * Installing a leader's snapshot is crash-safe at every step: the snapshot file is made durable
  * first, then the old segments are removed last-first, each removal made durable before the next, so
@@ -362,6 +364,10 @@ export class RaftStorage {
     covered: { termAtSnapshot: number | null },
     isLast: boolean,
   ): Promise<void> {
+    // Synced first: after a failed fsync (of an earlier incarnation, which may have stopped without
+    // crashing) reads can still show records that no fsync will ever write; once this sync returns,
+    // what is read is what the disk holds, and a later append cannot leave a hole before it.
+    await file.sync();
     const bytes = await file.read(0, file.size());
     const seg: Segment = { firstIndex, file, offsets: [] };
     let offset = 0;
