@@ -51,6 +51,18 @@ describe('replica consistency (r0): a leader holds every offset an earlier leade
     expect(monitor.failures()).toHaveLength(1);
     expect(monitor.failures()[0]).toMatch(/^leader-behind-hw: at 300 ms events\/0: leader 3 \(epoch 5\) holds durably only up to 6, below the high watermark 10 that leader 1 \(epoch 3\) showed/);
   });
+
+  it('does not hold a deposed leader that has not heard of its successor to the successor high watermark (cluster seed 74250, 5 nodes)', () => {
+    const monitor = new ReplicaMonitor();
+    monitor.observe([view(2, { leading: true, leaderEpoch: 0, highWatermark: 0n, durableEnd: 2n, isr: [2, 3, 5] })], 100);
+    monitor.observe([view(3, { leading: true, leaderEpoch: 1, highWatermark: 3n, durableEnd: 3n, isr: [3, 5] })], 200);
+    monitor.observe([view(2, { leading: true, leaderEpoch: 0, highWatermark: 0n, durableEnd: 2n, isr: [2, 3, 5] })], 300);
+    expect(monitor.failures()).toEqual([]);
+    // The successor itself is still held to what its predecessor committed.
+    monitor.observe([view(5, { leading: true, leaderEpoch: 2, highWatermark: 1n, durableEnd: 2n, isr: [5] })], 400);
+    expect(monitor.failures()).toHaveLength(1);
+    expect(monitor.failures()[0]).toMatch(/leader 5 \(epoch 2\) holds durably only up to 2, below the high watermark 3 that leader 3 \(epoch 1\) showed/);
+  });
 });
 
 describe('replica consistency (r2): below the HW every ISR member holds the leader batches', () => {

@@ -10,8 +10,8 @@
  * HW that ran ahead of the ISR, breaks it: one more crash of the leader and the acknowledged records
  * are gone.
  * (r0) `leader-behind-hw`, checked the same way: a leader holds durably every offset below the highest
- * high watermark any leader of the partition showed before (committed records survive a change of
- * leader). A leader elected from outside the ISR, or one whose HW never waited for its followers,
+ * high watermark any leader of the partition showed before under its own or an earlier leader epoch
+ * (committed records survive a change of leader; a deposed leader is not held to a later epoch's). A leader elected from outside the ISR, or one whose HW never waited for its followers,
  * breaks it.
  * (r2) `replicas-diverge`, checked on the final state once the cluster has settled: below the
  * leader's high watermark, every ISR member's log holds the same batches as the leader's, batch for
@@ -62,8 +62,13 @@ export function checkIsrHoldsHighWatermark(views: readonly ReplicaView[]): Repli
 /** Watches (r0) and (r1) over a run: keeps the first finding per partition and broker. */
 export class ReplicaMonitor {
   private readonly found = new Map<string, { text: string; atMs: number }>();
-  /** Per partition, the highest HW a leader showed, and which leader (broker, epoch) showed it. */
-  private readonly highest = new Map<string, { hw: bigint; broker: number; epoch: number }>();
+  /**
+   * Per partition, per leader epoch, the highest HW a leader of that epoch showed (and which broker).
+   * A leader is held to the HWs of its own and earlier epochs only: a deposed leader that has not
+   * heard of its successor yet (a zombie) cannot hold what was committed under a later epoch, and
+   * need not, since it cannot commit anything more without the ISR that moved on.
+   */
+  private readonly highest = new Map<string, Map<number, { hw: bigint; broker: number }>>();
   private observations = 0;
 
   /** Checks one moment's views; `atMs` is the virtual time, for the finding's message. */
@@ -75,12 +80,18 @@ export class ReplicaMonitor {
     for (const v of views) {
       if (!v.leading || v.durableEnd === null) continue;
       const key = `${v.topic}/${v.partition}`;
-      const before = this.highest.get(key);
-      if (before !== undefined && v.durableEnd < before.hw) {
+      const byEpoch = this.highest.get(key) ?? new Map<number, { hw: bigint; broker: number }>();
+      this.highest.set(key, byEpoch);
+      let before: { hw: bigint; broker: number; epoch: number } | null = null;
+      for (const [epoch, shown] of byEpoch) {
+        if (epoch <= v.leaderEpoch && (before === null || shown.hw > before.hw)) before = { ...shown, epoch };
+      }
+      if (before !== null && v.durableEnd < before.hw) {
         const message = `${key}: leader ${v.broker} (epoch ${v.leaderEpoch}) holds durably only up to ${v.durableEnd}, below the high watermark ${before.hw} that leader ${before.broker} (epoch ${before.epoch}) showed`;
         note({ kind: 'leader-behind-hw', message }, `${key} leader ${v.broker} epoch ${v.leaderEpoch}`);
       }
-      if (before === undefined || v.highWatermark > before.hw) this.highest.set(key, { hw: v.highWatermark, broker: v.broker, epoch: v.leaderEpoch });
+      const mine = byEpoch.get(v.leaderEpoch);
+      if (mine === undefined || v.highWatermark > mine.hw) byEpoch.set(v.leaderEpoch, { hw: v.highWatermark, broker: v.broker });
     }
     for (const f of checkIsrHoldsHighWatermark(views)) note(f, f.message.slice(0, f.message.indexOf(' holds durably ')));
   }
