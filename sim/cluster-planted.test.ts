@@ -80,7 +80,7 @@ describe('cluster scenario: 5 nodes and planted bugs', () => {
     expect(found?.failure).toMatch(/^commit-regressed: /);
   }, sweepTimeout);
 
-  it('catches a restarted broker that leads again under the epoch it led before (within 10 seeds from 7020)', async () => {
+  it('catches a restarted broker that leads again under the epoch it led before (within 10 seeds from 7040)', async () => {
     // Followers copy up to the leader's log end, synced or not; a leader that crashes loses its
     // unsynced tail, and if it led again under the same epoch it would write other batches at offsets
     // its followers already hold with that epoch, which truncation by epoch cannot see. The image
