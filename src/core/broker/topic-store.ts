@@ -286,11 +286,11 @@ export class TopicStore {
    * as a restart of the broker would: a failed log acknowledged nothing it had not fsynced, and its
    * recovery cuts what a failed write or fsync left. A partition that comes back is a new Partition
    * (new log, new producer state), handed to `prepare` (which rebuilds the producer state) before any
-   * request can see it; waiters on the old one are woken. One that fails again stays failed until the
-   * next call.
+   * request can see it; waiters on the old one are woken. `tailAtRisk` tells `prepare` that the failed
+   * log held records past its durable end (followers may have copied them); `prepare` answering
+   * false keeps the partition failed. One that fails again stays failed until the next call.
    */
   reopenFailed(prepare: (partition: Partition, tailAtRisk: boolean) => Promise<unknown>): Promise<Partition[]> {
-    // `prepare` may answer false: the partition then stays failed (and is retried).
     // The common case, every second: nothing failed, and topic changes need not wait for the lock.
     if (this.all().every((topic) => topic.partitions.every((p) => p.failure === null))) return Promise.resolve([]);
     return this.lock.run(async () => {
