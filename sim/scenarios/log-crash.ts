@@ -366,6 +366,7 @@ const coverageTargets = [
   'log.fsync-failed-with-waiters',
   'log.disk-full-rejected',
   'log.torn-tail-cut',
+  'sim.crash-zero-filled-a-tail',
   'buggify.log.small-group-commit',
   'buggify.log.early-flush',
 ];

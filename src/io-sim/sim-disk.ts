@@ -50,7 +50,7 @@ class Inode {
    * Applies the first `count` pending ops to the durable image (count < 0: all), orphaned ones
    * excepted: they leave the page cache unwritten, so reads no longer see them.
    */
-  persist(count: number, tornBytes = -1): void {
+  persist(count: number, tornBytes = -1, zeroFilled = false): void {
     const n = count < 0 ? this.pending.length : count;
     let orphansDropped = false;
     for (let i = 0; i < n; i++) {
@@ -59,7 +59,7 @@ class Inode {
       else this.applyDurable(op, -1);
     }
     const torn = this.pending[n];
-    if (tornBytes >= 0 && torn !== undefined && torn.orphaned !== true) this.applyDurable(torn, tornBytes);
+    if (tornBytes >= 0 && torn !== undefined && torn.orphaned !== true) this.applyDurable(torn, tornBytes, zeroFilled);
     this.pending = this.pending.slice(n);
     if (orphansDropped) this.size = this.visibleSize();
   }
@@ -77,14 +77,23 @@ class Inode {
     return size;
   }
 
-  private applyDurable(op: PendingOp, tornBytes: number): void {
+  /**
+   * `tornBytes` >= 0: only that prefix of a write reached the platter. `zeroFilled`: the file's new
+   * size did (a filesystem that journals sizes before data), so the rest of the write reads as zeros.
+   */
+  private applyDurable(op: PendingOp, tornBytes: number, zeroFilled = false): void {
     if (op.kind === 'truncate') {
       if (op.size < this.durableSize) this.durable.fill(0, op.size, this.durableSize);
       this.durableSize = op.size;
       this.ensureCapacity(op.size);
       return;
     }
-    const data = tornBytes >= 0 ? op.data.subarray(0, Math.min(tornBytes, op.data.length)) : op.data;
+    let data = tornBytes >= 0 ? op.data.subarray(0, Math.min(tornBytes, op.data.length)) : op.data;
+    if (zeroFilled && data.length < op.data.length) {
+      const filled = new Uint8Array(op.data.length);
+      filled.set(data);
+      data = filled;
+    }
     const end = op.position + data.length;
     this.ensureCapacity(end);
     this.durable.set(data, op.position);
@@ -134,7 +143,10 @@ export interface DiskBugs {
 /**
  * The simulated disk of one node. It outlives the node's incarnations: `crash()` keeps only the
  * durable namespace and durable bytes, plus (per file) a random prefix of the unsynced ops, the last
- * of which may be torn.
+ * of which may be torn: it ends where the tear is, or (half the tears) keeps its whole length with
+ * zeros after the tear, as XFS or ext4 with data=writeback leave a file whose new size was
+ * journaled before its data was written. That tail passes every length check a reader makes; only
+ * a checksum finds it.
  */
 export class SimDiskState {
   private entries = new Map<string, Inode>();
@@ -142,6 +154,8 @@ export class SimDiskState {
   private readonly dirs = new Set<string>(['']);
   private syncFailuresPending = 0;
   private full = false;
+  /** Its own stream, so that drawing a tear's kind reshuffles none of the disk's other choices. */
+  private readonly tearRandom: Random;
   readonly bugs: DiskBugs = { syncIsNoop: false };
   readonly faults: DiskFaults;
 
@@ -149,6 +163,7 @@ export class SimDiskState {
     private readonly random: Random,
     private readonly onEvent: (event: string, fields: Record<string, string | number>) => void,
   ) {
+    this.tearRandom = random.fork('tears');
     // Every fault injected here is traced (`Fault...`), so a run's trace shows every one of them.
     const latency = tracedKnobs<DiskLatency>({ opMsMin: 0, opMsMax: 0.2, syncMsMin: 0.5, syncMsMax: 3 }, (l) =>
       onEvent('FaultDiskLatency', { opMsMin: l.opMsMin, opMsMax: l.opMsMax, syncMsMin: l.syncMsMin, syncMsMax: l.syncMsMax }),
@@ -180,8 +195,9 @@ export class SimDiskState {
    * What a power loss leaves: the durable namespace, durable bytes, and torn remains of the rest
    * (with `loseAllUnsynced`, nothing of the rest: the harshest loss the contract allows).
    */
-  crash(options: { loseAllUnsynced?: boolean } = {}): { filesTorn: number; opsLost: number } {
+  crash(options: { loseAllUnsynced?: boolean } = {}): { filesTorn: number; filesZeroFilled: number; opsLost: number } {
     let filesTorn = 0;
+    let filesZeroFilled = 0;
     let opsLost = 0;
     const survivors = new Set(this.durableEntries.values());
     for (const inode of new Set([...this.entries.values(), ...survivors])) {
@@ -191,13 +207,15 @@ export class SimDiskState {
       const op = inode.pending[kept];
       const tornBytes = torn && op?.kind === 'write' ? this.random.int(op.data.length + 1) : -1;
       opsLost += inode.pending.length - kept;
+      const zeroFilled = tornBytes >= 0 && op?.kind === 'write' && tornBytes < op.data.length && this.tearRandom.chance(0.5);
       if (tornBytes >= 0) filesTorn++;
-      inode.persist(kept, tornBytes);
+      if (zeroFilled) filesZeroFilled++;
+      inode.persist(kept, tornBytes, zeroFilled);
       inode.pending = [];
       inode.size = inode.durableSize;
     }
     this.entries = new Map(this.durableEntries);
-    return { filesTorn, opsLost };
+    return { filesTorn, filesZeroFilled, opsLost };
   }
 
   // ---- operations used by the facade (all synchronous; the facade adds latency) ----

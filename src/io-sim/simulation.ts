@@ -155,7 +155,8 @@ export class SimNode {
     const lost = this.diskState.crash();
     if (lost.opsLost > 0) this.sim.coverage.reached('sim.crash-lost-unsynced-writes');
     if (lost.filesTorn > 0) this.sim.coverage.reached('sim.crash-tore-a-write');
-    this.sim.addTrace(this.name, 'info', 'FaultCrash', { opsLost: lost.opsLost, filesTorn: lost.filesTorn });
+    if (lost.filesZeroFilled > 0) this.sim.coverage.reached('sim.crash-zero-filled-a-tail');
+    this.sim.addTrace(this.name, 'info', 'FaultCrash', { opsLost: lost.opsLost, filesTorn: lost.filesTorn, filesZeroFilled: lost.filesZeroFilled });
   }
 
   /**

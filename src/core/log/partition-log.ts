@@ -65,6 +65,11 @@ export interface PartitionLogBugs {
    * writeback marked the pages clean, and the data is gone).
    */
   retryFailedSync?: boolean;
+  /**
+   * Recovery takes a batch whose checksum does not match for a good one (as long as its length and
+   * header fields pass), so a torn tail whose length survived is served as records.
+   */
+  recoverySkipsCrc?: boolean;
 }
 
 export interface PartitionLogOptions {
@@ -168,7 +173,7 @@ export class PartitionLog implements PartitionLogApi {
     validateConfig(config);
     let recovered: Awaited<ReturnType<typeof recoverSegments>>;
     try {
-      recovered = await recoverSegments(io, dir, config, logAppendBytesMax);
+      recovered = await recoverSegments(io, dir, config, logAppendBytesMax, options.bugs?.recoverySkipsCrc === true);
     } catch (error) {
       if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
       throw error;

@@ -7,7 +7,8 @@
  *   So only the last segment's tail is scanned (all of it after a crash, the part after its last index
  *   entry after a graceful stop, which leaves a `clean-shutdown` marker).
  * - A problem at position p of the last segment is a torn tail (cut at p) unless valid batches follow
- *   it: then the stretch is bit rot in the middle, kept and reported, and reads of it fail.
+ *   it: then the stretch is bit rot in the middle, kept and reported, and reads of it fail. A damaged
+ *   last batch is always taken for torn, even when its length fits (a size journaled before data).
  * - Index files of older segments are validated (sizes, order, last entry points at its batch) and
  *   rebuilt by a full scan when they fail.
  */
@@ -36,6 +37,8 @@ export async function recoverSegments(
   dir: string,
   config: PartitionLogConfig,
   batchBytesMax: number,
+  /** Test only (PartitionLogBugs.recoverySkipsCrc): a bad checksum passes. */
+  skipCrc = false,
 ): Promise<{ segments: Segment[]; report: RecoveryReport; startOffsetProblem: string | null }> {
   await io.disk.mkdir(dir);
   const names = await io.disk.list(dir);
@@ -53,9 +56,9 @@ export async function recoverSegments(
     segments.push(new Segment(dir, 0n, file, config.indexIntervalBytes));
   }
   for (let i = 0; i < segments.length - 1; i++) {
-    await recoverOlderSegment(io, segments[i]!, segments[i + 1]!.baseOffset, batchBytesMax, notes);
+    await recoverOlderSegment(io, segments[i]!, segments[i + 1]!.baseOffset, batchBytesMax, notes, skipCrc);
   }
-  await recoverLastSegment(io, segments[segments.length - 1]!, clean, batchBytesMax, notes);
+  await recoverLastSegment(io, segments[segments.length - 1]!, clean, batchBytesMax, notes, skipCrc);
   if (clean) {
     await io.disk.remove(joinPath(dir, cleanShutdownMarker));
     await io.disk.syncDir(dir);
@@ -148,18 +151,18 @@ async function loadIndex(io: Io, segment: Segment, nextOffset: bigint | null): P
   return null;
 }
 
-async function recoverOlderSegment(io: Io, segment: Segment, nextBase: bigint, batchBytesMax: number, notes: RecoveryNotes): Promise<void> {
+async function recoverOlderSegment(io: Io, segment: Segment, nextBase: bigint, batchBytesMax: number, notes: RecoveryNotes, skipCrc: boolean): Promise<void> {
   const problem = await loadIndex(io, segment, nextBase);
   if (problem === null) return;
   indexUntrusted(io, problem);
   segment.resetInMemory();
-  await scanAll(io, segment, 0, batchBytesMax, notes, false);
+  await scanAll(io, segment, 0, batchBytesMax, notes, false, skipCrc);
   notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
   await segment.writeIndexFiles(io.disk);
   await io.disk.syncDir(segment.dir);
 }
 
-async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batchBytesMax: number, notes: RecoveryNotes): Promise<void> {
+async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batchBytesMax: number, notes: RecoveryNotes, skipCrc: boolean): Promise<void> {
   // Synced before it is read: after a failed fsync (of an earlier process that stopped without a
   // crash) reads may still show bytes no fsync will ever write, and a log built on them would leave
   // a hole once they vanish. After this sync, what is read is what the disk holds.
@@ -173,7 +176,7 @@ async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batc
     segment.resetInMemory();
     if (segment.file.size() > 0) notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
   }
-  await scanAll(io, segment, from, batchBytesMax, notes, true);
+  await scanAll(io, segment, from, batchBytesMax, notes, true, skipCrc);
   // Bytes that survived a crash may still sit only in the page cache: make them durable before
   // anyone is told they are.
   await segment.file.sync();
@@ -191,12 +194,12 @@ function indexUntrusted(io: Io, problem: string): void {
  * segment the end is cut off the file; in an older one (which cannot have a torn tail) it is only
  * reported.
  */
-async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: number, notes: RecoveryNotes, isLast: boolean): Promise<void> {
+async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: number, notes: RecoveryNotes, isLast: boolean, skipCrc: boolean): Promise<void> {
   const fileBytes = segment.file.size();
   const reader = new ChunkReader(segment.file, fileBytes);
   let position = from;
   for (;;) {
-    const { stop, batches } = await scanInto(segment, reader, position, batchBytesMax);
+    const { stop, batches } = await scanInto(segment, reader, position, batchBytesMax, null, skipCrc);
     notes.batchesScanned += batches;
     if (stop === null) return;
     const skip = await findResume(reader, segment, stop, batchBytesMax);
@@ -243,14 +246,17 @@ async function findResume(
   const p = stop.position;
   const head = await reader.bytes(p, batchHeaderBytes);
   if (head.length === batchHeaderBytes && (stop.problem.kind === 'bad-crc' || stop.problem.kind === 'bad-header')) {
-    // A whole batch whose header still fits its place: a flipped bit in its body or header fields.
+    // A whole batch whose header still fits its place, followed by a valid batch: a flipped bit in
+    // its body or header fields. Not when it is the last batch of the file: a crash on a filesystem
+    // that journals a file's size before its data leaves a torn tail of exactly that shape (the
+    // header written, zeros after it), and nothing tells the two apart, so it is cut as torn.
     const header = readBatchHeader(head, 0);
     const size = 12 + header.batchLength;
     const plausible = header.baseOffset === segment.nextOffset && header.lastOffsetDelta >= 0 && header.lastOffsetDelta === header.recordCount - 1;
-    if (plausible && p + size <= reader.end) {
+    if (plausible && p + size < reader.end) {
       const next = await validBatchAt(reader, p + size, batchBytesMax);
       const nextOffset = segment.nextOffset + BigInt(header.lastOffsetDelta) + 1n;
-      if (p + size === reader.end || next?.baseOffset === nextOffset) return { end: p + size, nextOffset };
+      if (next?.baseOffset === nextOffset) return { end: p + size, nextOffset };
     }
   }
   // Otherwise look for a valid batch with a later offset within one batch's reach.

@@ -186,6 +186,8 @@ export async function scanInto(
   batchBytesMax: number,
   /** Stop (cleanly) before the first batch that holds this offset or a later one. */
   untilOffset: bigint | null = null,
+  /** Test only (PartitionLogBugs.recoverySkipsCrc): a batch with a bad checksum passes. */
+  skipCrc = false,
 ): Promise<{ stop: ScanStop | null; batches: number }> {
   let position = from;
   let batches = 0;
@@ -198,7 +200,7 @@ export async function scanInto(
     const size = batchLogOverheadBytes + new DataView(head.buffer, head.byteOffset, head.byteLength).getInt32(8);
     const whole = await reader.bytes(position, size);
     const check = checkBatch(whole, 0, batchBytesMax);
-    if (!check.ok) return { stop: { position, problem: check.problem }, batches };
+    if (!check.ok && !(skipCrc && check.problem.kind === 'bad-crc')) return { stop: { position, problem: check.problem }, batches };
     const header = readBatchHeader(whole, 0);
     if (header.baseOffset !== segment.nextOffset) {
       return { stop: { position, problem: { kind: 'offset-gap', expected: segment.nextOffset, found: header.baseOffset } }, batches };
