@@ -103,6 +103,14 @@ export type ClusterSwarm = {
   readonly consumerFetchBytes: number;
   /** Derived: the liveness bound for these timeouts (below). */
   readonly livenessMs: number;
+  /**
+   * Process pauses (SimNode.pause: frozen, peers see nothing) of 100..pauseMsMax ms, one every
+   * 300..2·faultGapMsMax ms of the fault phase, a quarter of them ending in a crash (a silent host
+   * death); 0: none. Half the seeds, pauseMsMax 500..5000 (a long one outlives the broker session:
+   * the paused leader is fenced and wakes as a zombie). Drawn last, so every draw above is the one
+   * seeds made before pauses existed.
+   */
+  readonly pauseMsMax: number;
 };
 
 /** The liveness bound, 8 s at the old fixed timeouts, longer by what slower timeouts can add. */
@@ -146,6 +154,7 @@ export function clusterSwarm(root: Random): ClusterSwarm {
     produceGapMsMax: random.between(12, 24),
     consumerFetchBytes: 1024 * random.between(1, 8),
     livenessMs: clusterLivenessMs(timeouts),
+    pauseMsMax: random.chance(0.5) ? betweenStep(random, 500, 5000, 250) : 0,
   };
 }
 
@@ -154,7 +163,7 @@ function partitionsOf(swarm: ClusterSwarm): number[] {
   return Array.from({ length: swarm.partitions }, (_, p) => p);
 }
 
-const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0 };
+const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0, pauses: 0, silentDeaths: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   /** Every producer id InitProducerId handed out, with who got it: each call must get a fresh one. */
@@ -563,6 +572,35 @@ function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly 
 }
 
 /**
+ * Process pauses, from their own random stream: a node frozen for 100..pauseMsMax ms, one every
+ * 300..2·faultGapMsMax ms, each over before the fault phase ends. A quarter of them end in a crash
+ * instead (restarted 100..faultDurationMsMax ms later): a host that died silently, which its peers
+ * learn of only by their timeouts until it reboots and its old connections are reset.
+ */
+function planPauses(sim: Simulation, nodes: readonly SimNode[], run: Run, down: Outages, swarm: ClusterSwarm): void {
+  if (swarm.pauseMsMax === 0) return;
+  const random = sim.random.fork('pauses');
+  let atMs = 300;
+  for (;;) {
+    atMs += random.between(300, 2 * swarm.faultGapMsMax);
+    const k = random.int(nodes.length);
+    const durationMs = random.between(100, swarm.pauseMsMax);
+    const silentDeath = random.chance(0.25);
+    const downMs = random.between(100, swarm.faultDurationMsMax);
+    if (atMs >= faultsMs) break;
+    if (atMs + durationMs >= faultsMs) continue;
+    sim.schedule(atMs, () => {
+      const node = nodes[k]!;
+      if (!node.isUp || node.isPaused || stopping.has(k)) return;
+      if (silentDeath) run.counts.silentDeaths++;
+      else run.counts.pauses++;
+      node.pause(durationMs);
+      if (silentDeath) sim.schedule(durationMs, () => void down.crash(k, downMs));
+    });
+  }
+}
+
+/**
  * Rolling restarts, as an impatient operator runs them, from their own random stream: node k is
  * stopped gracefully and started again and, as soon as its broker is registered again (the script
  * waits for the broker to rejoin the cluster, not for its partitions to be back in sync), another
@@ -605,15 +643,15 @@ function unhealthy(controllers: ReadonlyMap<string, ControllerNode>, brokers: Re
     const t = c.image().topic(topic);
     if (t === undefined) return `${name}: no topic in the image`;
     for (const p of t.partitions) {
-      if (p.leader < 0) return `${name}: partition ${p.partition} has no leader`;
-      if (p.isr.length < replicas) return `${name}: partition ${p.partition} ISR [${p.isr.join(',')}]`;
+      if (p.leader < 0) return `${name}: ${topic}/${p.partition} has no leader`;
+      if (p.isr.length < replicas) return `${name}: ${topic}/${p.partition} ISR [${p.isr.join(',')}]`;
       const leader = brokers.get(names[p.leader - 1]!)?.topics.partition(topic, p.partition);
       const end = leader?.log?.logEndOffset;
-      if (leader === undefined || end === undefined || leader.replica?.leading !== true) return `partition ${p.partition}: leader n${p.leader} is not leading yet`;
-      if (leader.highWatermark !== end) return `partition ${p.partition}: leader's high watermark ${leader.highWatermark} below its log end ${end}`;
+      if (leader === undefined || end === undefined || leader.replica?.leading !== true) return `${topic}/${p.partition}: leader n${p.leader} is not leading yet`;
+      if (leader.highWatermark !== end) return `${topic}/${p.partition}: leader's high watermark ${leader.highWatermark} below its log end ${end}`;
       for (const r of p.replicas) {
         const replicaEnd = brokers.get(names[r - 1]!)?.topics.partition(topic, p.partition)?.log?.logEndOffset;
-        if (replicaEnd !== end) return `partition ${p.partition}: replica ${r} ends at ${replicaEnd}, the leader at ${end}`;
+        if (replicaEnd !== end) return `${topic}/${p.partition}: replica ${r} ends at ${replicaEnd}, the leader at ${end}`;
       }
     }
   }
@@ -791,6 +829,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     void consumer(consumerIo, 'c1', names, run, swarm, () => stopAtMs).finally(() => running--);
   });
   planFaults(sim, nodes, names, run, down, swarm);
+  planPauses(sim, nodes, run, down, swarm);
   // The replica checks (sim/checkers/replica-consistency.ts) look at every replica between any two
   // events of the whole run (a look adds no event, so the trace is the same with or without it).
   const monitor = new ReplicaMonitor();
@@ -872,6 +911,7 @@ function clusterCoverageGoal(nodes: number): CoverageGoal {
     'raft.storage-failed',
     'producer.duplicate-retry',
     'sim.crash-tore-a-write',
+    'sim.process-paused',
     'buggify.broker.delayed-reply',
     'buggify.cluster.early-heartbeat',
     'buggify.log.small-group-commit',

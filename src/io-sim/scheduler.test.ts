@@ -33,6 +33,20 @@ describe('Scheduler', () => {
     expect(told).toEqual(['timer@0.5/n1/1/0#3', 'disk.write@3/world/42#2']);
   });
 
+  it("holds a paused owner's events until it resumes, then fires them in their order; others go on", () => {
+    const s = new Scheduler();
+    const fired: string[] = [];
+    let pausedUntil = 0;
+    const owner = { name: 'n1/1', alive: () => true, pausedUntilMs: () => pausedUntil };
+    s.schedule(1, owner, () => fired.push(`timer@${s.nowMs()}`), 'timer');
+    s.schedule(2, owner, () => fired.push(`disk@${s.nowMs()}`), 'disk.write');
+    s.schedule(3, worldOwner, () => fired.push(`peer@${s.nowMs()}`), 'test');
+    s.schedule(12, owner, () => fired.push(`late@${s.nowMs()}`), 'timer');
+    pausedUntil = 10;
+    for (let fn = s.popDue(); fn !== undefined; fn = s.popDue()) fn();
+    expect(fired).toEqual(['peer@3', 'timer@10', 'disk@10', 'late@12']);
+  });
+
   it('refuses a negative delay (a programmer error)', () => {
     expect(() => new Scheduler().schedule(-1, worldOwner, () => {}, 'test')).toThrow(/event delay/);
   });

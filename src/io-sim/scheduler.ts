@@ -6,6 +6,11 @@ export interface EventOwner {
   readonly name: string;
   /** True while the owner is alive; a dead owner's events are skipped when they come due. */
   alive(): boolean;
+  /**
+   * While virtual time is below this, the owner is paused (a process frozen, as by SIGSTOP or a long
+   * GC): its events that come due wait until then, and then fire in their original order.
+   */
+  pausedUntilMs?(): number;
 }
 
 export const worldOwner: EventOwner = { name: 'world', alive: () => true };
@@ -17,7 +22,8 @@ export const worldOwner: EventOwner = { name: 'world', alive: () => true };
 export type FireListener = (kind: string, timeMs: number, owner: string, bytes: number, seq: number) => void;
 
 interface SimEvent {
-  readonly timeMs: number;
+  /** Moved later only while its owner is paused. */
+  timeMs: number;
   readonly seq: number;
   readonly owner: EventOwner;
   readonly fn: () => void;
@@ -85,11 +91,19 @@ export class Scheduler {
     this.nowMsValue = timeMs;
   }
 
+  /** Drops dead and cancelled events off the head, and moves a paused owner's events to its resume time. */
   private dropDead(): void {
     while (this.heap.length > 0) {
       const head = this.heap[0]!;
-      if (!head.cancelled && head.owner.alive()) return;
+      if (head.cancelled || !head.owner.alive()) {
+        this.pop();
+        continue;
+      }
+      const resumeMs = head.owner.pausedUntilMs?.() ?? 0;
+      if (resumeMs <= head.timeMs) return;
       this.pop();
+      head.timeMs = resumeMs;
+      this.push(head);
     }
   }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Io } from '../core/io/index.ts';
 import type { Connection } from '../core/io/network.ts';
 import { Simulation } from './simulation.ts';
 
@@ -14,6 +15,10 @@ async function stream(options: {
   reorder?: boolean;
   /** The receiver pauses reading at `atMs` and resumes `forMs` later. */
   pauses?: ReadonlyArray<{ atMs: number; forMs: number }>;
+  /** Called before the run (to plan faults on the simulation). */
+  beforeRun?: (sim: Simulation) => void;
+  /** Called when n1 boots, with its Io. */
+  onBoot?: (io: Io, sim: Simulation) => void;
 }): Promise<{ received: Uint8Array; sent: Uint8Array; arrivals: number[]; readBytes: number[]; closeCode: string | undefined; sim: Simulation }> {
   const sim = new Simulation({ seed: options.seed, plantedBugs: { net: { reorder: options.reorder === true } } });
   Object.assign(sim.network.latency, options.latency);
@@ -21,6 +26,7 @@ async function stream(options: {
   const arrivals: number[] = [];
   let closeCode: string | undefined = 'open';
   sim.addNode('n1', async (io) => {
+    options.onBoot?.(io, sim);
     await io.net.listen('n1', 1, (conn: Connection) => {
       conn.setHandlers({
         onData: (chunk) => {
@@ -53,6 +59,7 @@ async function stream(options: {
   if (options.partitionAtMs !== undefined) sim.schedule(options.partitionAtMs, () => sim.network.partition('c1', 'n1'));
   if (options.healAtMs !== undefined) sim.schedule(options.healAtMs, () => sim.network.heal());
   if (options.resetAtMs !== undefined) sim.schedule(options.resetAtMs, () => void sim.network.resetRandomConnection());
+  options.beforeRun?.(sim);
   await sim.run({ untilMs: 10_000 });
   const received = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
@@ -146,6 +153,38 @@ describe('simulated network', () => {
         expect(closeCode).toBe('open');
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("a paused process (SimNode.pause) runs nothing and reads nothing while frozen; its peer sees no reset; everything arrives, in order, after", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), sizes, latency, fc.integer({ min: 1, max: 15 }), fc.integer({ min: 1, max: 3000 }), async (seed, sz, lat, atMs, forMs) => {
+        let ticks: number[] = [];
+        const { received, sent, arrivals, closeCode, sim } = await stream({
+          seed,
+          sizes: sz,
+          latency: lat,
+          beforeRun: (sim) => {
+            sim.schedule(atMs, () => sim.node('n1').pause(forMs));
+            ticks = [];
+          },
+          onBoot: (io, sim) => {
+            const tick = (): void => {
+              ticks.push(sim.nowMs());
+              if (sim.nowMs() < 5000) io.clock.setTimer(7, tick);
+            };
+            tick();
+          },
+        });
+        const pausedAt = atMs;
+        for (const t of [...arrivals, ...ticks]) expect(t <= pausedAt || t >= pausedAt + forMs).toBe(true);
+        // A timer that came due during the pause (one is due every 7 ms) fires at its end.
+        if (forMs >= 7) expect(ticks).toContain(pausedAt + forMs);
+        expect(Buffer.from(received).equals(Buffer.from(sent))).toBe(true);
+        expect(closeCode).toBe('open');
+        expect(sim.recentTrace().some((line) => line.includes('FaultPause'))).toBe(true);
+      }),
+      { numRuns: 40 },
     );
   });
 

@@ -108,9 +108,9 @@ class Endpoint implements Connection {
     this.world.resumeInbound(this.out.to.out);
   }
 
-  /** True when bytes for this endpoint must wait: it paused reading and is still there to resume. */
+  /** True when bytes for this endpoint must wait: it paused reading, or its process is paused, and it is still there to resume. */
   holdsInbound(): boolean {
-    return this.readingPaused && !this.closed && this.owner.alive();
+    return (this.readingPaused || this.world.isPaused(this.owner)) && !this.closed && this.owner.alive();
   }
 
   receive(bytes: Uint8Array): void {
@@ -205,6 +205,18 @@ export class SimNetworkWorld {
     const endpoint = this.live.get(ids[this.random.int(ids.length)]!)!;
     if (this.reset(endpoint)) this.trace(null, 'FaultConnReset', { conn: endpoint.id.slice(0, -2), from: endpoint.host, to: endpoint.out.to.host });
     return endpoint.id;
+  }
+
+  /** True while `owner`'s process is paused (SimNode.pause). */
+  isPaused(owner: EventOwner): boolean {
+    return (owner.pausedUntilMs?.() ?? 0) > this.scheduler.nowMs();
+  }
+
+  /** A paused host's process runs again: what its connections held for it is delivered, in order. */
+  hostResumed(host: string): void {
+    for (const endpoint of [...this.live.values()]) {
+      if (endpoint.host === host && !endpoint.readingPaused) this.resumeInbound(endpoint.out.to.out);
+    }
   }
 
   /** A host went down: its listeners vanish and its connections break (peers see a reset). */
@@ -413,7 +425,9 @@ export class SimNetworkWorld {
         this.live.set(client.id, client);
         this.live.set(server.id, server);
         this.trace(fromHost, 'ConnOpened', { conn: id });
-        entry.onConnection(server);
+        // A paused server accepts (the kernel does) but runs its handler only once it resumes.
+        if (this.isPaused(entry.owner)) this.scheduler.schedule(0, entry.owner, () => entry.onConnection(server), 'net.accept');
+        else entry.onConnection(server);
         resolve(client);
       }, 'net.connect');
     });

@@ -51,12 +51,17 @@ const wallClockOriginMs = 1_767_225_600_000;
 /** A node incarnation: alive until the node crashes, stops or restarts. */
 class Incarnation implements EventOwner {
   dead = false;
+  /** Paused (SimNode.pause) until this virtual time. */
+  pausedUntil = 0;
   /** Its coverage marks, with the crash windows it holds open (set when its Io is built). */
   coverage: IncarnationCoverage | null = null;
   /** `n1/2`: node n1's second incarnation. */
   constructor(readonly name: string) {}
   alive(): boolean {
     return !this.dead;
+  }
+  pausedUntilMs(): number {
+    return this.pausedUntil;
   }
 }
 
@@ -157,6 +162,31 @@ export class SimNode {
     if (lost.filesTorn > 0) this.sim.coverage.reached('sim.crash-tore-a-write');
     if (lost.filesZeroFilled > 0) this.sim.coverage.reached('sim.crash-zero-filled-a-tail');
     this.sim.addTrace(this.name, 'info', 'FaultCrash', { opsLost: lost.opsLost, filesTorn: lost.filesTorn, filesZeroFilled: lost.filesZeroFilled });
+  }
+
+  /**
+   * The process freezes for `durationMs` (SIGSTOP, a long GC pause, a VM descheduled): none of its
+   * timers, disk completions or reads run meanwhile, and its peers see nothing (no reset, no close:
+   * bytes sent to it wait in its receive buffers); then it resumes where it was, its clock jumped
+   * forward, and everything that came due fires in order. The classic zombie leader: it wakes still
+   * believing it leads. Traced `FaultPause`.
+   */
+  pause(durationMs: number): void {
+    if (!this.up) return;
+    const untilMs = this.sim.nowMs() + durationMs;
+    if (untilMs <= this.incarnation.pausedUntil) return;
+    this.incarnation.pausedUntil = untilMs;
+    this.sim.coverage.reached('sim.process-paused');
+    this.sim.addTrace(this.name, 'info', 'FaultPause', { durationMs: Math.round(durationMs) });
+    const owner = this.incarnation;
+    this.sim.schedule(durationMs, () => {
+      if (owner.alive() && owner.pausedUntil === untilMs) this.sim.network.hostResumed(this.name);
+    }, 'node.resume');
+  }
+
+  /** True while the node is frozen by `pause()`. */
+  get isPaused(): boolean {
+    return this.up && this.incarnation.pausedUntil > this.sim.nowMs();
   }
 
   /**
@@ -355,6 +385,11 @@ export class Simulation {
   /** What the trace hash covers so far. */
   hashCoverage(): { events: number; logLines: number; randomStreams: number } {
     return { events: this.traceSink.eventsHashed, logLines: this.traceSink.linesHashed, randomStreams: this.random.streamCount() };
+  }
+
+  /** The last `max` trace lines about one partition, with the faults between them (Trace.linesTouching). */
+  traceTouching(topic: string | null, partition: number, max = 40): string[] {
+    return this.traceSink.linesTouching(topic, partition, max);
   }
 
   recentTrace(): string[] {

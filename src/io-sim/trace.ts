@@ -12,6 +12,18 @@ export interface TraceEvent {
 
 /** How many recent events a run keeps in memory for its failure dump. */
 const recentEventsMax = 200;
+/** How many notable events (a partition's own lines, faults) a run keeps for a focused failure dump. */
+const notableEventsMax = 5000;
+
+/**
+ * Lines worth keeping longer than the last 200: those about one partition (they carry `topic` and
+ * `partition`: leadership, ISR changes, truncations) and the faults (a connection reset excepted:
+ * there are too many and they touch no partition).
+ */
+function isNotable(e: TraceEvent): boolean {
+  if (e.fields !== undefined && 'partition' in e.fields && 'topic' in e.fields) return true;
+  return e.event.startsWith('Fault') && e.event !== 'FaultConnReset';
+}
 
 function encodeValue(value: LogValue): string {
   if (typeof value === 'bigint') return `${value}n`;
@@ -50,6 +62,7 @@ const lineTag = 2;
 export class Trace {
   private readonly hash = new RunHash();
   private readonly recent: TraceEvent[] = [];
+  private readonly notable: TraceEvent[] = [];
   eventsHashed = 0;
   linesHashed = 0;
 
@@ -64,6 +77,10 @@ export class Trace {
     this.linesHashed++;
     if (this.recent.length >= recentEventsMax) this.recent.shift();
     this.recent.push(event);
+    if (isNotable(event)) {
+      if (this.notable.length >= notableEventsMax) this.notable.shift();
+      this.notable.push(event);
+    }
     if (this.fileFd !== null) writeSync(this.fileFd, jsonLine(event) + '\n');
   }
 
@@ -89,5 +106,19 @@ export class Trace {
 
   recentLines(): string[] {
     return this.recent.map(canonicalLine);
+  }
+
+  /**
+   * The last `max` lines that touched partition `partition` of `topic` (null: of any topic; its
+   * leaders, ISR changes and truncations on every node) together with the faults in between, oldest
+   * first: what a failure about that partition needs, however long ago it happened.
+   */
+  linesTouching(topic: string | null, partition: number, max: number): string[] {
+    const touching = this.notable.filter((e) =>
+      e.fields !== undefined && 'partition' in e.fields ? (topic === null || e.fields['topic'] === topic) && e.fields['partition'] === partition : true,
+    );
+    const own = touching.filter((e) => e.fields !== undefined && 'partition' in e.fields);
+    if (own.length === 0) return [];
+    return touching.slice(-max).map(canonicalLine);
   }
 }
