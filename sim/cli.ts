@@ -238,6 +238,10 @@ function printOutcome(o: RunOutcome): void {
   if (!o.ok) {
     console.log('\nfailures:');
     for (const f of o.failures) console.log(`  ${f}`);
+    if (o.focus !== undefined) {
+      console.log(`\nlast events that touched ${o.focus.key} (its leaders, ISR changes and truncations on every node; faults between):`);
+      for (const line of o.focus.lines) console.log(`  ${line}`);
+    }
     console.log('\nlast trace events:');
     for (const line of o.recentTrace.slice(-40)) console.log(`  ${line}`);
     console.log(`\nreproduce: ${reproduceCommand(o)}`);

@@ -37,6 +37,11 @@ export interface RunOutcome extends ScenarioResult {
   virtualMs: number;
   wallMs: number;
   recentTrace: string[];
+  /**
+   * On failure: the partition the first failure that names one (`topic/partition`) is about, and the
+   * last trace lines that touched it (leaders, ISR changes, truncations) with the faults between.
+   */
+  focus?: { key: string; lines: string[] };
   /** How many times each named rare state was reached (coverage marks and BUGGIFY firings; sim/coverage.ts). */
   coverage: CoverageCounts;
 }
@@ -112,7 +117,25 @@ async function runRecorded(request: RunRequest, observer: SimObserver | null): P
     recentTrace: sim.recentTrace(),
     coverage: sim.coverage.counts(),
   };
+  const focus = failureFocus(sim, failures);
+  if (focus !== null) outcome.focus = focus;
   return { outcome, sim, scenarioTimeline };
+}
+
+/**
+ * The first partition a failure names (`events/1@57`, `events/2:`, or `partition 0` of any topic),
+ * with the trace lines that touched it; null when no failure names one the trace knows.
+ */
+export function failureFocus(sim: Pick<Simulation, 'traceTouching'>, failures: readonly string[]): { key: string; lines: string[] } | null {
+  for (const failure of failures) {
+    for (const match of failure.matchAll(/([A-Za-z_][\w.-]*)\/(\d+)(?=[@:\s,)\]]|$)|\bpartition (\d+)\b/g)) {
+      const topic = match[1] ?? null;
+      const partition = Number(match[2] ?? match[3]);
+      const lines = sim.traceTouching(topic, partition, 40);
+      if (lines.length > 0) return { key: topic === null ? `partition ${partition}` : `${topic}/${partition}`, lines };
+    }
+  }
+  return null;
 }
 
 /**
