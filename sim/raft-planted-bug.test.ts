@@ -4,7 +4,9 @@
  * bug fails 14 of seeds 1..100, first at seed 2; the fsync-ordering bug fails 5 of 100, first at 8).
  * With the swarm configs (sim/swarm.ts): the vote bug 17 of seeds 1..100, first at seed 1; the fsync-ordering bug 5 of 100,
  * first at 16, where an acknowledged CreateTopics is missing from a node's image (the controller's
- * durability check; 2 of its 4 catches before the swarm were that one too).
+ * durability check; 2 of its 4 catches before the swarm were that one too). With leader crashes and
+ * one-entry appends (BUGGIFY `raft.small-append`): the vote bug 23 of 100, first at 1; the
+ * fsync-ordering bug 4 of 100, first at 16.
  */
 import { describe, expect, it } from 'vitest';
 import type { RaftNodeTestHooks } from '../src/core/raft/raft-node.ts';

@@ -61,6 +61,12 @@ export type RaftSwarm = {
   readonly createGapMsMax: number;
   /** Derived: from the end of the faults to a proposal committed on every node, 16 election timeouts, at least 8 s. */
   readonly livenessMs: number;
+  /**
+   * Odds (0: off, else 0.2..0.8) that a new leader is crashed within two heartbeat intervals of its
+   * election, while its first entries are on their way: the Raft paper's figure 8 needs two leaders
+   * in a row to die that way. Drawn last, so the draws above are those of seeds before it existed.
+   */
+  readonly leaderCrashOdds: number;
 };
 
 /** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
@@ -77,6 +83,7 @@ export function raftSwarm(root: Random): RaftSwarm {
     proposeGapMsMax: betweenStep(random, 40, 120, 10),
     createGapMsMax: betweenStep(random, 150, 450, 50),
     livenessMs: Math.max(8000, 16 * electionTicks * tickMs),
+    leaderCrashOdds: random.chance(0.5) ? Math.round((0.2 + 0.6 * random.next()) * 100) / 100 : 0,
   };
 }
 
@@ -98,7 +105,11 @@ class Cluster {
   private readonly incarnation = new Map<string, number>();
   readonly names: string[];
   readonly checker = new RaftSafetyChecker();
-  readonly counts = { crashes: 0, restarts: 0, partitions: 0, resets: 0, slowLinks: 0, slowDisks: 0, syncFailures: 0 };
+  readonly counts = { crashes: 0, leaderCrashes: 0, restarts: 0, partitions: 0, resets: 0, slowLinks: 0, slowDisks: 0, syncFailures: 0 };
+  /** Called when a node wins an election (inside its state machine: it may only schedule). */
+  onLeader: (name: string, term: number) => void = () => undefined;
+  /** Called when a leader's Ready advances its commit index (inside its state machine: it may only schedule). */
+  onLeaderCommit: (name: string, term: number) => void = () => undefined;
 
   constructor(
     readonly sim: Simulation,
@@ -124,11 +135,13 @@ class Cluster {
         onReady: (raft, rd) => {
           this.checker.observeReady(raft, rd);
           if (!this.checker.ok()) this.sim.fail(this.checker.failures[0] ?? 'raft checker');
+          if (raft.role === 'leader' && rd.committedEntries.length > 0) this.onLeaderCommit(`n${raft.id}`, raft.term);
         },
         onRecovered: (raft) => this.checker.observeRestart(raft.id, raft.log.applied),
         onBecameLeader: (raft) => {
           this.checker.observeLeader(raft);
           if (!this.checker.ok()) this.sim.fail(this.checker.failures[0] ?? 'raft checker');
+          this.onLeader(`n${raft.id}`, raft.term);
         },
       },
     };
@@ -308,6 +321,35 @@ function workloadRecord(serial: number, size: number, r: Random): MetadataRecord
   }
 }
 
+/**
+ * The swarm's leader crashes: a leader just elected is crashed, with the seed's odds, if it still
+ * leads that term after a delay drawn log-uniformly from 0.5 ms to two heartbeat intervals (most
+ * often within its first round trips, while its first appends have reached some followers and not
+ * others), and restarted 20..400 ms later.
+ */
+function crashNewLeaders(c: Cluster, r: Random, untilMs: number): void {
+  if (c.swarm.leaderCrashOdds === 0) return;
+  const delayMsMax = 2 * c.swarm.heartbeatTicks * tickMs;
+  const crashIfLeading = (name: string, term: number): void => {
+    const member = c.live.get(name);
+    if (c.sim.nowMs() >= untilMs || member === undefined || !member.node.isRunning() || member.node.role() !== 'leader' || member.node.status().term !== term) return;
+    c.crash(name);
+    c.counts.leaderCrashes++;
+    c.sim.schedule(r.between(20, 400), () => {
+      if (c.needsRestart(name)) c.restart(name);
+    });
+  };
+  c.onLeader = (name, term) => {
+    if (c.sim.nowMs() >= untilMs || !r.chance(c.swarm.leaderCrashOdds)) return;
+    c.sim.schedule(0.5 * Math.pow(delayMsMax / 0.5, r.next()), () => crashIfLeading(name, term));
+  };
+  // A crash the moment a leader's commit index moves: what it just sent is still on the wire.
+  c.onLeaderCommit = (name, term) => {
+    if (c.sim.nowMs() >= untilMs || !r.chance(c.swarm.leaderCrashOdds / 10)) return;
+    c.sim.schedule(0, () => crashIfLeading(name, term));
+  };
+}
+
 function scheduleFaults(c: Cluster, r: Random, untilMs: number): void {
   const step = (): void => {
     if (c.sim.nowMs() >= untilMs) return;
@@ -405,6 +447,7 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
   startWorkload(c, r.fork('workload'), acked, stats, faultMs);
   startControllerWorkload(c, r.fork('controller-workload'), created, topicStats, faultMs);
   scheduleFaults(c, r.fork('faults'), faultMs);
+  crashNewLeaders(c, r.fork('leader-crashes'), faultMs);
   await sim.run({ untilMs: faultMs });
   const failures: string[] = [...c.checker.failures];
   let livenessMs = -1;
@@ -447,6 +490,7 @@ export function raftCoverageGoal(nodes: number): CoverageGoal {
     'raft.heal-during-election',
     'raft.snapshot-restored',
     'raft.append-log-mismatch',
+    'raft.older-term-majority',
     'buggify.raft.drop-heartbeat',
   ];
   return { targets: [...everyCount, ...peers], seedsMin: nodes === 3 ? 300 : 100 };

@@ -559,6 +559,9 @@ export class Raft {
   private maybeCommit(): boolean {
     const index = committedIndex(this.voters, (id) => this.progress.get(id)?.match ?? 0);
     // Only entries of the current term are committed by counting replicas (Raft paper, 5.4.2).
+    // Coverage: the state of the paper's figure 8 (c), a majority holding an older term's entry that
+    // this leader must not commit by counting; a commit rule without the term check would commit it.
+    if (index > this.log.committed && this.log.term(index) !== this.term) reached(this.config.probes, 'raft.older-term-majority');
     if (index > this.log.committed && this.log.term(index) === this.term) {
       this.log.commitTo(index);
       return true;
@@ -589,8 +592,11 @@ export class Raft {
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
     const last = this.log.lastIndex();
+    // BUGGIFY: one entry per message (as a tight byte limit would make it), so a follower can hold an
+    // older leader's entries without the new leader's own: the state of the Raft paper's figure 8.
+    const entriesMax = buggify(this.config.probes, 'raft.small-append', 0.3) ? 1 : raftAppendEntriesPerMessageMax;
     const entries =
-      prevTerm === undefined ? undefined : this.log.slice(pr.next, last + 1, raftAppendEntriesPerMessageMax, raftAppendBytesPerMessageMax);
+      prevTerm === undefined ? undefined : this.log.slice(pr.next, last + 1, entriesMax, raftAppendBytesPerMessageMax);
     if (prevTerm === undefined || entries === undefined) return this.sendSnapshot(to, pr);
     if (entries.length === 0 && !sendIfEmpty) return false;
     const lastSent = entries[entries.length - 1]?.index ?? prevIndex;
