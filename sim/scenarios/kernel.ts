@@ -127,16 +127,25 @@ class Checker {
 
 // ---- the node program ------------------------------------------------------------------------------
 
-/** Splits complete frames off `buffer`; returns the frames, the rest, and whether a checksum failed. */
+/**
+ * Splits complete frames off `buffer`; returns the frames, the rest, and whether a checksum failed
+ * in the middle: a bad frame with a whole frame after it. A bad frame with none after it is a torn
+ * tail, also when its length survived and its bytes read as zeros.
+ */
 function parseFrames(buffer: Uint8Array): { payloads: Uint8Array[]; rest: Uint8Array; bad: boolean } {
   const payloads: Uint8Array[] = [];
   let at = 0;
   for (;;) {
     const next = unframe(buffer, at, frameBytesMax);
-    if (next.kind !== 'ok') return { payloads, rest: buffer.subarray(at), bad: next.kind === 'corrupt' };
+    if (next.kind !== 'ok') return { payloads, rest: buffer.subarray(at), bad: next.kind === 'corrupt' && wholeFrameAfter(buffer, at) };
     payloads.push(next.body);
     at = next.next;
   }
+}
+
+function wholeFrameAfter(buffer: Uint8Array, at: number): boolean {
+  for (let p = at + 1; p < buffer.length; p++) if (unframe(buffer, p, frameBytesMax).kind === 'ok') return true;
+  return false;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -47,6 +47,18 @@ describe('raft codec', () => {
     );
   });
 
+  it('zeros are never a frame (a torn write whose size survived reads as zeros, and the CRC-32C of nothing is 0)', () => {
+    for (const size of [8, 9, 64]) {
+      const zeros = new Uint8Array(size);
+      expect(unframe(zeros, 0, 1000)).toEqual({ kind: 'corrupt', reason: 'empty frame (zeros)' });
+    }
+    const good = frame(new Uint8Array([7]));
+    const withZeros = Buffer.concat([good, new Uint8Array(16)]);
+    expect(unframe(withZeros, 0, 1000).kind).toBe('ok');
+    expect(unframe(withZeros, good.length, 1000).kind).toBe('corrupt');
+    expect(() => frame(new Uint8Array(0))).toThrow(/a frame has a body/);
+  });
+
   it('the frame reader reassembles frames split at any byte and rejects corruption', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 10 }), (payloads, cuts) => {

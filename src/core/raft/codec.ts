@@ -100,6 +100,7 @@ export class Reader {
 
 /** Wraps a body as length + CRC-32C + body. */
 export function frame(body: Uint8Array): Uint8Array {
+  assert(body.length > 0, 'a frame has a body');
   const out = new Uint8Array(frameHeaderBytes + body.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, body.length);
@@ -119,6 +120,9 @@ export function unframe(buf: Uint8Array, offset: number, bodyBytesMax: number): 
   const view = new DataView(buf.buffer, buf.byteOffset + offset, frameHeaderBytes);
   const length = view.getUint32(0);
   if (length > bodyBytesMax) return { kind: 'corrupt', reason: `frame of ${length} bytes exceeds ${bodyBytesMax}` };
+  // Nothing writes an empty frame; eight zero bytes (a length of 0 and the CRC-32C of nothing, 0) are
+  // what a torn write reads as when the file's size survived a crash and its data did not.
+  if (length === 0) return { kind: 'corrupt', reason: 'empty frame (zeros)' };
   if (buf.length - offset - frameHeaderBytes < length) return { kind: 'short' };
   const body = buf.subarray(offset + frameHeaderBytes, offset + frameHeaderBytes + length);
   if (crc32c(body) !== view.getUint32(4)) return { kind: 'corrupt', reason: 'checksum mismatch' };
