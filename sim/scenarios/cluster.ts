@@ -111,6 +111,19 @@ export type ClusterSwarm = {
    * seeds made before pauses existed.
    */
   readonly pauseMsMax: number;
+  /**
+   * Links that differ and change: every link (brokers and clients) starts 1..3 times the base
+   * latency, and one every 200..2·faultGapMsMax ms of the fault phase is slowed 2..slowLinkFactorMax
+   * times for 100..faultDurationMsMax ms; 0: none. Half the seeds, 5..50. Drawn after pauseMsMax.
+   */
+  readonly slowLinkFactorMax: number;
+  /**
+   * A full disk: one every 300..2·faultGapMsMax ms of the fault phase, a random node's disk refuses
+   * every write that grows it (ENOSPC, nothing stored) for 100..faultDurationMsMax ms, under its
+   * partition logs, its Raft log and its offsets store alike; false: never. Half the seeds. Drawn
+   * after slowLinkFactorMax.
+   */
+  readonly diskFull: boolean;
 };
 
 /** The liveness bound, 8 s at the old fixed timeouts, longer by what slower timeouts can add. */
@@ -155,6 +168,8 @@ export function clusterSwarm(root: Random): ClusterSwarm {
     consumerFetchBytes: 1024 * random.between(1, 8),
     livenessMs: clusterLivenessMs(timeouts),
     pauseMsMax: random.chance(0.5) ? betweenStep(random, 500, 5000, 250) : 0,
+    slowLinkFactorMax: random.chance(0.5) ? betweenStep(random, 5, 50, 5) : 0,
+    diskFull: random.chance(0.5),
   };
 }
 
@@ -163,7 +178,7 @@ function partitionsOf(swarm: ClusterSwarm): number[] {
   return Array.from({ length: swarm.partitions }, (_, p) => p);
 }
 
-const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0, pauses: 0, silentDeaths: 0 };
+const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0, pauses: 0, silentDeaths: 0, slowLinks: 0, diskFull: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   /** Every producer id InitProducerId handed out, with who got it: each call must get a fresh one. */
@@ -601,6 +616,55 @@ function planPauses(sim: Simulation, nodes: readonly SimNode[], run: Run, down: 
 }
 
 /**
+ * Latency that differs per link and over time, from its own random stream: each pair of hosts gets a
+ * base factor of 1..3, and during the fault phase one link at a time is slowed further for a while.
+ */
+function planSlowLinks(sim: Simulation, hosts: readonly string[], run: Run, swarm: ClusterSwarm): void {
+  if (swarm.slowLinkFactorMax === 0) return;
+  const random = sim.random.fork('slow-links');
+  const base = new Map<string, number>();
+  const pairs: Array<[string, string]> = [];
+  for (const a of hosts) for (const b of hosts) if (a < b) pairs.push([a, b]);
+  for (const [a, b] of pairs) {
+    const factor = random.between(1, 3);
+    base.set(`${a}|${b}`, factor);
+    if (factor !== 1) sim.network.setSlow(a, b, factor);
+  }
+  let atMs = 0;
+  for (;;) {
+    atMs += random.between(200, 2 * swarm.faultGapMsMax);
+    const [a, b] = pairs[random.int(pairs.length)]!;
+    const factor = random.between(2, swarm.slowLinkFactorMax);
+    const durationMs = random.between(100, swarm.faultDurationMsMax);
+    if (atMs >= faultsMs) break;
+    sim.schedule(atMs, () => {
+      run.counts.slowLinks++;
+      sim.network.setSlow(a, b, factor);
+      sim.schedule(durationMs, () => sim.network.setSlow(a, b, base.get(`${a}|${b}`)!));
+    });
+  }
+}
+
+/** Full disks, from their own random stream (see ClusterSwarm.diskFull). */
+function planDiskFull(sim: Simulation, nodes: readonly SimNode[], run: Run, swarm: ClusterSwarm): void {
+  if (!swarm.diskFull) return;
+  const random = sim.random.fork('disk-full');
+  let atMs = 300;
+  for (;;) {
+    atMs += random.between(300, 2 * swarm.faultGapMsMax);
+    const k = random.int(nodes.length);
+    const durationMs = random.between(100, swarm.faultDurationMsMax);
+    if (atMs >= faultsMs) break;
+    if (atMs + durationMs >= faultsMs) continue;
+    sim.schedule(atMs, () => {
+      run.counts.diskFull++;
+      nodes[k]!.disk.faults.setFull(true);
+      sim.schedule(durationMs, () => nodes[k]!.disk.faults.setFull(false));
+    });
+  }
+}
+
+/**
  * Rolling restarts, as an impatient operator runs them, from their own random stream: node k is
  * stopped gracefully and started again and, as soon as its broker is registered again (the script
  * waits for the broker to rejoin the cluster, not for its partitions to be back in sync), another
@@ -830,6 +894,8 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   });
   planFaults(sim, nodes, names, run, down, swarm);
   planPauses(sim, nodes, run, down, swarm);
+  planSlowLinks(sim, sim.nodes.map((n) => n.name), run, swarm);
+  planDiskFull(sim, nodes, run, swarm);
   // The replica checks (sim/checkers/replica-consistency.ts) look at every replica between any two
   // events of the whole run (a look adds no event, so the trace is the same with or without it).
   const monitor = new ReplicaMonitor();
