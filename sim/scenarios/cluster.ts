@@ -124,6 +124,12 @@ export type ClusterSwarm = {
    * after slowLinkFactorMax.
    */
   readonly diskFull: boolean;
+  /**
+   * Odds that a read of any node's disk fails with EIO during the fault phase (0.001..0.02 in half
+   * the seeds; 0: never): the partition logs' reads for consumers and followers, recovery at start,
+   * the Raft log's and the offsets store's. Drawn after diskFull.
+   */
+  readonly readErrorOdds: number;
 };
 
 /** The liveness bound, 8 s at the old fixed timeouts, longer by what slower timeouts can add. */
@@ -170,6 +176,7 @@ export function clusterSwarm(root: Random): ClusterSwarm {
     pauseMsMax: random.chance(0.5) ? betweenStep(random, 500, 5000, 250) : 0,
     slowLinkFactorMax: random.chance(0.5) ? betweenStep(random, 5, 50, 5) : 0,
     diskFull: random.chance(0.5),
+    readErrorOdds: random.chance(0.5) ? Math.round((0.001 + random.next() * 0.019) * 1000) / 1000 : 0,
   };
 }
 
@@ -896,6 +903,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   planPauses(sim, nodes, run, down, swarm);
   planSlowLinks(sim, sim.nodes.map((n) => n.name), run, swarm);
   planDiskFull(sim, nodes, run, swarm);
+  for (const node of nodes) node.disk.faults.setReadErrorOdds(swarm.readErrorOdds);
   // The replica checks (sim/checkers/replica-consistency.ts) look at every replica between any two
   // events of the whole run (a look adds no event, so the trace is the same with or without it).
   const monitor = new ReplicaMonitor();
@@ -916,6 +924,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   for (const node of nodes) {
     node.disk.faults.latency.syncMsMax = 3;
     node.disk.faults.cancelSyncFailures();
+    node.disk.faults.setReadErrorOdds(0);
     if (!node.isUp) node.restart();
   }
   let health: string | null = 'not checked';

@@ -154,6 +154,8 @@ export const topicNameLengthMax = 249;
 export const producerStateRebuildOffsetsMax = 1_000_000;
 /** Bytes read per step of that rebuild. */
 export const producerStateRebuildReadBytes = 1024 * 1024;
+/** Reads of one chunk of the log tail tried before the rebuild of a partition's producer state gives up (a transient EIO passes). */
+export const producerStateRebuildReadAttemptsMax = 5;
 /** HTTP connections the `--metrics-listen` endpoint holds at once; one more is closed on arrival (a scraper needs one). */
 export const metricsConnectionsMax = 16;
 

@@ -136,6 +136,35 @@ describe('simulated disk', () => {
     expect(size).toBe(10);
   });
 
+  it('read errors: with odds p each read fails with EIO (about p of them), nothing stored changes, and odds 0 end them', async () => {
+    const sim = new Simulation({ seed: 5 });
+    let failed = 0;
+    let good = 0;
+    let afterOff = 0;
+    const node = sim.addNode('n1', async (io) => {
+      const f = await io.disk.open('f', { create: true });
+      await f.append(Uint8Array.from([1, 2, 3, 4]));
+      node.disk.faults.setReadErrorOdds(0.2);
+      for (let i = 0; i < 500; i++) {
+        try {
+          expect(Array.from(await f.read(0, 4))).toEqual([1, 2, 3, 4]);
+          good++;
+        } catch (error) {
+          expect((error as { code: string }).code).toBe('EIO');
+          failed++;
+        }
+      }
+      node.disk.faults.setReadErrorOdds(0);
+      for (let i = 0; i < 100; i++) afterOff += (await f.read(0, 4)).length === 4 ? 1 : 0;
+    });
+    await sim.run({ untilMs: 10_000 });
+    expect(failed + good).toBe(500);
+    expect(failed).toBeGreaterThan(60);
+    expect(failed).toBeLessThan(140);
+    expect(afterOff).toBe(100);
+    expect(sim.recentTrace().some((line) => line.includes('FaultReadErrors'))).toBe(true);
+  });
+
   it('fsyncgate: after an EIO reads still see the bytes, a retried fsync succeeds, and they are not durable', async () => {
     let lostInSomeSeed = false;
     for (let seed = 1; seed <= 10; seed++) {

@@ -131,6 +131,11 @@ export interface DiskFaults {
   setFull(full: boolean): void;
   /** Flips one random bit of one random durable byte of one random non-empty file (bit rot). */
   corruptRandomByte(): string | null;
+  /**
+   * From now on each read fails with EIO with these odds (0: never), as a disk with a transient
+   * media or controller error answers; nothing stored changes, and the same read may succeed again.
+   */
+  setReadErrorOdds(odds: number): void;
   latency: DiskLatency;
 }
 
@@ -156,6 +161,11 @@ export class SimDiskState {
   private full = false;
   /** Its own stream, so that drawing a tear's kind reshuffles none of the disk's other choices. */
   private readonly tearRandom: Random;
+  /** Likewise for read errors; drawn from only while their odds are above 0. */
+  private readonly readErrorRandom: Random;
+  private readErrorOdds = 0;
+  /** Reads failed with an injected EIO so far. */
+  readErrors = 0;
   readonly bugs: DiskBugs = { syncIsNoop: false };
   readonly faults: DiskFaults;
 
@@ -164,6 +174,7 @@ export class SimDiskState {
     private readonly onEvent: (event: string, fields: Record<string, string | number>) => void,
   ) {
     this.tearRandom = random.fork('tears');
+    this.readErrorRandom = random.fork('read-errors');
     // Every fault injected here is traced (`Fault...`), so a run's trace shows every one of them.
     const latency = tracedKnobs<DiskLatency>({ opMsMin: 0, opMsMax: 0.2, syncMsMin: 0.5, syncMsMax: 3 }, (l) =>
       onEvent('FaultDiskLatency', { opMsMin: l.opMsMin, opMsMax: l.opMsMax, syncMsMin: l.syncMsMin, syncMsMax: l.syncMsMax }),
@@ -182,6 +193,10 @@ export class SimDiskState {
         this.full = full;
       },
       corruptRandomByte: () => this.corruptRandomByte(),
+      setReadErrorOdds: (odds) => {
+        if (odds !== this.readErrorOdds) onEvent('FaultReadErrors', { odds });
+        this.readErrorOdds = odds;
+      },
       latency,
     };
   }
@@ -295,6 +310,14 @@ export class SimDiskState {
       throw new DiskError('EIO', 'fsync failed (injected)');
     }
     return inode.opSeqNext;
+  }
+
+  /** Whether this read meets an injected EIO (see DiskFaults.setReadErrorOdds). */
+  readFails(path: string, position: number): boolean {
+    if (this.readErrorOdds === 0 || !this.readErrorRandom.chance(this.readErrorOdds)) return false;
+    this.readErrors++;
+    this.onEvent('DiskReadFailed', { path, position });
+    return true;
   }
 
   completeSync(inode: Inode, seqEnd: number): void {
@@ -428,6 +451,7 @@ class SimFile implements DiskFile {
   read(position: number, length: number): Promise<Uint8Array> {
     return this.disk.settle('disk.read', length, () => {
       this.checkOpen();
+      if (this.state.readFails(this.path, position)) throw new DiskError('EIO', `read of ${length} bytes at ${position} of '${this.path}' failed`);
       return this.inode.read(position, length);
     });
   }

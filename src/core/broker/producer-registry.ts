@@ -12,7 +12,7 @@
  */
 import { assert } from '../assert.ts';
 import type { Io, Log } from '../io/index.ts';
-import { producerStateRebuildOffsetsMax, producerStateRebuildReadBytes } from '../limits.ts';
+import { producerStateRebuildOffsetsMax, producerStateRebuildReadAttemptsMax, producerStateRebuildReadBytes } from '../limits.ts';
 import { isLogError, splitBatches } from '../log/index.ts';
 import { FileProducerIdStore, ProducerIdManager } from '../producer/index.ts';
 import type { Partition, TopicStore } from './topic-store.ts';
@@ -47,13 +47,23 @@ export class ProducerRegistry {
     let offset = tailStart > log.logStartOffset ? tailStart : log.logStartOffset;
     let count = 0;
     while (offset < log.logEndOffset) {
-      let bytes: Uint8Array;
-      try {
-        bytes = await log.read(offset, producerStateRebuildReadBytes);
-      } catch (error) {
-        if (!isLogError(error)) throw error;
-        this.log.warn('ProducerStateRebuildStopped', { topic: partition.topic.name, partition: partition.index, offset, error: error.message, hint: 'idempotent producers of this partition may see OUT_OF_ORDER_SEQUENCE_NUMBER once and start over with a new id; check the disk' });
-        return count;
+      let bytes: Uint8Array | null = null;
+      for (let attempt = 1; bytes === null; attempt++) {
+        try {
+          bytes = await log.read(offset, producerStateRebuildReadBytes);
+        } catch (error) {
+          if (!isLogError(error)) throw error;
+          // A transient read error (EIO) passes on the next try; damaged records (CORRUPT_RECORD) do not.
+          if (error.code === 'IO_ERROR' && attempt < producerStateRebuildReadAttemptsMax) continue;
+          this.log.warn('ProducerStateRebuildStopped', {
+            topic: partition.topic.name,
+            partition: partition.index,
+            offset,
+            error: error.message,
+            hint: 'the producer state misses the batches from this offset on: an idempotent producer may see OUT_OF_ORDER_SEQUENCE_NUMBER, and a retry of a batch stored past this offset may be appended twice; check the disk',
+          });
+          return count;
+        }
       }
       if (bytes.length === 0) break;
       const split = splitBatches(bytes, bytes.length);
