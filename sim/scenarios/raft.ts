@@ -67,6 +67,13 @@ export type RaftSwarm = {
    * in a row to die that way. Drawn last, so the draws above are those of seeds before it existed.
    */
   readonly leaderCrashOdds: number;
+  /**
+   * Stalled connections (SimNetworkWorld.stallRandomConnection: one connection delivers nothing, both
+   * ways, for 200..stallMsMax ms, then everything it held, possibly after newer connections' frames),
+   * one every 100..faultGapMsMax ms; 0: none. Half the seeds, 1000..6000 (past the transport's 3 s of
+   * silence, after which it dials anew). Drawn after leaderCrashOdds.
+   */
+  readonly stallMsMax: number;
 };
 
 /** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
@@ -84,6 +91,7 @@ export function raftSwarm(root: Random): RaftSwarm {
     createGapMsMax: betweenStep(random, 150, 450, 50),
     livenessMs: Math.max(8000, 16 * electionTicks * tickMs),
     leaderCrashOdds: random.chance(0.5) ? Math.round((0.2 + 0.6 * random.next()) * 100) / 100 : 0,
+    stallMsMax: random.chance(0.5) ? betweenStep(random, 1000, 6000, 500) : 0,
   };
 }
 
@@ -105,7 +113,7 @@ class Cluster {
   private readonly incarnation = new Map<string, number>();
   readonly names: string[];
   readonly checker = new RaftSafetyChecker();
-  readonly counts = { crashes: 0, leaderCrashes: 0, restarts: 0, partitions: 0, resets: 0, slowLinks: 0, slowDisks: 0, syncFailures: 0 };
+  readonly counts = { crashes: 0, leaderCrashes: 0, stalls: 0, restarts: 0, partitions: 0, resets: 0, slowLinks: 0, slowDisks: 0, syncFailures: 0 };
   /** Called when a node wins an election (inside its state machine: it may only schedule). */
   onLeader: (name: string, term: number) => void = () => undefined;
   /** Called when a leader's Ready advances its commit index (inside its state machine: it may only schedule). */
@@ -350,6 +358,17 @@ function crashNewLeaders(c: Cluster, r: Random, untilMs: number): void {
   };
 }
 
+/** The swarm's stalled connections, from their own stream (see RaftSwarm.stallMsMax). */
+function stallConnections(c: Cluster, r: Random, untilMs: number): void {
+  if (c.swarm.stallMsMax === 0) return;
+  const step = (): void => {
+    if (c.sim.nowMs() >= untilMs) return;
+    if (c.sim.network.stallRandomConnection(r.between(200, c.swarm.stallMsMax)) !== null) c.counts.stalls++;
+    c.sim.schedule(r.between(100, c.swarm.faultGapMsMax), step);
+  };
+  c.sim.schedule(r.between(200, 600), step);
+}
+
 function scheduleFaults(c: Cluster, r: Random, untilMs: number): void {
   const step = (): void => {
     if (c.sim.nowMs() >= untilMs) return;
@@ -448,6 +467,7 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
   startControllerWorkload(c, r.fork('controller-workload'), created, topicStats, faultMs);
   scheduleFaults(c, r.fork('faults'), faultMs);
   crashNewLeaders(c, r.fork('leader-crashes'), faultMs);
+  stallConnections(c, r.fork('stalls'), faultMs);
   await sim.run({ untilMs: faultMs });
   const failures: string[] = [...c.checker.failures];
   let livenessMs = -1;
@@ -491,6 +511,7 @@ export function raftCoverageGoal(nodes: number): CoverageGoal {
     'raft.snapshot-restored',
     'raft.append-log-mismatch',
     'raft.older-term-majority',
+    'raft.stale-connection-frame',
     'buggify.raft.drop-heartbeat',
   ];
   return { targets: [...everyCount, ...peers], seedsMin: nodes === 3 ? 300 : 100 };

@@ -44,6 +44,8 @@ class Direction {
   shut = false;
   /** The receiver paused reading: the head waits (with everything behind it) until it resumes. */
   heldByReader = false;
+  /** A stalled connection (stallRandomConnection): nothing is delivered this way before this time. */
+  frozenUntilMs = 0;
   lastReadyAtMs = 0;
   constructor(
     readonly from: Endpoint,
@@ -207,6 +209,24 @@ export class SimNetworkWorld {
     return endpoint.id;
   }
 
+  /**
+   * One live connection stops delivering, both ways, for `durationMs` (a TCP connection stuck in
+   * retransmission backoff on a flaky path, while new connections between the same hosts work):
+   * nothing is lost, and what was sent on it arrives afterwards, in order, possibly after messages
+   * its endpoints sent later on newer connections. Returns the connection's id, or null.
+   */
+  stallRandomConnection(durationMs: number): string | null {
+    const ids = [...this.live.entries()]
+      .filter(([id, e]) => id.endsWith('/c') && !(e.out.shut && e.out.to.out.shut))
+      .map(([id]) => id);
+    if (ids.length === 0) return null;
+    const endpoint = this.live.get(ids[this.random.int(ids.length)]!)!;
+    const untilMs = this.scheduler.nowMs() + durationMs;
+    for (const direction of [endpoint.out, endpoint.out.to.out]) direction.frozenUntilMs = Math.max(direction.frozenUntilMs, untilMs);
+    this.trace(null, 'FaultConnStall', { conn: endpoint.id.slice(0, -2), from: endpoint.host, to: endpoint.out.to.host, durationMs: Math.round(durationMs) });
+    return endpoint.id;
+  }
+
   /** True while `owner`'s process is paused (SimNode.pause). */
   isPaused(owner: EventOwner): boolean {
     return (owner.pausedUntilMs?.() ?? 0) > this.scheduler.nowMs();
@@ -296,6 +316,15 @@ export class SimNetworkWorld {
   }
 
   private deliverHead(direction: Direction): void {
+    const frozenMs = direction.frozenUntilMs - this.scheduler.nowMs();
+    if (frozenMs > 0) {
+      direction.pumping = true;
+      this.scheduler.schedule(frozenMs, worldOwner, () => {
+        direction.pumping = false;
+        this.pump(direction);
+      }, 'net.stall-end');
+      return;
+    }
     if (this.isBlocked(direction.from.host, direction.to.host)) {
       direction.stalled = true;
       this.stalled.add(direction);

@@ -14,7 +14,7 @@
  */
 import { assert } from '../assert.ts';
 import type { Connection, Io, Listener, Log } from '../io/index.ts';
-import { NetError, sleep } from '../io/index.ts';
+import { NetError, reached, sleep } from '../io/index.ts';
 import {
   connectionWriteBufferBytesHighWater,
   raftFrameBytesMax,
@@ -67,6 +67,8 @@ export class RaftTransport {
   private readonly outbound = new Map<NodeId, Outbound>();
   /** Incoming connections and when a frame last arrived on each (they are closed when silent). */
   private readonly inbound = new Map<Connection, { heardAtMs: number }>();
+  /** Each peer's newest inbound connection (the last to say hello), to notice frames on older ones. */
+  private readonly newestInbound = new Map<NodeId, Connection>();
   /** Peers whose dials are refused, with the time of the first refusal since the last connection. */
   private readonly refusedSinceMs = new Map<NodeId, number>();
   private listener: Listener | null = null;
@@ -236,8 +238,12 @@ export class RaftTransport {
         from = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0);
         // The peer dialled us: its process is up, whatever our last dial to it met.
         this.refusedSinceMs.delete(from);
+        this.newestInbound.set(from, conn);
         return true;
       }
+      // Coverage: a frame from an older connection of this peer after a newer one said hello (its
+      // bytes were held by a partition or a slow link): Raft must take such stale messages in stride.
+      if (this.newestInbound.get(from) !== conn) reached(this.io, 'raft.stale-connection-frame');
       if (kind === frameKindPing) {
         reply(frameKindPong, new Uint8Array(0));
         return true;
@@ -248,7 +254,10 @@ export class RaftTransport {
       onData: (chunk) => {
         if (!reader.push(chunk)) conn.destroy();
       },
-      onClose: () => void this.inbound.delete(conn),
+      onClose: () => {
+        this.inbound.delete(conn);
+        if (from !== null && this.newestInbound.get(from) === conn) this.newestInbound.delete(from);
+      },
     });
   }
 }
