@@ -31,7 +31,7 @@ export interface ChaosNode {
 
 export interface ChaosClusterOptions {
   readonly nodes: 1 | 3;
-  /** Extra environment for every broker (e.g. CHRONIK_TEST_ONLY_REPLICATION_BUGS). */
+  /** Extra environment for every broker (e.g. CHRONIK_TEST_ONLY_BUGS). */
   readonly env?: Record<string, string>;
   readonly name: string;
 }
@@ -203,6 +203,22 @@ export class ChaosCluster {
       await admin.disconnect();
     }
     return leader;
+  }
+
+  /**
+   * Every process that ended without the suite telling it to (the suite ends processes only by
+   * signal): node, pid, how it ended and the line that says why (an assertion, an uncaught error).
+   */
+  crashes(): string[] {
+    const out: string[] = [];
+    for (const p of this.started) {
+      const exit = p.exitedOnItsOwn();
+      if (exit === null) continue;
+      const node = this.nodes.find((n) => n.dir.dir === p.dataDir)?.id ?? '?';
+      const why = p.output.find((line) => /^\w*Error: /.test(line)) ?? p.output.at(-1) ?? '';
+      out.push(`node ${node} (pid ${p.pid}) exited by itself (${exit.signal ?? `code ${exit.code}`}): ${why.slice(0, 300)}`);
+    }
+    return out;
   }
 
   /** Last lines of every process's output, for a failed scenario. */
