@@ -159,11 +159,16 @@ export class ChaosCluster {
     });
   }
 
-  /** Resolves once `check` holds, asking every 200 ms; throws after `timeoutMs`. */
-  static async until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once `check` holds, asking every 200 ms; throws after `timeoutMs`, or as soon as
+   * `giveUp` names a reason (e.g. a broker crashed: waiting longer cannot help).
+   */
+  static async until(what: string, check: () => Promise<boolean>, timeoutMs: number, giveUp: () => string | null = () => null): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (await check().catch(() => false)) return;
+      const reason = giveUp();
+      if (reason !== null) throw new Error(`gave up waiting for ${what}: ${reason}`);
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -184,7 +189,7 @@ export class ChaosCluster {
       await ChaosCluster.until(`every ISR of ${topic} at ${size}`, async () => {
         const md = await admin.fetchTopicMetadata({ topics: [topic] });
         return md.topics[0]!.partitions.every((p) => p.leader > 0 && p.isr.length >= size);
-      }, timeoutMs);
+      }, timeoutMs, () => this.crashes()[0] ?? null);
     } finally {
       await admin.disconnect();
     }

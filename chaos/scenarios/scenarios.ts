@@ -280,10 +280,21 @@ export function plantedTwin(base: string, bugs: TestOnlyBugs, catches: readonly 
   };
 }
 
-/** Every real scenario, then its planted twin (docs/chaos.md, "The planted bugs"). */
+/**
+ * Every real scenario, then its planted twin: a bug that scenario's fault exposes, and the findings
+ * that are that bug's (docs/chaos.md, "The planted bugs").
+ */
 export const scenarios: readonly Scenario[] = [
   ...realScenarios,
-  plantedTwin('leader-one-way-partition', { replication: { hwIgnoresFollowers: true } }, ['lost-write'], 'the high watermark ignores the followers'),
+  plantedTwin('single-node-basic', { broker: { produceOffsetOffByOne: true } }, ['lost-write'], 'produce answers each base offset plus one'),
+  plantedTwin('cluster-formation', { broker: { metadataListsOnlySelf: true } }, ['scenario-check'], 'Metadata lists only the broker that answers'),
+  plantedTwin('leader-kill9-during-produce', { broker: { duplicateRetriesAppended: true } }, ['duplicate'], "a retried batch the producer state knows is appended again"),
+  plantedTwin('follower-crash-rejoin', { replication: { isrNeverExpands: true } }, ['liveness'], 'a follower is never added back to the ISR'),
+  plantedTwin('cluster-rolling-sigterm', { replication: { hwIgnoresFollowers: true } }, ['lost-write', 'broker-crash'], 'the high watermark ignores the followers'),
+  plantedTwin('network-resets-mid-frame', { broker: { duplicateRetriesAppended: true } }, ['duplicate'], "a retried batch the producer state knows is appended again"),
+  plantedTwin('leader-one-way-partition', { replication: { hwIgnoresFollowers: true } }, ['lost-write', 'broker-crash'], 'the high watermark ignores the followers'),
+  plantedTwin('leader-two-way-partition', { replication: { acksAllBeforeIsr: true } }, ['lost-write'], 'acks=all answered before the ISR has the batch'),
+  plantedTwin('leader-paused-zombie', { replication: { hwIgnoresFollowers: true } }, ['lost-write', 'broker-crash'], 'the high watermark ignores the followers'),
 ];
 
 function oneWayPartition(ctx: ScenarioContext): Promise<void> {
@@ -305,6 +316,15 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
   const violations: Violation[] = [];
   const recorder = new ChaosHistory();
   let cluster: ChaosCluster | null = null;
+  // FAIL without the final read: acked counts what the clients had acknowledged; lost and duplicates were not checked.
+  const failedEarly = (found: readonly Violation[]): ScenarioRow => {
+    const crashes = cluster?.crashes() ?? [];
+    notes.push(...found.map((v) => `${v.kind}: ${v.message}`), ...crashes.map((c) => `broker-crash: ${c}`));
+    const kinds = new Set<string>(found.map((v) => v.kind));
+    if (crashes.length > 0) kinds.add('broker-crash');
+    const acked = recorder.history.ops.reduce((n, op) => n + (op.kind === 'produce' && op.outcome.type === 'ok' && op.acks !== 0 ? op.values.length : 0), 0);
+    return row('FAIL', { acked, lost: 0, duplicates: 0 }, [...kinds]);
+  };
   const row = (verdict: ScenarioRow['verdict'], counts: { acked: number; lost: number; duplicates: number }, found: readonly string[]): ScenarioRow => ({
     scenario: scenario.name,
     operations: recorder.history.ops.filter((op) => op.kind === 'produce').length,
@@ -323,17 +343,14 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     await scenario.run(ctx);
     // A scenario's own check failed: its verdict is FAIL, and what follows (which may rely on what
     // failed, e.g. clients finding every broker) is not run.
-    if (violations.length > 0) {
-      notes.push(...violations.map((v) => `${v.kind}: ${v.message}`), ...cluster.crashes().map((c) => `broker-crash: ${c}`));
-      const found = new Set<string>(violations.map((v) => v.kind));
-      if (cluster.crashes().length > 0) found.add('broker-crash');
-      // No final read: acked counts what the clients had acknowledged, lost and duplicates were not checked.
-      const acked = recorder.history.ops.reduce((n, op) => n + (op.kind === 'produce' && op.outcome.type === 'ok' && op.acks !== 0 ? op.values.length : 0), 0);
-      return row('FAIL', { acked, lost: 0, duplicates: 0 }, [...found]);
-    }
+    if (violations.length > 0) return failedEarly(violations);
     // Liveness after the faults stop: every ISR full again. If not, the final read still runs (it
     // reads what the leaders serve) and the scenario fails, naming it.
-    const healed = await healAll(cluster).then(() => true, (error: Error) => (notes.push(`liveness: ${error.message}`), false));
+    const unhealed = await healAll(cluster).then(() => null, (error: Error) => error.message);
+    // A broker crashed and the cluster did not heal: the final read could only wait for what cannot come.
+    if (unhealed !== null && cluster.crashes().length > 0) return failedEarly([{ kind: 'liveness', message: unhealed }]);
+    if (unhealed !== null) notes.push(`liveness: ${unhealed}`);
+    const healed = unhealed === null;
     await finalRead(cluster, recorder, topic);
     const result = checkKafkaHistory(recorder.history, { mustSurvive: (op) => op.acks === -1 });
     const crashes = cluster.crashes();
