@@ -112,6 +112,14 @@ async function leaderAndFollowers(ctx: ScenarioContext): Promise<{ leader: numbe
   return { leader, followers: ctx.cluster.nodes.map((n) => n.id).filter((id) => id !== leader) };
 }
 
+/**
+ * newLeaderElected as a liveness check: a cluster that elects no new leader within 30 s FAILs on
+ * liveness (a violation, not an ERROR of the harness). The new leader, or null.
+ */
+async function newLeaderRequired(ctx: ScenarioContext, old: number): Promise<number | null> {
+  return newLeaderElected(ctx, old, 30_000).catch((error: Error) => (ctx.violations.push({ kind: 'liveness', message: error.message }), null));
+}
+
 /** Waits until some broker other than `old` says it leads partition 0 (bounded). */
 async function newLeaderElected(ctx: ScenarioContext, old: number, timeoutMs: number): Promise<number> {
   const startedMs = Date.now();
@@ -173,7 +181,7 @@ export const realScenarios: readonly Scenario[] = [
         const { leader } = await leaderAndFollowers(ctx);
         await ctx.cluster.kill(leader);
         ctx.notes.push(`killed leader ${leader}`);
-        await newLeaderElected(ctx, leader, 30_000);
+        if ((await newLeaderRequired(ctx, leader)) === null) return;
         await sleep(3000);
         await ctx.cluster.startNode(leader);
       }),
@@ -241,7 +249,7 @@ export const realScenarios: readonly Scenario[] = [
         const { leader } = await leaderAndFollowers(ctx);
         ctx.cluster.proxy.isolate(String(leader));
         ctx.notes.push(`isolated leader ${leader}`);
-        await newLeaderElected(ctx, leader, 30_000);
+        if ((await newLeaderRequired(ctx, leader)) === null) return;
         await sleep(8000);
         ctx.cluster.proxy.heal();
       }),
@@ -256,7 +264,7 @@ export const realScenarios: readonly Scenario[] = [
         const { leader } = await leaderAndFollowers(ctx);
         ctx.cluster.pause(leader);
         ctx.notes.push(`paused leader ${leader}`);
-        await newLeaderElected(ctx, leader, 30_000);
+        if ((await newLeaderRequired(ctx, leader)) === null) return;
         await sleep(3000);
         ctx.cluster.resume(leader);
       }),
@@ -288,7 +296,7 @@ export const scenarios: readonly Scenario[] = [
   ...realScenarios,
   plantedTwin('single-node-basic', { broker: { produceOffsetOffByOne: true } }, ['lost-write'], 'produce answers each base offset plus one'),
   plantedTwin('cluster-formation', { broker: { metadataListsOnlySelf: true } }, ['scenario-check'], 'Metadata lists only the broker that answers'),
-  plantedTwin('leader-kill9-during-produce', { broker: { duplicateRetriesAppended: true } }, ['duplicate'], "a retried batch the producer state knows is appended again"),
+  plantedTwin('leader-kill9-during-produce', { controller: { sessionsNeverExpire: true } }, ['liveness'], "a dead broker's session never expires"),
   plantedTwin('follower-crash-rejoin', { replication: { isrNeverExpands: true } }, ['liveness'], 'a follower is never added back to the ISR'),
   plantedTwin('cluster-rolling-sigterm', { replication: { hwIgnoresFollowers: true } }, ['lost-write', 'broker-crash'], 'the high watermark ignores the followers'),
   plantedTwin('network-resets-mid-frame', { broker: { duplicateRetriesAppended: true } }, ['duplicate'], "a retried batch the producer state knows is appended again"),

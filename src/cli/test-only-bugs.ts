@@ -41,7 +41,7 @@ const switches = {
   broker: { stopSkipsFlush: true, reorderResponses: true, dropSecondFrameOfRead: true, produceOffsetOffByOne: true, metadataListsOnlySelf: true, duplicateRetriesAppended: true } satisfies Record<keyof BrokerBugs, true>,
   log: { ackBeforeSync: true, stopSkipsFlush: true, retryFailedSync: true } satisfies Record<keyof PartitionLogBugs, true>,
   offsets: { ackBeforeSync: true } satisfies Record<keyof OffsetStoreBugs, true>,
-  controller: { electOutsideIsr: true, producerIdBlockRepeated: true, restartKeepsLeadership: true } satisfies Record<keyof ControllerBugs, true>,
+  controller: { electOutsideIsr: true, producerIdBlockRepeated: true, restartKeepsLeadership: true, sessionsNeverExpire: true } satisfies Record<keyof ControllerBugs, true>,
 } satisfies Record<keyof TestOnlyBugs, object>;
 
 export class TestOnlyBugsError extends Error {
