@@ -30,6 +30,8 @@ export function tempDataDir(name: string): { dir: string; remove(): void } {
  */
 export class BrokerProcess {
   readonly output: string[] = [];
+  /** Set once it was sent a signal that ends it (SIGKILL, SIGTERM, SIGINT): an exit after that is ours. */
+  private endSignalled = false;
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
@@ -94,7 +96,14 @@ export class BrokerProcess {
   }
 
   kill(signal: NodeJS.Signals): void {
+    if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') this.endSignalled = true;
     if (this.child.exitCode === null && this.child.signalCode === null) process.kill(this.pid, signal);
+  }
+
+  /** How the process ended when it ended without being told to (a crash, an exit of its own), or null. */
+  exitedOnItsOwn(): { code: number | null; signal: NodeJS.Signals | null } | null {
+    if (this.endSignalled || (this.child.exitCode === null && this.child.signalCode === null)) return null;
+    return { code: this.child.exitCode, signal: this.child.signalCode };
   }
 
   /** Waits for the process to exit; kills it with SIGKILL if it takes longer than `timeoutMs`. */

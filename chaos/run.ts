@@ -1,8 +1,8 @@
 /**
  * `npm run chaos [-- <scenario>...]`: runs the real-process chaos scenarios (chaos/scenarios/) one
  * after another and prints a table: scenario, operations, acked, lost, duplicates, verdict. `--list`
- * names them. Exits 1 when a verdict is not the expected one (a planted bug must FAIL, everything
- * else must pass). See docs/chaos.md.
+ * names them. Exits 1 when a verdict is not the expected one (every real scenario must pass; every
+ * planted twin must FAIL with a finding of its bug, never ERROR). See docs/chaos.md.
  */
 import { ChaosCluster } from './scenarios/chaos-cluster.ts';
 import { runScenario, scenarios, type ScenarioRow } from './scenarios/scenarios.ts';
@@ -14,7 +14,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 
 const args = process.argv.slice(2);
 if (args.includes('--list')) {
-  for (const s of scenarios) console.log(`${s.name.padEnd(30)} ${s.description}`);
+  for (const s of scenarios) console.log(`${s.name.padEnd(36)} ${s.description}`);
   process.exit(0);
 }
 const unknown = args.filter((a) => !scenarios.some((s) => s.name === a));
@@ -34,8 +34,15 @@ console.log('');
 console.log(table(rows));
 process.exit(rows.every((r) => r.asExpected) ? 0 : 1);
 
+/** pass; FAIL (caught: lost-write) for a planted bug caught; anything else marked UNEXPECTED, with what was found. */
+function verdictText(r: ScenarioRow): string {
+  const found = r.found.length > 0 ? `: ${r.found.join(', ')}` : '';
+  if (!r.asExpected) return `${r.verdict} (UNEXPECTED${found})`;
+  return r.verdict === 'FAIL' ? `FAIL (caught${found})` : r.verdict;
+}
+
 function table(rows: readonly ScenarioRow[]): string {
   const header = ['scenario', 'operations', 'acked', 'lost', 'duplicates', 'verdict', 'seconds'];
-  const lines = rows.map((r) => [r.scenario, String(r.operations), String(r.acked), String(r.lost), String(r.duplicates), r.verdict + (r.asExpected ? (r.verdict === "FAIL" ? " (expected: planted bug)" : "") : " (UNEXPECTED)"), String(r.seconds)]);
+  const lines = rows.map((r) => [r.scenario, String(r.operations), String(r.acked), String(r.lost), String(r.duplicates), verdictText(r), String(r.seconds)]);
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

@@ -31,7 +31,7 @@ export interface ChaosNode {
 
 export interface ChaosClusterOptions {
   readonly nodes: 1 | 3;
-  /** Extra environment for every broker (e.g. CHRONIK_TEST_ONLY_REPLICATION_BUGS). */
+  /** Extra environment for every broker (e.g. CHRONIK_TEST_ONLY_BUGS). */
   readonly env?: Record<string, string>;
   readonly name: string;
 }
@@ -159,11 +159,16 @@ export class ChaosCluster {
     });
   }
 
-  /** Resolves once `check` holds, asking every 200 ms; throws after `timeoutMs`. */
-  static async until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once `check` holds, asking every 200 ms; throws after `timeoutMs`, or as soon as
+   * `giveUp` names a reason (e.g. a broker crashed: waiting longer cannot help).
+   */
+  static async until(what: string, check: () => Promise<boolean>, timeoutMs: number, giveUp: () => string | null = () => null): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (await check().catch(() => false)) return;
+      const reason = giveUp();
+      if (reason !== null) throw new Error(`gave up waiting for ${what}: ${reason}`);
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -184,7 +189,7 @@ export class ChaosCluster {
       await ChaosCluster.until(`every ISR of ${topic} at ${size}`, async () => {
         const md = await admin.fetchTopicMetadata({ topics: [topic] });
         return md.topics[0]!.partitions.every((p) => p.leader > 0 && p.isr.length >= size);
-      }, timeoutMs);
+      }, timeoutMs, () => this.crashes()[0] ?? null);
     } finally {
       await admin.disconnect();
     }
@@ -203,6 +208,22 @@ export class ChaosCluster {
       await admin.disconnect();
     }
     return leader;
+  }
+
+  /**
+   * Every process that ended without the suite telling it to (the suite ends processes only by
+   * signal): node, pid, how it ended and the line that says why (an assertion, an uncaught error).
+   */
+  crashes(): string[] {
+    const out: string[] = [];
+    for (const p of this.started) {
+      const exit = p.exitedOnItsOwn();
+      if (exit === null) continue;
+      const node = this.nodes.find((n) => n.dir.dir === p.dataDir)?.id ?? '?';
+      const why = p.output.find((line) => /^\w*Error: /.test(line)) ?? p.output.at(-1) ?? '';
+      out.push(`node ${node} (pid ${p.pid}) exited by itself (${exit.signal ?? `code ${exit.code}`}): ${why.slice(0, 300)}`);
+    }
+    return out;
   }
 
   /** Last lines of every process's output, for a failed scenario. */

@@ -10,6 +10,7 @@
  */
 import { Kafka } from 'kafkajs';
 import { checkKafkaHistory, renderFindings } from '../../sim/checkers/kafka-history.ts';
+import { testOnlyBugsVariable, type TestOnlyBugs } from '../../src/cli/test-only-bugs.ts';
 import { ChaosCluster } from './chaos-cluster.ts';
 import { ChaosHistory, finalRead, KafkajsProducerLoop, runLibrdkafkaProducer } from './workload.ts';
 
@@ -19,20 +20,38 @@ export interface ScenarioRow {
   readonly acked: number;
   readonly lost: number;
   readonly duplicates: number;
-  /** pass, FAIL (the checker found something) or ERROR (the scenario itself broke, e.g. a wait timed out). */
+  /**
+   * pass, FAIL (the checker, the liveness check or the scenario's own check found something) or
+   * ERROR (the scenario itself broke, e.g. a wait timed out: never a catch).
+   */
   readonly verdict: 'pass' | 'FAIL' | 'ERROR';
-  /** Whether the verdict is what the scenario expects (a planted bug must FAIL). */
+  /** What made a FAIL: the checker's finding kinds (lost-write, ...), 'liveness', 'scenario-check'. */
+  readonly found: readonly string[];
+  /**
+   * Whether the verdict is what the scenario expects: pass, or for a planted bug FAIL with a finding
+   * of a kind it `catches` (an ERROR, or a FAIL for another reason, is not a catch).
+   */
   readonly asExpected: boolean;
   readonly seconds: number;
   readonly notes: string[];
 }
 
-interface ScenarioContext {
+export interface ScenarioContext {
   readonly cluster: ChaosCluster;
   readonly recorder: ChaosHistory;
   readonly topic: string;
   readonly partitions: number;
   readonly notes: string[];
+  /**
+   * What the scenario's own checks found wrong, each making it FAIL: 'scenario-check' (a broker
+   * listing the wrong brokers, an exit code) or 'liveness' (the cluster did not heal in time).
+   */
+  readonly violations: Violation[];
+}
+
+export interface Violation {
+  readonly kind: 'scenario-check' | 'liveness';
+  readonly message: string;
 }
 
 export interface Scenario {
@@ -43,6 +62,8 @@ export interface Scenario {
   readonly env?: Record<string, string>;
   /** The checker must find something (a planted bug). */
   readonly expectFail?: boolean;
+  /** With expectFail: the kinds of finding that are this bug's (ScenarioRow.found); any of them is a catch. */
+  readonly catches?: readonly string[];
   run(ctx: ScenarioContext): Promise<void>;
 }
 
@@ -74,10 +95,29 @@ async function underLoad(ctx: ScenarioContext, loadMs: number, faults: () => Pro
   if (rd.result.fatal !== null) ctx.notes.push(`librdkafka stopped on a fatal error: ${rd.result.fatal}`);
 }
 
+/**
+ * Waits (bounded) until every ISR is full again after a restart; a cluster that does not get there
+ * fails the scenario on liveness (a violation, not an ERROR of the harness). Returns whether it did.
+ */
+async function isrFullAgain(ctx: ScenarioContext): Promise<boolean> {
+  return ctx.cluster.waitForIsr(ctx.topic, 3).then(
+    () => true,
+    (error: Error) => (ctx.violations.push({ kind: 'liveness', message: error.message }), false),
+  );
+}
+
 /** The partition-0 leader and the other brokers. */
 async function leaderAndFollowers(ctx: ScenarioContext): Promise<{ leader: number; followers: number[] }> {
   const leader = await ctx.cluster.leaderOf(ctx.topic, 0);
   return { leader, followers: ctx.cluster.nodes.map((n) => n.id).filter((id) => id !== leader) };
+}
+
+/**
+ * newLeaderElected as a liveness check: a cluster that elects no new leader within 30 s FAILs on
+ * liveness (a violation, not an ERROR of the harness). The new leader, or null.
+ */
+async function newLeaderRequired(ctx: ScenarioContext, old: number): Promise<number | null> {
+  return newLeaderElected(ctx, old, 30_000).catch((error: Error) => (ctx.violations.push({ kind: 'liveness', message: error.message }), null));
 }
 
 /** Waits until some broker other than `old` says it leads partition 0 (bounded). */
@@ -103,7 +143,8 @@ async function newLeaderElected(ctx: ScenarioContext, old: number, timeoutMs: nu
   return leader;
 }
 
-export const scenarios: readonly Scenario[] = [
+/** The scenarios against correct brokers: each must pass. */
+export const realScenarios: readonly Scenario[] = [
   {
     name: 'single-node-basic',
     description: 'one node (no --voters) behind the proxy: kafkajs and librdkafka produce for 3 s, then a final read',
@@ -122,8 +163,10 @@ export const scenarios: readonly Scenario[] = [
         await admin.disconnect();
         const ports = described.brokers.map((b) => b.port).sort();
         const expected = ctx.cluster.nodes.map((n) => n.clientAddress.port).sort();
-        if (JSON.stringify(ports) !== JSON.stringify(expected)) throw new Error(`broker ${node.id} lists ports ${ports}, expected the proxy's ${expected}`);
+        if (JSON.stringify(ports) !== JSON.stringify(expected)) ctx.violations.push({ kind: 'scenario-check', message: `broker ${node.id} lists ports ${ports}, expected the proxy's ${expected}` });
       }
+      // Clients could not reach every leader: the scenario stops here (FAIL).
+      if (ctx.violations.length > 0) return;
       ctx.notes.push('every broker listed brokers 1-3 at their proxy addresses');
       await underLoad(ctx, 3000, () => sleep(3000));
     },
@@ -138,7 +181,7 @@ export const scenarios: readonly Scenario[] = [
         const { leader } = await leaderAndFollowers(ctx);
         await ctx.cluster.kill(leader);
         ctx.notes.push(`killed leader ${leader}`);
-        await newLeaderElected(ctx, leader, 30_000);
+        if ((await newLeaderRequired(ctx, leader)) === null) return;
         await sleep(3000);
         await ctx.cluster.startNode(leader);
       }),
@@ -155,7 +198,7 @@ export const scenarios: readonly Scenario[] = [
         ctx.notes.push(`killed follower ${followers[0]}`);
         await sleep(5000);
         await ctx.cluster.startNode(followers[0]!);
-        await ctx.cluster.waitForIsr(ctx.topic, 3);
+        await isrFullAgain(ctx);
       }),
   },
   {
@@ -167,11 +210,11 @@ export const scenarios: readonly Scenario[] = [
         await sleep(1000);
         for (const node of ctx.cluster.nodes) {
           const code = await ctx.cluster.terminate(node.id);
-          if (code !== 0) throw new Error(`node ${node.id} exited ${code} on SIGTERM`);
+          if (code !== 0) ctx.violations.push({ kind: 'scenario-check', message: `node ${node.id} exited ${code} on SIGTERM` });
           await ctx.cluster.startNode(node.id);
-          await ctx.cluster.waitForIsr(ctx.topic, 3);
+          if (!(await isrFullAgain(ctx))) return;
         }
-        ctx.notes.push('3 SIGTERM restarts, each exited 0');
+        if (ctx.violations.length === 0) ctx.notes.push('3 SIGTERM restarts, each exited 0');
       }),
   },
   {
@@ -206,7 +249,7 @@ export const scenarios: readonly Scenario[] = [
         const { leader } = await leaderAndFollowers(ctx);
         ctx.cluster.proxy.isolate(String(leader));
         ctx.notes.push(`isolated leader ${leader}`);
-        await newLeaderElected(ctx, leader, 30_000);
+        if ((await newLeaderRequired(ctx, leader)) === null) return;
         await sleep(8000);
         ctx.cluster.proxy.heal();
       }),
@@ -221,19 +264,45 @@ export const scenarios: readonly Scenario[] = [
         const { leader } = await leaderAndFollowers(ctx);
         ctx.cluster.pause(leader);
         ctx.notes.push(`paused leader ${leader}`);
-        await newLeaderElected(ctx, leader, 30_000);
+        if ((await newLeaderRequired(ctx, leader)) === null) return;
         await sleep(3000);
         ctx.cluster.resume(leader);
       }),
   },
-  {
-    name: 'planted-hw-ignores-followers',
-    description: 'leader-one-way-partition against brokers with a planted bug (the high watermark ignores the followers): the checker must find lost acks=all writes',
-    nodes: 3,
-    env: { CHRONIK_TEST_ONLY_REPLICATION_BUGS: JSON.stringify({ hwIgnoresFollowers: true }) },
+];
+
+/**
+ * A planted twin: the real scenario `base` against brokers started with CHRONIK_TEST_ONLY_BUGS set to
+ * `bugs` (src/cli/test-only-bugs.ts). It must FAIL with a finding of a kind in `catches`.
+ */
+export function plantedTwin(base: string, bugs: TestOnlyBugs, catches: readonly string[], what: string): Scenario {
+  const real = realScenarios.find((s) => s.name === base);
+  if (real === undefined) throw new Error(`no scenario ${base}`);
+  return {
+    ...real,
+    name: `planted-${base}`,
+    description: `${base} against brokers with a planted bug (${what}): must FAIL with ${catches.join(' or ')}`,
+    env: { [testOnlyBugsVariable]: JSON.stringify(bugs) },
     expectFail: true,
-    run: (ctx) => oneWayPartition(ctx),
-  },
+    catches,
+  };
+}
+
+/**
+ * Every real scenario, then its planted twin: a bug that scenario's fault exposes, and the findings
+ * that are that bug's (docs/chaos.md, "The planted bugs").
+ */
+export const scenarios: readonly Scenario[] = [
+  ...realScenarios,
+  plantedTwin('single-node-basic', { broker: { produceOffsetOffByOne: true } }, ['lost-write'], 'produce answers each base offset plus one'),
+  plantedTwin('cluster-formation', { broker: { metadataListsOnlySelf: true } }, ['scenario-check'], 'Metadata lists only the broker that answers'),
+  plantedTwin('leader-kill9-during-produce', { controller: { sessionsNeverExpire: true } }, ['liveness'], "a dead broker's session never expires"),
+  plantedTwin('follower-crash-rejoin', { replication: { isrNeverExpands: true } }, ['liveness'], 'a follower is never added back to the ISR'),
+  plantedTwin('cluster-rolling-sigterm', { replication: { hwIgnoresFollowers: true } }, ['lost-write', 'broker-crash'], 'the high watermark ignores the followers'),
+  plantedTwin('network-resets-mid-frame', { broker: { duplicateRetriesAppended: true } }, ['duplicate'], "a retried batch the producer state knows is appended again"),
+  plantedTwin('leader-one-way-partition', { replication: { hwIgnoresFollowers: true } }, ['lost-write', 'broker-crash'], 'the high watermark ignores the followers'),
+  plantedTwin('leader-two-way-partition', { replication: { acksAllBeforeIsr: true } }, ['lost-write'], 'acks=all answered before the ISR has the batch'),
+  plantedTwin('leader-paused-zombie', { replication: { hwIgnoresFollowers: true } }, ['lost-write', 'broker-crash'], 'the high watermark ignores the followers'),
 ];
 
 function oneWayPartition(ctx: ScenarioContext): Promise<void> {
@@ -252,14 +321,25 @@ function oneWayPartition(ctx: ScenarioContext): Promise<void> {
 export async function runScenario(scenario: Scenario, log: (line: string) => void = () => undefined): Promise<ScenarioRow> {
   const startedMs = Date.now();
   const notes: string[] = [];
+  const violations: Violation[] = [];
   const recorder = new ChaosHistory();
   let cluster: ChaosCluster | null = null;
-  const row = (verdict: ScenarioRow['verdict'], counts: { acked: number; lost: number; duplicates: number }): ScenarioRow => ({
+  // FAIL without the final read: acked counts what the clients had acknowledged; lost and duplicates were not checked.
+  const failedEarly = (found: readonly Violation[]): ScenarioRow => {
+    const crashes = cluster?.crashes() ?? [];
+    notes.push(...found.map((v) => `${v.kind}: ${v.message}`), ...crashes.map((c) => `broker-crash: ${c}`));
+    const kinds = new Set<string>(found.map((v) => v.kind));
+    if (crashes.length > 0) kinds.add('broker-crash');
+    const acked = recorder.history.ops.reduce((n, op) => n + (op.kind === 'produce' && op.outcome.type === 'ok' && op.acks !== 0 ? op.values.length : 0), 0);
+    return row('FAIL', { acked, lost: 0, duplicates: 0 }, [...kinds]);
+  };
+  const row = (verdict: ScenarioRow['verdict'], counts: { acked: number; lost: number; duplicates: number }, found: readonly string[]): ScenarioRow => ({
     scenario: scenario.name,
     operations: recorder.history.ops.filter((op) => op.kind === 'produce').length,
     ...counts,
     verdict,
-    asExpected: scenario.expectFail === true ? verdict === 'FAIL' : verdict === 'pass',
+    found,
+    asExpected: scenario.expectFail === true ? verdict === 'FAIL' && found.some((kind) => scenario.catches?.includes(kind) === true) : verdict === 'pass',
     seconds: Math.round((Date.now() - startedMs) / 100) / 10,
     notes,
   });
@@ -267,19 +347,32 @@ export async function runScenario(scenario: Scenario, log: (line: string) => voi
     cluster = await ChaosCluster.start({ nodes: scenario.nodes, name: scenario.name, env: scenario.env });
     await createTopic(cluster);
     log(`${scenario.name}: cluster up in ${Date.now() - startedMs} ms`);
-    const ctx: ScenarioContext = { cluster, recorder, topic, partitions, notes };
+    const ctx: ScenarioContext = { cluster, recorder, topic, partitions, notes, violations };
     await scenario.run(ctx);
+    // A scenario's own check failed: its verdict is FAIL, and what follows (which may rely on what
+    // failed, e.g. clients finding every broker) is not run.
+    if (violations.length > 0) return failedEarly(violations);
     // Liveness after the faults stop: every ISR full again. If not, the final read still runs (it
     // reads what the leaders serve) and the scenario fails, naming it.
-    const healed = await healAll(cluster).then(() => true, (error: Error) => (notes.push(`liveness: ${error.message}`), false));
+    const unhealed = await healAll(cluster).then(() => null, (error: Error) => error.message);
+    // A broker crashed and the cluster did not heal: the final read could only wait for what cannot come.
+    if (unhealed !== null && cluster.crashes().length > 0) return failedEarly([{ kind: 'liveness', message: unhealed }]);
+    if (unhealed !== null) notes.push(`liveness: ${unhealed}`);
+    const healed = unhealed === null;
     await finalRead(cluster, recorder, topic);
     const result = checkKafkaHistory(recorder.history, { mustSurvive: (op) => op.acks === -1 });
-    notes.push(...renderFindings(result.findings, 5));
-    return row(result.ok && healed ? 'pass' : 'FAIL', result.counts);
+    const crashes = cluster.crashes();
+    notes.push(...crashes.map((c) => `broker-crash: ${c}`), ...renderFindings(result.findings, 5));
+    const found = [...Object.keys(result.counts.findings), ...(healed ? [] : ['liveness']), ...(crashes.length > 0 ? ['broker-crash'] : [])];
+    return row(found.length === 0 ? 'pass' : 'FAIL', result.counts, found);
   } catch (error) {
     notes.unshift(`error: ${(error as Error).message}`);
+    // A broker that ended by itself (an assertion, an uncaught error) is what broke the scenario:
+    // a FAIL naming the crash, not an ERROR of the harness.
+    const crashes = cluster?.crashes() ?? [];
+    notes.unshift(...crashes.map((c) => `broker-crash: ${c}`));
     if (cluster !== null) notes.push(cluster.outputTail(15));
-    return row('ERROR', { acked: 0, lost: 0, duplicates: 0 });
+    return row(crashes.length > 0 ? 'FAIL' : 'ERROR', { acked: 0, lost: 0, duplicates: 0 }, crashes.length > 0 ? ['broker-crash'] : []);
   } finally {
     await cluster?.close().catch(() => undefined);
   }

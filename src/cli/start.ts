@@ -1,7 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Broker } from '../core/broker/index.ts';
-import type { ReplicationBugs } from '../core/cluster/partition-replica.ts';
 import type { Io } from '../core/io/index.ts';
 import { ControllerNode } from '../core/metadata/controller-node.ts';
 import { collectRaftMetrics } from '../core/raft/raft-metrics.ts';
@@ -10,6 +9,7 @@ import { PinoLog, realIo } from '../io-real/index.ts';
 import { PromMetrics } from '../io-real/prom-metrics.ts';
 import { ConfigError, resolveConfig, type BrokerConfig } from './config.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
+import { parseTestOnlyBugs, testOnlyBugsVariable, type TestOnlyBugs } from './test-only-bugs.ts';
 
 /** Fails (with the holder's pid) when another live broker process owns the data directory. */
 function lockDataDir(dataDir: string): () => void {
@@ -88,7 +88,7 @@ function bindErrorMessage(code: string | undefined, option: string): string | nu
  * address). Refuses a data directory a single-node broker wrote (topics, no metadata): the cluster's
  * metadata would not name those topics, and following it would delete them.
  */
-async function startController(io: Io, config: BrokerConfig, dataDir: string): Promise<ControllerNode> {
+async function startController(io: Io, config: BrokerConfig, dataDir: string, bugs: TestOnlyBugs): Promise<ControllerNode> {
   const voters = config.voters!;
   const hasTopics = existsSync(path.join(dataDir, 'topics.meta.0')) || existsSync(path.join(dataDir, 'topics.meta.1'));
   if (hasTopics && !existsSync(path.join(dataDir, 'metadata'))) {
@@ -98,7 +98,7 @@ async function startController(io: Io, config: BrokerConfig, dataDir: string): P
     );
   }
   try {
-    return await ControllerNode.start(io, { nodeId: config.nodeId, voters, dataDir: 'metadata', brokerSessionTimeoutMs: config.brokerSessionTimeoutMs });
+    return await ControllerNode.start(io, { nodeId: config.nodeId, voters, dataDir: 'metadata', brokerSessionTimeoutMs: config.brokerSessionTimeoutMs, testOnlyControllerBugs: bugs.controller });
   } catch (error) {
     const self = voters.find((v) => v.id === config.nodeId)!;
     if (error instanceof NetError && error.code === 'EADDRINUSE') {
@@ -140,16 +140,18 @@ function createLog(config: BrokerConfig, env: Record<string, string | undefined>
 }
 
 /**
- * Test only, never documented for users: CHRONIK_TEST_ONLY_REPLICATION_BUGS='{"hwIgnoresFollowers":true}'
- * plants a replication bug (src/core/cluster/partition-replica.ts, ReplicationBugs) in a real process,
- * so a chaos scenario (chaos/scenarios/) can show that it catches it. Unset: no bug.
+ * Test only, never documented for users: the bugs CHRONIK_TEST_ONLY_BUGS plants (test-only-bugs.ts),
+ * said on stderr when there are any; null (after printing why) when the variable is wrong.
  */
-function testOnlyReplicationBugs(env: Record<string, string | undefined>): { testOnlyReplicationBugs?: ReplicationBugs } {
-  const text = env['CHRONIK_TEST_ONLY_REPLICATION_BUGS'];
-  if (text === undefined || text === '') return {};
-  const bugs = JSON.parse(text) as ReplicationBugs;
-  console.error(`chronik start: CHRONIK_TEST_ONLY_REPLICATION_BUGS plants ${JSON.stringify(bugs)}: for tests only`);
-  return { testOnlyReplicationBugs: bugs };
+function testOnlyBugsOrNull(env: Record<string, string | undefined>): TestOnlyBugs | null {
+  try {
+    const bugs = parseTestOnlyBugs(env);
+    if (Object.keys(bugs).length > 0) console.error(`chronik start: ${testOnlyBugsVariable} plants ${JSON.stringify(bugs)}: for tests only`);
+    return bugs;
+  } catch (error) {
+    console.error(`chronik start: ${(error as Error).message}`);
+    return null;
+  }
 }
 
 /**
@@ -158,6 +160,8 @@ function testOnlyReplicationBugs(env: Record<string, string | undefined>): { tes
  * partition) and exits 0. Returns the exit code for start-up failures.
  */
 export async function startCommand(flags: Record<string, string>, env: Record<string, string | undefined>): Promise<number> {
+  const bugs = testOnlyBugsOrNull(env);
+  if (bugs === null) return 2;
   const config = configOrExit(flags, env);
   if (config === null) return 2;
   const dataDir = path.resolve(config.dataDir);
@@ -188,7 +192,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
   }
   let controller: ControllerNode | null = null;
   try {
-    controller = config.voters === null ? null : await startController(io, config, dataDir);
+    controller = config.voters === null ? null : await startController(io, config, dataDir, bugs);
     const raftNode = controller?.raft;
     if (raftNode !== undefined && metricsEndpoint !== null) collectRaftMetrics(metricsEndpoint.metrics, () => raftNode.status());
     broker = await Broker.start(io, {
@@ -214,7 +218,10 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
             },
           }),
       metrics: metricsEndpoint?.metrics,
-      ...testOnlyReplicationBugs(env),
+      testOnlyReplicationBugs: bugs.replication,
+      testOnlyBrokerBugs: bugs.broker,
+      testOnlyLogBugs: bugs.log,
+      testOnlyOffsetStoreBugs: bugs.offsets,
     });
   } catch (error) {
     await controller?.stop().catch(() => undefined);

@@ -27,6 +27,7 @@ import {
   type InitProducerIdRequest,
   type InitProducerIdResponse,
   type KafkaRequest,
+  type ProduceResponse,
 } from '../protocol/index.ts';
 import { noopMetrics, secondsBetween } from '../metrics/index.ts';
 import * as admin from './admin-extras.ts';
@@ -65,6 +66,15 @@ export class BrokerStopError extends Error {
   constructor(readonly failures: readonly string[]) {
     super(`broker stopped, but not everything was made durable: ${failures.join('; ')}`);
   }
+}
+
+/** The planted BrokerBugs.produceOffsetOffByOne: every successful partition's base offset plus one. */
+function plantedProduceOffset(body: ProduceResponse, bugs: BrokerBugs): ProduceResponse {
+  if (bugs.produceOffsetOffByOne !== true) return body;
+  for (const topic of body.responses) {
+    for (const p of topic.partitionResponses) if (p.errorCode === ErrorCode.NONE) p.baseOffset += 1n;
+  }
+  return body;
 }
 
 /** The error message a transactional producer sees (FindCoordinator v1+ carries one). */
@@ -309,7 +319,7 @@ export class Broker implements RequestDispatcher, BrokerState {
     switch (request.apiKey) {
       case ApiKey.Produce: {
         const startMs = this.io.clock.nowMs();
-        const body = await handleProduce(this, request.body);
+        const body = plantedProduceOffset(await handleProduce(this, request.body, this.bugs), this.bugs);
         this.metrics.produceDurationSeconds.observe(secondsBetween(startMs, this.io.clock.nowMs()));
         return request.body.acks === 0 ? null : encodeResponse(ApiKey.Produce, v, id, body);
       }
@@ -323,6 +333,7 @@ export class Broker implements RequestDispatcher, BrokerState {
         return encodeResponse(ApiKey.ListOffsets, v, id, await handleListOffsets(this, request.body));
       case ApiKey.Metadata: {
         const body = this.cluster !== null ? await handleClusterMetadata(this, this.cluster, request.body, v) : await handleMetadata(this, request.body, v);
+        if (this.bugs.metadataListsOnlySelf === true) body.brokers = body.brokers.filter((b) => b.nodeId === this.options.nodeId);
         return encodeResponse(ApiKey.Metadata, v, id, body);
       }
       case ApiKey.ApiVersions:

@@ -83,6 +83,24 @@ export interface BrokerBugs extends ConnectionBugs {
    * to a shutdown flush that did nothing).
    */
   stopSkipsFlush?: boolean;
+  /**
+   * Produce answers each partition's base offset plus one: the log is right, the answer is off by
+   * one, so every acknowledged offset names the record after the one written (for the real-process
+   * chaos suite: a bug a fault-free run with real clients sees; reorderResponses and
+   * dropSecondFrameOfRead are not, as real clients match responses by correlation id and retry).
+   */
+  produceOffsetOffByOne?: boolean;
+  /**
+   * Metadata lists only the broker that answers (partition leaders still name the others), so a
+   * client that bootstraps from one broker never learns where the others are.
+   */
+  metadataListsOnlySelf?: boolean;
+  /**
+   * A retried batch the producer state knows as a duplicate (its first attempt was written, the
+   * answer lost, e.g. to a connection reset) is appended again instead of answered with the first
+   * attempt's offsets, as if the producer were not idempotent.
+   */
+  duplicateRetriesAppended?: boolean;
 }
 
 export interface ResolvedBrokerOptions {

@@ -32,6 +32,7 @@ import { reached } from '../io/index.ts';
 import { secondsBetween } from '../metrics/index.ts';
 import { leadsHere, type BrokerState } from './broker-state.ts';
 import { kafkaCodeFor } from './errors.ts';
+import type { BrokerBugs } from './options.ts';
 import type { Partition } from './topic-store.ts';
 
 const transactionalBit = 0x10;
@@ -168,7 +169,7 @@ async function awaitAppend(
 const inSyncReplicas = 1;
 
 /** Starts one partition's append synchronously; the promise settles with its response. */
-function producePartition(state: BrokerState, topic: string, data: ProducePartitionData, ack: AckPolicy): Promise<ProducePartitionResponse> {
+function producePartition(state: BrokerState, topic: string, data: ProducePartitionData, ack: AckPolicy, bugs: BrokerBugs): Promise<ProducePartitionResponse> {
   const partition = state.topics.partition(topic, data.index);
   if (partition === undefined) return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   if (partition.log === null || partition.failure !== null) {
@@ -196,7 +197,8 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
     if (checks.kind === 'rejected') return Promise.resolve(failed(data.index, checks.errorCode, checks.message));
     return Promise.resolve(failed(data.index, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
-  if (spans.length === 1 && checks[0]!.kind === 'duplicate') return answerDuplicate(state, partition, data.index, checks[0]!.offsets, ack);
+  // The planted bug duplicateRetriesAppended appends the duplicate (its check, not 'accepted', is never settled).
+  if (spans.length === 1 && checks[0]!.kind === 'duplicate' && bugs.duplicateRetriesAppended !== true) return answerDuplicate(state, partition, data.index, checks[0]!.offsets, ack);
   let logAppendTimeMs = -1n;
   if (config.messageTimestampType === 'LogAppendTime') {
     logAppendTimeMs = BigInt(state.io.clock.wallClockMs());
@@ -207,7 +209,8 @@ function producePartition(state: BrokerState, topic: string, data: ProducePartit
   return awaitAppend(state, partition, data, partition.log.append(data.records!), checks, spans, logAppendTimeMs, ack);
 }
 
-export async function handleProduce(state: BrokerState, request: ProduceRequest): Promise<ProduceResponse> {
+/** `bugs`: test-only planted bugs (BrokerOptions.testOnlyBrokerBugs); none by default. */
+export async function handleProduce(state: BrokerState, request: ProduceRequest, bugs: BrokerBugs = {}): Promise<ProduceResponse> {
   const acksValid = request.acks === 0 || request.acks === 1 || request.acks === -1;
   const pending = request.topicData.map((topic) => ({
     name: topic.name,
@@ -215,7 +218,7 @@ export async function handleProduce(state: BrokerState, request: ProduceRequest)
       if (!acksValid) return Promise.resolve(failed(data.index, ErrorCode.INVALID_REQUIRED_ACKS));
       if (request.transactionalId !== null) return Promise.resolve(failed(data.index, ErrorCode.INVALID_REQUEST, 'transactions are not supported'));
       if (state.stopping) return Promise.resolve(failed(data.index, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is shutting down'));
-      return producePartition(state, topic.name, data, { acks: request.acks, timeoutMs: request.timeoutMs });
+      return producePartition(state, topic.name, data, { acks: request.acks, timeoutMs: request.timeoutMs }, bugs);
     }),
   }));
   const responses = [];

@@ -71,6 +71,12 @@ export interface ReplicationBugs {
   acksAllBeforeIsr?: boolean;
   /** Consumer fetches read up to the leader's log end instead of stopping at the high watermark. */
   readsAboveHighWatermark?: boolean;
+  /**
+   * A leader never adds a follower back to the ISR, however far it catches up: the ISR only shrinks
+   * (a follower that restarted stays out, and after one more loss min.insync.replicas refuses every
+   * acks=all write).
+   */
+  isrNeverExpands?: boolean;
 }
 
 /** Pause before an ISR change whose outcome is unknown (a timeout, a lost forward) is asked for again. */
@@ -365,6 +371,7 @@ export class PartitionReplica {
   }
 
   private maybeExpandIsr(): void {
+    if (this.host.bugs.isrNeverExpands === true) return;
     const joining = this.leader?.isrExpandCandidates() ?? [];
     if (joining.length > 0) this.proposeIsr([...this.isr, ...joining], 'expand');
   }

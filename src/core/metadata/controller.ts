@@ -509,7 +509,7 @@ export class MetadataController {
     for (const b of this.sm.brokers()) {
       const seenMs = this.lastHeartbeatMs.get(b.brokerId) ?? nowMs;
       if (!this.lastHeartbeatMs.has(b.brokerId)) this.lastHeartbeatMs.set(b.brokerId, nowMs);
-      if (b.fenced) continue;
+      if (b.fenced || this.bugs.sessionsNeverExpire === true) continue;
       const goneSinceMs = this.node.peerRefusedSince(b.brokerId);
       const gone = goneSinceMs !== null && seenMs < goneSinceMs;
       if (!gone && nowMs - seenMs <= this.config.brokerSessionTimeoutMs) continue;

@@ -22,6 +22,11 @@ export interface ControllerBugs {
   readonly producerIdBlockRepeated?: boolean;
   /** A broker that registers anew (it restarted) keeps leading its partitions under the epoch it led before. */
   readonly restartKeepsLeadership?: boolean;
+  /**
+   * A broker's session never expires: one that died without a controlled shutdown (kill -9, a
+   * crash, a pause) stays unfenced, so the partitions it led get no new leader until it returns.
+   */
+  readonly sessionsNeverExpire?: boolean;
 }
 
 /** Changes the image calls for right now (one record per partition). */
