@@ -859,7 +859,9 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   }
   function supervisorRestart(k: number): void {
     const node = nodes[k]!;
-    if (!node.isUp || stopping.has(k)) return;
+    // Also in the middle of a graceful stop: `chronik start` exits at once when its controller's
+    // storage fails (the broker must not go on with a metadata image nobody updates).
+    if (!node.isUp) return;
     run.counts.controllerRestarts++;
     node.crash();
     controllers.delete(names[k]!);

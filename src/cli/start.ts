@@ -88,7 +88,7 @@ function bindErrorMessage(code: string | undefined, option: string): string | nu
  * address). Refuses a data directory a single-node broker wrote (topics, no metadata): the cluster's
  * metadata would not name those topics, and following it would delete them.
  */
-async function startController(io: Io, config: BrokerConfig, dataDir: string, bugs: TestOnlyBugs): Promise<ControllerNode> {
+async function startController(io: Io, config: BrokerConfig, dataDir: string, bugs: TestOnlyBugs, onFailed: (error: string) => void): Promise<ControllerNode> {
   const voters = config.voters!;
   const hasTopics = existsSync(path.join(dataDir, 'topics.meta.0')) || existsSync(path.join(dataDir, 'topics.meta.1'));
   if (hasTopics && !existsSync(path.join(dataDir, 'metadata'))) {
@@ -98,7 +98,14 @@ async function startController(io: Io, config: BrokerConfig, dataDir: string, bu
     );
   }
   try {
-    return await ControllerNode.start(io, { nodeId: config.nodeId, voters, dataDir: 'metadata', brokerSessionTimeoutMs: config.brokerSessionTimeoutMs, testOnlyControllerBugs: bugs.controller });
+    return await ControllerNode.start(io, {
+      nodeId: config.nodeId,
+      voters,
+      dataDir: 'metadata',
+      brokerSessionTimeoutMs: config.brokerSessionTimeoutMs,
+      testOnlyControllerBugs: bugs.controller,
+      observer: { onFailed },
+    });
   } catch (error) {
     const self = voters.find((v) => v.id === config.nodeId)!;
     if (error instanceof NetError && error.code === 'EADDRINUSE') {
@@ -191,8 +198,22 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
     return 2;
   }
   let controller: ControllerNode | null = null;
+  // A controller voter whose metadata storage failed stops for good, and the broker beside it would
+  // go on with a metadata image nobody updates any more (it could answer as a partition leader or
+  // a group coordinator it no longer is). The process exits instead, as Kafka halts when its metadata
+  // log directory fails: a supervisor restarts it, and the restart recovers from what is durable
+  // (everything acknowledged was fsynced).
+  const controllerFailed = (error: string): void => {
+    log.error('ProcessExitingControllerFailed', {
+      error,
+      hint: 'this node\'s metadata storage failed (check the disk: full, or failing); the process exits with code 1 so that a supervisor restarts it, and the other voters keep the quorum meanwhile',
+    });
+    log.flush();
+    unlock();
+    process.exit(1);
+  };
   try {
-    controller = config.voters === null ? null : await startController(io, config, dataDir, bugs);
+    controller = config.voters === null ? null : await startController(io, config, dataDir, bugs, controllerFailed);
     const raftNode = controller?.raft;
     if (raftNode !== undefined && metricsEndpoint !== null) collectRaftMetrics(metricsEndpoint.metrics, () => raftNode.status());
     broker = await Broker.start(io, {

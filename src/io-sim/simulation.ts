@@ -51,6 +51,7 @@ const wallClockOriginMs = 1_767_225_600_000;
 /** A node incarnation: alive until the node crashes, stops or restarts. */
 class Incarnation implements EventOwner {
   dead = false;
+  private readonly deathWaiters: Array<() => void> = [];
   /** Paused (SimNode.pause) until this virtual time. */
   pausedUntil = 0;
   /** Its coverage marks, with the crash windows it holds open (set when its Io is built). */
@@ -62,6 +63,14 @@ class Incarnation implements EventOwner {
   }
   pausedUntilMs(): number {
     return this.pausedUntil;
+  }
+  /** Resolves when this incarnation dies (crash, power loss, or the end of a graceful stop). */
+  whenDead(): Promise<void> {
+    return this.dead ? Promise.resolve() : new Promise((resolve) => this.deathWaiters.push(resolve));
+  }
+  markDead(): void {
+    this.dead = true;
+    for (const resolve of this.deathWaiters.splice(0)) resolve();
   }
 }
 
@@ -222,7 +231,8 @@ export class SimNode {
     const handle = this.handle;
     this.sim.addTrace(this.name, 'info', 'FaultStopStarted', {});
     try {
-      if (handle !== undefined) await handle.stop();
+      // A crash in the middle of the stop ends it: the dead incarnation's stop() never settles.
+      if (handle !== undefined) await Promise.race([handle.stop(), owner.whenDead()]);
     } catch (error) {
       this.sim.addTrace(this.name, 'info', 'FaultStopEnded', { stopped: 0, error: describe(error) });
       throw error;
@@ -236,7 +246,7 @@ export class SimNode {
   }
 
   private die(): void {
-    this.incarnation.dead = true;
+    this.incarnation.markDead();
     this.up = false;
     this.handle = undefined;
     this.sim.network.hostDown(this.name);
