@@ -20,6 +20,7 @@ export interface LoadResult {
   mb_per_s?: number;
   p50_ms?: number | null;
   p99_ms?: number | null;
+  p999_ms?: number | null;
   undelivered?: number;
   sampled_failures?: number;
   count: number;

@@ -4,7 +4,7 @@
   librdkafka_load.py consume BOOTSTRAP TOPIC COUNT
 
 produce: COUNT messages of 256 bytes, as fast as the client goes (or paced at RATE_PER_S); reports
-msgs/s and delivery latency (produce() to delivery report) p50/p99 in ms.
+msgs/s and delivery latency (produce() to delivery report) p50/p99/p99.9 in ms.
 consume: reads COUNT messages from the beginning; reports msgs/s.
 """
 import json
@@ -66,6 +66,7 @@ def produce(acks, count, rate):
         "mb_per_s": delivered * 256 / elapsed / 1e6,
         "p50_ms": percentile(latencies, 50) * 1000 if latencies else None,
         "p99_ms": percentile(latencies, 99) * 1000 if latencies else None,
+        "p999_ms": percentile(latencies, 99.9) * 1000 if latencies else None,
     }
 
 
