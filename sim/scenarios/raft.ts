@@ -512,6 +512,7 @@ export function raftCoverageGoal(nodes: number): CoverageGoal {
     'raft.append-log-mismatch',
     'raft.older-term-majority',
     'raft.stale-connection-frame',
+    'raft.follower-cut-diverging-entries',
     'buggify.raft.drop-heartbeat',
   ];
   return { targets: [...everyCount, ...peers], seedsMin: nodes === 3 ? 300 : 100 };

@@ -474,8 +474,14 @@ export class Raft {
       this.send(message({ type: 'appResp', from: this.id, to: m.from, term: this.term, index: this.log.committed }));
       return;
     }
+    // Coverage: this follower's log diverged from the leader's (entries of another term at the same
+    // indexes), and the append is about to cut them: the diverging histories Raft must reconcile.
+    const last = this.log.lastIndex();
+    const diverged =
+      this.config.probes?.coverage !== undefined && m.entries.some((e) => e.index <= last && this.log.term(e.index) !== undefined && this.log.term(e.index) !== e.term);
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew !== undefined) {
+      if (diverged) reached(this.config.probes, 'raft.follower-cut-diverging-entries');
       this.send(message({ type: 'appResp', from: this.id, to: m.from, term: this.term, index: lastNew }));
       return;
     }
