@@ -106,6 +106,22 @@ describe('chronik cluster up, status, down', () => {
       const described = await cli(['groups', 'describe', 'cli-readers', ...b]);
       expect(described.code).toBe(0);
       expect(described.out).toMatch(/cli-events\s+\d\s+\d/);
+      // The rest of the topic and group commands, read-only ones side by side.
+      const [listed, topicDescribed, groupsListed] = await Promise.all([
+        cli(['topics', 'list', ...b]),
+        cli(['topics', 'describe', 'cli-events', ...b]),
+        cli(['groups', 'list', ...b]),
+      ]);
+      expect(listed.out.split('\n')).toContain('cli-events');
+      expect(topicDescribed.code).toBe(0);
+      expect(topicDescribed.out).toContain('cli-events');
+      expect(groupsListed.out).toContain('cli-readers');
+      expect((await cli(['topics', 'alter-config', 'cli-events', '--set', 'retention.ms=3600000', ...b])).code).toBe(0);
+      expect((await cli(['topics', 'describe', 'cli-events', ...b])).out).toMatch(/retention\.ms\s+3600000\s+topic/);
+      const reset = await cli(['groups', 'reset-offsets', 'cli-readers', '--topic', 'cli-events', '--to-earliest', '--execute', ...b]);
+      expect(reset.code).toBe(0);
+      expect((await cli(['topics', 'delete', 'cli-events', ...b])).code).toBe(0);
+      expect((await cli(['topics', 'list', ...b])).out.split('\n')).not.toContain('cli-events');
       const metrics = await (await fetch(`http://127.0.0.1:${planCluster(3, base, dataDir).nodes[0]!.metricsPort}/metrics`)).text();
       expect(metrics).toMatch(/^chronik_raft_term [1-9]/m);
       const status = await cli(['cluster', 'status', '--data-dir', dataDir]);
