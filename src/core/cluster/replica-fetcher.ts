@@ -120,6 +120,9 @@ export class ReplicaFetcher {
   private followerLog(): FollowerLog {
     const log = this.log;
     if (log === null) throw new FetchStop('no log');
+    // A failed log (a disk error) is reopened by the broker, under a new Partition; until then its
+    // numbers are not to be trusted.
+    if (log.failedWith !== null) throw new FetchStop(`the log failed: ${log.failedWith.message}`);
     const hw = this.replica.followerHighWatermarkKnown;
     return { epochs: new LeaderEpochEntries(this.replica.epochs.entries()), logEndOffset: log.logEndOffset, highWatermark: hw < log.logEndOffset ? hw : log.logEndOffset };
   }

@@ -361,6 +361,23 @@ describe('PartitionLog: retention and truncation', () => {
   });
 });
 
+describe('PartitionLog: a truncation that meets a read error', () => {
+  it('fails the log, which keeps the end it had (never one below what it recorded), and a reopen recovers it whole', async () => {
+    const h = new LogHarness(19);
+    const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    await appendMany(h, log, 30, 'r', 2, 60);
+    h.node.disk.faults.setReadErrorOdds(1);
+    const error = await errorOf(h, log.truncateTo(21n));
+    h.node.disk.faults.setReadErrorOdds(0);
+    expect((error as LogError).code).toBe('LOG_FAILED');
+    expect(log.failedWith).not.toBeNull();
+    expect(log.logEndOffset).toBe(60n);
+    await h.crashAndRestart();
+    const { log: reopened } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    expect(reopened.logEndOffset).toBe(60n);
+  });
+});
+
 describe('PartitionLog: replicated appends (a follower copying its leader)', () => {
   it('keeps the leader\'s offsets and epochs, refuses a gap or an overlap, and is durable when it resolves', async () => {
     const leaderH = new LogHarness(31);

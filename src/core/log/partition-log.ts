@@ -675,7 +675,10 @@ export class PartitionLog implements PartitionLogApi {
         if (doomed.length > 0) await this.removeSegments(doomed);
         await this.cutSegment(this.active, offset);
       } catch (error) {
-        if (!(error instanceof DiskError)) throw error;
+        // The cut may have stopped halfway (a read or write error, damage met while scanning), with
+        // the segment's in-memory state already reset: the log cannot say where it ends any more.
+        // It is failed (its end stays where it was), and a reopen recovers it from the disk.
+        if (!(error instanceof DiskError) && !(error instanceof LogError)) throw error;
         this.markFailed(error);
         throw this.failure ?? error;
       }
@@ -689,9 +692,17 @@ export class PartitionLog implements PartitionLogApi {
     // The file can be shorter than the segment believes: bytes a failed fsync never wrote (read
     // back until the next good fsync) vanish then, and the cut ends where the file does.
     const reader = new ChunkReader(segment.file, Math.min(segment.sizeBytes, segment.file.size()));
+    const endBefore = segment.nextOffset;
     segment.resetInMemory();
-    const { stop } = await scanInto(segment, reader, 0, this.batchBytesMax, offset);
-    if (stop !== null) throw new LogError('CORRUPT_RECORD', `cannot truncate ${this.dir} to ${offset}: damage at byte ${stop.position}`);
+    try {
+      const { stop } = await scanInto(segment, reader, 0, this.batchBytesMax, offset);
+      if (stop !== null) throw new LogError('CORRUPT_RECORD', `cannot truncate ${this.dir} to ${offset}: damage at byte ${stop.position}`);
+    } catch (error) {
+      // The in-memory state is half rebuilt: its end is put back where it was (the caller fails the
+      // log), so nothing reads a log end below the leader epochs the log recorded.
+      segment.nextOffset = endBefore;
+      throw error;
+    }
     await segment.file.truncate(segment.sizeBytes);
     await segment.file.sync();
   }
