@@ -55,11 +55,12 @@ describe('cluster scenario: 5 nodes and planted bugs', () => {
     expect(found?.failure).toMatch(caughtBy(kinds));
   }, sweepTimeout);
 
-  it('catches acks=all answered before the ISR has the batch (within 5 seeds)', async () => {
+  it('catches acks=all answered before the ISR has the batch (within 10 seeds)', async () => {
     // First at seed 1; 16 of seeds 1..40 caught (lost-write). Measured again before the swarm: 12 of
-    // 40, first at seed 4; with it: 10 of 40, first at seed 2.
+    // 40, first at seed 4; with it: 10 of 40, first at seed 2. With pauses, slow links, full disks
+    // and read errors in the swarm (stop 18): 15 of 40, first at seed 6.
     const kinds = ['lost-write'] as const;
-    const found = await firstCaught({ replication: { acksAllBeforeIsr: true } }, kinds, 5);
+    const found = await firstCaught({ replication: { acksAllBeforeIsr: true } }, kinds, 10);
     expect(found?.failure).toMatch(caughtBy(kinds));
   }, sweepTimeout);
 
@@ -80,7 +81,7 @@ describe('cluster scenario: 5 nodes and planted bugs', () => {
     expect(found?.failure).toMatch(/^commit-regressed: /);
   }, sweepTimeout);
 
-  it('catches a restarted broker that leads again under the epoch it led before (within 10 seeds from 7040)', async () => {
+  it('catches a restarted broker that leads again under the epoch it led before (within 10 seeds from 7390)', async () => {
     // Followers copy up to the leader's log end, synced or not; a leader that crashes loses its
     // unsynced tail, and if it led again under the same epoch it would write other batches at offsets
     // its followers already hold with that epoch, which truncation by epoch cannot see. The image
@@ -90,8 +91,10 @@ describe('cluster scenario: 5 nodes and planted bugs', () => {
     // below the HW), and 7305 and 7315 by the liveness check (the ISR never becomes full again);
     // none of seeds 1..60. Measured and run without BUGGIFY (it changes these seeds' traces): with the
     // swarm configs, fsyncgate and the power loss after stops, seed 7049 catches it (replicas-diverge).
+    // With stop 18's pauses, slow links, full disks and read errors in the swarm: 3 of 7000..7999
+    // (7393, 7661, 7850; 10 before), so the test starts at 7390.
     const kinds = ['replicas-diverge', 'lost-write', 'read-truncated', 'inconsistent-offset'] as const;
-    const found = await firstCaught({ controller: { restartKeepsLeadership: true } }, kinds, 10, 7040, false);
+    const found = await firstCaught({ controller: { restartKeepsLeadership: true } }, kinds, 10, 7390, false);
     expect(found?.failure).toMatch(caughtBy(kinds));
   }, sweepTimeout);
 
