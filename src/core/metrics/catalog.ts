@@ -134,7 +134,7 @@ export const metricDefs = {
   },
   raftFailed: {
     name: 'chronik_raft_failed', type: 'gauge', labelNames: [],
-    help: "1 once this node's controller voter stopped for good after a storage failure (restart the node), else 0",
+    help: "1 once this node's controller voter stopped for good after a storage failure, else 0 (`chronik start` then exits with code 1 at once, `ProcessExitingControllerFailed`, so a scrape rarely sees the 1)",
   },
 } as const satisfies Record<string, MetricDef>;
 
