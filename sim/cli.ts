@@ -350,6 +350,7 @@ function printOutcome(o: RunOutcome): void {
     console.log('\nlast trace events:');
     for (const line of o.recentTrace.slice(-40)) console.log(`  ${line}`);
     console.log(`\nreproduce: ${reproduceCommand(o)}`);
+    if (o.faultSchedule !== undefined && o.faultSchedule.length > 0) console.log(`shrink:    add --shrink for the fewest of its ${o.faultSchedule.length} faults that still fail`);
   }
   console.log(`seed ${o.seed}  trace ${o.traceHash}  ${o.ok ? 'PASS' : 'FAIL'}`);
 }

@@ -68,6 +68,8 @@ export interface Scenario {
   coverageGoal(nodes: number): CoverageGoal;
   /** The fault kinds of its schedules, when its faults are data (sim/fault-schedule.ts): they can be given, replayed and shrunk. */
   faultKinds?: FaultKinds;
+  /** With `faultKinds`: how long its fault phase lasts unless ScenarioOptions.faultPhaseMs says otherwise. */
+  faultPhaseMs?: number;
   run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult>;
 }
 

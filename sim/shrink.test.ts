@@ -98,3 +98,15 @@ describe('cluster fault schedules as data', () => {
     await expect(runOne({ scenario: 'raft', seed: 1, faults: [] })).rejects.toThrow('scenario raft does not take a fault schedule');
   });
 });
+
+describe('single-node fault schedules as data', () => {
+  it("replays a run's own schedule as that very run; a hand-made one runs just its faults", async () => {
+    const drawn = await runOne({ scenario: 'single-node', seed: 3 });
+    expect(drawn.faultSchedule!.length).toBeGreaterThan(0);
+    expect((await runOne({ scenario: 'single-node', seed: 3, faults: drawn.faultSchedule! })).traceHash).toBe(drawn.traceHash);
+    const one = await runOne({ scenario: 'single-node', seed: 3, faults: [{ kind: 'crash', atMs: 1000, downMs: 50 }] });
+    expect(one.ok).toBe(true);
+    expect(one.summary['crashes']).toBe(1);
+    expect(one.faultSchedule).toEqual([{ kind: 'crash', atMs: 1000, downMs: 50 }]);
+  }, 120_000);
+});

@@ -1,5 +1,6 @@
 import { shrinkSchedule, type FaultSchedule, type PlannedFault, type ShrinkProgress } from './fault-schedule.ts';
 import { runOne, type RunOutcome, type RunRequest } from './runner.ts';
+import { findScenario } from './scenarios/index.ts';
 
 /**
  * What a failure is, for telling whether a smaller run still fails the same way: the checker's
@@ -26,9 +27,8 @@ export interface ShrunkRun {
   readonly exhausted: boolean;
 }
 
-/** The phases tried when shortening: every 100 ms from the last fault's end up to the scenario's own phase (4 s in cluster). */
+/** The phases tried when shortening: every 100 ms from the last fault's end up to the scenario's own phase. */
 const phaseStepMs = 100;
-const phaseMsMax = 4000;
 
 /**
  * Shrinks a failing run's fault schedule: drops faults (delta debugging) while the run still fails
@@ -43,7 +43,9 @@ export async function shrinkRun(
   onProgress: (progress: ShrinkProgress & { phase: 'faults' | 'workload' }) => void = () => undefined,
 ): Promise<ShrunkRun> {
   if (failed.ok) throw new Error('shrinkRun: the run passed; there is nothing to shrink');
-  if (failed.faultSchedule === undefined) throw new Error(`shrinkRun: scenario ${failed.scenario} does not record its faults as data`);
+  const scenario = findScenario(failed.scenario);
+  if (failed.faultSchedule === undefined || scenario?.faultPhaseMs === undefined) throw new Error(`shrinkRun: scenario ${failed.scenario} does not record its faults as data`);
+  const phaseMsMax = scenario.faultPhaseMs;
   const failure = failed.failures[0]!;
   const kind = failureKind(failure);
   let smallest: RunOutcome = failed;
@@ -64,7 +66,8 @@ export async function shrinkRun(
   }
   const schedule = dropped.schedule;
   if (!schedule.some((f) => f.kind === 'rolling-restart')) {
-    const ends = schedule.map((f) => f.atMs + (typeof f['durationMs'] === 'number' ? f['durationMs'] : 0));
+    // A fault's end: its time plus its duration (`durationMs`, or the time it waits for its end, `downMs`).
+    const ends = schedule.map((f) => f.atMs + Math.max(...(['durationMs', 'downMs'] as const).map((key) => (typeof f[key] === 'number' ? f[key] : 0))));
     let low = Math.ceil(Math.max(0, ...ends) / phaseStepMs) * phaseStepMs + phaseStepMs;
     let high = phaseMsMax;
     const best = smallest;

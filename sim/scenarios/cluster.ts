@@ -1099,5 +1099,6 @@ export const scenario: Scenario = {
   nodesMax: 5,
   coverageGoal: clusterCoverageGoal,
   faultKinds: clusterFaultKinds,
+  faultPhaseMs: faultsMs,
   run: runScenario,
 };
