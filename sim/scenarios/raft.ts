@@ -531,6 +531,7 @@ export function raftCoverageGoal(nodes: number): CoverageGoal {
     'raft.older-term-majority',
     'raft.stale-connection-frame',
     'raft.follower-cut-diverging-entries',
+    'raft.figure8-history',
     'buggify.raft.drop-heartbeat',
   ];
   return { targets: [...everyCount, ...peers], seedsMin: nodes === 3 ? 300 : 100 };
