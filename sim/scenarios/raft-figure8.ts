@@ -20,9 +20,10 @@ import type { Simulation } from '../../src/io-sim/index.ts';
  *     majority now holds term-t1 entries that L2 lacks (coverage mark `raft.figure8-history`):
  *     correct Raft does not commit them by counting; the buggy rule does.
  *  4. The moment L3's commit index moves it is crashed (what it sent last, with its no-op, is cut
- *     short by the reset), and everything is healed: L2, whose last entry's term t2 beats t1, can win
- *     term t4 and overwrite what L3 committed. With correct Raft, L3 committed only once its no-op
- *     was on a majority, and L2 cannot win.
+ *     short by the reset; with 5 voters its partner of step 1 is crashed too), and everything is
+ *     healed: L2, whose last entry's term t2 beats t1, can win term t4 and overwrite what L3
+ *     committed. With correct Raft, L3 committed only once its no-op was on a majority, one of which
+ *     is still up, and L2 cannot win.
  *
  * While an attempt runs the random faults hold off (Cluster.directedBusy); it starts after a delay
  * drawn from the seed, waits for one settled leader, and may run past the end of the fault phase
