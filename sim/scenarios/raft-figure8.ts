@@ -67,79 +67,138 @@ type Phase =
 
 /**
  * Runs attempts from a delay drawn from `r` until `untilMs` (an attempt begun before it runs to its
- * end); `electionMs` (the election timeout) scales every wait. Returns the counts and `busy()`.
+ * end); `electionMs` (the election timeout) scales every wait.
  */
-export function startFigure8Nemesis(c: Figure8Cluster, r: Random, electionMs: number, untilMs: number): { counts: Figure8Counts; busy: () => boolean } {
-  const counts: Figure8Counts = { attempts: 0, historyBuilt: 0, oldLeaderWon: 0, abandoned: 0 };
-  const stepWaitMs = 8 * electionMs;
-  let phase: Phase = { step: 'idle' };
-  let proposals = 0;
+export function startFigure8Nemesis(c: Figure8Cluster, r: Random, electionMs: number, untilMs: number): Figure8Nemesis {
+  const nemesis = new Figure8Nemesis(c, r, electionMs, untilMs);
+  c.leaderWatchers.push((name, term) => nemesis.onLeader(name, term));
+  c.commitWatchers.push((name, term) => nemesis.onLeaderCommit(name, term));
+  c.sim.schedule(r.between(200, 2000), () => nemesis.begin());
+  c.sim.schedule(electionMs, () => nemesis.watchdog());
+  return nemesis;
+}
 
-  const act = (node: string | null, fields: Record<string, string | number>): void => c.sim.trace(node, 'FaultFigure8', fields);
-  const member = (name: string) => c.live.get(name)?.node;
-  const leads = (name: string, term: number): boolean => {
-    const node = member(name);
-    return node !== undefined && node.isRunning() && node.role() === 'leader' && node.status().term === term;
-  };
+export class Figure8Nemesis {
+  readonly counts: Figure8Counts = { attempts: 0, historyBuilt: 0, oldLeaderWon: 0, abandoned: 0 };
+  private phase: Phase = { step: 'idle' };
+  private proposals = 0;
+  /** Each step waits at most this long for what it waits for. */
+  private readonly stepWaitMs: number;
 
-  const begin = (): void => {
-    if (c.sim.nowMs() >= untilMs) return;
-    c.directedBusy = true;
-    phase = { step: 'settle', deadlineMs: c.sim.nowMs() + stepWaitMs };
-    act(null, { step: 0, action: 'settle' });
-    c.heal();
-    settle();
-  };
+  constructor(
+    private readonly c: Figure8Cluster,
+    private readonly r: Random,
+    private readonly electionMs: number,
+    private readonly untilMs: number,
+  ) {
+    this.stepWaitMs = 8 * electionMs;
+  }
+
+  /** An attempt is under way (the scenario waits for it before it ends the faults). */
+  busy(): boolean {
+    return this.c.directedBusy;
+  }
+
+  /** A node won an election (inside its state machine: only schedules). */
+  onLeader(name: string, term: number): void {
+    const phase = this.phase;
+    switch (phase.step) {
+      case 'await-l2':
+        if (!phase.minority.includes(name) && term > phase.t1) this.c.sim.schedule(0, () => this.cutNewLeader(name, term));
+        return;
+      case 'await-l3':
+        if (name !== phase.l2 && term > phase.t2) {
+          this.counts.historyBuilt++;
+          this.c.sim.coverage.reached('raft.figure8-history');
+          const commitAtWin = this.member(name)?.status().commitIndex ?? 0;
+          this.phase = { step: 'l3-leads', deadlineMs: this.deadline(), l2: phase.l2, l3: name, t3: term, commitAtWin, minority: phase.minority };
+        }
+        return;
+      case 'await-l4':
+        if (term > phase.t3) {
+          if (name === phase.l2) this.counts.oldLeaderWon++;
+          this.finish();
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A leader's commit index moved (inside its state machine: only schedules). */
+  onLeaderCommit(name: string, term: number): void {
+    const phase = this.phase;
+    if (phase.step !== 'l3-leads' || name !== phase.l3 || term !== phase.t3) return;
+    if ((this.member(name)?.status().commitIndex ?? 0) > phase.commitAtWin) this.c.sim.schedule(0, () => this.crashL3());
+  }
+
+  /** Every wait has a deadline: a step that does not come (a leader lost, a node failed) is given up. */
+  watchdog(): void {
+    const phase = this.phase;
+    if (phase.step !== 'idle' && phase.step !== 'settle' && this.c.sim.nowMs() > phase.deadlineMs) this.abandon(`no progress in ${phase.step}`);
+    if (this.c.sim.nowMs() < this.untilMs || this.phase.step !== 'idle') this.c.sim.schedule(this.electionMs, () => this.watchdog());
+  }
+
+  /** Starts an attempt (random faults hold off from here): repair, then settle. */
+  begin(): void {
+    if (this.c.sim.nowMs() >= this.untilMs) return;
+    this.c.directedBusy = true;
+    this.phase = { step: 'settle', deadlineMs: this.deadline() };
+    this.act(null, { step: 0, action: 'settle' });
+    this.c.heal();
+    this.settle();
+  }
 
   /** Repairs and waits until one leader leads every voter, all running; then step 1. */
-  const settle = (): void => {
-    if (phase.step !== 'settle') return;
-    if (c.sim.nowMs() > phase.deadlineMs) return abandon('no settled leader');
-    for (const name of c.names) if (c.needsRestart(name)) c.restart(name);
-    const nodes = c.names.map((name) => member(name));
-    const leader = c.names.find((name) => member(name)?.role() === 'leader');
-    const term = leader === undefined ? 0 : (member(leader)?.status().term ?? 0);
-    const settled =
-      leader !== undefined &&
-      nodes.every((node, k) => node !== undefined && node.isRunning() && node.status().term === term && (c.names[k] === leader || (node.role() === 'follower' && node.leader() === Number(leader.slice(1)))));
-    if (!settled) {
-      c.sim.schedule(r.between(20, 100), settle);
+  private settle(): void {
+    if (this.phase.step !== 'settle') return;
+    if (this.c.sim.nowMs() > this.phase.deadlineMs) return this.abandon('no settled leader');
+    const names = this.c.names;
+    for (const name of names) if (this.c.needsRestart(name)) this.c.restart(name);
+    const leader = names.find((name) => this.member(name)?.role() === 'leader');
+    const term = leader === undefined ? 0 : (this.member(leader)?.status().term ?? 0);
+    const follows = (name: string): boolean => {
+      const node = this.member(name);
+      if (node === undefined || !node.isRunning() || node.status().term !== term) return false;
+      return name === leader || (node.role() === 'follower' && node.leader() === Number(leader?.slice(1)));
+    };
+    if (leader === undefined || !names.every(follows)) {
+      this.c.sim.schedule(this.r.between(20, 100), () => this.settle());
       return;
     }
-    cutLeader(leader, term);
-  };
+    this.cutLeader(leader, term);
+  }
 
   /** Step 1: L1 (and for 5 voters one follower) cut off from the rest; a burst of entries proposed to L1. */
-  const cutLeader = (l1: string, t1: number): void => {
-    counts.attempts++;
-    const followers = c.names.filter((name) => name !== l1);
+  private cutLeader(l1: string, t1: number): void {
+    this.counts.attempts++;
+    const followers = this.c.names.filter((name) => name !== l1);
     const minority = [l1];
-    const minoritySize = Math.floor((c.names.length - 1) / 2);
-    while (minority.length < minoritySize) {
+    while (minority.length < Math.floor((this.c.names.length - 1) / 2)) {
       const rest = followers.filter((name) => !minority.includes(name));
-      minority.push(rest[r.int(rest.length)] as string);
+      minority.push(rest[this.r.int(rest.length)] as string);
     }
-    const majority = c.names.filter((name) => !minority.includes(name));
-    const burst = raftAppendEntriesPerMessageMax + r.between(1, 64);
-    act(l1, { step: 1, action: 'cut-leader', term: t1, minority: minority.join(','), entries: burst });
-    for (const a of minority) for (const b of majority) c.sim.network.partition(a, b);
-    const node = member(l1);
+    const majority = this.c.names.filter((name) => !minority.includes(name));
+    const burst = raftAppendEntriesPerMessageMax + this.r.between(1, 64);
+    this.act(l1, { step: 1, action: 'cut-leader', term: t1, minority: minority.join(','), entries: burst });
+    for (const a of minority) for (const b of majority) this.c.sim.network.partition(a, b);
+    const node = this.member(l1);
     for (let k = 0; k < burst && node !== undefined; k++) {
-      const data = encodeRecord({ type: 'DeleteTopic', name: `figure8-${proposals++}`, topicId: 'none' });
+      const data = encodeRecord({ type: 'DeleteTopic', name: `figure8-${this.proposals++}`, topicId: 'none' });
       node.propose(data).then(() => undefined, () => undefined);
     }
-    phase = { step: 'await-l2', deadlineMs: c.sim.nowMs() + stepWaitMs, t1, minority };
-  };
+    this.phase = { step: 'await-l2', deadlineMs: this.deadline(), t1, minority };
+  }
 
   /** Step 2: L2 cut off alone the moment it wins, before its no-op is delivered anywhere. */
-  const cutNewLeader = (l2: string, t2: number): void => {
-    if (phase.step !== 'await-l2') return;
-    if (!leads(l2, t2)) return abandon('L2 lost its lead at once');
-    act(l2, { step: 2, action: 'cut-new-leader', term: t2 });
-    for (const other of c.names) if (other !== l2) c.sim.network.partition(l2, other);
-    phase = { step: 'l2-cut', deadlineMs: c.sim.nowMs() + stepWaitMs, l2, t2, minority: phase.minority };
-    c.sim.schedule(r.between(0, electionMs), healBareMajority);
-  };
+  private cutNewLeader(l2: string, t2: number): void {
+    if (this.phase.step !== 'await-l2') return;
+    if (!this.leads(l2, t2)) return this.abandon('L2 lost its lead at once');
+    this.act(l2, { step: 2, action: 'cut-new-leader', term: t2 });
+    for (const other of this.c.names) if (other !== l2) this.c.sim.network.partition(l2, other);
+    this.phase = { step: 'l2-cut', deadlineMs: this.deadline(), l2, t2, minority: this.phase.minority };
+    this.c.sim.schedule(this.r.between(0, this.electionMs), () => this.healBareMajority());
+  }
 
   /**
    * Step 3: the minority healed with just enough of the others (not L2) for a bare majority: with
@@ -147,94 +206,76 @@ export function startFigure8Nemesis(c: Figure8Cluster, r: Random, electionMs: nu
    * acknowledge L3's older-term entries completes a majority, before it has L3's no-op). Healed,
    * then the rest cut off again in the same event: nothing crosses.
    */
-  const healBareMajority = (): void => {
-    if (phase.step !== 'l2-cut') return;
-    const { l2, t2, minority } = phase;
+  private healBareMajority(): void {
+    if (this.phase.step !== 'l2-cut') return;
+    const { l2, t2, minority } = this.phase;
+    const names = this.c.names;
     const healed = [...minority];
-    const others = c.names.filter((name) => name !== l2 && !minority.includes(name));
-    while (healed.length < Math.floor(c.names.length / 2) + 1) {
+    const others = names.filter((name) => name !== l2 && !minority.includes(name));
+    while (healed.length < Math.floor(names.length / 2) + 1) {
       const rest = others.filter((name) => !healed.includes(name));
-      healed.push(rest[r.int(rest.length)] as string);
+      healed.push(rest[this.r.int(rest.length)] as string);
     }
-    act(l2, { step: 3, action: 'heal-majority-without', term: t2, healed: healed.join(',') });
-    c.heal();
-    for (const a of c.names) {
+    this.act(l2, { step: 3, action: 'heal-majority-without', term: t2, healed: healed.join(',') });
+    this.c.heal();
+    for (const a of names) {
       if (healed.includes(a)) continue;
-      for (const b of c.names) if (b !== a && (healed.includes(b) || a < b)) c.sim.network.partition(a, b);
+      for (const b of names) if (b !== a && (healed.includes(b) || a < b)) this.c.sim.network.partition(a, b);
     }
-    phase = { step: 'await-l3', deadlineMs: c.sim.nowMs() + stepWaitMs, l2, t2, minority };
-  };
+    this.phase = { step: 'await-l3', deadlineMs: this.deadline(), l2, t2, minority };
+  }
 
   /**
    * Step 4: L3 crashed the moment its commit index moves, and with 5 voters its partner of step 1 too
    * (it held L3's whole log and got its no-op in L3's first append; the paper's S2 had not yet):
    * two of five down, which Raft tolerates. Everything healed after a drawn delay.
    */
-  const crashL3 = (): void => {
-    if (phase.step !== 'l3-leads') return;
-    const { l2, l3, t3, minority } = phase;
+  private crashL3(): void {
+    if (this.phase.step !== 'l3-leads') return;
+    const { l2, l3, t3, minority } = this.phase;
     const crashed = [l3, ...minority.filter((name) => name !== l3)];
-    act(l3, { step: 4, action: 'crash-new-leader', term: t3, commitIndex: member(l3)?.status().commitIndex ?? -1, crashed: crashed.join(',') });
-    for (const name of crashed) c.crash(name);
-    phase = { step: 'await-l4', deadlineMs: c.sim.nowMs() + stepWaitMs, l2, t3, crashed };
-    c.sim.schedule(r.between(0, 200), () => {
-      if (phase.step !== 'await-l4') return;
-      act(null, { step: 5, action: 'heal-all' });
-      c.heal();
+    this.act(l3, { step: 4, action: 'crash-new-leader', term: t3, commitIndex: this.member(l3)?.status().commitIndex ?? -1, crashed: crashed.join(',') });
+    for (const name of crashed) this.c.crash(name);
+    this.phase = { step: 'await-l4', deadlineMs: this.deadline(), l2, t3, crashed };
+    this.c.sim.schedule(this.r.between(0, 200), () => {
+      if (this.phase.step !== 'await-l4') return;
+      this.act(null, { step: 5, action: 'heal-all' });
+      this.c.heal();
     });
-  };
+  }
 
   /** The attempt is over: the nodes crashed in step 4 back, faults resume, perhaps another attempt. */
-  const finish = (): void => {
-    const down = phase.step === 'await-l4' ? phase.crashed : [];
-    phase = { step: 'idle' };
-    c.sim.schedule(r.between(20, 400), () => {
-      for (const name of down) if (c.needsRestart(name)) c.restart(name);
-      c.directedBusy = false;
-      c.sim.schedule(r.between(200, 1500), begin);
+  private finish(): void {
+    const down = this.phase.step === 'await-l4' ? this.phase.crashed : [];
+    this.phase = { step: 'idle' };
+    this.c.sim.schedule(this.r.between(20, 400), () => {
+      for (const name of down) if (this.c.needsRestart(name)) this.c.restart(name);
+      this.c.directedBusy = false;
+      this.c.sim.schedule(this.r.between(200, 1500), () => this.begin());
     });
-  };
+  }
 
-  const abandon = (why: string): void => {
-    counts.abandoned++;
-    act(null, { step: -1, action: 'abandon', why, phase: phase.step });
-    c.heal();
-    finish();
-  };
+  private abandon(why: string): void {
+    this.counts.abandoned++;
+    this.act(null, { step: -1, action: 'abandon', why, phase: this.phase.step });
+    this.c.heal();
+    this.finish();
+  }
 
-  c.leaderWatchers.push((name, term) => {
-    switch (phase.step) {
-      case 'await-l2':
-        if (!phase.minority.includes(name) && term > phase.t1) c.sim.schedule(0, () => cutNewLeader(name, term));
-        return;
-      case 'await-l3':
-        if (name !== phase.l2 && term > phase.t2) {
-          counts.historyBuilt++;
-          c.sim.coverage.reached('raft.figure8-history');
-          const commitAtWin = member(name)?.status().commitIndex ?? 0;
-          phase = { step: 'l3-leads', deadlineMs: c.sim.nowMs() + stepWaitMs, l2: phase.l2, l3: name, t3: term, commitAtWin, minority: phase.minority };
-        }
-        return;
-      case 'await-l4':
-        if (term > phase.t3) {
-          if (name === phase.l2) counts.oldLeaderWon++;
-          finish();
-        }
-        return;
-      default:
-        return;
-    }
-  });
-  c.commitWatchers.push((name, term) => {
-    if (phase.step !== 'l3-leads' || name !== phase.l3 || term !== phase.t3) return;
-    if ((member(name)?.status().commitIndex ?? 0) > phase.commitAtWin) c.sim.schedule(0, crashL3);
-  });
-  // Every wait has a deadline: a step that does not come (a leader lost, a node failed) is given up.
-  const watchdog = (): void => {
-    if (phase.step !== 'idle' && phase.step !== 'settle' && c.sim.nowMs() > phase.deadlineMs) abandon(`no progress in ${phase.step}`);
-    if (c.sim.nowMs() < untilMs || phase.step !== 'idle') c.sim.schedule(electionMs, watchdog);
-  };
-  c.sim.schedule(r.between(200, 2000), begin);
-  c.sim.schedule(electionMs, watchdog);
-  return { counts, busy: () => c.directedBusy };
+  private act(node: string | null, fields: Record<string, string | number>): void {
+    this.c.sim.trace(node, 'FaultFigure8', fields);
+  }
+
+  private member(name: string): RaftNode | undefined {
+    return this.c.live.get(name)?.node;
+  }
+
+  private leads(name: string, term: number): boolean {
+    const node = this.member(name);
+    return node !== undefined && node.isRunning() && node.role() === 'leader' && node.status().term === term;
+  }
+
+  private deadline(): number {
+    return this.c.sim.nowMs() + this.stepWaitMs;
+  }
 }
