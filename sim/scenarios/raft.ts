@@ -32,6 +32,8 @@ import { startFigure8Nemesis } from './raft-figure8.ts';
  * every node within the seed's `livenessMs` of virtual time (8 s at 10 election ticks, 16 election
  * timeouts at more).
  * What varies from seed to seed (fault kinds, rates, election timing, snapshots) is its swarm config.
+ * In 40% of seeds a figure-8 nemesis (raft-figure8.ts) also builds the history of the Raft paper's
+ * figure 8 on purpose, the only way a commit rule that counts older terms' replicas is caught.
  */
 
 const port = 9093;
@@ -67,7 +69,7 @@ export type RaftSwarm = {
   /**
    * Odds (0: off, else 0.2..0.8) that a new leader is crashed within two heartbeat intervals of its
    * election, while its first entries are on their way: the Raft paper's figure 8 needs two leaders
-   * in a row to die that way. Drawn last, so the draws above are those of seeds before it existed.
+   * in a row to die that way. Drawn after the fields above, so their draws are those of seeds before it existed.
    */
   readonly leaderCrashOdds: number;
   /**
