@@ -64,7 +64,7 @@ describe('sim command flags', () => {
     [{ seeds: { first: 1, last: 2 }, shrink: true }, '--shrink is about one run: use it with --seed, not with --seeds'],
     [{ seeds: { first: 1, last: 2 }, faults: 'f.json' }, '--faults is about one run: use it with --seed, not with --seeds'],
     [{ replay: 'c.json', faults: 'f.json' }, '--replay runs the faults saved in the case (if any); drop --faults f.json'],
-    [{ scenario: 'raft', seed: 1, shrink: true }, '--shrink: scenario raft does not record its faults as data (only cluster, single-node do)'],
+    [{ scenario: 'kernel', seed: 1, shrink: true }, '--shrink: scenario kernel does not record its faults as data (only cluster, raft, single-node do)'],
     [{ list: true, shrink: true }, '--list takes no other flag, got --shrink'],
   ] as const)('rejects %j', async (options, message) => {
     expect(simUsageError(flags(options))).toBe(message);

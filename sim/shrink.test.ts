@@ -95,8 +95,21 @@ describe('cluster fault schedules as data', () => {
   it('refuses a schedule that does not fit the run, as a usage error rather than a failed run', async () => {
     await expect(runOne({ scenario: 'cluster', seed: 1, nodes: 3, faults: [{ kind: 'crash', atMs: 10, node: 3, durationMs: 5 }] })).rejects.toThrow('node 3 is not a node index 0..2');
     await expect(runOne({ scenario: 'cluster', seed: 1, nodes: 3, faults: [{ kind: 'crash', atMs: 3000, node: 0, durationMs: 5 }], faultPhaseMs: 2000 })).rejects.toThrow('a crash at 3000 ms is not within the fault phase of 2000 ms');
-    await expect(runOne({ scenario: 'raft', seed: 1, faults: [] })).rejects.toThrow('scenario raft does not take a fault schedule');
+    await expect(runOne({ scenario: 'kernel', seed: 1, faults: [] })).rejects.toThrow('scenario kernel does not take a fault schedule');
   });
+});
+
+describe('raft fault schedules as data', () => {
+  it("replays a run's own schedule as that very run; with no random faults it still runs its reactive ones", async () => {
+    const drawn = await runOne({ scenario: 'raft', seed: 4 });
+    expect(drawn.faultSchedule!.length).toBeGreaterThan(0);
+    expect((await runOne({ scenario: 'raft', seed: 4, faults: drawn.faultSchedule! })).traceHash).toBe(drawn.traceHash);
+    const none = await runOne({ scenario: 'raft', seed: 4, faults: [] });
+    expect(none.ok).toBe(true);
+    expect(none.summary['partitions']).toBe(0);
+    expect(none.faultSchedule).toEqual([]);
+    await expect(runOne({ scenario: 'raft', seed: 4, faults: [{ kind: 'partition', atMs: 100, a: 0, b: 3, oneWay: false }] })).rejects.toThrow('b 3 is not a node index 0..2');
+  }, 120_000);
 });
 
 describe('single-node fault schedules as data', () => {

@@ -61,8 +61,19 @@ describe('swarm configs', () => {
     const on = seeds.filter((seed) => raftSwarm(root(seed)).figure8).length;
     expect(on).toBeGreaterThan(seeds.length * 0.3);
     expect(on).toBeLessThan(seeds.length * 0.5);
-    // Drawn last: the summary line prints it after every other field.
-    expect(renderSwarm(raftSwarm(root(7000)))).toMatch(/ stallMsMax=\d+ figure8=(true|false)$/);
+    // Drawn after every earlier field (then the promise crashes): the summary line prints it so.
+    expect(renderSwarm(raftSwarm(root(7000)))).toMatch(/ stallMsMax=\d+ figure8=(true|false) promiseCrashOdds=[\d.]+$/);
+  });
+
+  it('raft: crashes on promises in about half the seeds, drawn last, at odds 0.05..0.3', () => {
+    const odds = seeds.map((seed) => raftSwarm(root(seed)).promiseCrashOdds);
+    const on = odds.filter((o) => o > 0);
+    expect(on.length).toBeGreaterThan(seeds.length * 0.4);
+    expect(on.length).toBeLessThan(seeds.length * 0.6);
+    for (const o of on) expect(o >= 0.05 && o <= 0.3).toBe(true);
+    // Drawn last: every earlier field of every seed is what it was before (figure8 among them).
+    const before = seeds.map((seed) => raftSwarm(root(seed)).figure8);
+    expect(before.filter(Boolean).length).toBe(seeds.filter((seed) => raftSwarm(root(seed)).figure8).length);
   });
 
   it('the cluster liveness bound is the old 8 s at the old timeouts and grows with longer ones', () => {

@@ -7,10 +7,12 @@ import type { MetadataRecord } from '../../src/core/metadata/records.ts';
 import { encodeRecord } from '../../src/core/metadata/records.ts';
 import type { RaftNodeConfig, RaftNodeTestHooks } from '../../src/core/raft/raft-node.ts';
 import { RaftNode } from '../../src/core/raft/raft-node.ts';
+import type { Ready } from '../../src/core/raft/types.ts';
 import { RaftSafetyChecker, digest } from '../../src/core/raft/safety-checker.ts';
 import type { Random } from '../../src/core/io/index.ts';
 import type { Simulation } from '../../src/io-sim/index.ts';
 import type { CoverageGoal, Scenario, ScenarioResult } from '../scenario.ts';
+import { faultScheduleError, FaultScheduleError, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
 import { announceSwarm, betweenStep, drawKinds } from '../swarm.ts';
 import { raftSample } from '../timeline/samples.ts';
 import { startFigure8Nemesis } from './raft-figure8.ts';
@@ -84,6 +86,15 @@ export type RaftSwarm = {
    * purpose, one attempt after another (3 and 5 voters). On in 40% of seeds, drawn last.
    */
   readonly figure8: boolean;
+  /**
+   * Odds that a node is crashed right after a Ready that promises something (grants a vote, or
+   * acknowledges entries), 0.1 ms to 1 ms later: while its fsync is still in flight. Correct code has
+   * not sent the promise yet; code that sends before it persists has, and the crash takes the
+   * promise back. Half the time a follower's acknowledgement also cuts its leader off for one to two
+   * election timeouts, so the others elect without the entries the leader may have counted. On in
+   * half the seeds (odds 0.05..0.3), 0 otherwise; drawn last.
+   */
+  readonly promiseCrashOdds: number;
 };
 
 /** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
@@ -103,12 +114,17 @@ export function raftSwarm(root: Random): RaftSwarm {
     leaderCrashOdds: random.chance(0.5) ? Math.round((0.2 + 0.6 * random.next()) * 100) / 100 : 0,
     stallMsMax: random.chance(0.5) ? betweenStep(random, 1000, 6000, 500) : 0,
     figure8: random.chance(0.4),
+    promiseCrashOdds: random.chance(0.5) ? Math.round((0.05 + 0.25 * random.next()) * 100) / 100 : 0,
   };
 }
 
 export interface RaftScenarioOptions {
   readonly nodes: number;
   readonly hooks?: RaftNodeTestHooks;
+  /** Run these random faults instead of the seed's (ScenarioOptions.faults). */
+  readonly faults?: FaultSchedule;
+  /** The fault phase's length instead of 6 s (ScenarioOptions.faultPhaseMs). */
+  readonly faultPhaseMs?: number;
 }
 
 interface Member {
@@ -124,11 +140,13 @@ class Cluster {
   private readonly incarnation = new Map<string, number>();
   readonly names: string[];
   readonly checker = new RaftSafetyChecker();
-  readonly counts = { crashes: 0, leaderCrashes: 0, stalls: 0, restarts: 0, partitions: 0, resets: 0, slowLinks: 0, slowDisks: 0, syncFailures: 0 };
+  readonly counts = { crashes: 0, leaderCrashes: 0, promiseCrashes: 0, stalls: 0, restarts: 0, partitions: 0, resets: 0, slowLinks: 0, slowDisks: 0, syncFailures: 0 };
   /** Called, in order, when a node wins an election (inside its state machine: they may only schedule). */
   readonly leaderWatchers: ((name: string, term: number) => void)[] = [];
   /** Called, in order, when a leader's Ready advances its commit index (inside its state machine: they may only schedule). */
   readonly commitWatchers: ((name: string, term: number) => void)[] = [];
+  /** Told of every Ready of a running node, before it is persisted. */
+  readonly readyWatchers: ((name: string, rd: Ready) => void)[] = [];
   /** The figure-8 nemesis is building its history (raft-figure8.ts): the random faults hold off. */
   directedBusy = false;
 
@@ -157,6 +175,7 @@ class Cluster {
           this.checker.observeReady(raft, rd);
           if (!this.checker.ok()) this.sim.fail(this.checker.failures[0] ?? 'raft checker');
           if (raft.role === 'leader' && rd.committedEntries.length > 0) for (const watch of this.commitWatchers) watch(`n${raft.id}`, raft.term);
+          for (const watch of this.readyWatchers) watch(`n${raft.id}`, rd);
         },
         onRecovered: (raft) => this.checker.observeRestart(raft.id, raft.log.applied),
         onBecameLeader: (raft) => {
@@ -237,41 +256,92 @@ function rolledKind(roll: number): FaultKind | 'restart' | 'heal' {
   return 'syncFail';
 }
 
-/** One random fault; a kind the seed switched off is rolled and then skipped. */
-function injectFault(c: Cluster, r: Random): void {
-  const a = c.names[r.int(c.names.length)] as string;
-  const b = c.names[r.int(c.names.length)] as string;
-  const roll = r.int(100);
-  const kind = rolledKind(roll);
-  if (kind !== 'restart' && kind !== 'heal' && !c.swarm.faults.includes(kind)) return;
-  // Skipped while the figure-8 nemesis builds its history (raft-figure8.ts): a random heal or crash would undo it.
+/**
+ * The raft scenario's fault kinds and their parameters (sim/fault-schedule.ts); node indexes count
+ * from 0. `restart` restarts one of the nodes that are down then, the one at `pick` (0..1) along
+ * their list; `slow-link` with factor 1 and `slow-disk` with syncMsMax 3 put a link or disk back.
+ */
+export const raftFaultKinds = {
+  crash: { node: 'node' },
+  restart: { pick: 'number' },
+  partition: { a: 'node', b: 'node', oneWay: 'boolean' },
+  isolate: { node: 'node' },
+  heal: {},
+  reset: {},
+  'slow-link': { a: 'node', b: 'node', factor: 'number' },
+  'slow-disk': { node: 'node', syncMsMax: 'number' },
+  'sync-fail': { node: 'node' },
+} as const satisfies FaultKinds;
+
+/**
+ * The random faults of a seed, as data: one every 50..faultGapMsMax ms from 200..600 ms on, of a
+ * kind rolled 0..99 (rolledKind). Every parameter is drawn for every roll, so the stream's draws
+ * depend on nothing but the seed; a kind the seed switched off is rolled and then skipped.
+ */
+function drawFaults(r: Random, nodes: number, swarm: RaftSwarm, untilMs: number): PlannedFault[] {
+  const plan: PlannedFault[] = [];
+  for (let atMs = r.between(200, 600); atMs < untilMs; atMs += r.between(50, swarm.faultGapMsMax)) {
+    const a = r.int(nodes);
+    const b = r.int(nodes);
+    const kind = rolledKind(r.int(100));
+    const oneWay = r.chance(0.4);
+    const pick = r.next();
+    const factor = r.chance(0.5) ? 1 : r.between(20, 200);
+    const syncMsMax = r.chance(0.5) ? 3 : r.between(20, 150);
+    if (kind !== 'restart' && kind !== 'heal' && !swarm.faults.includes(kind)) continue;
+    if (kind === 'crash' || kind === 'isolate' || kind === 'syncFail') plan.push({ kind: kind === 'syncFail' ? 'sync-fail' : kind, atMs, node: a });
+    else if (kind === 'restart') plan.push({ kind, atMs, pick });
+    else if (kind === 'heal' || kind === 'reset') plan.push({ kind, atMs });
+    else if (kind === 'slowDisk') plan.push({ kind: 'slow-disk', atMs, node: a, syncMsMax });
+    else if (a !== b) plan.push(kind === 'partition' ? { kind, atMs, a, b, oneWay } : { kind: 'slow-link', atMs, a, b, factor });
+  }
+  return plan;
+}
+
+/** Runs one fault of the schedule; skipped while the figure-8 nemesis builds its history (raft-figure8.ts): a random heal or crash would undo it. */
+function injectFault(c: Cluster, f: PlannedFault): void {
   if (c.directedBusy) return;
-  if (roll < 18) {
-    if (c.sim.node(a).isUp) c.crash(a);
-  } else if (roll < 40) {
-    const down = c.names.filter((n) => c.needsRestart(n));
-    const target = down[r.int(Math.max(down.length, 1))];
-    if (target !== undefined) c.restart(target);
-  } else if (roll < 55) {
-    if (a !== b) c.sim.network.partition(a, b, { oneWay: r.chance(0.4) });
-    c.counts.partitions++;
-  } else if (roll < 62) {
-    for (const other of c.names) if (other !== a) c.sim.network.partition(a, other);
-    c.counts.partitions++;
-  } else if (roll < 72) {
-    c.heal();
-  } else if (roll < 82) {
-    c.sim.network.resetRandomConnection();
-    c.counts.resets++;
-  } else if (roll < 88) {
-    if (a !== b) c.sim.network.setSlow(a, b, r.chance(0.5) ? 1 : r.between(20, 200));
-    c.counts.slowLinks++;
-  } else if (roll < 95) {
-    c.sim.node(a).disk.faults.latency.syncMsMax = r.chance(0.5) ? 3 : r.between(20, 150);
-    c.counts.slowDisks++;
-  } else if (c.sim.node(a).isUp) {
-    c.sim.node(a).disk.faults.failNextSync();
-    c.counts.syncFailures++;
+  const name = (key: string): string => c.names[f[key] as number]!;
+  switch (f.kind as keyof typeof raftFaultKinds) {
+    case 'crash':
+      if (c.sim.node(name('node')).isUp) c.crash(name('node'));
+      return;
+    case 'restart': {
+      const down = c.names.filter((n) => c.needsRestart(n));
+      const target = down[Math.floor((f['pick'] as number) * down.length)];
+      if (target !== undefined) c.restart(target);
+      return;
+    }
+    case 'partition':
+      c.sim.network.partition(name('a'), name('b'), { oneWay: f['oneWay'] as boolean });
+      c.counts.partitions++;
+      return;
+    case 'isolate':
+      for (const other of c.names) if (other !== name('node')) c.sim.network.partition(name('node'), other);
+      c.counts.partitions++;
+      return;
+    case 'heal':
+      c.heal();
+      return;
+    case 'reset':
+      c.sim.network.resetRandomConnection();
+      c.counts.resets++;
+      return;
+    case 'slow-link':
+      c.sim.network.setSlow(name('a'), name('b'), f['factor'] as number);
+      c.counts.slowLinks++;
+      return;
+    case 'slow-disk':
+      c.sim.node(name('node')).disk.faults.latency.syncMsMax = f['syncMsMax'] as number;
+      c.counts.slowDisks++;
+      return;
+    case 'sync-fail':
+      if (!c.sim.node(name('node')).isUp) return;
+      c.sim.node(name('node')).disk.faults.failNextSync();
+      c.counts.syncFailures++;
+      return;
+    default:
+      throw new Error(`raft: no fault kind ${f.kind}`);
   }
 }
 
@@ -373,6 +443,33 @@ function crashNewLeaders(c: Cluster, r: Random, untilMs: number): void {
   });
 }
 
+/** Crashes nodes while the fsync of a promise they made is in flight (see RaftSwarm.promiseCrashOdds). */
+function crashPromises(c: Cluster, r: Random, untilMs: number): void {
+  if (c.swarm.promiseCrashOdds === 0) return;
+  const electionMs = c.swarm.electionTicks * tickMs;
+  c.readyWatchers.push((name, rd) => {
+    const promise = rd.messages.find((m) => (m.type === 'voteResp' || m.type === 'appResp') && !m.reject);
+    if (promise === undefined || (rd.hardState === null && rd.entries.length === 0)) return;
+    if (c.sim.nowMs() >= untilMs || c.directedBusy || !r.chance(c.swarm.promiseCrashOdds)) return;
+    const delayMs = r.between(1, 10) / 10;
+    const cutLeader = promise.type === 'appResp' && r.chance(0.5);
+    const cutMs = r.between(electionMs, 2 * electionMs);
+    const restartMs = r.between(20, 400);
+    c.sim.schedule(delayMs, () => {
+      const member = c.live.get(name);
+      if (c.directedBusy || member === undefined || !member.node.isRunning()) return;
+      c.sim.trace(name, 'FaultPromiseCrash', { promise: promise.type, to: `n${promise.to}`, cutLeaderMs: cutLeader ? cutMs : 0 });
+      c.crash(name);
+      c.counts.promiseCrashes++;
+      c.sim.schedule(restartMs, () => c.needsRestart(name) && c.restart(name));
+      if (!cutLeader) return;
+      const leader = `n${promise.to}`;
+      for (const other of c.names) if (other !== leader) c.sim.network.partition(leader, other);
+      c.sim.schedule(cutMs, () => c.heal());
+    });
+  });
+}
+
 /** The swarm's stalled connections, from their own stream (see RaftSwarm.stallMsMax). */
 function stallConnections(c: Cluster, r: Random, untilMs: number): void {
   if (c.swarm.stallMsMax === 0) return;
@@ -385,13 +482,8 @@ function stallConnections(c: Cluster, r: Random, untilMs: number): void {
   c.sim.schedule(r.between(200, 600), step);
 }
 
-function scheduleFaults(c: Cluster, r: Random, untilMs: number): void {
-  const step = (): void => {
-    if (c.sim.nowMs() >= untilMs) return;
-    injectFault(c, r);
-    c.sim.schedule(r.between(50, c.swarm.faultGapMsMax), step);
-  };
-  c.sim.schedule(r.between(200, 600), step);
+function scheduleFaults(c: Cluster, faults: FaultSchedule): void {
+  for (const f of faults) c.sim.schedule(f.atMs, () => injectFault(c, f));
 }
 
 function stopFaults(c: Cluster): void {
@@ -479,15 +571,28 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
   const stats = { proposed: 0, refused: 0 };
   const created: CreatedTopic[] = [];
   const topicStats = { created: 0, refused: 0 };
-  startWorkload(c, r.fork('workload'), acked, stats, faultMs);
-  startControllerWorkload(c, r.fork('controller-workload'), created, topicStats, faultMs);
-  scheduleFaults(c, r.fork('faults'), faultMs);
-  crashNewLeaders(c, r.fork('leader-crashes'), faultMs);
-  stallConnections(c, r.fork('stalls'), faultMs);
-  const figure8 = swarm.figure8 && c.size >= 3 ? startFigure8Nemesis(c, r.fork('figure8'), swarm.electionTicks * tickMs, faultMs) : null;
-  await sim.run({ untilMs: faultMs });
+  const phaseMs = options.faultPhaseMs ?? faultMs;
+  startWorkload(c, r.fork('workload'), acked, stats, phaseMs);
+  startControllerWorkload(c, r.fork('controller-workload'), created, topicStats, phaseMs);
+  // The seed's random faults, as data; a given schedule runs in their place (the seed's are drawn
+  // all the same, so that a run's own schedule replays that run exactly). The leader crashes, stalls
+  // and the figure-8 nemesis react to the run as it goes: they are not in the schedule.
+  const drawn = drawFaults(r.fork('faults'), c.size, swarm, phaseMs);
+  if (options.faults !== undefined) {
+    const wrong = faultScheduleError(options.faults, raftFaultKinds, { nodes: c.size, hosts: c.size });
+    if (wrong !== null) throw new FaultScheduleError(`raft with ${c.size} nodes: ${wrong}`);
+    const late = options.faults.find((f) => f.atMs >= phaseMs);
+    if (late !== undefined) throw new FaultScheduleError(`a ${late.kind} at ${late.atMs} ms is not within the fault phase of ${phaseMs} ms`);
+  }
+  const schedule = options.faults ?? drawn;
+  scheduleFaults(c, schedule);
+  crashNewLeaders(c, r.fork('leader-crashes'), phaseMs);
+  crashPromises(c, r.fork('promise-crashes'), phaseMs);
+  stallConnections(c, r.fork('stalls'), phaseMs);
+  const figure8 = swarm.figure8 && c.size >= 3 ? startFigure8Nemesis(c, r.fork('figure8'), swarm.electionTicks * tickMs, phaseMs) : null;
+  await sim.run({ untilMs: phaseMs });
   // An attempt of the figure-8 nemesis begun before the end of the faults runs to its end.
-  if (figure8 !== null && figure8.busy()) await sim.run({ until: () => !figure8.busy(), untilMs: faultMs + figure8OverrunMsMax });
+  if (figure8 !== null && figure8.busy()) await sim.run({ until: () => !figure8.busy(), untilMs: phaseMs + figure8OverrunMsMax });
   const failures: string[] = [...c.checker.failures];
   let livenessMs = -1;
   if (sim.failed.length === 0) {
@@ -513,6 +618,7 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
       ...(figure8 === null ? {} : { figure8Attempts: figure8.counts.attempts, figure8Histories: figure8.counts.historyBuilt, figure8OldLeaderWon: figure8.counts.oldLeaderWon }),
     },
     swarm,
+    faultSchedule: schedule,
   };
 }
 
@@ -546,5 +652,12 @@ export const scenario: Scenario = {
   nodesMin: 1,
   nodesMax: raftVotersMax,
   coverageGoal: raftCoverageGoal,
-  run: (sim, options) => runRaftScenario(sim, { nodes: options.nodes }),
+  faultKinds: raftFaultKinds,
+  faultPhaseMs: faultMs,
+  run: (sim, options) =>
+    runRaftScenario(sim, {
+      nodes: options.nodes,
+      ...(options.faults === undefined ? {} : { faults: options.faults }),
+      ...(options.faultPhaseMs === undefined ? {} : { faultPhaseMs: options.faultPhaseMs }),
+    }),
 };
