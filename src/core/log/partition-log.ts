@@ -402,7 +402,9 @@ export class PartitionLog implements PartitionLogApi {
     if (size + next.bytes.length > this.config.segmentBytesMax) return true;
     if (segment.nextOffset + groupOffsets + next.offsetCount - segment.baseOffset > BigInt(int32Max)) return true;
     const reference = segment.rollReferenceMs;
-    return reference !== null && this.ageClockMs() - reference >= this.config.segmentAgeMsMax;
+    if (reference === null || this.ageClockMs() - reference < this.config.segmentAgeMsMax) return false;
+    reached(this.io, 'log.segment-rolled-by-age');
+    return true;
   }
 
   /** The clock segment ages are measured on: monotonic (the planted bug segmentAgeByWallClock: the wall clock). */
@@ -620,6 +622,7 @@ export class PartitionLog implements PartitionLogApi {
       const bySize = retentionBytesMax !== null && total - segment.sizeBytes >= retentionBytesMax;
       const byAge = retentionMsMax !== null && segment.maxTimestampMs < nowMs - retentionMsMax;
       if (!bySize && !byAge) break;
+      if (!bySize) reached(this.io, 'log.retention-deleted-by-age');
       total -= segment.sizeBytes;
       count++;
     }
