@@ -9,6 +9,7 @@ import { tpKey, type Acks, type Outcome, type ProduceOp } from '../checkers/kafk
 import { checkSegmentRolls, type AckedWrite } from '../checkers/segment-roll.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
+import { drawClockFaults, planClockFaults, type ClockFaultsSwarm, type ClockJump, type ClockPlan } from '../clock-faults.ts';
 import { wallClockOriginMs } from '../../src/io-sim/index.ts';
 import { commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun } from '../workload/kafka-ops.ts';
 
@@ -76,19 +77,11 @@ export type SingleNodeSwarm = {
 } & ClockSwarm;
 
 /**
- * Wall-clock faults on the broker's host and the time limits that can see them, drawn last (after
- * every draw above, so those are the same for every seed as before they came in).
+ * Wall-clock faults on the broker's host (sim/clock-faults.ts) and the time limits that can see
+ * them, drawn last (after every draw above, so those are the same for every seed as before they
+ * came in).
  */
-export type ClockSwarm = {
-  /** The broker host's clock drifts and jumps at all (odds 0.7). */
-  readonly clockFaults: boolean;
-  /** Drift per host, `n1:+120ppm` (-300..300 ppm). */
-  readonly clockDrift: readonly string[];
-  /**
-   * Jumps, `-3600000ms@1250` (by, at virtual ms): 1..3 during the fault phase and, with odds 0.5, one
-   * in the liveness phase; each back or forward by 1..10 s, 1..30 min or 1..5 h.
-   */
-  readonly clockJumps: readonly string[];
+export type ClockSwarm = ClockFaultsSwarm & {
   /** The topic rolls by age and deletes by age, with LogAppendTime timestamps (odds 0.5). */
   readonly timeLimits: boolean;
   /** Its segment.ms (100..400) and retention.ms (2..30 s), the broker's retention check interval (100..500 ms). */
@@ -97,35 +90,17 @@ export type ClockSwarm = {
   readonly retentionCheckIntervalMs: number;
 };
 
-/** The wall-clock jumps of a seed: by `jumpMs` at virtual time `atMs` (the liveness-phase one relative to the end of the faults). */
-type ClockJump = { readonly atMs: number; readonly jumpMs: number; readonly afterFaults: boolean };
-
-function drawJump(random: Random): number {
-  const tier = random.int(3);
-  const ms = tier === 0 ? random.between(1, 10) * 1000 : tier === 1 ? random.between(1, 30) * 60_000 : random.between(1, 5) * 3_600_000;
-  return random.chance(0.5) ? -ms : ms;
-}
-
 /** Draws the clock part of the swarm config (from the same fork, after everything else). */
-function drawClock(random: Random, livenessMs: number): { swarm: ClockSwarm; jumps: ClockJump[]; driftPpm: number } {
-  const clockFaults = random.chance(0.7);
-  const driftPpm = betweenStep(random, -300, 300, 10);
-  const jumps: ClockJump[] = [];
-  const inFaults = random.between(1, 3);
-  for (let i = 0; i < inFaults; i++) jumps.push({ atMs: random.between(100, faultsMs), jumpMs: drawJump(random), afterFaults: false });
-  if (random.chance(0.5)) jumps.push({ atMs: random.between(500, livenessMs - 700), jumpMs: drawJump(random), afterFaults: true });
-  jumps.sort((a, b) => Number(a.afterFaults) - Number(b.afterFaults) || a.atMs - b.atMs);
-  const timeLimits = random.chance(0.5);
+function drawClock(random: Random, livenessMs: number): { swarm: ClockSwarm; plan: ClockPlan } {
+  const clock = drawClockFaults(random, ['n1'], { faultsMs, livenessMs });
   const swarm: ClockSwarm = {
-    clockFaults,
-    clockDrift: clockFaults ? [`n1:${driftPpm >= 0 ? '+' : ''}${driftPpm}ppm`] : [],
-    clockJumps: clockFaults ? jumps.map((j) => `${j.jumpMs > 0 ? '+' : ''}${j.jumpMs}ms@${j.afterFaults ? 'end+' : ''}${j.atMs}`) : [],
-    timeLimits,
+    ...clock.swarm,
+    timeLimits: random.chance(0.5),
     segmentMs: betweenStep(random, 100, 400, 50),
     retentionMs: betweenStep(random, 2000, 30_000, 1000),
     retentionCheckIntervalMs: betweenStep(random, 100, 500, 50),
   };
-  return { swarm, jumps: clockFaults ? jumps : [], driftPpm: clockFaults ? driftPpm : 0 };
+  return { swarm, plan: clock.plan };
 }
 
 /** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
@@ -133,7 +108,7 @@ export function singleNodeSwarm(root: Random): SingleNodeSwarm {
   return drawSingleNode(root).swarm;
 }
 
-function drawSingleNode(root: Random): { swarm: SingleNodeSwarm; jumps: ClockJump[]; driftPpm: number } {
+function drawSingleNode(root: Random): { swarm: SingleNodeSwarm; clock: ClockPlan } {
   const random = root.fork('swarm');
   const on = drawKinds(random, faultOdds);
   const requestTimeoutMs = betweenStep(random, 1000, 3000, 250);
@@ -156,7 +131,7 @@ function drawSingleNode(root: Random): { swarm: SingleNodeSwarm; jumps: ClockJum
     livenessMs: 2000 + Math.max(0, requestTimeoutMs - 2000) + Math.max(0, connectTimeoutMs - 500),
   };
   const clock = drawClock(random, base.livenessMs);
-  return { swarm: { ...base, ...clock.swarm }, jumps: clock.jumps, driftPpm: clock.driftPpm };
+  return { swarm: { ...base, ...clock.swarm }, clock: clock.plan };
 }
 
 const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0, clockJumpsBack: 0, clockJumpsForward: 0, retentionDeleted: 0 };
@@ -471,20 +446,14 @@ function planFaults(sim: Simulation, node: SimNode, run: Run, swarm: SingleNodeS
   }
 }
 
-/** Sets the broker host's drift at the start and schedules its jumps (the liveness-phase ones once the faults end). */
-function planClock(sim: Simulation, node: SimNode, run: Run, driftPpm: number, jumps: readonly ClockJump[], afterFaults: boolean): void {
-  if (!afterFaults && driftPpm !== 0) node.clock.faults.setDriftPpm(driftPpm);
-  for (const jump of jumps) {
-    if (jump.afterFaults !== afterFaults) continue;
-    sim.schedule(jump.atMs, () => {
-      if (jump.jumpMs < 0) {
-        run.counts.clockJumpsBack++;
-        run.backwardJumpsMs.push(sim.nowMs());
-      }
-      else run.counts.clockJumpsForward++;
-      node.clock.faults.jump(jump.jumpMs);
-    }, 'clock');
+/** Counts a jump of the broker host's clock (and when it went back). */
+function noteJump(sim: Simulation, run: Run, jump: ClockJump): void {
+  if (jump.jumpMs > 0) {
+    run.counts.clockJumpsForward++;
+    return;
   }
+  run.counts.clockJumpsBack++;
+  run.backwardJumpsMs.push(sim.nowMs());
 }
 
 /** Default retention.ms of a topic (Kafka's 7 days), in force when the seed sets no time limits. */
@@ -564,7 +533,7 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
       ...(swarm.timeLimits ? { retentionCheckIntervalMs: swarm.retentionCheckIntervalMs, partitionReopenIntervalMs: 200 } : {}),
     }),
   );
-  planClock(sim, node, run, drawn.driftPpm, drawn.jumps, false);
+  planClockFaults(sim, drawn.clock, 'faults', (jump) => noteJump(sim, run, jump));
   const admin = sim.addClient('admin');
   const producers = [
     { name: 'p1', idempotent: false, pipelineMax: 1 },
@@ -590,7 +559,7 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
   // needs every log open from shortly after the faults to the end).
   if (swarm.timeLimits) node.disk.faults.cancelSyncFailures();
   if (!node.isUp) restart(sim, node, run);
-  planClock(sim, node, run, 0, drawn.jumps, true);
+  planClockFaults(sim, drawn.clock, 'liveness', (jump) => noteJump(sim, run, jump));
   await sim.run({ untilMs: healedMs + livenessMs });
   for (const p of producers) {
     if ((run.lastAckMs.get(p.name) ?? -1) < healedMs) run.fail(`liveness: ${p.name} got no ack within ${livenessMs} ms after the faults stopped`);
