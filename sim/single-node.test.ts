@@ -94,7 +94,7 @@ describe('single-node scenario', () => {
 
   // Half the graceful stops are followed by a power loss before the restart, so a stop that answers
   // appends it never fsynced (interval flush policy: appends wait for the timer) loses them.
-  it('catches a graceful stop that skips its final flush as lost writes (within 20 seeds; first at seed 9, 8 of 1..40)', async () => {
+  it('catches a graceful stop that skips its final flush as lost writes (within 20 seeds; first at seed 9, 7 of 1..40)', async () => {
     const found = await firstFailure({ broker: { stopSkipsFlush: true } }, /^lost-write: /, 20);
     expect(found?.failure).toMatch(/^lost-write: /);
   });
