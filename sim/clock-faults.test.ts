@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../src/core/io/seeded-random.ts';
 import { Simulation, wallClockOriginMs } from '../src/io-sim/index.ts';
-import { drawClockFaults, planClockFaults } from './clock-faults.ts';
+import { drawClockFaults, planClockFaults, startClockFaults } from './clock-faults.ts';
 
 const hosts = ['n1', 'n2', 'n3'];
 
@@ -41,5 +41,24 @@ describe('clock faults', () => {
     await sim.run({ untilMs: 3000 });
     expect(seen).toEqual(['n2', 'n3']);
     expect(sim.node('n3').clock.wallClockMs()).toBe(wallClockOriginMs + 3000 - 1 + 60_000); // 3 s at -200 ppm: 0.6 ms back, floored
+  });
+
+  it('startClockFaults draws from its own stream, traces the draw and schedules the fault-phase jumps', async () => {
+    const run = async (seed: number) => {
+      const sim = new Simulation({ seed });
+      for (const host of hosts) sim.addNode(host, () => undefined);
+      const swarm = startClockFaults(sim, hosts, 4000);
+      await sim.run({ untilMs: 5000 });
+      return { swarm, trace: sim.recentTrace().filter((l) => l.includes('ClockFaults') || l.includes('FaultClock')), hash: sim.traceHash() };
+    };
+    const runs: Awaited<ReturnType<typeof run>>[] = [];
+    for (const seed of [1, 2, 3, 4]) runs.push(await run(seed)); // one simulation at a time
+    const a = runs.find((r) => r.swarm.clockFaults)!;
+    expect(a).toBeDefined();
+    expect((await run(runs.indexOf(a) + 1)).hash).toBe(a.hash);
+    expect(a.trace[0]).toContain('ClockFaults');
+    const jumps = a.trace.filter((l) => l.includes('FaultClockJump')).length;
+    expect(jumps).toBe(a.swarm.clockJumps.length);
+    expect(a.trace.filter((l) => l.includes('FaultClockDrift')).length).toBe(a.swarm.clockDrift.filter((d) => !d.endsWith(':+0ppm')).length);
   });
 });

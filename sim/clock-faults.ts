@@ -90,3 +90,17 @@ export function planClockFaults(sim: Simulation, plan: ClockPlan, phase: 'faults
     }, 'clock');
   }
 }
+
+/**
+ * The one call for a scenario whose jumps all fall in its fault phase (the cluster scenario): draws
+ * the clock faults of `hosts` from the run's own stream `clock-faults` (so no other stream's draws
+ * move), traces what it drew (`ClockFaults`, in the trace hash), sets the drifts and schedules the
+ * jumps. Call it once the hosts exist; merge what it returns into the result's `swarm` so the
+ * summary prints it.
+ */
+export function startClockFaults(sim: Simulation, hosts: readonly string[], faultsMs: number, onJump?: (jump: ClockJump) => void): ClockFaultsSwarm {
+  const { swarm, plan } = drawClockFaults(sim.random.fork('clock-faults'), hosts, { faultsMs });
+  sim.trace(null, 'ClockFaults', { clockFaults: swarm.clockFaults, clockDrift: swarm.clockDrift.join(','), clockJumps: swarm.clockJumps.join(',') });
+  planClockFaults(sim, plan, 'faults', onJump);
+  return swarm;
+}
