@@ -25,6 +25,9 @@ const draws: Record<string, (root: Random) => SwarmConfig> = {
 };
 
 const root = (seed: number): Random => new SeededRandom(String(seed));
+
+/** Single-node seed 7000's draws as the commit before the clock faults made them. */
+const PINNED_7000 = { faults: ['crash', 'stop', 'syncFail', 'slowDisk'], faultGapMsMax: 300, downMsMax: 225, requestTimeoutMs: 1500, partitions: 3, acksOneOdds: 0.43, consumerFetchBytes: 7168, livenessMs: 2000 };
 const seeds = Array.from({ length: 400 }, (_, k) => k + 1);
 
 describe('swarm configs', () => {
@@ -86,6 +89,19 @@ describe('swarm configs', () => {
       expect(s.produceTimeoutMs).toBeLessThan(s.requestTimeoutMs);
       expect(s.livenessMs).toBe(clusterLivenessMs(s));
     }
+  });
+
+  it('single-node: the clock faults are drawn last, so every earlier field of every seed is what it was before them', () => {
+    // Pinned before the clock fields came in (seed 7000); they must not move.
+    const s = singleNodeSwarm(root(7000));
+    const before = { faults: s.faults, faultGapMsMax: s.faultGapMsMax, downMsMax: s.downMsMax, requestTimeoutMs: s.requestTimeoutMs, partitions: s.partitions, acksOneOdds: s.acksOneOdds, consumerFetchBytes: s.consumerFetchBytes, livenessMs: s.livenessMs };
+    expect(before).toEqual(PINNED_7000);
+    const clock = seeds.map((seed) => singleNodeSwarm(root(seed)));
+    const jumps = clock.flatMap((c) => (c.clockFaults ? c.clockJumps : []));
+    expect(jumps.some((j) => j.startsWith('-')) && jumps.some((j) => j.startsWith('+'))).toBe(true);
+    expect(jumps.some((j) => Math.abs(Number.parseInt(j, 10)) >= 3_600_000)).toBe(true); // hours
+    expect(clock.filter((c) => c.timeLimits).length / seeds.length).toBeGreaterThan(0.4);
+    for (const c of clock) expect(c.retentionMs).toBeGreaterThan(c.segmentMs);
   });
 
   it('a run reports the config its seed draws, in the outcome (--json) and in the trace', async () => {

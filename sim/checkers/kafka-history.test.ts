@@ -262,6 +262,42 @@ describe('kafka history checker', () => {
     });
   });
 
+  describe('retention (CheckOptions.retention)', () => {
+    /** Four acknowledged writes on partition 0; the final read starts at the log start 2 (retention took 0 and 1). */
+    const afterRetention = (): Script => {
+      const s = new Script();
+      s.produce('p1', 0, ['a'], ok(0n));
+      s.produce('p1', 0, ['b'], ok(1n));
+      s.read(0, 0n, ['a', 'b'], 2n); // read before retention deleted them
+      s.produce('p1', 0, ['c'], ok(2n));
+      s.produce('p1', 0, ['d'], ok(3n));
+      s.read(0, 2n, ['c', 'd'], 4n, true);
+      return s;
+    };
+    const logStarts = new Map([[`${topic}/0`, 2n]]);
+
+    it('records below the log start that retention may delete are neither lost nor truncated reads, and the final log is dense from the start', () => {
+      expect(afterRetention().kinds({ retention: { logStarts, mayBeDeleted: () => true } })).toEqual([]);
+    });
+
+    it('a record retention could not have deleted yet is deleted-too-early; without the option it is a lost write', () => {
+      const s = afterRetention();
+      const early = s.check({ retention: { logStarts, mayBeDeleted: (op) => op.values[0] !== 'b' } });
+      expect(early.findings.map((f) => f.kind)).toEqual(['deleted-too-early']);
+      expect(early.findings[0]!.message).toMatch(/^b acknowledged at t\/0@1 is below the log start 2/);
+      expect(s.kinds()).toEqual(['lost-write', 'lost-write', 'read-truncated', 'final-log-gap']);
+    });
+
+    it('a record at or above the log start missing from the final log is still lost', () => {
+      const s = new Script();
+      s.produce('p1', 0, ['a'], ok(0n));
+      s.produce('p1', 0, ['b'], ok(1n));
+      s.produce('p1', 0, ['c'], ok(2n));
+      s.read(0, 1n, ['b'], 2n, true);
+      expect(s.kinds({ retention: { logStarts: new Map([[`${topic}/0`, 1n]]), mayBeDeleted: () => true } })).toEqual(['lost-write']);
+    });
+  });
+
   it('a partition without a final read, and a gap in a final log, are findings', () => {
     const s = new Script();
     s.produce('p1', 1, ['a'], info);

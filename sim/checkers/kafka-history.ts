@@ -161,6 +161,7 @@ export type FindingKind =
   | 'commit-regressed'
   | 'failed-write-present'
   | 'final-log-gap'
+  | 'deleted-too-early'
   | 'no-final-read';
 
 export interface FindingOp {
@@ -186,6 +187,13 @@ export interface CheckOptions {
   readonly mustSurvive?: (op: ProduceOp, lostDisks: readonly LostDisk[]) => boolean;
   /** Require every partition's final log to hold offsets 0, 1, 2, ... with no gap (no compaction). */
   readonly denseFinalLog?: boolean;
+  /**
+   * Retention: each partition's log start offset when the final read began (keyed `topic/partition`;
+   * absent: 0). Acknowledged records below it are gone from the final log; each one must be one
+   * `mayBeDeleted` allows (retention could have deleted it), else `deleted-too-early`. Reads and the
+   * dense check look only at offsets from the start on.
+   */
+  readonly retention?: { readonly logStarts: ReadonlyMap<string, bigint>; readonly mayBeDeleted: (op: ProduceOp, offset: bigint) => boolean };
   /** At most this many findings of each kind are kept (their count is still exact). Default 20. */
   readonly findingsPerKindMax?: number;
 }
@@ -218,15 +226,15 @@ export function checkKafkaHistory(history: Pick<KafkaHistory, 'ops' | 'lostDisks
   const reads = history.ops.filter((op): op is ReadOp => op.kind === 'read');
   const finalLog = buildFinalLog(reads, history.ops, findings);
   const mustSurvive = options.mustSurvive ?? ((op) => op.acks !== 0);
-  const lost = checkLostWrites(produces, finalLog, (op) => mustSurvive(op, history.lostDisks), findings);
+  const lost = checkLostWrites(produces, finalLog, (op) => mustSurvive(op, history.lostDisks), findings, options.retention);
   checkInconsistentOffsets(reads, findings);
   const sends = sendsByValue(produces);
   const duplicates = checkDuplicates(sends, finalLog, findings);
   checkProducerOrder(produces.filter((op) => mustSurvive(op, history.lostDisks) || storedAsAcknowledged(op, finalLog)), findings);
-  checkReadsBelowHighWatermark(reads, finalLog, findings);
+  checkReadsBelowHighWatermark(reads, finalLog, findings, options.retention?.logStarts);
   checkCommits(history.ops, findings);
   checkFailedWrites(sends, finalLog, findings);
-  if (options.denseFinalLog === true) checkDense(finalLog, findings);
+  if (options.denseFinalLog === true) checkDense(finalLog, findings, options.retention?.logStarts);
   const counts: CheckCounts = {
     ops: countOps(history.ops),
     acked: produces.filter((op) => op.outcome.type === 'ok' && op.acks !== 0).reduce((n, op) => n + op.values.length, 0),
@@ -274,7 +282,8 @@ function findingOp(op: KafkaOp): FindingOp {
   return { id: op.id, kind: op.kind, process: op.process, invokeMs: op.invokeMs, completeMs: op.completeMs };
 }
 
-const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+/** `topic/partition`: how the checker keys partitions (CheckOptions.retention.logStarts). */
+export const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 const where = (topic: string, partition: number, offset: bigint): string => `${topic}/${partition}@${offset}`;
 
 /** Every produce that sent a value, by value. */
@@ -316,17 +325,24 @@ function buildFinalLog(reads: readonly ReadOp[], ops: readonly KafkaOp[], findin
 }
 
 /** (a) Every acknowledged value that must survive is in the final log at its acknowledged offset. */
-function checkLostWrites(produces: readonly ProduceOp[], log: FinalLog, mustSurvive: (op: ProduceOp) => boolean, findings: Findings): number {
+function checkLostWrites(produces: readonly ProduceOp[], log: FinalLog, mustSurvive: (op: ProduceOp) => boolean, findings: Findings, retention: CheckOptions['retention']): number {
   let lost = 0;
   for (const op of produces) {
     if (op.outcome.type !== 'ok' || !mustSurvive(op)) continue;
     const partition = log.get(tpKey(op.topic, op.partition));
     if (partition === undefined) continue; // reported as no-final-read
     const base = op.outcome.value;
+    const logStart = retention?.logStarts.get(tpKey(op.topic, op.partition)) ?? 0n;
     op.values.forEach((value, i) => {
       const offset = base + BigInt(i);
       const found = partition.get(offset);
       if (found?.value === value) return;
+      if (found === undefined && offset < logStart && retention !== undefined) {
+        if (retention.mayBeDeleted(op, offset)) return;
+        lost++;
+        findings.add('deleted-too-early', `${value} acknowledged at ${where(op.topic, op.partition, offset)} is below the log start ${logStart}, deleted although retention could not have deleted it yet`, [op]);
+        return;
+      }
       lost++;
       const holds = found === undefined ? 'nothing' : `${found.value}`;
       findings.add('lost-write', `${value} acknowledged at ${where(op.topic, op.partition, offset)}, which holds ${holds} in the final log`, found === undefined ? [op] : [op, found.read]);
@@ -446,7 +462,7 @@ function okOffset(op: ProduceOp): bigint {
  * the final log still holds (an offset past the final log's end was read uncommitted and later
  * truncated). A record the final log holds with another value is (b)'s finding, not this one.
  */
-function checkReadsBelowHighWatermark(reads: readonly ReadOp[], log: FinalLog, findings: Findings): void {
+function checkReadsBelowHighWatermark(reads: readonly ReadOp[], log: FinalLog, findings: Findings, logStarts: ReadonlyMap<string, bigint> | undefined): void {
   for (const read of reads) {
     const above = read.records.filter((r) => r.offset >= read.highWatermark);
     if (above.length > 0) {
@@ -454,7 +470,8 @@ function checkReadsBelowHighWatermark(reads: readonly ReadOp[], log: FinalLog, f
     }
     const partition = log.get(tpKey(read.topic, read.partition));
     if (read.final || partition === undefined) continue;
-    const gone = read.records.find((r) => !partition.has(r.offset));
+    const logStart = logStarts?.get(tpKey(read.topic, read.partition)) ?? 0n;
+    const gone = read.records.find((r) => r.offset >= logStart && !partition.has(r.offset));
     if (gone !== undefined) {
       findings.add('read-truncated', `read returned ${gone.value} at ${where(read.topic, read.partition, gone.offset)}, which the final log does not hold`, [read]);
     }
@@ -500,11 +517,12 @@ function checkFailedWrites(sends: SendsByValue, log: FinalLog, findings: Finding
   }
 }
 
-/** Offsets 0, 1, 2, ... with no gap in each partition's final log. */
-function checkDense(log: FinalLog, findings: Findings): void {
+/** Offsets 0, 1, 2, ... (from the log start, under retention) with no gap in each partition's final log. */
+function checkDense(log: FinalLog, findings: Findings, logStarts: ReadonlyMap<string, bigint> | undefined): void {
   for (const [key, partition] of log) {
-    let expected = 0n;
+    let expected = logStarts?.get(key) ?? 0n;
     for (const offset of [...partition.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (offset < expected) continue; // read before retention moved the start past it
       if (offset !== expected) {
         findings.add('final-log-gap', `${key}: the final log has offset ${offset} where ${expected} was expected`, [partition.get(offset)!.read]);
         break;

@@ -5,10 +5,13 @@ import type { FlushPolicy } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
-import type { Acks, Outcome } from '../checkers/kafka-history.ts';
+import { tpKey, type Acks, type Outcome, type ProduceOp } from '../checkers/kafka-history.ts';
+import { checkSegmentRolls, type AckedWrite } from '../checkers/segment-roll.ts';
 import { faultScheduleError, FaultScheduleError, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
+import { drawClockFaults, planClockFaults, type ClockFaultsSwarm, type ClockJump, type ClockPlan } from '../clock-faults.ts';
+import { wallClockOriginMs } from '../../src/io-sim/index.ts';
 import { commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun } from '../workload/kafka-ops.ts';
 
 /**
@@ -72,15 +75,46 @@ export type SingleNodeSwarm = {
   readonly consumerFetchBytes: number;
   /** Derived: 2000 ms plus what the longer timeouts add. */
   readonly livenessMs: number;
+} & ClockSwarm;
+
+/**
+ * Wall-clock faults on the broker's host (sim/clock-faults.ts) and the time limits that can see
+ * them, drawn last (after every draw above, so those are the same for every seed as before they
+ * came in).
+ */
+export type ClockSwarm = ClockFaultsSwarm & {
+  /** The topic rolls by age and deletes by age, with LogAppendTime timestamps (odds 0.5). */
+  readonly timeLimits: boolean;
+  /** Its segment.ms (100..400) and retention.ms (2..30 s), the broker's retention check interval (100..500 ms). */
+  readonly segmentMs: number;
+  readonly retentionMs: number;
+  readonly retentionCheckIntervalMs: number;
 };
+
+/** Draws the clock part of the swarm config (from the same fork, after everything else). */
+function drawClock(random: Random, livenessMs: number): { swarm: ClockSwarm; plan: ClockPlan } {
+  const clock = drawClockFaults(random, ['n1'], { faultsMs, livenessMs });
+  const swarm: ClockSwarm = {
+    ...clock.swarm,
+    timeLimits: random.chance(0.5),
+    segmentMs: betweenStep(random, 100, 400, 50),
+    retentionMs: betweenStep(random, 2000, 30_000, 1000),
+    retentionCheckIntervalMs: betweenStep(random, 100, 500, 50),
+  };
+  return { swarm, plan: clock.plan };
+}
 
 /** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
 export function singleNodeSwarm(root: Random): SingleNodeSwarm {
+  return drawSingleNode(root).swarm;
+}
+
+function drawSingleNode(root: Random): { swarm: SingleNodeSwarm; clock: ClockPlan } {
   const random = root.fork('swarm');
   const on = drawKinds(random, faultOdds);
   const requestTimeoutMs = betweenStep(random, 1000, 3000, 250);
   const connectTimeoutMs = betweenStep(random, 250, 750, 50);
-  return {
+  const base = {
     faults: (Object.keys(faultOdds) as FaultKind[]).filter((kind) => on.has(kind)),
     faultGapMsMax: betweenStep(random, 200, 600, 50),
     downMsMax: betweenStep(random, 100, 300, 25),
@@ -97,14 +131,30 @@ export function singleNodeSwarm(root: Random): SingleNodeSwarm {
     // A request outstanding when the faults stop may have to time out before the producer retries.
     livenessMs: 2000 + Math.max(0, requestTimeoutMs - 2000) + Math.max(0, connectTimeoutMs - 500),
   };
+  const clock = drawClock(random, base.livenessMs);
+  return { swarm: { ...base, ...clock.swarm }, clock: clock.plan };
 }
 
-const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0 };
+const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0, clockJumpsBack: 0, clockJumpsForward: 0, retentionDeleted: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
+  /** The LogAppendTime each acknowledged produce was answered with (by operation id; -1 when none). */
+  readonly appendTimesMs = new Map<number, bigint>();
+  /** Each partition's log start offset as the final read found it (`topic/partition`). */
+  readonly logStarts = new Map<string, bigint>();
+  /** When the scenario restarted the node. */
+  readonly restartsMs: number[] = [];
+  /** When the broker host's wall clock jumped back. */
+  readonly backwardJumpsMs: number[] = [];
   constructor(nowMs: () => number) {
     super({ ...initialCounts }, nowMs);
   }
+}
+
+/** Starts the node again (it crashed or stopped), noting when: a restart reopens every log. */
+function restart(sim: Simulation, node: SimNode, run: Run): void {
+  run.restartsMs.push(sim.nowMs());
+  node.restart();
 }
 
 async function connect(io: Io, name: string, swarm: SingleNodeSwarm): Promise<KafkaWireClient | null> {
@@ -120,8 +170,15 @@ async function ensureTopic(io: Io, sim: Simulation, run: Run, swarm: SingleNodeS
     const client = await connect(io, 'admin', swarm);
     if (client !== null) {
       try {
+        const configs = swarm.timeLimits
+          ? [
+              { name: 'segment.ms', value: String(swarm.segmentMs) },
+              { name: 'retention.ms', value: String(swarm.retentionMs) },
+              { name: 'message.timestamp.type', value: 'LogAppendTime' },
+            ]
+          : [];
         const response = await client.request(ApiKey.CreateTopics, 3, {
-          topics: [{ name: topic, numPartitions: swarm.partitions, replicationFactor: 1, assignments: [], configs: [] }],
+          topics: [{ name: topic, numPartitions: swarm.partitions, replicationFactor: 1, assignments: [], configs }],
           timeoutMs: 1000,
           validateOnly: false,
         });
@@ -166,6 +223,7 @@ function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send
         return undefined;
       }
       run.history.complete(op, produceOutcome(answer.errorCode, answer.baseOffset), io.clock.nowMs());
+      run.appendTimesMs.set(op.id, answer.logAppendTimeMs);
       if (answer.errorCode === ErrorCode.NONE) run.lastAckMs.set(name, io.clock.nowMs());
       return answer.errorCode;
     },
@@ -316,6 +374,12 @@ async function consumeAll(io: Io, run: Run, swarm: SingleNodeSwarm): Promise<str
         const invokeMs = io.clock.nowMs();
         const answer = await fetchOnce(client, partition, fetchOffset, 1 << 20);
         if (answer.kind === 'failed') return `checker fetch failed: ${answer.message}`;
+        if (answer.kind === 'error' && answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && answer.logStartOffset > fetchOffset) {
+          // Retention deleted the segments below the log start (the checker judges whether it could).
+          fetchOffset = answer.logStartOffset;
+          run.logStarts.set(tpKey(topic, partition), fetchOffset);
+          continue;
+        }
         if (answer.kind === 'error') return `checker fetch p${partition} error ${answer.errorCode}`;
         const fields = { process: 'checker', topic, partition, fetchOffset, records: answer.records, highWatermark: answer.highWatermark, final: true };
         run.history.read(fields, invokeMs, invokeAt, io.clock.nowMs());
@@ -370,7 +434,7 @@ function scheduleFaults(sim: Simulation, node: SimNode, run: Run, faults: FaultS
         case 'crash':
           run.counts.crashes++;
           node.crash();
-          sim.schedule(downMs, () => node.isUp || node.restart());
+          sim.schedule(downMs, () => node.isUp || restart(sim, node, run));
           return;
         case 'stop':
           run.counts.stops++;
@@ -386,7 +450,7 @@ function scheduleFaults(sim: Simulation, node: SimNode, run: Run, faults: FaultS
               node.powerLoss();
             })
             .catch(() => node.crash())
-            .then(() => sim.schedule(downMs, () => node.isUp || node.restart()));
+            .then(() => sim.schedule(downMs, () => node.isUp || restart(sim, node, run)));
           return;
         case 'reset':
           if (sim.network.resetRandomConnection() !== null) run.counts.resets++;
@@ -394,7 +458,7 @@ function scheduleFaults(sim: Simulation, node: SimNode, run: Run, faults: FaultS
         case 'sync-fail':
           run.counts.syncFailures++;
           node.disk.faults.failNextSync();
-          sim.schedule(downMs, () => node.isUp && node.restart());
+          sim.schedule(downMs, () => node.isUp && restart(sim, node, run));
           return;
         case 'slow-disk':
           node.disk.faults.latency.syncMsMax = 25;
@@ -407,9 +471,71 @@ function scheduleFaults(sim: Simulation, node: SimNode, run: Run, faults: FaultS
   }
 }
 
+/** Counts a jump of the broker host's clock (and when it went back). */
+function noteJump(sim: Simulation, run: Run, jump: ClockJump): void {
+  if (jump.jumpMs > 0) {
+    run.counts.clockJumpsForward++;
+    return;
+  }
+  run.counts.clockJumpsBack++;
+  run.backwardJumpsMs.push(sim.nowMs());
+}
+
+/** Default retention.ms of a topic (Kafka's 7 days), in force when the seed sets no time limits. */
+const defaultRetentionMs = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Whether retention could have deleted an acknowledged record: Kafka deletes a whole segment once
+ * its newest timestamp is older than retention.ms by the broker's wall clock, so a deleted record's
+ * own timestamp is older than that by some value the broker's clock showed. The largest such value
+ * is the clock's maximum over the run (a forward jump makes deletion come sooner, legitimately).
+ * The timestamp is the LogAppendTime of its produce answer, or the producer's CreateTime; an
+ * idempotent retry answered from the producer state carries none, so it is not judged.
+ */
+function retentionMayDelete(run: Run, node: SimNode, swarm: SingleNodeSwarm, op: ProduceOp): boolean {
+  const appendTimeMs = run.appendTimesMs.get(op.id) ?? -1n;
+  if (swarm.timeLimits && appendTimeMs < 0n) return true;
+  const timestampMs = appendTimeMs >= 0n ? Number(appendTimeMs) : wallClockOriginMs; // valuesBatch's CreateTime
+  const retentionMs = swarm.timeLimits ? swarm.retentionMs : defaultRetentionMs;
+  const may = timestampMs < node.clock.wallClockMaxMs() - retentionMs;
+  if (may) run.counts.retentionDeleted++;
+  return may;
+}
+
+/** The base offsets of each partition's segment files on the broker's disk now. */
+function segmentBasesOnDisk(node: SimNode, swarm: SingleNodeSwarm): Map<number, bigint[]> {
+  const bases = new Map<number, bigint[]>();
+  const topicDir = node.diskState.list('data/logs').find((name) => name.startsWith(`${topic}~`));
+  if (topicDir === undefined) return bases;
+  for (const partition of partitionsOf(swarm)) {
+    const names = node.diskState.list(`data/logs/${topicDir}/${partition}`);
+    bases.set(partition, names.filter((name) => /^\d+\.log$/.test(name)).map((name) => BigInt(name.slice(0, -4))));
+  }
+  return bases;
+}
+
+/** The acknowledged produces of the history, for the roll check. */
+function ackedWrites(run: Run): AckedWrite[] {
+  const sent = new Set<string>();
+  const writes: AckedWrite[] = [];
+  for (const op of run.history.ops) {
+    if (op.kind !== 'produce') continue;
+    const firstSend = !sent.has(op.values[0]!);
+    sent.add(op.values[0]!);
+    if (op.outcome.type !== 'ok' || op.completeMs === null) continue;
+    const firstOffset = op.outcome.value;
+    writes.push({ partition: op.partition, firstOffset, lastOffset: firstOffset + BigInt(op.values.length - 1), invokeMs: op.invokeMs, completeMs: op.completeMs, firstSend });
+  }
+  return writes;
+}
+
+/** A partition log reopened after a failure (every partitionReopenIntervalMs) is open again within this of the faults' end. */
+const reopenSettleMs = 500;
+
 async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
   sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
-  const swarm = announceSwarm(sim, singleNodeSwarm(sim.random));
+  const draw = drawSingleNode(sim.random);
+  const swarm = announceSwarm(sim, draw.swarm);
   const { livenessMs } = swarm;
   const run = new Run(() => sim.nowMs());
   // Half the seeds run the interval flush policy (an fsync a few milliseconds after the first
@@ -427,8 +553,12 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
       testOnlyLogBugs: sim.plantedLogBugs,
       testOnlyOffsetStoreBugs: sim.plantedOffsetStoreBugs,
       testOnlyBrokerBugs: sim.plantedBrokerBugs,
+      // Time limits: retention runs often, and a partition that failed is reopened soon (a reopen
+      // restarts its segment's age, which the roll check must know has settled).
+      ...(swarm.timeLimits ? { retentionCheckIntervalMs: swarm.retentionCheckIntervalMs, partitionReopenIntervalMs: 200 } : {}),
     }),
   );
+  planClockFaults(sim, draw.clock, 'faults', (jump) => noteJump(sim, run, jump));
   const admin = sim.addClient('admin');
   const producers = [
     { name: 'p1', idempotent: false, pipelineMax: 1 },
@@ -461,7 +591,11 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   await sim.run({ untilMs: phaseMs });
   const healedMs = sim.nowMs();
   node.disk.faults.latency.syncMsMax = 3;
-  if (!node.isUp) node.restart();
+  // With time limits, no fsync failure armed in the fault phase may fail a log later (the roll check
+  // needs every log open from shortly after the faults to the end).
+  if (swarm.timeLimits) node.disk.faults.cancelSyncFailures();
+  if (!node.isUp) restart(sim, node, run);
+  planClockFaults(sim, draw.clock, 'liveness', (jump) => noteJump(sim, run, jump));
   await sim.run({ untilMs: healedMs + livenessMs });
   for (const p of producers) {
     if ((run.lastAckMs.get(p.name) ?? -1) < healedMs) run.fail(`liveness: ${p.name} got no ack within ${livenessMs} ms after the faults stopped`);
@@ -476,11 +610,26 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   await sim.run({ untilMs: sim.nowMs() + 5000, until: () => readError !== undefined });
   if (readError === undefined) run.fail('the final read did not finish within 5 s');
   else if (readError !== null) run.fail(readError);
-  return { ...run.judge({ denseFinalLog: true }), swarm, faultSchedule: schedule };
+  if (swarm.timeLimits) {
+    const writes = ackedWrites(run);
+    const check = { writes, segmentBases: segmentBasesOnDisk(node, swarm), segmentMs: swarm.segmentMs, fromMs: healedMs + reopenSettleMs, resetsMs: run.restartsMs, backwardJumpsMs: run.backwardJumpsMs };
+    const rolls = checkSegmentRolls(check);
+    for (const finding of rolls.findings) run.fail(finding);
+    for (let i = 0; i < rolls.rollsAcrossBackwardJumps; i++) sim.coverage.reached('clock.roll-across-backward-jump');
+  }
+  const retention = { logStarts: run.logStarts, mayBeDeleted: (op: ProduceOp) => retentionMayDelete(run, node, swarm, op) };
+  const judged = run.judge({ denseFinalLog: true, retention });
+  const clock = { clockDrift: swarm.clockDrift.join(',') || '-', clockJumps: swarm.clockJumps.join(',') || '-' };
+  return { ...judged, summary: { ...judged.summary, ...clock }, swarm, faultSchedule: schedule };
 }
 
 /** The rare states every sweep of `npm test`'s size (50 seeds) must reach (docs/simulator.md). */
 const coverageTargets = [
+  'sim.clock-jumped-backward',
+  'sim.clock-jumped-forward',
+  'log.segment-rolled-by-age',
+  'log.retention-deleted-by-age',
+  'clock.roll-across-backward-jump',
   'log.crash-with-acks-pending',
   'log.fsync-failed-with-waiters',
   'log.torn-tail-cut',

@@ -62,7 +62,7 @@ export function fetchBody(partition: number, fetchOffset: bigint, partitionBytes
   };
 }
 
-export type FetchAnswer = { kind: 'records'; records: ConsumedRecord[]; highWatermark: bigint } | { kind: 'error'; errorCode: number; highWatermark: bigint } | { kind: 'failed'; message: string };
+export type FetchAnswer = { kind: 'records'; records: ConsumedRecord[]; highWatermark: bigint } | { kind: 'error'; errorCode: number; highWatermark: bigint; logStartOffset: bigint } | { kind: 'failed'; message: string };
 
 /** One Fetch of one partition; records only at or above fetchOffset are kept (whole batches may start below it). */
 export async function fetchOnce(client: KafkaWireClient, partition: number, fetchOffset: bigint, partitionBytesMax: number): Promise<FetchAnswer> {
@@ -70,7 +70,7 @@ export async function fetchOnce(client: KafkaWireClient, partition: number, fetc
   if (typeof response === 'string') return { kind: 'failed', message: response };
   const data = response.responses[0]?.partitions[0];
   if (data === undefined) return { kind: 'failed', message: 'no partition in the fetch response' };
-  if (data.errorCode !== ErrorCode.NONE) return { kind: 'error', errorCode: data.errorCode, highWatermark: data.highWatermark };
+  if (data.errorCode !== ErrorCode.NONE) return { kind: 'error', errorCode: data.errorCode, highWatermark: data.highWatermark, logStartOffset: data.logStartOffset };
   const records = readRecords((data.records ?? new Uint8Array(0)) as Uint8Array).filter((r) => r.offset >= fetchOffset);
   return { kind: 'records', records, highWatermark: data.highWatermark };
 }

@@ -18,6 +18,7 @@ import type { SimObserver, StateSampler } from './observer.ts';
 import { SimBuggify, SimCoverage, type IncarnationCoverage } from './sim-probes.ts';
 import { Trace, type TraceEvent } from './trace.ts';
 import { TrackedRandom } from './tracked-random.ts';
+import { SimWallClock } from './wall-clock.ts';
 
 /** What a node's boot function may hand back: how to stop it gracefully. */
 export interface NodeHandle {
@@ -44,9 +45,6 @@ export interface SimulationOptions {
   /** Test-only: make the simulated disks or network wrong on purpose, to show a checker notices. */
   plantedBugs?: { disk?: Partial<DiskBugs>; net?: Partial<NetworkBugs>; log?: PartitionLogBugs; offsets?: OffsetStoreBugs; replication?: ReplicationBugs; controller?: ControllerBugs; broker?: BrokerBugs };
 }
-
-/** Virtual wall-clock origin: 2026-01-01T00:00:00Z, so Kafka timestamps look real and never vary. */
-const wallClockOriginMs = 1_767_225_600_000;
 
 /** A node incarnation: alive until the node crashes, stops or restarts. */
 class Incarnation implements EventOwner {
@@ -113,6 +111,8 @@ export class SimNode {
   private up = false;
   incarnationCount = 0;
   readonly diskState: SimDiskState;
+  /** The host's wall clock (drift and jumps: `clock.faults`); it outlives the node's incarnations. */
+  readonly clock: SimWallClock;
 
   constructor(
     readonly name: string,
@@ -125,6 +125,10 @@ export class SimNode {
       sim.addTrace(name, 'info', event, fields),
     );
     Object.assign(this.diskState.bugs, sim.plantedDiskBugs);
+    this.clock = new SimWallClock(() => sim.nowMs(), (event, fields) => {
+      if (event === 'FaultClockJump') sim.coverage.reached(fields.jumpMs! < 0 ? 'sim.clock-jumped-backward' : 'sim.clock-jumped-forward');
+      sim.addTrace(name, 'info', event, fields);
+    });
   }
 
   get isUp(): boolean {
@@ -145,7 +149,7 @@ export class SimNode {
     this.incarnationCount++;
     this.incarnation = new Incarnation(`${this.name}/${this.incarnationCount}`);
     this.up = true;
-    const io = this.sim.makeIo(this.name, this.incarnation, this.diskState);
+    const io = this.sim.makeIo(this.name, this.incarnation, this.diskState, this.clock);
     this.sim.addTrace(this.name, 'info', this.incarnationCount === 1 ? 'NodeStarted' : 'FaultRestart', { incarnation: this.incarnationCount });
     const owner = this.incarnation;
     this.sim.schedule(0, () => {
@@ -481,9 +485,9 @@ export class Simulation {
     if (this.traceFd !== null) closeSync(this.traceFd);
   }
 
-  makeIo(host: string, owner: Incarnation, diskState: SimDiskState): Io {
+  makeIo(host: string, owner: Incarnation, diskState: SimDiskState, wallClock: SimWallClock): Io {
     const random = this.random.fork(`node/${host}`).fork(String(this.nodes.find((n) => n.name === host)?.incarnationCount ?? 0));
-    const clock = new SimClock(this, owner);
+    const clock = new SimClock(this, owner, wallClock);
     const log = new SimLog(this, host, owner);
     const coverage = this.coverage.forIncarnation();
     owner.coverage = coverage;
@@ -503,12 +507,13 @@ class SimClock implements Clock {
   constructor(
     private readonly sim: Simulation,
     private readonly owner: EventOwner,
+    private readonly wallClock: SimWallClock,
   ) {}
   nowMs(): number {
     return this.sim.scheduler.nowMs();
   }
   wallClockMs(): number {
-    return wallClockOriginMs + Math.floor(this.sim.scheduler.nowMs());
+    return this.wallClock.wallClockMs();
   }
   setTimer(delayMs: number, callback: () => void): Timer {
     return this.sim.scheduler.schedule(Math.max(delayMs, 0), this.owner, callback, 'timer');

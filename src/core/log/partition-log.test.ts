@@ -4,7 +4,7 @@ import { CorruptRecordError, LogError, OffsetOutOfRangeError } from './errors.ts
 import { readBatchHeader, splitBatches } from './record-batch.ts';
 import { segmentFileName } from './segment.ts';
 import { LogHarness, concatBytes, hex, smallConfig, testBatch, testLogDir, withoutBaseOffset } from '../../testing/log-harness.ts';
-import type { PartitionLog } from './partition-log.ts';
+import type { PartitionLog, PartitionLogOptions } from './partition-log.ts';
 
 function batchesOf(bytes: Uint8Array) {
   const split = splitBatches(bytes, 1 << 20);
@@ -101,6 +101,34 @@ describe('PartitionLog: append and read', () => {
     await h.advance(1500);
     await h.run(log.append(testBatch('new', 1, 10, now + 1500n)));
     expect(log.segmentCount).toBe(2);
+  });
+
+  it('rolls a segment by age on the monotonic clock, whatever the wall clock does (the planted segmentAgeByWallClock does not)', async () => {
+    const rolls = async (bugs: PartitionLogOptions['bugs']): Promise<number> => {
+      const h = new LogHarness(61);
+      const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20, segmentAgeMsMax: 1000 }, { bugs });
+      const now = BigInt(h.io.clock.wallClockMs());
+      await h.run(log.append(testBatch('old', 1, 10, now)));
+      h.node.clock.faults.jump(-3_600_000); // an NTP step back by an hour
+      await h.advance(1500);
+      await h.run(log.append(testBatch('new', 1, 10, now + 1500n)));
+      const afterBackwardJump = log.segmentCount;
+      h.node.clock.faults.jump(7_200_000); // and forward by two: no extra roll
+      await h.run(log.append(testBatch('newer', 1, 10, now + 1500n)));
+      expect(log.segmentCount).toBe(2);
+      return afterBackwardJump;
+    };
+    expect(await rolls(undefined)).toBe(2);
+    const held = async (): Promise<number> => {
+      const h = new LogHarness(62);
+      const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20, segmentAgeMsMax: 1000 }, { bugs: { segmentAgeByWallClock: true } });
+      await h.run(log.append(testBatch('old', 1, 10, 0n)));
+      h.node.clock.faults.jump(-3_600_000);
+      await h.advance(1500);
+      await h.run(log.append(testBatch('new', 1, 10, 0n)));
+      return log.segmentCount;
+    };
+    expect(await held()).toBe(1); // the wall clock says the segment is an hour younger than it is
   });
 
   it('finds offsets by timestamp', async () => {

@@ -70,6 +70,12 @@ export interface PartitionLogBugs {
    * header fields pass), so a torn tail whose length survived is served as records.
    */
   recoverySkipsCrc?: boolean;
+  /**
+   * A segment's age (segmentAgeMsMax) is measured on the wall clock instead of the monotonic one, as
+   * this log did before the simulator stepped clocks: a wall clock stepped back by more than the
+   * roll age holds the active segment open until the clock catches up.
+   */
+  segmentAgeByWallClock?: boolean;
 }
 
 export interface PartitionLogOptions {
@@ -160,7 +166,7 @@ export class PartitionLog implements PartitionLogApi {
     this.bugs = options.bugs ?? {};
     this.metrics = options.metrics ?? noopLogMetrics;
     this.durableEnd = this.active.nextOffset;
-    if (!this.active.isEmpty) this.active.rollReferenceMs = io.clock.wallClockMs();
+    if (!this.active.isEmpty) this.active.rollReferenceMs = this.ageClockMs();
   }
 
   /** Opens (recovering if needed) the log in `dir`, creating it when empty. */
@@ -396,7 +402,14 @@ export class PartitionLog implements PartitionLogApi {
     if (size + next.bytes.length > this.config.segmentBytesMax) return true;
     if (segment.nextOffset + groupOffsets + next.offsetCount - segment.baseOffset > BigInt(int32Max)) return true;
     const reference = segment.rollReferenceMs;
-    return reference !== null && this.io.clock.wallClockMs() - reference >= this.config.segmentAgeMsMax;
+    if (reference === null || this.ageClockMs() - reference < this.config.segmentAgeMsMax) return false;
+    reached(this.io, 'log.segment-rolled-by-age');
+    return true;
+  }
+
+  /** The clock segment ages are measured on: monotonic (the planted bug segmentAgeByWallClock: the wall clock). */
+  private ageClockMs(): number {
+    return this.bugs.segmentAgeByWallClock === true ? this.io.clock.wallClockMs() : this.io.clock.nowMs();
   }
 
   /** Writes `group` as one disk write at the end of the active segment, assigning offsets. */
@@ -425,7 +438,7 @@ export class PartitionLog implements PartitionLogApi {
       await this.writeFailed(error, segment, startPosition, group);
       return;
     }
-    segment.rollReferenceMs ??= this.io.clock.wallClockMs();
+    segment.rollReferenceMs ??= this.ageClockMs();
     let position = startPosition;
     for (const chunk of chunks) {
       const header = readBatchHeader(chunk, 0);
@@ -609,6 +622,7 @@ export class PartitionLog implements PartitionLogApi {
       const bySize = retentionBytesMax !== null && total - segment.sizeBytes >= retentionBytesMax;
       const byAge = retentionMsMax !== null && segment.maxTimestampMs < nowMs - retentionMsMax;
       if (!bySize && !byAge) break;
+      if (!bySize) reached(this.io, 'log.retention-deleted-by-age');
       total -= segment.sizeBytes;
       count++;
     }

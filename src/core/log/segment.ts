@@ -40,9 +40,11 @@ export class Segment {
   /** Relative offset of the last batch; -1 when empty. */
   lastBatchRelOffset = -1;
   /**
-   * Broker wall-clock time of the first append into this segment since open (or the open time, for a
-   * segment that was not empty then): the segment rolls `segmentAgeMsMax` after it. Kafka measures
-   * age by record timestamps instead; the broker's clock cannot be skewed by a producer's.
+   * Monotonic time (io.clock.nowMs) of the first append into this segment since open (or the open
+   * time, for a segment that was not empty then): the segment rolls `segmentAgeMsMax` after it. An
+   * age is a duration, so it is measured on the monotonic clock: a wall clock stepped back by an
+   * hour would hold the segment open (and retention off it) for that hour. Kafka measures age by
+   * record timestamps instead; the broker's clock cannot be skewed by a producer's.
    */
   rollReferenceMs: number | null = null;
   /** The in-memory index differs from the index files (they are rewritten on roll and stop). */

@@ -22,7 +22,7 @@ export type FlushPolicy =
 export interface PartitionLogConfig {
   /** A segment rolls when appending the next batch would make it larger than this. */
   readonly segmentBytesMax: number;
-  /** A segment rolls when its first batch was appended longer ago than this (by io.clock.wallClockMs). */
+  /** A segment rolls when its first batch (since the log was opened) was appended longer ago than this (by the monotonic io.clock.nowMs). */
   readonly segmentAgeMsMax: number;
   /** One offset-index and time-index entry per this many bytes of batches (sparse index). */
   readonly indexIntervalBytes: number;
