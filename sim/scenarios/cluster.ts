@@ -12,6 +12,7 @@ import { replicaRebuildReadBytes } from '../../src/core/limits.ts';
 import type { CoverageGoal, Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { faultScheduleError, FaultScheduleError, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
+import { drawClockFaults, type ClockFaultsSwarm } from '../clock-faults.ts';
 import { raftSample } from '../timeline/samples.ts';
 import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun, workloadTopic as topic } from '../workload/kafka-ops.ts';
 
@@ -186,7 +187,7 @@ function partitionsOf(swarm: ClusterSwarm): number[] {
   return Array.from({ length: swarm.partitions }, (_, p) => p);
 }
 
-const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0, pauses: 0, silentDeaths: 0, slowLinks: 0, diskFull: 0 };
+const initialCounts = { coordinatorsFound: 0, controllerRestarts: 0, produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, rollingRestarts: 0, partitions: 0, resets: 0, syncFailures: 0, pauses: 0, silentDeaths: 0, slowLinks: 0, diskFull: 0, clockJumps: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   /** Every producer id InitProducerId handed out, with who got it: each call must get a fresh one. */
@@ -561,6 +562,8 @@ export const clusterFaultKinds = {
   'slow-link': { a: 'host', b: 'host', factor: 'number', durationMs: 'number' },
   'disk-full': { node: 'node', durationMs: 'number' },
   'rolling-restart': { node: 'node', next: 'node', downMs: 'number', afterMs: 'number', crash: 'boolean', durationMs: 'number' },
+  'clock-drift': { node: 'node', ppm: 'number' },
+  'clock-jump': { node: 'node', jumpMs: 'number' },
 } as const satisfies FaultKinds;
 
 /**
@@ -677,6 +680,18 @@ function drawRollingRestarts(random: Random, nodes: number): PlannedFault[] {
   return plan;
 }
 
+/**
+ * The brokers' wall clocks (sim/clock-faults.ts), from their own stream: in 70% of seeds each host's
+ * clock drifts (a clock-drift entry at 0 ms, for drifts other than 0) and jumps 1..3 times during the
+ * fault phase, back or forward by seconds to hours (clock-jump).
+ */
+function drawClockSchedule(random: Random, names: readonly string[]): { swarm: ClockFaultsSwarm; faults: PlannedFault[] } {
+  const { swarm, plan } = drawClockFaults(random, names, { faultsMs });
+  const drifts: PlannedFault[] = [...plan.driftPpm].filter(([, ppm]) => ppm !== 0).map(([host, ppm]) => ({ kind: 'clock-drift', atMs: 0, node: names.indexOf(host), ppm }));
+  const jumps: PlannedFault[] = plan.jumps.map((j) => ({ kind: 'clock-jump', atMs: j.atMs, node: names.indexOf(j.host), jumpMs: j.jumpMs }));
+  return { swarm, faults: [...drifts, ...jumps] };
+}
+
 /** The faults a seed draws before the run (all but the rolling restarts, drawn once the topic exists). */
 function drawClusterSchedule(sim: Simulation, nodes: number, hosts: readonly string[], swarm: ClusterSwarm): PlannedFault[] {
   // Each kind from its own stream (forked in this order, as the trace hash has always seen them).
@@ -710,6 +725,10 @@ function scheduleFaults(c: FaultContext, faults: FaultSchedule, rollingEndMs = N
     if (f.kind === 'link-latency') {
       baseLatency.set(`${f['a']}|${f['b']}`, f['factor'] as number);
       sim.network.setSlow(hosts[f['a'] as number]!, hosts[f['b'] as number]!, f['factor'] as number);
+      continue;
+    }
+    if (f.kind === 'clock-drift') {
+      nodes[f['node'] as number]!.clock.faults.setDriftPpm(f['ppm'] as number);
       continue;
     }
     sim.schedule(f.atMs, () => runFault(f));
@@ -762,6 +781,12 @@ function scheduleFaults(c: FaultContext, faults: FaultSchedule, rollingEndMs = N
         nodes[k]!.disk.faults.setFull(true);
         sim.schedule(durationMs, () => nodes[k]!.disk.faults.setFull(false));
         return;
+      case 'clock-jump':
+        run.counts.clockJumps++;
+        nodes[k]!.clock.faults.jump(f['jumpMs'] as number);
+        return;
+      case 'clock-drift':
+        return; // set when the schedule starts
       case 'rolling-restart': {
         if (stopping.size > 0 || sim.nowMs() >= rollingEndMs) return;
         const next = f['next'] as number;
@@ -994,6 +1019,9 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   });
   // The seed's faults, as data (sim/fault-schedule.ts); a given schedule runs in their place.
   const drawn = drawClusterSchedule(sim, nodes.length, hosts, swarm);
+  // Drawn last, from their own stream, so no earlier draw of any seed moves.
+  const clocks = drawClockSchedule(sim.random.fork('clock-faults'), names);
+  drawn.push(...clocks.faults);
   const schedule: PlannedFault[] = options.faults === undefined ? drawn : options.faults.filter((f) => f.kind !== 'rolling-restart');
   scheduleFaults(faultContext, schedule);
   for (const node of nodes) node.disk.faults.setReadErrorOdds(swarm.readErrorOdds);
@@ -1058,7 +1086,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   if (readError === undefined) run.fail('the final read did not finish within 10 s');
   else if (readError !== null) run.fail(readError);
   // Every acks=all write must survive (crashes here lose unsynced bytes, never a whole disk).
-  return { ...run.judge({ denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 }), swarm, faultSchedule: schedule };
+  return { ...run.judge({ denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 }), swarm: { ...swarm, ...clocks.swarm }, faultSchedule: schedule };
 }
 
 /**
