@@ -113,7 +113,11 @@ class Inode {
   /** Queues an op (and its intended twin, without the misdirection). */
   push(op: PendingOp): void {
     this.pending.push(op);
-    if (this.twin !== null) this.twin.pending.push(op.kind === 'write' ? { kind: 'write', seq: op.seq, position: op.position, data: op.data } : { ...op });
+    const twin = this.twin;
+    if (twin === null) return;
+    twin.pending.push(op.kind === 'write' ? { kind: 'write', seq: op.seq, position: op.position, data: op.data } : { ...op });
+    twin.size = op.kind === 'write' ? Math.max(twin.size, op.position + op.data.length) : op.size;
+    twin.opSeqNext = op.seq + 1;
   }
 
   /** Starts the intended twin as a copy of the file now (before its first misdirected write). */
