@@ -39,6 +39,8 @@ export async function recoverSegments(
   batchBytesMax: number,
   /** Test only (PartitionLogBugs.recoverySkipsCrc): a bad checksum passes. */
   skipCrc = false,
+  /** Test only (PartitionLogBugs.recoveryEndsAtReadError): a read error ends the last segment. */
+  endsAtReadError = false,
 ): Promise<{ segments: Segment[]; report: RecoveryReport; startOffsetProblem: string | null }> {
   await io.disk.mkdir(dir);
   const names = await io.disk.list(dir);
@@ -58,7 +60,7 @@ export async function recoverSegments(
   for (let i = 0; i < segments.length - 1; i++) {
     await recoverOlderSegment(io, segments[i]!, segments[i + 1]!.baseOffset, batchBytesMax, notes, skipCrc);
   }
-  await recoverLastSegment(io, segments[segments.length - 1]!, clean, batchBytesMax, notes, skipCrc);
+  await recoverLastSegment(io, segments[segments.length - 1]!, clean, batchBytesMax, notes, skipCrc, endsAtReadError);
   if (clean) {
     await io.disk.remove(joinPath(dir, cleanShutdownMarker));
     await io.disk.syncDir(dir);
@@ -162,7 +164,7 @@ async function recoverOlderSegment(io: Io, segment: Segment, nextBase: bigint, b
   await io.disk.syncDir(segment.dir);
 }
 
-async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batchBytesMax: number, notes: RecoveryNotes, skipCrc: boolean): Promise<void> {
+async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batchBytesMax: number, notes: RecoveryNotes, skipCrc: boolean, endsAtReadError = false): Promise<void> {
   // Synced before it is read: after a failed fsync (of an earlier process that stopped without a
   // crash) reads may still show bytes no fsync will ever write, and a log built on them would leave
   // a hole once they vanish. After this sync, what is read is what the disk holds.
@@ -176,7 +178,7 @@ async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batc
     segment.resetInMemory();
     if (segment.file.size() > 0) notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
   }
-  await scanAll(io, segment, from, batchBytesMax, notes, true, skipCrc);
+  await scanAll(io, segment, from, batchBytesMax, notes, true, skipCrc, endsAtReadError);
   // Bytes that survived a crash may still sit only in the page cache: make them durable before
   // anyone is told they are.
   await segment.file.sync();
@@ -194,12 +196,24 @@ function indexUntrusted(io: Io, problem: string): void {
  * segment the end is cut off the file; in an older one (which cannot have a torn tail) it is only
  * reported.
  */
-async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: number, notes: RecoveryNotes, isLast: boolean, skipCrc: boolean): Promise<void> {
+async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: number, notes: RecoveryNotes, isLast: boolean, skipCrc: boolean, endsAtReadError = false): Promise<void> {
   const fileBytes = segment.file.size();
   const reader = new ChunkReader(segment.file, fileBytes);
   let position = from;
   for (;;) {
-    const { stop, batches } = await scanInto(segment, reader, position, batchBytesMax, null, skipCrc);
+    let scanned: Awaited<ReturnType<typeof scanInto>>;
+    try {
+      scanned = await scanInto(segment, reader, position, batchBytesMax, null, skipCrc);
+    } catch (error) {
+      if (!(endsAtReadError && isLast && error instanceof DiskError)) throw error;
+      // The planted bug: an unreadable stretch taken for the end of the log, and cut.
+      notes.truncatedBytes += fileBytes - segment.sizeBytes;
+      notes.truncationReason = `read error taken for the end: ${String(error)}`;
+      await segment.file.truncate(segment.sizeBytes);
+      await segment.file.sync();
+      return;
+    }
+    const { stop, batches } = scanned;
     notes.batchesScanned += batches;
     if (stop === null) return;
     const skip = await findResume(reader, segment, stop, batchBytesMax);
