@@ -427,6 +427,10 @@ export class SimDiskState {
     const landed = this.misdirectWrite(inode, position, data.length, path);
     inode.push({ kind: 'write', seq: inode.opSeqNext++, position, data: data.slice(), ...(landed === null ? {} : { landed }) });
     if (end > inode.size) inode.size = end;
+    if (landed === null) return;
+    // Noted once the write is in place, so that a checker reading the intended twin sees it there.
+    this.noteDamage(inode, path, { kind: 'misdirected-intended', start: position, end });
+    this.noteDamage(inode, path, { kind: 'misdirected-landed', start: landed, end: landed + data.length });
   }
 
   truncate(inode: Inode, size: number): void {
@@ -451,8 +455,6 @@ export class SimDiskState {
     inode.makeTwin();
     this.storageCounts.misdirectedWrites++;
     this.onEvent('DiskWriteMisdirected', { path, position, landed, bytes: length });
-    this.noteDamage(inode, path, { kind: 'misdirected-intended', start: position, end: position + length });
-    this.noteDamage(inode, path, { kind: 'misdirected-landed', start: landed, end: landed + length });
     return landed;
   }
 

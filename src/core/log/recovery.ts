@@ -198,8 +198,9 @@ function indexUntrusted(io: Io, problem: string): void {
  */
 async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: number, notes: RecoveryNotes, isLast: boolean, skipCrc: boolean, endsAtReadError = false): Promise<void> {
   const fileBytes = segment.file.size();
-  const reader = new ChunkReader(segment.file, fileBytes);
+  let reader = new ChunkReader(segment.file, fileBytes);
   let position = from;
+  let rereadAt = -1;
   for (;;) {
     let scanned: Awaited<ReturnType<typeof scanInto>>;
     try {
@@ -216,6 +217,15 @@ async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: nu
     const { stop, batches } = scanned;
     notes.batchesScanned += batches;
     if (stop === null) return;
+    // A read can be wrong once: a misdirected read serves the bytes of another place. Read the
+    // stretch from the disk again before taking it for damage, which would cut or skip durable
+    // batches that are whole on the platter.
+    if (stop.position !== rereadAt) {
+      rereadAt = stop.position;
+      reader = new ChunkReader(segment.file, fileBytes);
+      position = stop.position;
+      continue;
+    }
     const skip = await findResume(reader, segment, stop, batchBytesMax);
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
     if (skip !== null) {
@@ -273,19 +283,25 @@ async function findResume(
       if (next?.baseOffset === nextOffset) return { end: p + size, nextOffset };
     }
   }
-  // Otherwise look for a valid batch with a later offset within one batch's reach.
+  // Otherwise look for a valid batch with a later offset within one batch's reach: the one with the
+  // lowest offset, not the first in the file. A misdirected write leaves whole, valid batches with
+  // later offsets in the middle of older ones; resuming there would skip (and, at the next problem,
+  // cut) the intact batches between.
   const limit = Math.min(reader.end, p + batchBytesMax + 1);
+  let best: { end: number; nextOffset: bigint } | null = null;
   for (let q = p + 1; q + batchHeaderBytes <= limit; q++) {
     if ((await reader.bytes(q + 16, 1))[0] !== 2) continue;
     const found = await validBatchAt(reader, q, batchBytesMax);
-    if (found === null || found.baseOffset < segment.nextOffset) continue;
+    if (found === null || found.baseOffset < segment.nextOffset || (best !== null && found.baseOffset >= best.nextOffset)) continue;
     // Demand a second link (or the exact end) so that a batch embedded in a record value of a torn
     // tail is not mistaken for a place to resume.
     const after = q + found.size;
     const second = after === reader.end ? null : await validBatchAt(reader, after, batchBytesMax);
-    if (after === reader.end || second?.baseOffset === found.nextOffset) return { end: q, nextOffset: found.baseOffset };
+    if (after !== reader.end && second?.baseOffset !== found.nextOffset) continue;
+    best = { end: q, nextOffset: found.baseOffset };
+    if (found.baseOffset === segment.nextOffset) break; // nothing can resume lower
   }
-  return null;
+  return best;
 }
 
 /** The offsets and size of a whole, valid batch at `position`, or null. */
