@@ -158,7 +158,7 @@ async function recoverOlderSegment(io: Io, segment: Segment, nextBase: bigint, b
   if (problem === null) return;
   indexUntrusted(io, problem);
   segment.resetInMemory();
-  await scanAll(io, segment, 0, batchBytesMax, notes, false, skipCrc);
+  await scanAll(io, segment, 0, batchBytesMax, notes, false, skipCrc, false, nextBase);
   notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
   await segment.writeIndexFiles(io.disk);
   await io.disk.syncDir(segment.dir);
@@ -196,7 +196,18 @@ function indexUntrusted(io: Io, problem: string): void {
  * segment the end is cut off the file; in an older one (which cannot have a torn tail) it is only
  * reported.
  */
-async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: number, notes: RecoveryNotes, isLast: boolean, skipCrc: boolean, endsAtReadError = false): Promise<void> {
+async function scanAll(
+  io: Io,
+  segment: Segment,
+  from: number,
+  batchBytesMax: number,
+  notes: RecoveryNotes,
+  isLast: boolean,
+  skipCrc: boolean,
+  endsAtReadError = false,
+  /** For an older segment: the next segment's base, where its offsets end. */
+  nextBase: bigint | null = null,
+): Promise<void> {
   const fileBytes = segment.file.size();
   let reader = new ChunkReader(segment.file, fileBytes);
   let position = from;
@@ -238,7 +249,9 @@ async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: nu
     if (!isLast) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; rest of an older segment unreadable`);
       io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, hint: 'the damaged bytes were cut at recovery (only unacknowledged data can be there after a crash); if this happens without a crash, check the disk' });
-      segment.noteCorruptRegion(fileBytes, segment.nextOffset);
+      // The damaged rest holds every offset up to the next segment's base: they stay taken (reads
+      // of them fail), or a read of one would be served from the next segment.
+      segment.noteCorruptRegion(fileBytes, nextBase !== null && nextBase > segment.nextOffset ? nextBase : segment.nextOffset);
       return;
     }
     reached(io, 'log.torn-tail-cut');
