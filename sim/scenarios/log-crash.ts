@@ -545,11 +545,17 @@ const coverageTargets = [
   'sim.crash-zero-filled-a-tail',
   'buggify.log.small-group-commit',
   'buggify.log.early-flush',
+  // The storage faults: each did its harm, and the log met it.
+  'sim.latent-sector-read-failed',
+  'sim.write-misdirected',
+  'sim.read-misdirected',
+  'log-crash.acked-batch-lost-to-storage',
+  'log-crash.open-refused-on-unreadable-sector',
 ];
 
 export const scenario: Scenario = {
   name: 'log-crash',
-  description: 'one partition log under concurrent appends, crashes with torn writes, graceful stops, fsync failures and a full disk; checks acknowledged data, dense offsets, whole batches',
+  description: 'one partition log under concurrent appends, crashes with torn writes, graceful stops, fsync failures, a full disk, latent sector errors and misdirected writes and reads; checks acknowledged data, dense offsets, whole batches',
   defaultNodes: 1,
   nodesMin: 1,
   nodesMax: 1,
