@@ -310,6 +310,9 @@ async function recountJournal(file: Awaited<ReturnType<Io['disk']['open']>>, nam
   // The cut drops records as a recovery's does: held to the same rule (without the flips' credit).
   checker.recovered(name, lastSeq, corrupt, cut, { recount: true });
   await file.truncate(cut);
+  // Synced before writing on, and before the checker forgets the damage past the cut: a crash
+  // could undo an unsynced cut and bring that damage back (seed 20111).
+  await file.sync();
   checker.recoveryDurable(name, 0, cut, lastSeq);
   return lastSeq + 1;
 }
