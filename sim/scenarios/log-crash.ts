@@ -4,7 +4,7 @@ import { PartitionLog, defaultPartitionLogConfig, type PartitionLogBugs } from '
 import { batchHeaderBytes, checkBatch, encodeRecordBatch, readBatchHeader } from '../../src/core/log/record-batch.ts';
 import type { PartitionLogConfig } from '../../src/core/log/types.ts';
 import type { SimNode, Simulation } from '../../src/io-sim/index.ts';
-import type { DiskDamage } from '../../src/io-sim/sim-disk.ts';
+import type { DiskDamage } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 
