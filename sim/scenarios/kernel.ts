@@ -2,8 +2,7 @@ import { crashWindow, reached, type Io, type Random } from '../../src/core/io/in
 // The same length + CRC-32C framing the Raft transport and log use.
 import { frame as frameOf, frameHeaderBytes, unframe } from '../../src/core/raft/codec.ts';
 import type { Connection } from '../../src/core/io/network.ts';
-import type { Simulation } from '../../src/io-sim/index.ts';
-import type { DiskDamage } from '../../src/io-sim/index.ts';
+import type { DiskDamage, Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 

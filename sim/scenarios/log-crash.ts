@@ -3,8 +3,7 @@ import { LogError } from '../../src/core/log/errors.ts';
 import { PartitionLog, defaultPartitionLogConfig, type PartitionLogBugs } from '../../src/core/log/partition-log.ts';
 import { batchHeaderBytes, checkBatch, encodeRecordBatch, readBatchHeader } from '../../src/core/log/record-batch.ts';
 import type { PartitionLogConfig } from '../../src/core/log/types.ts';
-import type { SimNode, Simulation } from '../../src/io-sim/index.ts';
-import type { DiskDamage } from '../../src/io-sim/index.ts';
+import type { DiskDamage, SimNode, Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 
