@@ -60,6 +60,12 @@ describe('sim command flags', () => {
     [{ replay: 'c.json', jobs: 1 }, '--replay c.json runs the scenario, seed and nodes saved in the case; drop --jobs'],
     [{ seeds: { first: 1, last: 2 }, html: 'out.html' }, '--html describes one run: use it with --seed, not with --seeds'],
     [{ list: true, html: 'out.html' }, '--list takes no other flag, got --html'],
+    [{ seed: 1, shrinkRuns: 5 }, '--shrink-runs 5 limits --shrink: give --shrink too'],
+    [{ seeds: { first: 1, last: 2 }, shrink: true }, '--shrink is about one run: use it with --seed, not with --seeds'],
+    [{ seeds: { first: 1, last: 2 }, faults: 'f.json' }, '--faults is about one run: use it with --seed, not with --seeds'],
+    [{ replay: 'c.json', faults: 'f.json' }, '--replay runs the faults saved in the case (if any); drop --faults f.json'],
+    [{ scenario: 'raft', seed: 1, shrink: true }, '--shrink: scenario raft does not record its faults as data (only cluster, single-node do)'],
+    [{ list: true, shrink: true }, '--list takes no other flag, got --shrink'],
   ] as const)('rejects %j', async (options, message) => {
     expect(simUsageError(flags(options))).toBe(message);
     const errors: unknown[] = [];
@@ -86,6 +92,53 @@ describe('sim command flags', () => {
     expect(String(errors[0])).toMatch(/^chronik sim: --replay .*no-such-case\.json: ENOENT/);
     expect(errors[1]).toBe(`chronik sim: --replay ${misfit}: the saved case does not fit: --nodes 2: scenario single-node runs exactly 1 node`);
   });
+
+  it('a --faults file that is not a schedule of the run is one line naming what is wrong', async () => {
+    const errors: unknown[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(line));
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const dir = mkdtempSync(path.join(tmpdir(), 'sim-cli-'));
+    const file = (name: string, text: string): string => {
+      writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    try {
+      const notJson = file('a.json', '[{');
+      expect(await runSimCommand(flags({ seed: 1, faults: notJson }))).toBe(simExitCode.usage);
+      const noFaults = file('b.json', '{"seed": 1}');
+      expect(await runSimCommand(flags({ seed: 1, faults: noFaults }))).toBe(simExitCode.usage);
+      const wrongNode = file('c.json', '{"faults": [{"kind": "crash", "atMs": 900, "node": 7, "durationMs": 100}]}');
+      expect(await runSimCommand(flags({ seed: 1, faults: wrongNode }))).toBe(simExitCode.usage);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(errors).toHaveLength(3);
+    expect(String(errors[0])).toMatch(/^chronik sim: --faults .*a\.json: /);
+    expect(String(errors[1])).toMatch(/^chronik sim: --faults .*b\.json: expected a JSON array of faults, or an object with a "faults" array$/);
+    expect(String(errors[2])).toMatch(/^chronik sim: cluster with 3 nodes and \d+ hosts \(n1, n2, n3, admin, .*\): fault 0 \(crash\): node 7 is not a node index 0\.\.2$/);
+  });
+
+  it('--shrink prints a smaller schedule and a command that reproduces the failure with it', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    vi.stubEnv('CHRONIK_TEST_ONLY_BUGS', '{"replication":{"acksAllBeforeIsr":true}}');
+    try {
+      expect(await runSimCommand(flags({ seed: 6, shrink: true, shrinkRuns: 4, save: false }))).toBe(simExitCode.fail);
+      const shrunk = lines.find((l) => l.startsWith('shrunk '));
+      expect(shrunk).toMatch(/^shrunk 16 faults to \d+ in 4 runs \(stopped by --shrink-runs 4; it may shrink further\):$/);
+      const reproduce = lines.find((l) => l.startsWith('reproduce: ') && l.includes('--faults'))!;
+      expect(reproduce).toMatch(/^reproduce: CHRONIK_TEST_ONLY_BUGS='\{"replication":\{"acksAllBeforeIsr":true\}\}' npm run sim -- --scenario cluster --seed 6 --nodes 3 --faults \S+$/);
+      const file = reproduce.split(' --faults ')[1]!;
+      const kept = (JSON.parse(readFileSync(file, 'utf8')) as { faults: unknown[] }).faults.length;
+      expect(kept).toBeLessThan(16);
+      lines.length = 0;
+      expect(await runSimCommand(flags({ seed: 6, faults: file, save: false }))).toBe(simExitCode.fail);
+      expect(lines.some((l) => l.startsWith('  lost-write: '))).toBe(true);
+      rmSync(file, { force: true });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  }, 300_000);
 
   it('a replay says when its trace hash is not the one the case recorded, and passes all the same', async () => {
     const lines: string[] = [];

@@ -1,9 +1,14 @@
 import { randomInt } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os, { availableParallelism } from 'node:os';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { simExitCode } from './exit-code.ts';
-import { hashChangeNote, loadCase, reproduceCommand, runOne, runWithTimeline, saveCase, type CorpusCase, type RunOutcome } from './runner.ts';
+import { FaultScheduleError, renderFaultSchedule, type FaultSchedule } from './fault-schedule.ts';
+import { corpusDir, hashChangeNote, loadCase, reproduceCommand, runOne, runWithTimeline, saveCase, type CorpusCase, type RunOutcome, type RunRequest } from './runner.ts';
+import { failureKind, shrinkRun } from './shrink.ts';
+import { parseTestOnlyBugs, TestOnlyBugsError, testOnlyBugsVariable } from '../src/cli/test-only-bugs.ts';
 import { nodesAccepted, nodesError } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 import { sweepRerunEvery, sweepSeeds, type SweepRequest } from './sweep.ts';
@@ -26,6 +31,12 @@ export interface SimCommandOptions {
   list?: boolean;
   json?: boolean;
   save: boolean;
+  /** A JSON file with the faults to run instead of the seed's: an array, or an object with `faults` (a shrunk case). */
+  faults?: string;
+  /** When the run fails, shrink its fault schedule to the fewest faults that still fail. */
+  shrink?: boolean;
+  /** With --shrink: at most this many runs. */
+  shrinkRuns?: number;
   /** With --seeds: force the coverage gate on (true) or off (false); default: on from the scenario's npm-test size. */
   coverageGate?: boolean;
 }
@@ -49,6 +60,15 @@ function parseJobs(text: string): number {
   if (!Number.isInteger(n) || n < 1 || n > sweepJobsMax) throw new InvalidArgumentError(`--jobs takes 1 to ${sweepJobsMax}, got '${text}'`);
   return n;
 }
+
+function parseShrinkRuns(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError(`--shrink-runs takes 1 to 100000, got '${text}'`);
+  return n;
+}
+
+/** Runs a --shrink may spend by default (a 3-node cluster run takes about a second here). */
+const shrinkRunsDefault = 400;
 
 function parseNodes(text: string): number {
   const n = Number(text);
@@ -76,6 +96,9 @@ export function addSimCommand(program: Command): void {
     .option('--trace-events', 'with --trace: also write every scheduler event that fires (what the trace hash covers)')
     .option('--html <file>', 'write the run\'s timeline as one self-contained HTML page: a lane per node with its role and term, partitions, faults, client operations and findings over virtual time')
     .option('--replay <file>', 'replay a saved case from sim/corpus/')
+    .option('--faults <file>', 'run the fault schedule in this JSON file instead of the seed\'s (an array of faults, or a case with a "faults" field, as --shrink saves it); scenarios: cluster')
+    .option('--shrink', 'when the run fails, shrink its fault schedule: drop faults and shorten the fault phase while it still fails the same way, then print the smallest schedule and save it as a case (scenarios: cluster)')
+    .option('--shrink-runs <n>', `with --shrink: spend at most n runs (default ${shrinkRunsDefault})`, parseShrinkRuns)
     .option('--list', 'list the scenarios and exit')
     .option('--json', 'print the outcome as one JSON line')
     .option('--no-save', 'do not save failing seeds under sim/corpus/')
@@ -104,11 +127,23 @@ export function simUsageError(options: SimCommandOptions): string | null {
   const given = (key: keyof SimCommandOptions): boolean => (key === 'save' ? options.save === false : options[key] !== undefined);
   const flag = (key: keyof SimCommandOptions): string => (key === 'save' ? '--no-save' : key === 'traceEvents' ? '--trace-events' : `--${key}`);
   if (options.list === true) {
-    const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes', 'trace', 'traceEvents', 'html', 'replay', 'json', 'save'] as const).filter(given);
+    const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes', 'trace', 'traceEvents', 'html', 'replay', 'json', 'save', 'faults', 'shrink'] as const).filter(given);
     if (extra.length > 0) return `--list takes no other flag, got ${extra.map(flag).join(' ')}`;
     return null;
   }
   if (options.traceEvents === true && options.trace === undefined) return '--trace-events adds events to the --trace file: give --trace <file> too';
+  if (options.shrinkRuns !== undefined && options.shrink !== true) return `--shrink-runs ${options.shrinkRuns} limits --shrink: give --shrink too`;
+  if (options.seeds !== undefined && (options.faults !== undefined || options.shrink === true)) {
+    return `${options.faults !== undefined ? '--faults' : '--shrink'} is about one run: use it with --seed, not with --seeds`;
+  }
+  if (options.replay !== undefined && options.faults !== undefined) return `--replay runs the faults saved in the case (if any); drop --faults ${options.faults}`;
+  if (options.faults !== undefined || options.shrink === true) {
+    const name = options.scenario ?? scenarios[0]!.name;
+    const scenario = findScenario(name);
+    if (scenario !== undefined && scenario.faultKinds === undefined) {
+      return `${options.faults !== undefined ? '--faults' : '--shrink'}: scenario ${name} does not record its faults as data (only ${scenarios.filter((s) => s.faultKinds !== undefined).map((s) => s.name).join(', ')} do)`;
+    }
+  }
   if (options.replay !== undefined) {
     const extra = (['scenario', 'seed', 'seeds', 'jobs', 'nodes'] as const).filter(given);
     if (extra.length > 0) return `--replay ${options.replay} runs the scenario, seed and nodes saved in the case; drop ${extra.map(flag).join(' ')}`;
@@ -158,7 +193,14 @@ export async function runSimCommand(options: SimCommandOptions): Promise<number>
     if (wrongCase !== null) return usageError(`--replay ${options.replay}: the saved case does not fit: ${wrongCase}`);
     const commit = entry.commitWhenFound === undefined ? '' : ` at commit ${entry.commitWhenFound}`;
     console.log(`replaying ${options.replay}: found ${entry.foundAt}${commit}, trace then ${entry.traceHashWhenFound}`);
-    const outcome = await runSingle({ ...options, scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes, save: false });
+    if (entry.faults !== undefined) console.log(`with its ${entry.faults.length} saved faults${entry.faultPhaseMs === undefined ? '' : ` and a fault phase of ${entry.faultPhaseMs} ms`}`);
+    let outcome: RunOutcome;
+    try {
+      outcome = await runSingle({ ...options, scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes, save: false }, entry);
+    } catch (error) {
+      if (error instanceof FaultScheduleError) return usageError(`--replay ${options.replay}: ${error.message}`);
+      throw error;
+    }
     const note = hashChangeNote(entry, outcome.traceHash);
     // A changed hash is not a failure (code changes change traces), but it must be seen; with --json
     // it goes to stderr so that the outcome stays the last line of stdout.
@@ -169,8 +211,13 @@ export async function runSimCommand(options: SimCommandOptions): Promise<number>
     const request = { scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save, coverageGate: options.coverageGate };
     return runSweep(request, options.jobs ?? availableParallelism());
   }
-  const outcome = await runSingle(options);
-  return outcome.ok ? simExitCode.pass : simExitCode.fail;
+  try {
+    const outcome = await runSingle(options);
+    return outcome.ok ? simExitCode.pass : simExitCode.fail;
+  } catch (error) {
+    if (error instanceof FaultScheduleError || error instanceof TestOnlyBugsError) return usageError(error.message);
+    throw error;
+  }
 }
 
 /**
@@ -193,15 +240,38 @@ export async function runSweep(request: SweepRequest, jobs: number): Promise<num
   }
 }
 
-async function runSingle(options: SimCommandOptions): Promise<RunOutcome> {
+/** The schedule in a --faults file: an array of faults, or an object with `faults` (and maybe `faultPhaseMs`). */
+export function readFaultsFile(file: string): { faults: FaultSchedule; faultPhaseMs?: number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new FaultScheduleError(`--faults ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const holder = Array.isArray(parsed) ? { faults: parsed } : (parsed as { faults?: unknown; faultPhaseMs?: unknown } | null);
+  if (holder === null || typeof holder !== 'object' || holder.faults === undefined) throw new FaultScheduleError(`--faults ${file}: expected a JSON array of faults, or an object with a "faults" array`);
+  const phase = holder.faultPhaseMs;
+  if (phase !== undefined && (typeof phase !== 'number' || !Number.isInteger(phase) || phase <= 0)) throw new FaultScheduleError(`--faults ${file}: faultPhaseMs must be a whole number of ms > 0`);
+  // The kinds and indexes are checked by the scenario, which knows its nodes and hosts.
+  return { faults: holder.faults as FaultSchedule, ...(phase === undefined ? {} : { faultPhaseMs: phase }) };
+}
+
+async function runSingle(options: SimCommandOptions, saved?: { faults?: FaultSchedule; faultPhaseMs?: number }): Promise<RunOutcome> {
   const seed = options.seed ?? randomInt(0, 2 ** 31);
-  const request = {
+  const given = options.faults !== undefined ? readFaultsFile(options.faults) : saved;
+  const request: RunRequest = {
     scenario: options.scenario ?? scenarios[0]!.name,
     seed,
     nodes: options.nodes,
     traceFile: options.trace,
     traceFileEvents: options.traceEvents,
+    ...(given?.faults === undefined ? {} : { faults: given.faults }),
+    ...(given?.faultPhaseMs === undefined ? {} : { faultPhaseMs: given.faultPhaseMs }),
   };
+  // Test only: the planted bugs of `chronik start` (src/cli/test-only-bugs.ts), so a shrink or a
+  // timeline of a planted bug can be shown from the command line. Such a run is never saved.
+  const planted = parseTestOnlyBugs(process.env);
+  if (Object.keys(planted).length > 0) request.plantedBugs = planted;
   let outcome: RunOutcome;
   let page: string | null = null;
   if (options.html === undefined) {
@@ -218,10 +288,45 @@ async function runSingle(options: SimCommandOptions): Promise<RunOutcome> {
   } else {
     printOutcome(outcome);
   }
-  if (!outcome.ok && options.save) console.log(`saved as ${saveCase(outcome, new Date().toISOString())}`);
+  // A run of a given schedule is saved only as --shrink's result (its seed alone would not replay it).
+  const save = options.save && request.plantedBugs === undefined;
+  if (!outcome.ok && save && request.faults === undefined) console.log(`saved as ${saveCase(outcome, new Date().toISOString())}`);
+  if (!outcome.ok && options.shrink === true) await shrinkAndReport(request, outcome, { ...options, save });
   // With --json the outcome stays the last line of stdout.
   if (page !== null) (options.json === true ? console.error : console.log)(`timeline: ${options.html} (${Math.round(Buffer.byteLength(page) / 1024)} KiB)`);
   return outcome;
+}
+
+async function shrinkAndReport(request: RunRequest, outcome: RunOutcome, options: SimCommandOptions): Promise<void> {
+  const runsMax = options.shrinkRuns ?? shrinkRunsDefault;
+  const out = options.json === true ? console.error : console.log;
+  out(`\nshrinking ${outcome.faultSchedule?.length ?? 0} faults while the run still fails with "${failureKind(outcome.failures[0]!)}" (at most ${runsMax} runs)`);
+  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'shrink {bar} {value}/{total} runs  faults {faults}  ({phase})', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(runsMax, 0, { faults: outcome.faultSchedule?.length ?? 0, phase: 'faults' });
+  let lastLine = 0;
+  const shrunk = await shrinkRun(request, outcome, runsMax, (p) => {
+    bar?.update(p.runs, { faults: p.faults, phase: p.phase });
+    if (bar === null && p.runs - lastLine >= 25) {
+      lastLine = p.runs;
+      out(`  ${p.runs} runs: ${p.faults} faults (${p.phase})`);
+    }
+  });
+  bar?.stop();
+  const phase = shrunk.faultPhaseMs === undefined ? '' : `, fault phase ${shrunk.faultPhaseMs} ms`;
+  out(`shrunk ${shrunk.faultsBefore} faults to ${shrunk.schedule.length}${phase} in ${shrunk.runs} runs${shrunk.exhausted ? ` (stopped by --shrink-runs ${runsMax}; it may shrink further)` : ' (no single fault can be dropped)'}:`);
+  for (const line of renderFaultSchedule(shrunk.schedule)) out(`  ${line}`);
+  out(`it fails with: ${shrunk.outcome.failures.find((f) => failureKind(f) === shrunk.kind) ?? shrunk.failure}`);
+  out(`virtual ${outcome.virtualMs.toFixed(0)} ms -> ${shrunk.outcome.virtualMs.toFixed(0)} ms, events ${outcome.events} -> ${shrunk.outcome.events}, trace ${shrunk.outcome.traceHash}`);
+  if (options.save) {
+    const file = saveCase(shrunk.outcome, new Date().toISOString(), corpusDir, { faults: shrunk.schedule, ...(shrunk.faultPhaseMs === undefined ? {} : { faultPhaseMs: shrunk.faultPhaseMs }) });
+    out(`saved as ${file}`);
+    out(`reproduce: npm run sim -- --replay ${path.relative(process.cwd(), file)}`);
+  } else {
+    const file = path.join(os.tmpdir(), `${outcome.scenario}-seed${outcome.seed}-n${outcome.nodes}-shrunk-faults.json`);
+    writeFileSync(file, JSON.stringify({ faults: shrunk.schedule, ...(shrunk.faultPhaseMs === undefined ? {} : { faultPhaseMs: shrunk.faultPhaseMs }) }, null, 2) + '\n');
+    const planted = request.plantedBugs === undefined ? '' : `${testOnlyBugsVariable}='${process.env[testOnlyBugsVariable]}' `;
+    out(`reproduce: ${planted}${reproduceCommand(outcome)} --faults ${file}`);
+  }
 }
 
 function printOutcome(o: RunOutcome): void {
@@ -245,6 +350,7 @@ function printOutcome(o: RunOutcome): void {
     console.log('\nlast trace events:');
     for (const line of o.recentTrace.slice(-40)) console.log(`  ${line}`);
     console.log(`\nreproduce: ${reproduceCommand(o)}`);
+    if (o.faultSchedule !== undefined && o.faultSchedule.length > 0) console.log(`shrink:    add --shrink for the fewest of its ${o.faultSchedule.length} faults that still fail`);
   }
   console.log(`seed ${o.seed}  trace ${o.traceHash}  ${o.ok ? 'PASS' : 'FAIL'}`);
 }

@@ -25,6 +25,11 @@ describe('seed corpus', () => {
       expect(entry.commitWhenFound).toBe(currentCommit());
       expect(entry.commitWhenFound).toMatch(/^([0-9a-f]{40}|unknown)$/);
       expect(hashChangeNote(entry, outcome.traceHash)).toBeNull();
+      // A shrunk run is saved beside its seed's case, with the faults it ran, which a replay runs.
+      const faults = [{ kind: 'crash', atMs: 900, node: 1, durationMs: 200 }];
+      const shrunkFile = saveCase(outcome, 'now', dir, { faults, faultPhaseMs: 1500 });
+      expect(path.basename(shrunkFile)).toBe('kernel-seed11-n3-shrunk.json');
+      expect(loadCase(shrunkFile)).toMatchObject({ seed: 11, faults, faultPhaseMs: 1500 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -33,7 +38,7 @@ describe('seed corpus', () => {
   for (const file of files) {
     it(`replays ${path.basename(file)}`, async () => {
       const entry = loadCase(file);
-      const outcome = await runOne({ scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes });
+      const outcome = await runOne({ scenario: entry.scenario, seed: entry.seed, nodes: entry.nodes, ...(entry.faults === undefined ? {} : { faults: entry.faults }), ...(entry.faultPhaseMs === undefined ? {} : { faultPhaseMs: entry.faultPhaseMs }) });
       const note = hashChangeNote(entry, outcome.traceHash);
       if (note !== null) console.log(`${path.basename(file)}: ${note}`);
       if (entry.open !== undefined) {

@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Simulation, type CoverageCounts, type SimObserver, type SimulationOptions } from '../src/io-sim/index.ts';
-import { nodesError, type ScenarioResult, type ScenarioTimeline } from './scenario.ts';
+import { FaultScheduleError, type FaultSchedule } from './fault-schedule.ts';
+import { nodesError, type ScenarioOptions, type ScenarioResult, type ScenarioTimeline } from './scenario.ts';
 import { findScenario, scenarios } from './scenarios/index.ts';
 import type { TimelineData, TimelineHeader } from './timeline/model.ts';
 import { TimelineRecorder } from './timeline/recorder.ts';
@@ -19,6 +20,10 @@ export interface RunRequest {
   /** Also write every fired scheduler event to the trace file. */
   traceFileEvents?: boolean;
   plantedBugs?: SimulationOptions['plantedBugs'];
+  /** Run these faults instead of the seed's (ScenarioOptions.faults). */
+  faults?: FaultSchedule;
+  /** The fault phase's length instead of the scenario's (ScenarioOptions.faultPhaseMs). */
+  faultPhaseMs?: number;
   /** Test-only: called with the new simulation before the scenario runs (to plant an event, say). */
   beforeRun?: (sim: Simulation) => void;
 }
@@ -80,6 +85,12 @@ async function runRecorded(request: RunRequest, observer: SimObserver | null): P
   const nodes = request.nodes ?? scenario.defaultNodes;
   const wrongNodes = nodesError(scenario, nodes);
   if (wrongNodes !== null) throw new Error(wrongNodes);
+  if ((request.faults !== undefined || request.faultPhaseMs !== undefined) && scenario.faultKinds === undefined) {
+    throw new FaultScheduleError(`scenario ${scenario.name} does not take a fault schedule (only ${scenarios.filter((s) => s.faultKinds !== undefined).map((s) => s.name).join(', ')} do)`);
+  }
+  const options: ScenarioOptions = { nodes };
+  if (request.faults !== undefined) options.faults = request.faults;
+  if (request.faultPhaseMs !== undefined) options.faultPhaseMs = request.faultPhaseMs;
   const sim = new Simulation({
     seed: request.seed,
     traceFile: request.traceFile,
@@ -91,8 +102,10 @@ async function runRecorded(request: RunRequest, observer: SimObserver | null): P
   let result: ScenarioResult;
   try {
     request.beforeRun?.(sim);
-    result = await scenario.run(sim, { nodes });
+    result = await scenario.run(sim, options);
   } catch (error) {
+    // A schedule that does not fit is the caller's mistake, not a finding of the run.
+    if (error instanceof FaultScheduleError) throw error;
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     result = { ok: false, failures: [`scenario threw: ${text}`], summary: {} };
   } finally {
@@ -175,6 +188,10 @@ export interface CorpusCase {
   failures: string[];
   /** What the bug was, once understood. */
   note?: string;
+  /** The faults to run instead of the seed's (a shrunk schedule, sim/fault-schedule.ts); absent: the seed's own. */
+  faults?: FaultSchedule;
+  /** With `faults`: the fault phase's length it was shrunk to. */
+  faultPhaseMs?: number;
   /**
    * Set while the bug is not fixed: what is known of it. The replay then expects the case to still
    * fail (and says so), so a fix shows up as a test asking for this field to be removed.
@@ -182,10 +199,13 @@ export interface CorpusCase {
   open?: string;
 }
 
-/** Saves a failing run under `dir` (sim/corpus/), with its trace hash and the commit it was found at. */
-export function saveCase(outcome: RunOutcome, foundAt: string, dir = corpusDir): string {
+/**
+ * Saves a failing run under `dir` (sim/corpus/), with its trace hash and the commit it was found at;
+ * a shrunk run (`shrunk`: the schedule it ran) as `...-shrunk.json`, beside its seed's own case.
+ */
+export function saveCase(outcome: RunOutcome, foundAt: string, dir = corpusDir, shrunk?: { faults: FaultSchedule; faultPhaseMs?: number }): string {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${outcome.scenario}-seed${outcome.seed}-n${outcome.nodes}.json`);
+  const file = path.join(dir, `${outcome.scenario}-seed${outcome.seed}-n${outcome.nodes}${shrunk === undefined ? '' : '-shrunk'}.json`);
   const entry: CorpusCase = {
     scenario: outcome.scenario,
     seed: outcome.seed,
@@ -194,6 +214,7 @@ export function saveCase(outcome: RunOutcome, foundAt: string, dir = corpusDir):
     commitWhenFound: currentCommit(),
     foundAt,
     failures: outcome.failures.slice(0, 5),
+    ...shrunk,
   };
   writeFileSync(file, JSON.stringify(entry, null, 2) + '\n');
   return file;
@@ -226,6 +247,8 @@ export function loadCase(file: string): CorpusCase {
   if (typeof entry.scenario !== 'string' || !Number.isInteger(entry.seed) || !Number.isInteger(entry.nodes)) {
     throw new Error(`${file}: not a corpus case (needs scenario, seed, nodes)`);
   }
+  if (entry.faults !== undefined && !Array.isArray(entry.faults)) throw new Error(`${file}: faults is not an array of faults`);
+  if (entry.faultPhaseMs !== undefined && (!Number.isInteger(entry.faultPhaseMs) || entry.faultPhaseMs <= 0)) throw new Error(`${file}: faultPhaseMs is not a whole number of ms > 0`);
   if (entry.commitWhenFound !== undefined && typeof entry.commitWhenFound !== 'string') {
     throw new Error(`${file}: commitWhenFound is not a string`);
   }

@@ -1,10 +1,21 @@
 import type { Simulation } from '../src/io-sim/index.ts';
 import type { KafkaHistory } from './checkers/kafka-history.ts';
+import type { FaultKinds, FaultSchedule } from './fault-schedule.ts';
 import type { SwarmConfig } from './swarm.ts';
 
 export interface ScenarioOptions {
   /** Number of broker/server nodes (each scenario has a default). */
   nodes: number;
+  /**
+   * Run these faults instead of the ones the seed draws (scenarios with `faultKinds` only). The
+   * seed still draws its own first, so a run's own schedule replays that run exactly.
+   */
+  faults?: FaultSchedule;
+  /**
+   * How long the fault phase lasts after the workload starts, instead of the scenario's own length
+   * (scenarios with `faultKinds`): a shrunk failing run ends its faults sooner, so it is shorter.
+   */
+  faultPhaseMs?: number;
 }
 
 export interface ScenarioResult {
@@ -15,6 +26,8 @@ export interface ScenarioResult {
   summary: Record<string, number | string>;
   /** What the seed drew before the run (sim/swarm.ts): fault kinds on, rates, timeouts, workload shape. */
   swarm?: SwarmConfig;
+  /** The faults the run was given or drew, as data (scenarios with `faultKinds`). */
+  faultSchedule?: FaultSchedule;
   /** For the timeline of the run (`sim --html`): the clients' history, and when failures were found where that is known. */
   timeline?: ScenarioTimeline;
 }
@@ -53,6 +66,10 @@ export interface Scenario {
   nodesMax: number;
   /** What a sweep of this many nodes must reach (docs/simulator.md lists every target and why). */
   coverageGoal(nodes: number): CoverageGoal;
+  /** The fault kinds of its schedules, when its faults are data (sim/fault-schedule.ts): they can be given, replayed and shrunk. */
+  faultKinds?: FaultKinds;
+  /** With `faultKinds`: how long its fault phase lasts unless ScenarioOptions.faultPhaseMs says otherwise. */
+  faultPhaseMs?: number;
   run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult>;
 }
 

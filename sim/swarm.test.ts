@@ -72,6 +72,14 @@ describe('swarm configs', () => {
     expect(counts.half / seeds.length).toBeLessThan(0.6);
   });
 
+  it('raft: the figure-8 nemesis is on in about 40% of seeds, drawn and printed last', () => {
+    const on = seeds.filter((seed) => raftSwarm(root(seed)).figure8).length;
+    expect(on).toBeGreaterThan(seeds.length * 0.3);
+    expect(on).toBeLessThan(seeds.length * 0.5);
+    // Drawn last: the summary line prints it after every other field.
+    expect(renderSwarm(raftSwarm(root(7000)))).toMatch(/ stallMsMax=\d+ figure8=(true|false)$/);
+  });
+
   it('the cluster liveness bound is the old 8 s at the old timeouts and grows with longer ones', () => {
     expect(clusterLivenessMs({ sessionMs: 1500, replicaLagMs: 2000, requestTimeoutMs: 2500, electionTicks: 10 })).toBe(8000);
     expect(clusterLivenessMs({ sessionMs: 1000, replicaLagMs: 1000, requestTimeoutMs: 1500, electionTicks: 8 })).toBe(8000);

@@ -10,6 +10,7 @@ import { checkReplicasAgree, ReplicaMonitor, type ReplicaBatch, type ReplicaLog,
 import { splitBatches } from '../../src/core/log/record-batch.ts';
 import { replicaRebuildReadBytes } from '../../src/core/limits.ts';
 import type { CoverageGoal, Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
+import { faultScheduleError, FaultScheduleError, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 import { raftSample } from '../timeline/samples.ts';
 import { clusterNotWritten, commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun, workloadTopic as topic } from '../workload/kafka-ops.ts';
@@ -544,53 +545,47 @@ function outages(sim: Simulation, nodes: readonly SimNode[], names: readonly str
 const plannedKinds: readonly FaultKind[] = ['crash', 'crash', 'stop', 'partition', 'reset', 'reset', 'syncFail', 'slowDisk'];
 
 /**
+ * The cluster's fault kinds and their parameters (a schedule file is checked against them). `node`
+ * and `next` are node indexes (0-based); every time is virtual ms from the start of the run, but a
+ * rolling-restart's `atMs` counts from the moment the topic exists.
+ */
+export const clusterFaultKinds = {
+  crash: { node: 'node', durationMs: 'number' },
+  stop: { node: 'node', durationMs: 'number' },
+  partition: { node: 'node', durationMs: 'number', oneWay: 'boolean' },
+  reset: {},
+  'sync-fail': { node: 'node' },
+  'slow-disk': { node: 'node', durationMs: 'number' },
+  pause: { node: 'node', durationMs: 'number', silentDeath: 'boolean', downMs: 'number' },
+  'link-latency': { a: 'host', b: 'host', factor: 'number' },
+  'slow-link': { a: 'host', b: 'host', factor: 'number', durationMs: 'number' },
+  'disk-full': { node: 'node', durationMs: 'number' },
+  'rolling-restart': { node: 'node', next: 'node', downMs: 'number', afterMs: 'number', crash: 'boolean', durationMs: 'number' },
+} as const satisfies FaultKinds;
+
+/**
  * The fault plan: a fault every 100..faultGapMsMax ms of the first faultsMs, each of a random kind;
  * a kind the seed switched off is drawn like the others and then skipped (so the stream's draws do
  * not depend on which kinds are on).
  */
-function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly string[], run: Run, down: Outages, swarm: ClusterSwarm): void {
-  stopping.clear();
-  const random = sim.random.fork('faults');
+function drawFaults(random: Random, nodes: number, swarm: ClusterSwarm): PlannedFault[] {
+  const kindNames = { crash: 'crash', stop: 'stop', partition: 'partition', reset: 'reset', syncFail: 'sync-fail', slowDisk: 'slow-disk' } as const;
+  const plan: PlannedFault[] = [];
   let atMs = 300;
   for (;;) {
     atMs += random.between(100, swarm.faultGapMsMax);
     if (atMs >= faultsMs) break;
-    const k = random.int(nodes.length);
-    const node = nodes[k]!;
-    const kind = random.int(8);
+    const node = random.int(nodes);
+    const kind = plannedKinds[random.int(8)]!;
     const durationMs = random.between(100, swarm.faultDurationMsMax);
     const oneWay = random.chance(swarm.oneWayOdds);
-    if (!swarm.faults.includes(plannedKinds[kind]!)) continue;
-    sim.schedule(atMs, () => {
-      switch (kind) {
-        case 0:
-        case 1:
-          down.crash(k, durationMs);
-          return;
-        case 2:
-          down.stop(k, durationMs);
-          return;
-        case 3: {
-          run.counts.partitions++;
-          for (const other of names) if (other !== names[k]) sim.network.partition(names[k]!, other, { oneWay });
-          sim.schedule(durationMs, () => sim.network.heal());
-          return;
-        }
-        case 4:
-        case 5:
-          if (sim.network.resetRandomConnection() !== null) run.counts.resets++;
-          return;
-        case 6:
-          if (!node.isUp) return;
-          run.counts.syncFailures++;
-          node.disk.faults.failNextSync();
-          return;
-        default:
-          node.disk.faults.latency.syncMsMax = 30;
-          sim.schedule(durationMs, () => void (node.disk.faults.latency.syncMsMax = 3));
-      }
-    });
+    if (!swarm.faults.includes(kind)) continue;
+    if (kind === 'reset') plan.push({ kind: 'reset', atMs });
+    else if (kind === 'syncFail') plan.push({ kind: 'sync-fail', atMs, node });
+    else if (kind === 'partition') plan.push({ kind: 'partition', atMs, node, durationMs, oneWay });
+    else plan.push({ kind: kindNames[kind as 'crash' | 'stop' | 'slowDisk'], atMs, node, durationMs });
   }
+  return plan;
 }
 
 /**
@@ -599,43 +594,36 @@ function planFaults(sim: Simulation, nodes: readonly SimNode[], names: readonly 
  * instead (restarted 100..faultDurationMsMax ms later): a host that died silently, which its peers
  * learn of only by their timeouts until it reboots and its old connections are reset.
  */
-function planPauses(sim: Simulation, nodes: readonly SimNode[], run: Run, down: Outages, swarm: ClusterSwarm): void {
-  if (swarm.pauseMsMax === 0) return;
-  const random = sim.random.fork('pauses');
+function drawPauses(random: Random, nodes: number, swarm: ClusterSwarm): PlannedFault[] {
+  const plan: PlannedFault[] = [];
   let atMs = 300;
   for (;;) {
     atMs += random.between(300, 2 * swarm.faultGapMsMax);
-    const k = random.int(nodes.length);
+    const node = random.int(nodes);
     const durationMs = random.between(100, swarm.pauseMsMax);
     const silentDeath = random.chance(0.25);
     const downMs = random.between(100, swarm.faultDurationMsMax);
     if (atMs >= faultsMs) break;
     if (atMs + durationMs >= faultsMs) continue;
-    sim.schedule(atMs, () => {
-      const node = nodes[k]!;
-      if (!node.isUp || node.isPaused || stopping.has(k)) return;
-      if (silentDeath) run.counts.silentDeaths++;
-      else run.counts.pauses++;
-      node.pause(durationMs);
-      if (silentDeath) sim.schedule(durationMs, () => void down.crash(k, downMs));
-    });
+    plan.push({ kind: 'pause', atMs, node, durationMs, silentDeath, downMs });
   }
+  return plan;
 }
 
 /**
  * Latency that differs per link and over time, from its own random stream: each pair of hosts gets a
- * base factor of 1..3, and during the fault phase one link at a time is slowed further for a while.
+ * base factor of 1..3 (a link-latency entry at 0 ms, for the factors other than 1), and during the
+ * fault phase one link at a time is slowed further for a while. Hosts are indexed like nodes, the
+ * clients after the brokers.
  */
-function planSlowLinks(sim: Simulation, hosts: readonly string[], run: Run, swarm: ClusterSwarm): void {
-  if (swarm.slowLinkFactorMax === 0) return;
-  const random = sim.random.fork('slow-links');
-  const base = new Map<string, number>();
-  const pairs: Array<[string, string]> = [];
-  for (const a of hosts) for (const b of hosts) if (a < b) pairs.push([a, b]);
+function drawSlowLinks(random: Random, hosts: readonly string[], swarm: ClusterSwarm): PlannedFault[] {
+  const plan: PlannedFault[] = [];
+  // Each pair once, the host whose name sorts first as `a` (in the order the draws have always had).
+  const pairs: Array<[number, number]> = [];
+  for (const [a, nameA] of hosts.entries()) for (const [b, nameB] of hosts.entries()) if (nameA < nameB) pairs.push([a, b]);
   for (const [a, b] of pairs) {
     const factor = random.between(1, 3);
-    base.set(`${a}|${b}`, factor);
-    if (factor !== 1) sim.network.setSlow(a, b, factor);
+    if (factor !== 1) plan.push({ kind: 'link-latency', atMs: 0, a, b, factor });
   }
   let atMs = 0;
   for (;;) {
@@ -644,31 +632,24 @@ function planSlowLinks(sim: Simulation, hosts: readonly string[], run: Run, swar
     const factor = random.between(2, swarm.slowLinkFactorMax);
     const durationMs = random.between(100, swarm.faultDurationMsMax);
     if (atMs >= faultsMs) break;
-    sim.schedule(atMs, () => {
-      run.counts.slowLinks++;
-      sim.network.setSlow(a, b, factor);
-      sim.schedule(durationMs, () => sim.network.setSlow(a, b, base.get(`${a}|${b}`)!));
-    });
+    plan.push({ kind: 'slow-link', atMs, a, b, factor, durationMs });
   }
+  return plan;
 }
 
 /** Full disks, from their own random stream (see ClusterSwarm.diskFull). */
-function planDiskFull(sim: Simulation, nodes: readonly SimNode[], run: Run, swarm: ClusterSwarm): void {
-  if (!swarm.diskFull) return;
-  const random = sim.random.fork('disk-full');
+function drawDiskFull(random: Random, nodes: number, swarm: ClusterSwarm): PlannedFault[] {
+  const plan: PlannedFault[] = [];
   let atMs = 300;
   for (;;) {
     atMs += random.between(300, 2 * swarm.faultGapMsMax);
-    const k = random.int(nodes.length);
+    const node = random.int(nodes);
     const durationMs = random.between(100, swarm.faultDurationMsMax);
     if (atMs >= faultsMs) break;
     if (atMs + durationMs >= faultsMs) continue;
-    sim.schedule(atMs, () => {
-      run.counts.diskFull++;
-      nodes[k]!.disk.faults.setFull(true);
-      sim.schedule(durationMs, () => nodes[k]!.disk.faults.setFull(false));
-    });
+    plan.push({ kind: 'disk-full', atMs, node, durationMs });
   }
+  return plan;
 }
 
 /**
@@ -677,30 +658,125 @@ function planDiskFull(sim: Simulation, nodes: readonly SimNode[], run: Run, swar
  * waits for the broker to rejoin the cluster, not for its partitions to be back in sync), another
  * node is crashed or stopped. The failover that follows has to choose among the replicas that are in
  * sync, while the restarted one may still be catching up outside the ISR, or have just cut its log.
- * `registeredEpoch(k)`: node k's broker epoch if some running controller's image has it unfenced, else -1.
+ * Times count from the moment the topic exists.
  */
-function planRollingRestarts(sim: Simulation, nodes: readonly SimNode[], run: Run, down: Outages, registeredEpoch: (k: number) => number, endMs: number): void {
-  const random = sim.random.fork('rolling');
+function drawRollingRestarts(random: Random, nodes: number): PlannedFault[] {
+  const plan: PlannedFault[] = [];
   let atMs = 0;
   for (;;) {
     atMs += random.between(400, 1200);
     if (atMs >= faultsMs - 500) break;
-    const k = random.int(nodes.length);
-    const next = (k + 1 + random.int(nodes.length - 1)) % nodes.length;
+    const node = random.int(nodes);
+    const next = (node + 1 + random.int(nodes - 1)) % nodes;
     const downMs = random.between(100, 800);
     const afterMs = random.between(0, 100);
     const crash = random.chance(0.5);
     const durationMs = random.between(300, 1500);
-    const takeNextDown = (): void => void (sim.nowMs() < endMs && (crash ? down.crash(next, durationMs) : down.stop(next, durationMs)));
-    const whenRegistered = (before: number, waitedMs: number): void => {
-      if (registeredEpoch(k) > before || waitedMs >= 3000) sim.schedule(afterMs, takeNextDown);
-      else sim.schedule(10, () => whenRegistered(before, waitedMs + 10));
-    };
-    sim.schedule(atMs, () => {
-      if (stopping.size > 0 || sim.nowMs() >= endMs) return;
-      const before = registeredEpoch(k);
-      if (down.stop(k, downMs, () => whenRegistered(before, 0))) run.counts.rollingRestarts++;
-    });
+    plan.push({ kind: 'rolling-restart', atMs, node, next, downMs, afterMs, crash, durationMs });
+  }
+  return plan;
+}
+
+/** The faults a seed draws before the run (all but the rolling restarts, drawn once the topic exists). */
+function drawClusterSchedule(sim: Simulation, nodes: number, hosts: readonly string[], swarm: ClusterSwarm): PlannedFault[] {
+  // Each kind from its own stream (forked in this order, as the trace hash has always seen them).
+  const faults = drawFaults(sim.random.fork('faults'), nodes, swarm);
+  const pauses = swarm.pauseMsMax === 0 ? [] : drawPauses(sim.random.fork('pauses'), nodes, swarm);
+  const links = swarm.slowLinkFactorMax === 0 ? [] : drawSlowLinks(sim.random.fork('slow-links'), hosts, swarm);
+  const full = swarm.diskFull ? drawDiskFull(sim.random.fork('disk-full'), nodes, swarm) : [];
+  return [...faults, ...pauses, ...links, ...full];
+}
+
+/** Runs the faults of a schedule: each at its time, from the context the scenario gives. */
+interface FaultContext {
+  readonly sim: Simulation;
+  readonly nodes: readonly SimNode[];
+  readonly names: readonly string[];
+  readonly hosts: readonly string[];
+  readonly run: Run;
+  readonly down: Outages;
+  /** node k's broker epoch if some running controller's image has it unfenced, else -1. */
+  readonly registeredEpoch: (k: number) => number;
+}
+
+/**
+ * Schedules `faults` (link latencies at 0 ms are set at once). `rollingEndMs` is when rolling
+ * restarts stop taking the next node down (their times count from now).
+ */
+function scheduleFaults(c: FaultContext, faults: FaultSchedule, rollingEndMs = Number.POSITIVE_INFINITY): void {
+  const { sim, nodes, names, hosts, run, down } = c;
+  const baseLatency = new Map<string, number>();
+  for (const f of faults) {
+    if (f.kind === 'link-latency') {
+      baseLatency.set(`${f['a']}|${f['b']}`, f['factor'] as number);
+      sim.network.setSlow(hosts[f['a'] as number]!, hosts[f['b'] as number]!, f['factor'] as number);
+      continue;
+    }
+    sim.schedule(f.atMs, () => runFault(f));
+  }
+  function runFault(f: PlannedFault): void {
+    const k = f['node'] as number;
+    const durationMs = f['durationMs'] as number;
+    switch (f.kind as keyof typeof clusterFaultKinds) {
+      case 'crash':
+        down.crash(k, durationMs);
+        return;
+      case 'stop':
+        down.stop(k, durationMs);
+        return;
+      case 'partition':
+        run.counts.partitions++;
+        for (const other of names) if (other !== names[k]) sim.network.partition(names[k]!, other, { oneWay: f['oneWay'] as boolean });
+        sim.schedule(durationMs, () => sim.network.heal());
+        return;
+      case 'reset':
+        if (sim.network.resetRandomConnection() !== null) run.counts.resets++;
+        return;
+      case 'sync-fail':
+        if (!nodes[k]!.isUp) return;
+        run.counts.syncFailures++;
+        nodes[k]!.disk.faults.failNextSync();
+        return;
+      case 'slow-disk':
+        nodes[k]!.disk.faults.latency.syncMsMax = 30;
+        sim.schedule(durationMs, () => void (nodes[k]!.disk.faults.latency.syncMsMax = 3));
+        return;
+      case 'pause': {
+        const node = nodes[k]!;
+        if (!node.isUp || node.isPaused || stopping.has(k)) return;
+        if (f['silentDeath'] === true) run.counts.silentDeaths++;
+        else run.counts.pauses++;
+        node.pause(durationMs);
+        if (f['silentDeath'] === true) sim.schedule(durationMs, () => void down.crash(k, f['downMs'] as number));
+        return;
+      }
+      case 'slow-link': {
+        const [a, b] = [f['a'] as number, f['b'] as number];
+        run.counts.slowLinks++;
+        sim.network.setSlow(hosts[a]!, hosts[b]!, f['factor'] as number);
+        sim.schedule(durationMs, () => sim.network.setSlow(hosts[a]!, hosts[b]!, baseLatency.get(`${a}|${b}`) ?? 1));
+        return;
+      }
+      case 'disk-full':
+        run.counts.diskFull++;
+        nodes[k]!.disk.faults.setFull(true);
+        sim.schedule(durationMs, () => nodes[k]!.disk.faults.setFull(false));
+        return;
+      case 'rolling-restart': {
+        if (stopping.size > 0 || sim.nowMs() >= rollingEndMs) return;
+        const next = f['next'] as number;
+        const takeNextDown = (): void => void (sim.nowMs() < rollingEndMs && (f['crash'] === true ? down.crash(next, durationMs) : down.stop(next, durationMs)));
+        const whenRegistered = (before: number, waitedMs: number): void => {
+          if (c.registeredEpoch(k) > before || waitedMs >= 3000) sim.schedule(f['afterMs'] as number, takeNextDown);
+          else sim.schedule(10, () => whenRegistered(before, waitedMs + 10));
+        };
+        const before = c.registeredEpoch(k);
+        if (down.stop(k, f['downMs'] as number, () => whenRegistered(before, 0))) run.counts.rollingRestarts++;
+        return;
+      }
+      default:
+        throw new Error(`cluster: no fault kind ${f.kind}`);
+    }
   }
 }
 
@@ -876,6 +952,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   const consumerIo = sim.addClient('c1');
   let stopAtMs = Number.POSITIVE_INFINITY;
   let running = 0;
+  stopping.clear();
   const down = outages(sim, nodes, names, run, (name) => {
     controllers.delete(name);
     brokers.delete(name);
@@ -891,9 +968,23 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     }
     return epoch;
   };
+  const hosts = sim.nodes.map((n) => n.name);
+  const faultContext: FaultContext = { sim, nodes, names, hosts, run, down, registeredEpoch };
+  // A shortened fault phase (a shrunk failing run) must still hold every fault it is given.
+  const phaseMs = options.faultPhaseMs ?? faultsMs;
+  const late = (options.faults ?? []).find((f) => f.kind !== 'rolling-restart' && f.atMs >= phaseMs);
+  if (late !== undefined) throw new FaultScheduleError(`a ${late.kind} at ${late.atMs} ms is not within the fault phase of ${phaseMs} ms`);
+  if (options.faults !== undefined) {
+    const wrong = faultScheduleError(options.faults, clusterFaultKinds, { nodes: nodes.length, hosts: hosts.length });
+    if (wrong !== null) throw new FaultScheduleError(`cluster with ${nodes.length} nodes and ${hosts.length} hosts (${hosts.join(', ')}): ${wrong}`);
+  }
   void ensureTopic(admin, sim, run, names, replicas, swarm).then(() => {
-    faultsEndMs = Math.max(faultsMs, sim.nowMs() + faultsMs);
-    if (swarm.faults.includes('rolling')) planRollingRestarts(sim, nodes, run, down, registeredEpoch, sim.nowMs() + faultsMs);
+    faultsEndMs = Math.max(phaseMs, sim.nowMs() + phaseMs);
+    // Drawn even when a schedule is given, so that replaying a run's own schedule is that run again.
+    const drawnRolling = swarm.faults.includes('rolling') ? drawRollingRestarts(sim.random.fork('rolling'), nodes.length) : [];
+    const rolling = options.faults === undefined ? drawnRolling : options.faults.filter((f) => f.kind === 'rolling-restart');
+    schedule.push(...rolling);
+    scheduleFaults(faultContext, rolling, sim.nowMs() + phaseMs);
     for (const p of producers) {
       running++;
       void producer(p.io, p.name, p.idempotent, names, run, swarm, () => stopAtMs).finally(() => running--);
@@ -901,10 +992,10 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     running++;
     void consumer(consumerIo, 'c1', names, run, swarm, () => stopAtMs).finally(() => running--);
   });
-  planFaults(sim, nodes, names, run, down, swarm);
-  planPauses(sim, nodes, run, down, swarm);
-  planSlowLinks(sim, sim.nodes.map((n) => n.name), run, swarm);
-  planDiskFull(sim, nodes, run, swarm);
+  // The seed's faults, as data (sim/fault-schedule.ts); a given schedule runs in their place.
+  const drawn = drawClusterSchedule(sim, nodes.length, hosts, swarm);
+  const schedule: PlannedFault[] = options.faults === undefined ? drawn : options.faults.filter((f) => f.kind !== 'rolling-restart');
+  scheduleFaults(faultContext, schedule);
   for (const node of nodes) node.disk.faults.setReadErrorOdds(swarm.readErrorOdds);
   // The replica checks (sim/checkers/replica-consistency.ts) look at every replica between any two
   // events of the whole run (a look adds no event, so the trace is the same with or without it).
@@ -916,7 +1007,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
       return until();
     };
   await sim.run({ untilMs: topicWaitMsMax, until: watched(() => faultsEndMs !== null) });
-  await sim.run({ untilMs: faultsEndMs ?? faultsMs, until: watched() });
+  await sim.run({ untilMs: faultsEndMs ?? phaseMs, until: watched() });
   // Heal: graceful stops in progress finish, every node comes up, the network is whole, disks
   // fast; then the liveness phase.
   await sim.run({ untilMs: sim.nowMs() + 10_000, until: watched(() => stopping.size === 0) });
@@ -967,7 +1058,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   if (readError === undefined) run.fail('the final read did not finish within 10 s');
   else if (readError !== null) run.fail(readError);
   // Every acks=all write must survive (crashes here lose unsynced bytes, never a whole disk).
-  return { ...run.judge({ denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 }), swarm };
+  return { ...run.judge({ denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 }), swarm, faultSchedule: schedule };
 }
 
 /**
@@ -1007,5 +1098,7 @@ export const scenario: Scenario = {
   nodesMin: 3,
   nodesMax: 5,
   coverageGoal: clusterCoverageGoal,
+  faultKinds: clusterFaultKinds,
+  faultPhaseMs: faultsMs,
   run: runScenario,
 };

@@ -13,6 +13,7 @@ import type { Simulation } from '../../src/io-sim/index.ts';
 import type { CoverageGoal, Scenario, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds } from '../swarm.ts';
 import { raftSample } from '../timeline/samples.ts';
+import { startFigure8Nemesis } from './raft-figure8.ts';
 
 /**
  * The Raft metadata quorum under faults: 3 or 5 voters (n1..nN, ids 1..N) run RaftNode with the
@@ -31,6 +32,8 @@ import { raftSample } from '../timeline/samples.ts';
  * every node within the seed's `livenessMs` of virtual time (8 s at 10 election ticks, 16 election
  * timeouts at more).
  * What varies from seed to seed (fault kinds, rates, election timing, snapshots) is its swarm config.
+ * In 40% of seeds a figure-8 nemesis (raft-figure8.ts) also builds the history of the Raft paper's
+ * figure 8 on purpose, the only way a commit rule that counts older terms' replicas is caught.
  */
 
 const port = 9093;
@@ -38,6 +41,8 @@ export const tickMs = 50;
 /** The election timeout in ticks of the tests that build their own voters (raft-restart.test.ts); the scenario draws its own. */
 export const electionTicks = 10;
 const faultMs = 6000;
+/** How long an attempt of the figure-8 nemesis may run past the fault phase (five waits of at most 8 election timeouts, 6.4 s, each). */
+const figure8OverrunMsMax = 40_000;
 
 /**
  * Each fault kind and the odds that a seed switches it on (the planted bugs need crashes). Restarts
@@ -64,7 +69,7 @@ export type RaftSwarm = {
   /**
    * Odds (0: off, else 0.2..0.8) that a new leader is crashed within two heartbeat intervals of its
    * election, while its first entries are on their way: the Raft paper's figure 8 needs two leaders
-   * in a row to die that way. Drawn last, so the draws above are those of seeds before it existed.
+   * in a row to die that way. Drawn after the fields above, so their draws are those of seeds before it existed.
    */
   readonly leaderCrashOdds: number;
   /**
@@ -74,6 +79,11 @@ export type RaftSwarm = {
    * silence, after which it dials anew). Drawn after leaderCrashOdds.
    */
   readonly stallMsMax: number;
+  /**
+   * The figure-8 nemesis (raft-figure8.ts) on: it builds the Raft paper's figure-8 history on
+   * purpose, one attempt after another (3 and 5 voters). On in 40% of seeds, drawn last.
+   */
+  readonly figure8: boolean;
 };
 
 /** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
@@ -92,6 +102,7 @@ export function raftSwarm(root: Random): RaftSwarm {
     livenessMs: Math.max(8000, 16 * electionTicks * tickMs),
     leaderCrashOdds: random.chance(0.5) ? Math.round((0.2 + 0.6 * random.next()) * 100) / 100 : 0,
     stallMsMax: random.chance(0.5) ? betweenStep(random, 1000, 6000, 500) : 0,
+    figure8: random.chance(0.4),
   };
 }
 
@@ -114,10 +125,12 @@ class Cluster {
   readonly names: string[];
   readonly checker = new RaftSafetyChecker();
   readonly counts = { crashes: 0, leaderCrashes: 0, stalls: 0, restarts: 0, partitions: 0, resets: 0, slowLinks: 0, slowDisks: 0, syncFailures: 0 };
-  /** Called when a node wins an election (inside its state machine: it may only schedule). */
-  onLeader: (name: string, term: number) => void = () => undefined;
-  /** Called when a leader's Ready advances its commit index (inside its state machine: it may only schedule). */
-  onLeaderCommit: (name: string, term: number) => void = () => undefined;
+  /** Called, in order, when a node wins an election (inside its state machine: they may only schedule). */
+  readonly leaderWatchers: ((name: string, term: number) => void)[] = [];
+  /** Called, in order, when a leader's Ready advances its commit index (inside its state machine: they may only schedule). */
+  readonly commitWatchers: ((name: string, term: number) => void)[] = [];
+  /** The figure-8 nemesis is building its history (raft-figure8.ts): the random faults hold off. */
+  directedBusy = false;
 
   constructor(
     readonly sim: Simulation,
@@ -143,13 +156,13 @@ class Cluster {
         onReady: (raft, rd) => {
           this.checker.observeReady(raft, rd);
           if (!this.checker.ok()) this.sim.fail(this.checker.failures[0] ?? 'raft checker');
-          if (raft.role === 'leader' && rd.committedEntries.length > 0) this.onLeaderCommit(`n${raft.id}`, raft.term);
+          if (raft.role === 'leader' && rd.committedEntries.length > 0) for (const watch of this.commitWatchers) watch(`n${raft.id}`, raft.term);
         },
         onRecovered: (raft) => this.checker.observeRestart(raft.id, raft.log.applied),
         onBecameLeader: (raft) => {
           this.checker.observeLeader(raft);
           if (!this.checker.ok()) this.sim.fail(this.checker.failures[0] ?? 'raft checker');
-          this.onLeader(`n${raft.id}`, raft.term);
+          for (const watch of this.leaderWatchers) watch(`n${raft.id}`, raft.term);
         },
       },
     };
@@ -231,6 +244,8 @@ function injectFault(c: Cluster, r: Random): void {
   const roll = r.int(100);
   const kind = rolledKind(roll);
   if (kind !== 'restart' && kind !== 'heal' && !c.swarm.faults.includes(kind)) return;
+  // Skipped while the figure-8 nemesis builds its history (raft-figure8.ts): a random heal or crash would undo it.
+  if (c.directedBusy) return;
   if (roll < 18) {
     if (c.sim.node(a).isUp) c.crash(a);
   } else if (roll < 40) {
@@ -340,22 +355,22 @@ function crashNewLeaders(c: Cluster, r: Random, untilMs: number): void {
   const delayMsMax = 2 * c.swarm.heartbeatTicks * tickMs;
   const crashIfLeading = (name: string, term: number): void => {
     const member = c.live.get(name);
-    if (c.sim.nowMs() >= untilMs || member === undefined || !member.node.isRunning() || member.node.role() !== 'leader' || member.node.status().term !== term) return;
+    if (c.sim.nowMs() >= untilMs || c.directedBusy || member === undefined || !member.node.isRunning() || member.node.role() !== 'leader' || member.node.status().term !== term) return;
     c.crash(name);
     c.counts.leaderCrashes++;
     c.sim.schedule(r.between(20, 400), () => {
       if (c.needsRestart(name)) c.restart(name);
     });
   };
-  c.onLeader = (name, term) => {
+  c.leaderWatchers.push((name, term) => {
     if (c.sim.nowMs() >= untilMs || !r.chance(c.swarm.leaderCrashOdds)) return;
     c.sim.schedule(0.5 * Math.pow(delayMsMax / 0.5, r.next()), () => crashIfLeading(name, term));
-  };
+  });
   // A crash the moment a leader's commit index moves: what it just sent is still on the wire.
-  c.onLeaderCommit = (name, term) => {
+  c.commitWatchers.push((name, term) => {
     if (c.sim.nowMs() >= untilMs || !r.chance(c.swarm.leaderCrashOdds / 10)) return;
     c.sim.schedule(0, () => crashIfLeading(name, term));
-  };
+  });
 }
 
 /** The swarm's stalled connections, from their own stream (see RaftSwarm.stallMsMax). */
@@ -363,7 +378,8 @@ function stallConnections(c: Cluster, r: Random, untilMs: number): void {
   if (c.swarm.stallMsMax === 0) return;
   const step = (): void => {
     if (c.sim.nowMs() >= untilMs) return;
-    if (c.sim.network.stallRandomConnection(r.between(200, c.swarm.stallMsMax)) !== null) c.counts.stalls++;
+    const durationMs = r.between(200, c.swarm.stallMsMax);
+    if (!c.directedBusy && c.sim.network.stallRandomConnection(durationMs) !== null) c.counts.stalls++;
     c.sim.schedule(r.between(100, c.swarm.faultGapMsMax), step);
   };
   c.sim.schedule(r.between(200, 600), step);
@@ -468,7 +484,10 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
   scheduleFaults(c, r.fork('faults'), faultMs);
   crashNewLeaders(c, r.fork('leader-crashes'), faultMs);
   stallConnections(c, r.fork('stalls'), faultMs);
+  const figure8 = swarm.figure8 && c.size >= 3 ? startFigure8Nemesis(c, r.fork('figure8'), swarm.electionTicks * tickMs, faultMs) : null;
   await sim.run({ untilMs: faultMs });
+  // An attempt of the figure-8 nemesis begun before the end of the faults runs to its end.
+  if (figure8 !== null && figure8.busy()) await sim.run({ until: () => !figure8.busy(), untilMs: faultMs + figure8OverrunMsMax });
   const failures: string[] = [...c.checker.failures];
   let livenessMs = -1;
   if (sim.failed.length === 0) {
@@ -491,6 +510,7 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
       leaders: c.checker.leadersSeen,
       entriesChecked: c.checker.entriesChecked,
       livenessMs: Math.round(livenessMs),
+      ...(figure8 === null ? {} : { figure8Attempts: figure8.counts.attempts, figure8Histories: figure8.counts.historyBuilt, figure8OldLeaderWon: figure8.counts.oldLeaderWon }),
     },
     swarm,
   };
@@ -513,6 +533,7 @@ export function raftCoverageGoal(nodes: number): CoverageGoal {
     'raft.older-term-majority',
     'raft.stale-connection-frame',
     'raft.follower-cut-diverging-entries',
+    'raft.figure8-history',
     'buggify.raft.drop-heartbeat',
   ];
   return { targets: [...everyCount, ...peers], seedsMin: nodes === 3 ? 300 : 100 };

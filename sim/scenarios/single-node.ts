@@ -6,6 +6,7 @@ import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
 import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
 import type { Acks, Outcome } from '../checkers/kafka-history.ts';
+import { faultScheduleError, FaultScheduleError, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 import { commitPositions, fetchCommitted, fetchOnce, produceOutcome, valuesBatch, WorkloadRun } from '../workload/kafka-ops.ts';
@@ -331,25 +332,47 @@ async function consumeAll(io: Io, run: Run, swarm: SingleNodeSwarm): Promise<str
 /** The fault kind each of the plan's six draws stands for (resets twice as often). */
 const plannedKinds: readonly FaultKind[] = ['crash', 'stop', 'reset', 'reset', 'syncFail', 'slowDisk'];
 
+/**
+ * The single node's fault kinds and their parameters (sim/fault-schedule.ts): every fault but a
+ * reset waits `downMs` for its end (the restart, or the disk's speed back).
+ */
+export const singleNodeFaultKinds = {
+  crash: { downMs: 'number' },
+  stop: { downMs: 'number' },
+  reset: {},
+  'sync-fail': { downMs: 'number' },
+  'slow-disk': { downMs: 'number' },
+} as const satisfies FaultKinds;
+
 /** A fault every 50..faultGapMsMax ms; a kind the seed switched off is drawn and then skipped. */
-function planFaults(sim: Simulation, node: SimNode, run: Run, swarm: SingleNodeSwarm): void {
-  const random = sim.random.fork('faults');
-  const powerLosses = sim.random.fork('power-loss');
+function drawFaults(random: Random, swarm: SingleNodeSwarm): PlannedFault[] {
+  const names = { crash: 'crash', stop: 'stop', reset: 'reset', syncFail: 'sync-fail', slowDisk: 'slow-disk' } as const;
+  const plan: PlannedFault[] = [];
   let atMs = 100;
   while (atMs < faultsMs) {
     atMs += random.between(50, swarm.faultGapMsMax);
-    const kind = random.int(6);
+    const kind = plannedKinds[random.int(6)]!;
     const downMs = random.between(10, swarm.downMsMax);
-    if (!swarm.faults.includes(plannedKinds[kind]!)) continue;
-    sim.schedule(atMs, () => {
+    if (!swarm.faults.includes(kind)) continue;
+    plan.push(kind === 'reset' ? { kind: 'reset', atMs } : { kind: names[kind], atMs, downMs });
+  }
+  return plan;
+}
+
+/** Schedules each fault of `faults` at its time. */
+function scheduleFaults(sim: Simulation, node: SimNode, run: Run, faults: FaultSchedule): void {
+  const powerLosses = sim.random.fork('power-loss');
+  for (const f of faults) {
+    const downMs = f['downMs'] as number;
+    sim.schedule(f.atMs, () => {
       if (!node.isUp) return;
-      switch (kind) {
-        case 0:
+      switch (f.kind as keyof typeof singleNodeFaultKinds) {
+        case 'crash':
           run.counts.crashes++;
           node.crash();
           sim.schedule(downMs, () => node.isUp || node.restart());
           return;
-        case 1:
+        case 'stop':
           run.counts.stops++;
           // A stop that cannot make everything durable (a partition failed its fsync) reports it; the
           // node is then taken down hard, as an operator's kill would.
@@ -365,24 +388,26 @@ function planFaults(sim: Simulation, node: SimNode, run: Run, swarm: SingleNodeS
             .catch(() => node.crash())
             .then(() => sim.schedule(downMs, () => node.isUp || node.restart()));
           return;
-        case 2:
-        case 3:
+        case 'reset':
           if (sim.network.resetRandomConnection() !== null) run.counts.resets++;
           return;
-        case 4:
+        case 'sync-fail':
           run.counts.syncFailures++;
           node.disk.faults.failNextSync();
           sim.schedule(downMs, () => node.isUp && node.restart());
           return;
-        default:
+        case 'slow-disk':
           node.disk.faults.latency.syncMsMax = 25;
           sim.schedule(downMs, () => void (node.disk.faults.latency.syncMsMax = 3));
+          return;
+        default:
+          throw new Error(`single-node: no fault kind ${f.kind}`);
       }
     });
   }
 }
 
-async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<ScenarioResult> {
+async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
   sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
   const swarm = announceSwarm(sim, singleNodeSwarm(sim.random));
   const { livenessMs } = swarm;
@@ -411,7 +436,7 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
     { name: 'i1', idempotent: true, pipelineMax: 1 },
   ].map((p) => ({ ...p, io: sim.addClient(p.name) }));
   const consumerIo = sim.addClient('c1');
-  let stopAtMs = faultsMs + livenessMs;
+  let stopAtMs = (options.faultPhaseMs ?? faultsMs) + livenessMs;
   let running = 0;
   void ensureTopic(admin, sim, run, swarm).then(() => {
     for (const p of producers) {
@@ -421,8 +446,19 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
     running++;
     void consumer(consumerIo, 'c1', run, swarm, () => stopAtMs).finally(() => running--);
   });
-  planFaults(sim, node, run, swarm);
-  await sim.run({ untilMs: faultsMs });
+  // The seed's faults, as data (sim/fault-schedule.ts); a given schedule runs in their place (the
+  // seed's are drawn all the same, so that a run's own schedule replays that run exactly).
+  const drawn = drawFaults(sim.random.fork('faults'), swarm);
+  const phaseMs = options.faultPhaseMs ?? faultsMs;
+  if (options.faults !== undefined) {
+    const wrong = faultScheduleError(options.faults, singleNodeFaultKinds, { nodes: 1, hosts: sim.nodes.length });
+    if (wrong !== null) throw new FaultScheduleError(`single-node: ${wrong}`);
+    // Not checked against the phase: the seed's own plan may put its last fault just past the end
+    // of the phase (it always could), where it meets the liveness phase.
+  }
+  const schedule = options.faults ?? drawn;
+  scheduleFaults(sim, node, run, schedule);
+  await sim.run({ untilMs: phaseMs });
   const healedMs = sim.nowMs();
   node.disk.faults.latency.syncMsMax = 3;
   if (!node.isUp) node.restart();
@@ -440,7 +476,7 @@ async function runScenario(sim: Simulation, _options: ScenarioOptions): Promise<
   await sim.run({ untilMs: sim.nowMs() + 5000, until: () => readError !== undefined });
   if (readError === undefined) run.fail('the final read did not finish within 5 s');
   else if (readError !== null) run.fail(readError);
-  return { ...run.judge({ denseFinalLog: true }), swarm };
+  return { ...run.judge({ denseFinalLog: true }), swarm, faultSchedule: schedule };
 }
 
 /** The rare states every sweep of `npm test`'s size (50 seeds) must reach (docs/simulator.md). */
@@ -460,5 +496,7 @@ export const scenario: Scenario = {
   nodesMin: 1,
   nodesMax: 1,
   coverageGoal: () => ({ targets: coverageTargets, seedsMin: 50 }),
+  faultKinds: singleNodeFaultKinds,
+  faultPhaseMs: faultsMs,
   run: runScenario,
 };

@@ -52,6 +52,18 @@ describe('TimelineRecorder', () => {
     expect(data.lanes.map((l) => [l.name, l.client])).toEqual([['n1', false], ['n2', false], ['c1', true]]);
   });
 
+  it("marks the figure-8 nemesis's steps on the lane of the node they act on", () => {
+    const r = new TimelineRecorder();
+    line(r, 10, 'n1', 'FaultFigure8', { step: 1, action: 'cut-leader', term: 3, minority: 'n1', entries: 300 });
+    line(r, 20, null, 'FaultFigure8', { step: 5, action: 'heal-all' });
+    const data = r.finish(header, nodes, [], undefined);
+    expect(data.marks.map((m) => [m.lane, m.atMs, m.label])).toEqual([
+      ['n1', 10, 'figure-8 nemesis, step 1: cut-leader'],
+      [null, 20, 'figure-8 nemesis, step 5: heal-all'],
+    ]);
+    expect(data.faultCounts).toEqual({ FaultFigure8: 2 });
+  });
+
   it('a crash in the middle of a graceful stop ends the stop there (its stop() never settles)', () => {
     const r = new TimelineRecorder();
     line(r, 10, 'n1', 'FaultStopStarted');

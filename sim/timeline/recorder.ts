@@ -171,6 +171,9 @@ export class TimelineRecorder implements SimObserver {
       case 'FaultPowerLoss':
         at(e.node, 'power-loss', `power lost: ${num(f.opsLost)} unsynced ops gone`);
         return;
+      case 'FaultFigure8':
+        at(e.node, 'fault', `figure-8 nemesis, step ${num(f.step)}: ${String(f.action)}`);
+        return;
       case 'FaultNetLatency':
         at(null, 'net-latency', `network latency ${num(f.minMs)}..${num(f.maxMs)} ms`);
         return;
