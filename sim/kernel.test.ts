@@ -21,12 +21,14 @@ describe('kernel scenario', () => {
     const coverage = new CoverageTally();
     let crashes = 0;
     let partitions = 0;
+    const storage = { latentSectors: 0, damaged: 0, lostToStorage: 0, recoveriesRefused: 0 };
     for (let seed = 1000; seed < 1000 + sweepSeeds; seed++) {
       const outcome = await runOne({ scenario: 'kernel', seed });
       if (!outcome.ok) failing.push(`seed ${seed}: ${outcome.failures[0]}`);
       coverage.add(outcome.coverage);
       crashes += Number(outcome.summary['crashes']);
       partitions += Number(outcome.summary['partitions']);
+      for (const key of Object.keys(storage) as Array<keyof typeof storage>) storage[key] += Number(outcome.summary[key]);
     }
     expect(failing).toEqual([]);
     const goal = kernel.coverageGoal(kernel.defaultNodes);
@@ -34,6 +36,11 @@ describe('kernel scenario', () => {
     expect(coverageGateFailures(coverage, goal.targets, `kernel seeds 1000..${999 + sweepSeeds}`)).toEqual([]);
     expect(crashes).toBeGreaterThan(sweepSeeds);
     expect(partitions).toBeGreaterThan(sweepSeeds);
+    // The storage faults happened, destroyed fsynced records, and stopped recoveries.
+    expect(storage.latentSectors).toBeGreaterThan(sweepSeeds / 5);
+    expect(storage.damaged).toBeGreaterThan(sweepSeeds / 5);
+    expect(storage.lostToStorage).toBeGreaterThan(0);
+    expect(storage.recoveriesRefused).toBeGreaterThan(sweepSeeds / 5);
   }, sweepTimeout);
 
   // Each checker is shown to catch the bug it guards against, planted in the simulator itself.

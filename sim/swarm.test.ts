@@ -49,6 +49,21 @@ describe('swarm configs', () => {
     });
   }
 
+  it('the storage faults (drawn last) are on in some seeds and off in others, about as often as their odds say', () => {
+    const fields: Array<[string, string, number]> = [
+      ['log-crash', 'latentSectorOdds', 0.25],
+      ['log-crash', 'misdirectedWriteOdds', 0.3],
+      ['log-crash', 'misdirectedReadOdds', 0.3],
+      ['kernel', 'latentSectorGapMsMax', 0.4],
+      ['kernel', 'misdirectedWriteOdds', 0.4],
+    ];
+    for (const [scenario, field, odds] of fields) {
+      const on = seeds.filter((seed) => Number(draws[scenario]!(root(seed))[field]) > 0).length / seeds.length;
+      expect(on, `${scenario} ${field}: on in ${on} of the seeds`).toBeGreaterThan(odds - 0.1);
+      expect(on, `${scenario} ${field}: on in ${on} of the seeds`).toBeLessThan(odds + 0.1);
+    }
+  });
+
   it('a kind is on about as often as its odds say', () => {
     const odds = { often: 0.9, half: 0.5, never: 0, always: 1 };
     const counts = { often: 0, half: 0, never: 0, always: 0 };

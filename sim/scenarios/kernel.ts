@@ -1,8 +1,8 @@
 import { crashWindow, reached, type Io, type Random } from '../../src/core/io/index.ts';
 // The same length + CRC-32C framing the Raft transport and log use.
-import { frame as frameOf, unframe } from '../../src/core/raft/codec.ts';
+import { frame as frameOf, frameHeaderBytes, unframe } from '../../src/core/raft/codec.ts';
 import type { Connection } from '../../src/core/io/network.ts';
-import type { Simulation } from '../../src/io-sim/index.ts';
+import type { DiskDamage, Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 
@@ -12,7 +12,9 @@ import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts'
  * crashes nodes (torn writes), partitions links both ways and one way, resets connections mid-frame,
  * fails fsyncs, fills disks, flips bits and slows links. Checkers:
  * - durability: every record whose fsync resolved is read back after any crash (unless a bit flip
- *   was injected on that node and the checksum caught it);
+ *   was injected on that node and the checksum caught it, or the records lost begin at one a
+ *   storage fault destroyed: the journal is a prefix and cuts at the first damaged record); a
+ *   recovery that cannot read the journal (a latent sector error) must fail, never start over;
  * - order: on every connection, frames arrive whole, checksummed, numbered 0, 1, 2, ... with no gap;
  * - partition: no frame arrives while its direction is partitioned;
  * - liveness: after the faults stop, every node delivers frames to every other node (within the
@@ -29,6 +31,8 @@ const faultOdds = { crash: 0.9, partition: 0.9, reset: 0.7, syncFail: 0.6, diskF
 type FaultKind = keyof typeof faultOdds;
 /** The fault kind each of the plan's eight draws stands for. */
 const plannedKinds: readonly FaultKind[] = ['crash', 'partition', 'reset', 'syncFail', 'diskFull', 'flip', 'slowLink', 'slowDisk'];
+/** The storage faults (drawn last, so every earlier draw of a seed is what it was before them). */
+const storageOdds = { latent: 0.4, misdirectWrites: 0.4 } as const;
 
 /** What a seed draws before it runs (swarm testing, sim/swarm.ts), each range centred on the old fixed value. */
 export type KernelSwarm = {
@@ -50,6 +54,10 @@ export type KernelSwarm = {
   readonly connectTimeoutMs: number;
   /** Derived: 1.5 s plus twice what a longer connect timeout adds. */
   readonly livenessMs: number;
+  /** A latent sector error on some node's journal every 100..latentSectorGapMsMax ms (500..2000; 0 when off). */
+  readonly latentSectorGapMsMax: number;
+  /** Odds that a journal write lands misdirected (0.01..0.05; 0 when off). */
+  readonly misdirectedWriteOdds: number;
 };
 
 /** Draws a seed's swarm config from the fork `swarm` of the run's root source. */
@@ -70,7 +78,16 @@ export function kernelSwarm(root: Random): KernelSwarm {
     journalBatchMax: random.between(2, 6),
     connectTimeoutMs,
     livenessMs: 1500 + 2 * Math.max(0, connectTimeoutMs - 200),
+    ...storageSwarm(random),
   };
+}
+
+/** The storage faults' part of the swarm config, drawn after everything else. */
+function storageSwarm(random: Random): Pick<KernelSwarm, 'latentSectorGapMsMax' | 'misdirectedWriteOdds'> {
+  const on = drawKinds(random, storageOdds);
+  const latentSectorGapMsMax = on.has('latent') ? betweenStep(random, 500, 2000, 100) : 0;
+  const misdirectedWriteOdds = on.has('misdirectWrites') ? oddsBetween(random, 0.01, 0.05) : 0;
+  return { latentSectorGapMsMax, misdirectedWriteOdds };
 }
 
 interface Window {
@@ -86,9 +103,40 @@ class Checker {
   readonly flipsPending = new Map<string, number>();
   readonly windows: Window[] = [];
   readonly deliveredAfter = new Map<string, number>();
-  counts = { frames: 0, records: 0, crashes: 0, partitions: 0, resets: 0, syncFailures: 0, flips: 0, diskFull: 0 };
+  counts = { frames: 0, records: 0, crashes: 0, partitions: 0, resets: 0, syncFailures: 0, flips: 0, diskFull: 0, latentSectors: 0, damaged: 0, lostToStorage: 0, recoveriesRefused: 0 };
+  /** Per node: the journal's stretches a storage fault destroyed, and the records that were there. */
+  private readonly damage = new Map<string, Array<{ start: number; end: number }>>();
+  private readonly touched = new Map<string, Set<number>>();
 
   constructor(private readonly sim: Simulation) {}
+
+  /** A storage fault destroyed a stretch of a node's journal: note it and the records it held (found on the intended twin). */
+  noteDamage(node: string, path: string, damage: DiskDamage): void {
+    if (path !== journalPath) return;
+    this.counts.damaged++;
+    this.damage.set(node, [...(this.damage.get(node) ?? []), { start: damage.start, end: damage.end }]);
+    const touched = this.touched.get(node) ?? new Set<number>();
+    const bytes = this.sim.node(node).diskState.pristineRead(path) ?? new Uint8Array(0);
+    for (let at = 0; ; ) {
+      const next = unframe(bytes, at, frameBytesMax);
+      if (next.kind !== 'ok') break;
+      if (at < damage.end && damage.start < next.next) touched.add(Number(decoder.decode(next.body)));
+      at = next.next;
+    }
+    this.touched.set(node, touched);
+  }
+
+  /** Whether a storage fault destroyed anything of the node's journal at or after `from`. */
+  damagedFrom(node: string, from: number): boolean {
+    return (this.damage.get(node) ?? []).some((d) => d.end > from);
+  }
+
+  /** A recovery could not read the journal: right only while a sector of it is unreadable (EIO). */
+  recoveryRefused(node: string, error: unknown): void {
+    this.counts.recoveriesRefused++;
+    const unreadable = this.sim.node(node).diskState.latentSectors(journalPath).length > 0;
+    if (!(unreadable && String(error).includes('EIO'))) this.fail(`${node}: journal recovery failed with no unreadable sector: ${String(error)}`);
+  }
 
   fail(message: string): void {
     if (this.failures.length < 20) this.failures.push(`t=${this.sim.nowMs().toFixed(3)} ${message}`);
@@ -99,19 +147,29 @@ class Checker {
     this.counts.records++;
   }
 
-  recovered(node: string, lastSeq: number, corrupt: boolean): void {
+  recovered(node: string, lastSeq: number, corrupt: boolean, cut: number, options: { recount?: boolean } = {}): void {
     const expected = this.durableSeq.get(node) ?? -1;
     const flipped = (this.flipsPending.get(node) ?? 0) > 0;
-    if (lastSeq < expected && !flipped) {
+    // The journal keeps a prefix: a loss is the disk's doing only when it begins at a record a
+    // storage fault destroyed (and what follows that record goes with it).
+    const destroyed = this.touched.get(node)?.has(lastSeq + 1) === true;
+    if (lastSeq < expected && !flipped && !destroyed) {
       this.fail(`${node}: fsynced records up to #${expected} but only #${lastSeq} survived (corrupt=${corrupt})`);
     }
-    if (corrupt && !flipped) this.fail(`${node}: checksum failure in the journal with no bit flip injected`);
-    this.durableSeq.set(node, lastSeq);
+    if (lastSeq < expected && destroyed) this.counts.lostToStorage += expected - lastSeq;
+    if (corrupt && !flipped && !this.damagedFrom(node, cut)) this.fail(`${node}: checksum failure in the journal with no bit flip or storage fault injected`);
+    // A recount (after ENOSPC, no crash) may keep whole records no fsync covered yet: not durable.
+    this.durableSeq.set(node, options.recount === true ? Math.min(expected, lastSeq) : lastSeq);
   }
 
-  /** The recovery's truncation is durable: any flipped bit before it is gone for good. */
-  recoveryDurable(node: string, flipsBefore: number): void {
+  /**
+   * The recovery's truncation at `cut` is durable: any flipped bit, and any storage fault's damage,
+   * after it is gone for good, and the record numbers after `lastSeq` will be used again.
+   */
+  recoveryDurable(node: string, flipsBefore: number, cut: number, lastSeq: number): void {
     this.flipsPending.set(node, Math.max((this.flipsPending.get(node) ?? 0) - flipsBefore, 0));
+    this.damage.set(node, (this.damage.get(node) ?? []).filter((d) => d.start < cut).map((d) => ({ start: d.start, end: Math.min(d.end, cut) })));
+    this.touched.set(node, new Set([...(this.touched.get(node) ?? [])].filter((seq) => seq <= lastSeq)));
   }
 
   frame(from: string, to: string, atMs: number): void {
@@ -158,30 +216,55 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const journalPath = 'journal/records';
+
+/**
+ * The journal's records up to the first bad frame, or the first whole frame with another record's
+ * number (a misdirected write put it there: anywhere the disk destroyed nothing, that is the disk's
+ * bug), and where to cut. `bad`: a checksum failed with a whole frame after it.
+ */
+function scanJournal(bytes: Uint8Array, name: string, checker: Checker): { lastSeq: number; cut: number; corrupt: boolean; bad: boolean } {
+  const { payloads, rest, bad } = parseFrames(bytes);
+  let lastSeq = -1;
+  let cut = 0;
+  for (const p of payloads) {
+    const seq = Number(decoder.decode(p));
+    if (seq !== lastSeq + 1) {
+      if (!checker.damagedFrom(name, cut)) checker.fail(`${name}: journal out of order: #${seq} after #${lastSeq}`);
+      return { lastSeq, cut, corrupt: true, bad };
+    }
+    lastSeq = seq;
+    cut += frameHeaderBytes + p.length;
+  }
+  return { lastSeq, cut: bytes.length - rest.length, corrupt: bad, bad };
+}
 
 async function recoverJournal(io: Io, name: string, checker: Checker, swarm: KernelSwarm): Promise<number> {
   await io.disk.mkdir('journal');
-  const file = await io.disk.open('journal/records', { create: true });
+  const file = await io.disk.open(journalPath, { create: true });
   await io.disk.syncDir('journal');
   // Only the flips injected before the read can be seen (and cut) by this recovery; one injected
   // while it runs stays pending for the next.
   const flipsBefore = checker.flipsPending.get(name) ?? 0;
-  const bytes = await file.read(0, file.size());
-  const { payloads, rest, bad } = parseFrames(bytes);
-  let lastSeq = -1;
-  for (const p of payloads) {
-    const seq = Number(decoder.decode(p));
-    if (seq !== lastSeq + 1) checker.fail(`${name}: journal out of order: #${seq} after #${lastSeq}`);
-    lastSeq = seq;
+  let bytes: Uint8Array;
+  try {
+    bytes = await file.read(0, file.size());
+  } catch (error) {
+    // An unreadable sector: the journal refuses to start (it must never start over, or cut what it
+    // cannot read); a later restart meets the same sector.
+    reached(io, 'kernel.journal-unreadable-sector-refused');
+    checker.recoveryRefused(name, error);
+    throw error;
   }
-  const cut = bytes.length - rest.length;
-  if (rest.length > 0) reached(io, 'kernel.journal-torn-tail-cut');
+  const { lastSeq, cut, corrupt, bad } = scanJournal(bytes, name, checker);
+  if (cut < bytes.length) reached(io, 'kernel.journal-torn-tail-cut');
   if (bad) reached(io, 'kernel.journal-bit-flip-caught');
-  io.log.info('JournalRecovered', { records: payloads.length, bytesCut: rest.length, corrupt: bad });
-  checker.recovered(name, lastSeq, bad);
+  if (checker.damagedFrom(name, cut) && cut < bytes.length) reached(io, 'kernel.journal-cut-at-storage-damage');
+  io.log.info('JournalRecovered', { records: lastSeq + 1, bytesCut: bytes.length - cut, corrupt });
+  checker.recovered(name, lastSeq, corrupt, cut);
   await file.truncate(cut);
   await file.sync();
-  checker.recoveryDurable(name, flipsBefore);
+  checker.recoveryDurable(name, flipsBefore, cut, lastSeq);
   await journalLoop(io, file, lastSeq + 1, name, checker, swarm);
   return lastSeq;
 }
@@ -206,8 +289,13 @@ async function journalLoop(io: Io, file: Awaited<ReturnType<Io['disk']['open']>>
       io.log.warn('JournalWriteFailed', { error: String(error), seqFirst: first });
       // ENOSPC stores nothing; EIO leaves the bytes' fate unknown: stop writing until restarted.
       if (String(error).includes('EIO')) return;
-      const cut = await recountJournal(file);
-      seq = cut;
+      try {
+        seq = await recountJournal(file, name, checker);
+      } catch (recountError) {
+        // The recount could not read the journal (an unreadable sector): stop until restarted.
+        io.log.warn('JournalWriteFailed', { error: String(recountError), seqFirst: first });
+        return;
+      }
     }
     io.clock.setTimer(io.random.between(2, swarm.journalGapMsMax), () => void step());
   };
@@ -215,12 +303,17 @@ async function journalLoop(io: Io, file: Awaited<ReturnType<Io['disk']['open']>>
 }
 
 /** After a failed append, the next record number is what the file holds whole. */
-async function recountJournal(file: Awaited<ReturnType<Io['disk']['open']>>): Promise<number> {
+async function recountJournal(file: Awaited<ReturnType<Io['disk']['open']>>, name: string, checker: Checker): Promise<number> {
   const bytes = await file.read(0, file.size());
-  const { payloads, rest } = parseFrames(bytes);
-  await file.truncate(bytes.length - rest.length);
-  const last = payloads.at(-1);
-  return last === undefined ? 0 : Number(decoder.decode(last)) + 1;
+  const { lastSeq, cut, corrupt } = scanJournal(bytes, name, checker);
+  // The cut drops records as a recovery's does: held to the same rule (without the flips' credit).
+  checker.recovered(name, lastSeq, corrupt, cut, { recount: true });
+  await file.truncate(cut);
+  // Synced before writing on, and before the checker forgets the damage past the cut: a crash
+  // could undo an unsynced cut and bring that damage back (seed 20111).
+  await file.sync();
+  checker.recoveryDurable(name, 0, cut, lastSeq);
+  return lastSeq + 1;
 }
 
 function serve(io: Io, name: string, checker: Checker, now: () => number): Promise<unknown> {
@@ -344,6 +437,28 @@ function injectFault(sim: Simulation, kind: number, node: string, other: string,
   }
 }
 
+/**
+ * The storage faults, from their own stream (so the fault plan's draws are unchanged): misdirected
+ * journal writes on every node with the seed's odds, and a latent sector error on some node's
+ * journal every 100..latentSectorGapMsMax ms (the disk draws where).
+ */
+function planStorageFaults(sim: Simulation, names: string[], checker: Checker, swarm: KernelSwarm): void {
+  if (swarm.latentSectorGapMsMax === 0 && swarm.misdirectedWriteOdds === 0) return;
+  for (const name of names) {
+    const disk = sim.node(name).diskState;
+    disk.onDamage = (path, damage) => checker.noteDamage(name, path, damage);
+    if (swarm.misdirectedWriteOdds > 0) disk.faults.setMisdirectionOdds({ writes: swarm.misdirectedWriteOdds, reads: 0 });
+  }
+  if (swarm.latentSectorGapMsMax === 0) return;
+  const random = sim.random.fork('storage-faults');
+  for (let atMs = random.between(100, swarm.latentSectorGapMsMax); atMs < runMs; atMs += random.between(100, swarm.latentSectorGapMsMax)) {
+    const node = names[random.int(names.length)]!;
+    sim.schedule(atMs, () => {
+      if (sim.node(node).disk.faults.plantLatentSectorError() !== null) checker.counts.latentSectors++;
+    });
+  }
+}
+
 async function run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioResult> {
   const swarm = announceSwarm(sim, kernelSwarm(sim.random));
   const { livenessMs } = swarm;
@@ -357,8 +472,10 @@ async function run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioR
     });
   }
   planFaults(sim, names, checker, swarm);
+  planStorageFaults(sim, names, checker, swarm);
   await sim.run({ untilMs: runMs });
   // Liveness: faults stop, everything heals and restarts; every pair must exchange frames again.
+  for (const name of names) sim.node(name).disk.faults.setMisdirectionOdds({ writes: 0, reads: 0 });
   sim.network.heal();
   for (const w of checker.windows) if (w.endMs === Infinity) w.endMs = sim.nowMs();
   for (const name of names) {
@@ -375,6 +492,11 @@ async function run(sim: Simulation, options: ScenarioOptions): Promise<ScenarioR
       }
     }
   }
+  for (const name of names) {
+    const did = sim.node(name).diskState.storageCounts;
+    if (did.latentReadErrors > 0) sim.coverage.reached('sim.latent-sector-read-failed');
+    if (did.misdirectedWrites > 0) sim.coverage.reached('sim.write-misdirected');
+  }
   const failures = [...sim.failed, ...checker.failures];
   return { ok: failures.length === 0, failures, summary: { ...checker.counts }, swarm };
 }
@@ -390,11 +512,17 @@ const coverageTargets = [
   'kernel.journal-fsync-failed',
   'kernel.journal-torn-tail-cut',
   'sim.crash-tore-a-write',
+  // The storage faults: a recovery refused on an unreadable sector, and one that cut at a stretch
+  // a storage fault destroyed.
+  'kernel.journal-unreadable-sector-refused',
+  'kernel.journal-cut-at-storage-damage',
+  'sim.latent-sector-read-failed',
+  'sim.write-misdirected',
 ];
 
 export const scenario: Scenario = {
   name: 'kernel',
-  description: 'simulator self-check: checksummed journals and frames under crashes, torn writes, partitions, resets, fsync failures, full disks, bit flips',
+  description: 'simulator self-check: checksummed journals and frames under crashes, torn writes, partitions, resets, fsync failures, full disks, bit flips, latent sector errors, misdirected writes',
   defaultNodes: 3,
   nodesMin: 2, // frames flow between nodes: one node has nobody to talk to
   nodesMax: 9,

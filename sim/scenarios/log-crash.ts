@@ -1,11 +1,11 @@
 import type { Io, Random } from '../../src/core/io/index.ts';
 import { LogError } from '../../src/core/log/errors.ts';
 import { PartitionLog, defaultPartitionLogConfig, type PartitionLogBugs } from '../../src/core/log/partition-log.ts';
-import { checkBatch, encodeRecordBatch, readBatchHeader } from '../../src/core/log/record-batch.ts';
+import { batchHeaderBytes, checkBatch, encodeRecordBatch, readBatchHeader } from '../../src/core/log/record-batch.ts';
 import type { PartitionLogConfig } from '../../src/core/log/types.ts';
-import type { SimNode, Simulation } from '../../src/io-sim/index.ts';
+import type { DiskDamage, SimNode, Simulation } from '../../src/io-sim/index.ts';
 import type { Scenario, ScenarioResult } from '../scenario.ts';
-import { announceSwarm, betweenStep, drawKinds } from '../swarm.ts';
+import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 
 /**
  * One partition log on one node, under appends (many in flight), crashes with torn writes,
@@ -16,6 +16,13 @@ import { announceSwarm, betweenStep, drawKinds } from '../swarm.ts';
  * (c) every batch served is whole, passes its CRC, and is one that some append sent (no phantom or
  *     duplicate batches; appends rejected with DISK_FULL never appear);
  * (d) a graceful stop settles every accepted append, and after it nothing accepted is missing.
+ * Storage faults (TigerBeetle's model, in some seeds): latent sector errors planted at crashes and
+ * stops, misdirected writes and reads. The disk reports every stretch they destroy; the scenario
+ * maps it, on the intended twin of the file, to the batches that were there (`touched`). Then:
+ * a touched acknowledged batch may be missing or unreadable; an untouched one may be unreadable
+ * (a read answers CORRUPT_RECORD or IO_ERROR, never wrong bytes) only in a segment the faults hit,
+ * and never silently missing; an open may fail with IO_ERROR only while a sector of the log is
+ * unreadable (the log failed safe: the run ends there).
  * The same workload runs as the fast-check property in src/core/log/partition-log.prop.test.ts.
  */
 
@@ -38,6 +45,8 @@ export interface LogPlan {
 /** Each fault step's kind and the odds that a seed switches it on (the planted bugs need crashes and stops). */
 const faultOdds = { crash: 0.9, stop: 0.85, failSync: 0.6, diskFull: 0.6 } as const;
 type FaultKind = keyof typeof faultOdds;
+/** The storage faults (drawn last, so every earlier draw of a seed is what it was before them). */
+const storageOdds = { latent: 0.25, misdirectWrites: 0.3, misdirectReads: 0.3 } as const;
 
 /**
  * What a seed draws before its plan (swarm testing, sim/swarm.ts), from the fork `swarm` of the plan's
@@ -55,6 +64,12 @@ export type LogCrashSwarm = {
   readonly waitMsMax: number;
   /** Odds of interval flushing rather than per-append fsyncs (0.1..0.5; was 0.3). */
   readonly intervalFlushOdds: number;
+  /** Odds that a crash or stop plants a latent sector error before the restart (0.05..0.3; 0 when off). */
+  readonly latentSectorOdds: number;
+  /** Odds that a write lands misdirected (0.02..0.1; 0 when off). */
+  readonly misdirectedWriteOdds: number;
+  /** Odds that a read is served from the wrong place (0.01..0.05; 0 when off). */
+  readonly misdirectedReadOdds: number;
 };
 
 /** Draws the plan's swarm config from the fork `swarm` of `random` (the plan's source). */
@@ -69,7 +84,17 @@ export function logCrashSwarm(planRandom: Random): LogCrashSwarm {
     valueBytesMax: betweenStep(random, 100, 500, 50),
     waitMsMax: random.between(4, 12),
     intervalFlushOdds: betweenStep(random, 10, 50, 5) / 100,
+    ...storageSwarm(random),
   };
+}
+
+/** The storage faults' part of the swarm config, drawn after everything else. */
+function storageSwarm(random: Random): Pick<LogCrashSwarm, 'latentSectorOdds' | 'misdirectedWriteOdds' | 'misdirectedReadOdds'> {
+  const on = drawKinds(random, storageOdds);
+  const latentSectorOdds = on.has('latent') ? oddsBetween(random, 0.05, 0.3) : 0;
+  const misdirectedWriteOdds = on.has('misdirectWrites') ? oddsBetween(random, 0.02, 0.1) : 0;
+  const misdirectedReadOdds = on.has('misdirectReads') ? oddsBetween(random, 0.01, 0.05) : 0;
+  return { latentSectorOdds, misdirectedWriteOdds, misdirectedReadOdds };
 }
 
 export function describeStep(step: LogStep): string {
@@ -90,7 +115,10 @@ export function describeStep(step: LogStep): string {
 interface Sent {
   readonly tag: string;
   readonly bytes: Uint8Array; // as sent (baseOffset 0)
-  state: 'pending' | 'acked' | 'rejected';
+  /** `lost`: acknowledged, then destroyed by a storage fault (no longer checked). */
+  state: 'pending' | 'acked' | 'rejected' | 'lost';
+  /** A storage fault destroyed (some of) the bytes where it was stored. */
+  touched?: boolean;
   code: string | null;
   baseOffset: bigint;
   incarnation: number;
@@ -110,7 +138,15 @@ function keyOf(batch: Uint8Array): string {
 /** Drives the plan against one simulated node and checks (a) to (d). */
 export class LogWorkload {
   readonly failures: string[] = [];
-  readonly counts = { appends: 0, acked: 0, rejected: 0, crashes: 0, stops: 0, truncatedBytes: 0, syncFailures: 0, diskFull: 0, batchesChecked: 0 };
+  readonly counts = {
+    appends: 0, acked: 0, rejected: 0, crashes: 0, stops: 0, truncatedBytes: 0, syncFailures: 0, diskFull: 0, batchesChecked: 0,
+    // Storage faults: stretches destroyed, batches they touched, acknowledged batches lost to them,
+    // reads answered with an error they explain, opens refused on an unreadable sector.
+    damaged: 0, batchesTouched: 0, lostToStorage: 0, unreadableReads: 0, refusedOpens: 0,
+  };
+  /** Set when the log refused to open on an unreadable sector (it failed safe; nothing more to run). */
+  private ended = false;
+  private storageRandom: Random | null = null;
   private readonly node: SimNode;
   private io: Io | null = null;
   private boots = 0;
@@ -129,6 +165,95 @@ export class LogWorkload {
       this.io = io;
       this.boots++;
     });
+    const swarm = plan.swarm;
+    if (swarm !== undefined && swarm.misdirectedWriteOdds + swarm.misdirectedReadOdds + swarm.latentSectorOdds > 0) {
+      this.node.diskState.onDamage = (path, damage) => this.noteDamage(path, damage);
+      this.node.disk.faults.setMisdirectionOdds({ writes: swarm.misdirectedWriteOdds, reads: swarm.misdirectedReadOdds });
+      if (swarm.latentSectorOdds > 0) this.storageRandom = sim.random.fork('log-crash/storage');
+    }
+  }
+
+  /** The batches a destroyed stretch held, found on the file's intended twin while it still holds them. */
+  private noteDamage(path: string, damage: DiskDamage): void {
+    if (!path.startsWith(`${logDir}/`)) return;
+    this.counts.damaged++;
+    // An index file is a hint for its whole segment: reads anywhere in it may go through it.
+    const hint = /\.(timeindex|index)$/.test(path);
+    const segmentPath = path.replace(/\.(timeindex|index)$/, '.log');
+    for (const batch of batchesIn(this.node.diskState.pristineRead(segmentPath))) {
+      if (!hint && (batch.end <= damage.start || damage.end <= batch.start)) continue;
+      const sent = this.byKey.get(keyOf(batch.bytes));
+      if (sent !== undefined && sent.touched !== true) {
+        sent.touched = true;
+        this.counts.batchesTouched++;
+      }
+    }
+  }
+
+  /** At a crash or stop, with the seed's odds: a latent sector error on some file, before the restart. */
+  private maybePlantLatentSector(): void {
+    if (this.storageRandom === null || !this.storageRandom.chance(this.plan.swarm!.latentSectorOdds)) return;
+    this.node.disk.faults.plantLatentSectorError();
+  }
+
+  /** Whether a segment file, or its index files, lost bytes to a storage fault. */
+  private segmentDamaged(name: string): boolean {
+    const base = `${logDir}/${name.replace(/\.(log|index|timeindex)$/, '')}`;
+    return ['log', 'index', 'timeindex'].some((ext) => this.node.diskState.damage(`${base}.${ext}`).length > 0);
+  }
+
+  /** The segment file (name) that holds `offset`, from the names on disk. */
+  private segmentOf(offset: bigint): string | null {
+    let best: { base: bigint; name: string } | null = null;
+    for (const base of this.segmentBases()) if (base <= offset && (best === null || base > best.base)) best = { base, name: `${String(base).padStart(20, '0')}.log` };
+    return best?.name ?? null;
+  }
+
+  /** Base offsets of the segment files on disk. */
+  private segmentBases(): bigint[] {
+    const bases: bigint[] = [];
+    for (const path of this.node.diskState.paths()) {
+      const name = path.slice(logDir.length + 1);
+      if (path.startsWith(`${logDir}/`) && /^\d{20}\.log$/.test(name)) bases.push(BigInt(name.slice(0, 20)));
+    }
+    return bases;
+  }
+
+  /** A read error a storage fault explains: an error (never wrong bytes) where the faults destroyed something. */
+  private storageExplains(error: unknown, offset: bigint): boolean {
+    const isError = error instanceof LogError && (error.code === 'CORRUPT_RECORD' || error.code === 'IO_ERROR');
+    if (!isError) return false;
+    const holder = this.sent.find((s) => s.state === 'acked' && s.baseOffset <= offset && offset < s.baseOffset + BigInt(readBatchHeader(s.bytes).recordCount));
+    if (holder?.touched === true) return true;
+    const segment = this.segmentOf(offset);
+    return segment !== null && this.segmentDamaged(segment);
+  }
+
+  /** The first offset after `offset` where a batch is known to start (or `end`). */
+  private nextKnownStart(offset: bigint, end: bigint): bigint {
+    let next = end;
+    for (const s of this.sent) if ((s.state === 'acked' || s.state === 'lost') && s.baseOffset > offset && s.baseOffset < next) next = s.baseOffset;
+    for (const base of this.segmentBases()) if (base > offset && base < next) next = base;
+    return next;
+  }
+
+  /** A read, tried again while misdirected reads (transient) happen under it. */
+  private async readBack(log: PartitionLog, offset: bigint): Promise<{ ok: true; value: Uint8Array } | { ok: false; error: unknown } | null> {
+    for (let attempt = 0; ; attempt++) {
+      const misreadsBefore = this.node.diskState.storageCounts.misdirectedReads;
+      const read = await this.settle(log.read(offset, readChunkBytes));
+      if (read === null || read.ok || attempt >= 3 || this.node.diskState.storageCounts.misdirectedReads === misreadsBefore) return read;
+    }
+  }
+
+  /** Coverage: the storage faults did what they are for. */
+  markStorageCoverage(): void {
+    const did = this.node.diskState.storageCounts;
+    if (did.latentReadErrors > 0) this.sim.coverage.reached('sim.latent-sector-read-failed');
+    if (did.misdirectedWrites > 0) this.sim.coverage.reached('sim.write-misdirected');
+    if (did.misdirectedReads > 0) this.sim.coverage.reached('sim.read-misdirected');
+    if (this.counts.lostToStorage > 0) this.sim.coverage.reached('log-crash.acked-batch-lost-to-storage');
+    if (this.counts.refusedOpens > 0) this.sim.coverage.reached('log-crash.open-refused-on-unreadable-sector');
   }
 
   fail(message: string): void {
@@ -137,12 +262,12 @@ export class LogWorkload {
 
   async run(): Promise<void> {
     await this.reopen();
-    for (let i = 0; i < this.plan.steps.length && this.failures.length === 0 && this.sim.failed.length === 0; i++) {
+    for (let i = 0; i < this.plan.steps.length && this.failures.length === 0 && this.sim.failed.length === 0 && !this.ended; i++) {
       const step = this.plan.steps[i]!;
       this.stepLabel = `step ${i}: ${describeStep(step)}`;
       await this.step(step);
     }
-    if (this.failures.length === 0) {
+    if (this.failures.length === 0 && !this.ended) {
       this.stepLabel = 'final stop';
       await this.step({ kind: 'stop' });
     }
@@ -158,6 +283,7 @@ export class LogWorkload {
       case 'crash':
         this.counts.crashes++;
         this.node.crash();
+        this.maybePlantLatentSector();
         return this.restart();
       case 'stop':
         return this.gracefulStop();
@@ -251,6 +377,7 @@ export class LogWorkload {
     }
     // A power cut right after a graceful stop must lose nothing.
     this.node.crash();
+    this.maybePlantLatentSector();
     await this.restart(stopped.ok);
   }
 
@@ -269,13 +396,23 @@ export class LogWorkload {
       if (opened?.ok === true) {
         const { log, recovery } = opened.value;
         this.counts.truncatedBytes += recovery.truncatedBytes;
-        if (expectClean && (!recovery.cleanShutdown || recovery.truncatedBytes > 0)) {
+        // A cut or a damaged stretch is expected only in a segment a storage fault hit.
+        const cutExplained = recovery.truncatedBytes > 0 && this.segmentDamaged(recovery.truncationReason?.split(' ')[0] ?? '');
+        if (expectClean && (!recovery.cleanShutdown || (recovery.truncatedBytes > 0 && !cutExplained))) {
           this.fail(`after a graceful stop: clean=${recovery.cleanShutdown}, truncated ${recovery.truncatedBytes} bytes (${recovery.truncationReason})`);
         }
-        if (recovery.corruptRanges.length > 0) this.fail(`corruption reported with no bit rot injected: ${recovery.corruptRanges.join('; ')}`);
+        const unexplained = recovery.corruptRanges.filter((range) => !this.segmentDamaged(range.split(' ')[0]!));
+        if (unexplained.length > 0) this.fail(`corruption reported where no storage fault hit: ${unexplained.join('; ')}`);
         this.log = log;
         this.nextAckOffset = log.logEndOffset;
         return this.verify(log);
+      }
+      // The log refuses to open while a sector it must read is unreadable: it failed safe, with a
+      // clear error, and nothing more can be checked in this run.
+      if (opened?.ok === false && this.openRefusedOnUnreadableSector(opened.error)) {
+        this.counts.refusedOpens++;
+        this.ended = true;
+        return;
       }
       // An injected fsync failure can hit recovery's own fsync: power-cycle and try again (each
       // injected failure is consumed by one fsync, so this ends).
@@ -285,12 +422,27 @@ export class LogWorkload {
     }
   }
 
+  /** IO_ERROR from open while some file of the log has a latent sector error. */
+  private openRefusedOnUnreadableSector(error: unknown): boolean {
+    if (!(error instanceof LogError && error.code === 'IO_ERROR')) return false;
+    return this.node.diskState.paths().some((path) => path.startsWith(`${logDir}/`) && this.node.diskState.latentSectors(path).length > 0);
+  }
+
   /** Reads the whole log back and checks (a), (b), (c). */
   private async verify(log: PartitionLog): Promise<void> {
     const found = new Map<Sent, bigint>();
+    /** Offset ranges [from, to) whose reads failed with an error a storage fault explains. */
+    const unreadable: Array<readonly [bigint, bigint]> = [];
     let offset = log.logStartOffset;
     while (offset < log.logEndOffset) {
-      const read = await this.settle(log.read(offset, readChunkBytes));
+      const read = await this.readBack(log, offset);
+      if (read !== null && !read.ok && this.storageExplains(read.error, offset)) {
+        const next = this.nextKnownStart(offset, log.logEndOffset);
+        unreadable.push([offset, next]);
+        this.counts.unreadableReads++;
+        offset = next;
+        continue;
+      }
       if (read === null || !read.ok) return this.fail(`(c) read at ${offset} failed: ${read === null ? 'never settled' : String(read.error)}`);
       if (read.value.length === 0) return this.fail(`(b) read at ${offset} returned nothing before logEndOffset ${log.logEndOffset}`);
       let position = 0;
@@ -311,7 +463,15 @@ export class LogWorkload {
     }
     for (const sent of this.sent) {
       const at = found.get(sent);
-      if (sent.state === 'acked' && at === undefined) this.fail(`(a) ${sent.tag} acknowledged at offset ${sent.baseOffset} is missing after restart`);
+      // Destroyed by a storage fault: missing if its own bytes were hit, unreadable (an error, never
+      // wrong bytes) if the read of its offsets met the damage.
+      const unreadableHere = unreadable.some(([from, to]) => sent.baseOffset >= from && sent.baseOffset < to);
+      if (sent.state === 'acked' && at === undefined && (sent.touched === true || unreadableHere)) {
+        sent.state = 'lost';
+        this.counts.lostToStorage++;
+        continue;
+      }
+      if (sent.state === 'acked' && at === undefined) this.fail(`(a) ${sent.tag} acknowledged at offset ${sent.baseOffset} is missing after restart${sent.touched === true ? '' : ' (no storage fault touched it)'}`);
       if (sent.state === 'acked' && at !== undefined && at !== sent.baseOffset) this.fail(`(a) ${sent.tag} acknowledged at ${sent.baseOffset} but found at ${at}`);
       if (sent.state === 'rejected' && sent.code === 'DISK_FULL' && at !== undefined) this.fail(`(c) ${sent.tag} was rejected with DISK_FULL but is stored at ${at}`);
       // Whatever survived is now part of the log; what did not is gone for good.
@@ -319,6 +479,20 @@ export class LogWorkload {
       if (at !== undefined) sent.baseOffset = at;
     }
   }
+}
+
+/** The whole batches of a segment file's bytes, walked from the start (null: no file). */
+function batchesIn(bytes: Uint8Array | null): Array<{ start: number; end: number; bytes: Uint8Array }> {
+  const out: Array<{ start: number; end: number; bytes: Uint8Array }> = [];
+  if (bytes === null) return out;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let p = 0; p + batchHeaderBytes <= bytes.length; ) {
+    const size = 12 + view.getInt32(p + 8);
+    if (bytes[p + 16] !== 2 || size < batchHeaderBytes || p + size > bytes.length) break;
+    out.push({ start: p, end: p + size, bytes: bytes.subarray(p, p + size) });
+    p += size;
+  }
+  return out;
 }
 
 /** A random plan for one seed: its swarm config first, then the steps. */
@@ -355,6 +529,7 @@ export async function runLogPlan(sim: Simulation, plan: LogPlan): Promise<Scenar
   sim.buggify.enable(); // BUGGIFY points may fire in this scenario's runs (src/core/io/probes.ts)
   const workload = new LogWorkload(sim, plan);
   await workload.run();
+  workload.markStorageCoverage();
   const failures = [...workload.failures];
   return { ok: failures.length === 0, failures, summary: { ...workload.counts }, ...(plan.swarm === undefined ? {} : { swarm: plan.swarm }) };
 }
@@ -369,11 +544,17 @@ const coverageTargets = [
   'sim.crash-zero-filled-a-tail',
   'buggify.log.small-group-commit',
   'buggify.log.early-flush',
+  // The storage faults: each did its harm, and the log met it.
+  'sim.latent-sector-read-failed',
+  'sim.write-misdirected',
+  'sim.read-misdirected',
+  'log-crash.acked-batch-lost-to-storage',
+  'log-crash.open-refused-on-unreadable-sector',
 ];
 
 export const scenario: Scenario = {
   name: 'log-crash',
-  description: 'one partition log under concurrent appends, crashes with torn writes, graceful stops, fsync failures and a full disk; checks acknowledged data, dense offsets, whole batches',
+  description: 'one partition log under concurrent appends, crashes with torn writes, graceful stops, fsync failures, a full disk, latent sector errors and misdirected writes and reads; checks acknowledged data, dense offsets, whole batches',
   defaultNodes: 1,
   nodesMin: 1,
   nodesMax: 1,

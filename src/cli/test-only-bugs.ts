@@ -39,7 +39,7 @@ export interface TestOnlyBugs {
 const switches = {
   replication: { hwIgnoresFollowers: true, truncateToHighWatermark: true, offsetsAckBeforeReplication: true, acksAllBeforeIsr: true, readsAboveHighWatermark: true, isrNeverExpands: true } satisfies Record<keyof ReplicationBugs, true>,
   broker: { stopSkipsFlush: true, reorderResponses: true, dropSecondFrameOfRead: true, produceOffsetOffByOne: true, metadataListsOnlySelf: true, duplicateRetriesAppended: true } satisfies Record<keyof BrokerBugs, true>,
-  log: { ackBeforeSync: true, stopSkipsFlush: true, retryFailedSync: true, recoverySkipsCrc: true, segmentAgeByWallClock: true } satisfies Record<keyof PartitionLogBugs, true>,
+  log: { ackBeforeSync: true, stopSkipsFlush: true, retryFailedSync: true, recoverySkipsCrc: true, segmentAgeByWallClock: true, recoveryEndsAtReadError: true, readSkipsCrc: true } satisfies Record<keyof PartitionLogBugs, true>,
   offsets: { ackBeforeSync: true } satisfies Record<keyof OffsetStoreBugs, true>,
   controller: { electOutsideIsr: true, producerIdBlockRepeated: true, restartKeepsLeadership: true, sessionsNeverExpire: true } satisfies Record<keyof ControllerBugs, true>,
 } satisfies Record<keyof TestOnlyBugs, object>;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DiskFile } from '../core/io/disk.ts';
-import { Simulation } from './simulation.ts';
+import type { DiskFile, Io } from '../core/io/index.ts';
+import { sectorBytes } from './sim-disk.ts';
+import { Simulation, type SimNode } from './simulation.ts';
 
 type Op = { kind: 'append'; size: number } | { kind: 'sync' } | { kind: 'crash' };
 
@@ -220,5 +221,150 @@ describe('simulated disk', () => {
     let bitsDiffering = 0;
     for (let i = 0; i < 64; i++) bitsDiffering += [...(before![i]! ^ after![i]!).toString(2)].filter((c) => c === '1').length;
     expect(bitsDiffering).toBe(1);
+  });
+
+  describe('storage faults (TigerBeetle-style)', () => {
+    /** One node with file `f` holding `size` synced bytes (no two sectors alike), its io kept for the test. */
+    async function fileOf(seed: number, size: number): Promise<{ sim: Simulation; node: SimNode; file: () => DiskFile; reopen: () => Promise<DiskFile>; content: Uint8Array }> {
+      const sim = new Simulation({ seed });
+      const content = Uint8Array.from({ length: size }, (_, i) => (i * 7 + Math.floor(i / sectorBytes) * 31 + 3) & 0xff);
+      let io: Io | undefined;
+      let file: DiskFile | undefined;
+      const node = sim.addNode('n1', (nodeIo) => {
+        io = nodeIo;
+      });
+      await sim.run({ untilMs: 1 });
+      file = await sim.runUntilSettled(io!.disk.open('f', { create: true }));
+      await sim.runUntilSettled(io!.disk.syncDir(''));
+      await sim.runUntilSettled(file.append(content));
+      await sim.runUntilSettled(file.sync());
+      // After a crash and restart: run the new incarnation's boot, then open the file in it.
+      const reopen = async (): Promise<DiskFile> => {
+        await sim.run({ untilMs: sim.nowMs() + 10 });
+        return sim.runUntilSettled(io!.disk.open('f'));
+      };
+      return { sim, node, file: () => file!, reopen, content };
+    }
+
+    async function tryRead(sim: Simulation, file: DiskFile, position: number, length: number): Promise<Uint8Array | 'EIO'> {
+      try {
+        return await sim.runUntilSettled(file.read(position, length));
+      } catch (error) {
+        expect((error as { code: string }).code).toBe('EIO');
+        return 'EIO';
+      }
+    }
+
+    const overlaps = (a: number, b: number, c: number, d: number): boolean => a < d && c < b;
+
+    it('a latent sector error fails every read that touches its sector, and only those, until a write covers the whole sector', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 1e9 }),
+          fc.integer({ min: 1, max: 6 * sectorBytes }),
+          fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 3 * sectorBytes })), { minLength: 1, maxLength: 12 }),
+          fc.boolean(),
+          async (seed, size, where, reads, wholeRewrite) => {
+            const { sim, node, file, reopen, content } = await fileOf(seed, size);
+            const planted = node.disk.faults.plantLatentSectorError({ path: 'f', position: Math.floor(where * size) });
+            const sectorStart = Math.floor(Math.floor(where * size) / sectorBytes) * sectorBytes;
+            expect(planted).toBe(`f@${sectorStart}`);
+            const sectorEnd = Math.min(sectorStart + sectorBytes, size);
+            for (const [at, length] of reads) {
+              const position = at % size;
+              const got = await tryRead(sim, file(), position, length);
+              const end = Math.min(position + length, size);
+              if (overlaps(position, end, sectorStart, sectorEnd)) expect(got, `read ${position}+${length} touches the bad sector`).toBe('EIO');
+              else expect(got).toEqual(content.subarray(position, end));
+            }
+            // A write over part of the sector does not remap it; one over all of its bytes does.
+            const fresh = new Uint8Array(sectorEnd - sectorStart).fill(0xab);
+            const written = wholeRewrite ? fresh : fresh.subarray(0, Math.max(fresh.length - 1, 0));
+            await sim.runUntilSettled(file().write(sectorStart, written));
+            await sim.runUntilSettled(file().sync());
+            const after = await tryRead(sim, file(), sectorStart, sectorEnd - sectorStart);
+            if (wholeRewrite || written.length === fresh.length) expect(after).toEqual(fresh);
+            else expect(after).toBe('EIO');
+            // Still so after a crash: the remap is as durable as the write that made it.
+            node.crash();
+            node.restart();
+            const reopened = await reopen();
+            const afterCrash = await tryRead(sim, reopened, sectorStart, sectorEnd - sectorStart);
+            expect(afterCrash).toEqual(after);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it('a misdirected write leaves its intended range unchanged and puts its bytes whole sectors earlier in the same file', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 1e9 }),
+          fc.integer({ min: sectorBytes, max: 5 * sectorBytes }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.integer({ min: 1, max: 2 * sectorBytes }),
+          async (seed, size, where, length) => {
+            const { sim, node, file, reopen, content } = await fileOf(seed, size);
+            const position = sectorBytes + Math.floor(where * (size - sectorBytes)); // from one sector in up to the end (an append)
+            const data = Uint8Array.from({ length }, (_, i) => (i * 13 + 101) & 0xff);
+            node.disk.faults.setMisdirectionOdds({ writes: 1, reads: 0 });
+            await sim.runUntilSettled(file().write(position, data));
+            node.disk.faults.setMisdirectionOdds({ writes: 0, reads: 0 });
+            const damage = node.diskState.damage('f');
+            expect(damage.map((d) => d.kind)).toEqual(['misdirected-intended', 'misdirected-landed']);
+            const landed = damage[1]!.start;
+            expect(landed < position && (position - landed) % sectorBytes === 0, `landed ${landed} for ${position}`).toBe(true);
+            const newSize = Math.max(size, position + length);
+            const expected = new Uint8Array(newSize);
+            expected.set(content);
+            expected.set(data, landed);
+            await sim.runUntilSettled(file().sync());
+            for (const survive of [false, true]) {
+              if (survive) {
+                node.crash();
+                node.restart();
+              }
+              const f = survive ? await reopen() : file();
+              expect(f.size()).toBe(newSize);
+              const seen = await sim.runUntilSettled(f.read(0, newSize));
+              expect(seen).toEqual(expected);
+              // The intended twin holds the write where it was aimed, for checkers.
+              const intended = new Uint8Array(newSize);
+              intended.set(content);
+              intended.set(data, position);
+              expect(node.diskState.pristineRead('f')).toEqual(intended);
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it('a misdirected read returns the bytes of a place whole sectors away, once; the file is unchanged', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: sectorBytes + 1, max: 5 * sectorBytes }), fc.nat(), fc.integer({ min: 1, max: sectorBytes }), async (seed, size, at, length) => {
+          const { sim, node, file, content } = await fileOf(seed, size);
+          const position = at % (size - length + 1 > 0 ? size - length + 1 : 1);
+          node.disk.faults.setMisdirectionOdds({ writes: 0, reads: 1 });
+          const got = await sim.runUntilSettled(file().read(position, length));
+          node.disk.faults.setMisdirectionOdds({ writes: 0, reads: 0 });
+          const want = content.subarray(position, Math.min(position + length, size));
+          expect(got.length).toBe(want.length);
+          const shifts = [];
+          for (let from = position % sectorBytes; from + want.length <= size; from += sectorBytes) if (from !== position) shifts.push(from);
+          if (shifts.length === 0) expect(got).toEqual(want);
+          else {
+            expect(got).not.toEqual(want);
+            expect(shifts.some((from) => Buffer.from(content.subarray(from, from + want.length)).equals(Buffer.from(got)))).toBe(true);
+          }
+          expect(node.diskState.storageCounts.misdirectedReads).toBe(shifts.length === 0 ? 0 : 1);
+          expect(await sim.runUntilSettled(file().read(position, length))).toEqual(want);
+          expect(await sim.runUntilSettled(file().read(0, size))).toEqual(content);
+        }),
+        { numRuns: 40 },
+      );
+    });
   });
 });

@@ -9,9 +9,28 @@ import { tracedKnobs } from './traced-knobs.ts';
  * then marks its pages clean: reads still see it, no later fsync writes it, a crash loses it).
  */
 type PendingOp = (
-  | { kind: 'write'; seq: number; position: number; data: Uint8Array }
+  | { kind: 'write'; seq: number; position: number; data: Uint8Array; landed?: number }
   | { kind: 'truncate'; seq: number; size: number }
 ) & { orphaned?: boolean };
+
+/**
+ * The sector size of the simulated disk's storage faults: a latent sector error makes one aligned
+ * sector unreadable, and a misdirected write or read is off by a whole number of sectors.
+ */
+export const sectorBytes = 4096;
+
+/**
+ * A stretch of a file whose bytes a storage fault destroyed (or made unreadable): a latent sector
+ * error's sector, a misdirected write's intended range (it kept its old bytes, or zeros where the
+ * write grew the file) and the range it landed on instead (its old bytes are gone). Positions are
+ * the file's; the list follows the file through renames and is never shortened, so a checker can
+ * still tell, after a recovery cut them off, which bytes the disk destroyed.
+ */
+export interface DiskDamage {
+  readonly kind: 'latent-sector' | 'misdirected-intended' | 'misdirected-landed';
+  readonly start: number;
+  readonly end: number;
+}
 
 /**
  * A file's bytes as the simulated platter and page cache hold them: `durable` is what survives a
@@ -24,6 +43,16 @@ class Inode {
   pending: PendingOp[] = [];
   size = 0;
   opSeqNext = 0;
+  /** Sectors (index = position / sectorBytes) whose durable bytes cannot be read until rewritten. */
+  latent = new Set<number>();
+  /** Every stretch a storage fault destroyed (DiskDamage). */
+  readonly damage: DiskDamage[] = [];
+  /**
+   * The file as it would be had no write been misdirected (every op at its intended position):
+   * made at the first misdirected write, then fed every op, sync and crash the file gets. Checkers
+   * read it to know where a record should have been (SimDiskState.pristineRead); nothing else does.
+   */
+  twin: Inode | null = null;
 
   read(position: number, length: number): Uint8Array {
     const end = Math.min(position + length, this.size);
@@ -37,9 +66,11 @@ class Inode {
         sizeSoFar = op.size;
         continue;
       }
-      const from = Math.max(op.position, position);
-      const to = Math.min(op.position + op.data.length, end);
-      if (from < to) out.set(op.data.subarray(from - op.position, to - op.position), from - position);
+      // A misdirected write's bytes sit where it landed; its intended range keeps what was there.
+      const at = op.landed ?? op.position;
+      const from = Math.max(at, position);
+      const to = Math.min(at + op.data.length, end);
+      if (from < to) out.set(op.data.subarray(from - at, to - at), from - position);
       sizeSoFar = Math.max(sizeSoFar, op.position + op.data.length);
     }
     assert(sizeSoFar === this.size, 'inode size agrees with its ops');
@@ -62,12 +93,68 @@ class Inode {
     if (tornBytes >= 0 && torn !== undefined && torn.orphaned !== true) this.applyDurable(torn, tornBytes, zeroFilled);
     this.pending = this.pending.slice(n);
     if (orphansDropped) this.size = this.visibleSize();
+    this.twin?.persist(count, tornBytes, zeroFilled);
   }
 
   /** fsyncgate: a failed fsync wrote the first `count` pending ops and orphaned the rest. */
   failSync(count: number): void {
     this.persist(count);
     for (const op of this.pending) op.orphaned = true;
+    if (this.twin !== null) for (const op of this.twin.pending) op.orphaned = true;
+  }
+
+  /** A crash: the unsynced ops not persisted are gone. */
+  dropPending(): void {
+    this.pending = [];
+    this.size = this.durableSize;
+    this.twin?.dropPending();
+  }
+
+  /** Queues an op (and its intended twin, without the misdirection). */
+  push(op: PendingOp): void {
+    this.pending.push(op);
+    const twin = this.twin;
+    if (twin === null) return;
+    twin.pending.push(op.kind === 'write' ? { kind: 'write', seq: op.seq, position: op.position, data: op.data } : { ...op });
+    twin.size = op.kind === 'write' ? Math.max(twin.size, op.position + op.data.length) : op.size;
+    twin.opSeqNext = op.seq + 1;
+  }
+
+  /** Starts the intended twin as a copy of the file now (before its first misdirected write). */
+  makeTwin(): void {
+    if (this.twin !== null) return;
+    const twin = new Inode();
+    twin.durable = this.durable.slice();
+    twin.durableSize = this.durableSize;
+    twin.pending = this.pending.map((op) => ({ ...op }));
+    twin.size = this.size;
+    twin.opSeqNext = this.opSeqNext;
+    this.twin = twin;
+  }
+
+  /** The sector's bytes that are on the platter: [start, min(end, durable size)). */
+  private sectorMediaEnd(sector: number): number {
+    return Math.min((sector + 1) * sectorBytes, this.durableSize);
+  }
+
+  /**
+   * Latent sectors a read of [position, end) must read from the platter: those not wholly
+   * overwritten (or cut away) by an unsynced op, whose bytes the page cache then holds.
+   */
+  latentSectorsIn(position: number, length: number): number[] {
+    if (this.latent.size === 0) return [];
+    const end = Math.min(position + length, this.size);
+    const hit: number[] = [];
+    for (const sector of [...this.latent].sort((a, b) => a - b)) {
+      const start = sector * sectorBytes;
+      if (start >= end || (sector + 1) * sectorBytes <= position) continue;
+      const mediaEnd = this.sectorMediaEnd(sector);
+      const covered = this.pending.some((op) =>
+        op.kind === 'truncate' ? op.size <= start : (op.landed ?? op.position) <= start && (op.landed ?? op.position) + op.data.length >= mediaEnd,
+      );
+      if (!covered) hit.push(sector);
+    }
+    return hit;
   }
 
   /** The size reads see: the durable size with every pending op laid over it. */
@@ -86,6 +173,8 @@ class Inode {
       if (op.size < this.durableSize) this.durable.fill(0, op.size, this.durableSize);
       this.durableSize = op.size;
       this.ensureCapacity(op.size);
+      // A sector cut off the file leaves it: its next bytes will be written fresh.
+      for (const sector of [...this.latent]) if (sector * sectorBytes >= op.size) this.latent.delete(sector);
       return;
     }
     let data = tornBytes >= 0 ? op.data.subarray(0, Math.min(tornBytes, op.data.length)) : op.data;
@@ -94,11 +183,23 @@ class Inode {
       filled.set(data);
       data = filled;
     }
+    // A misdirected write lands `landed` (always below its position, so inside the size it sets).
+    const at = op.landed ?? op.position;
     const end = op.position + data.length;
     this.ensureCapacity(end);
-    this.durable.set(data, op.position);
+    // A write over the whole of a latent sector's bytes remaps it, as a drive does on a write.
+    for (const sector of [...this.latent]) {
+      if (at <= sector * sectorBytes && at + data.length >= this.sectorMediaEnd(sector)) {
+        this.latent.delete(sector);
+        this.remapped++;
+      }
+    }
+    this.durable.set(data, at);
     if (end > this.durableSize) this.durableSize = end;
   }
+
+  /** Latent sectors remapped by a rewrite so far. */
+  remapped = 0;
 
   private ensureCapacity(bytes: number): void {
     if (bytes <= this.durable.length) return;
@@ -136,6 +237,24 @@ export interface DiskFaults {
    * media or controller error answers; nothing stored changes, and the same read may succeed again.
    */
   setReadErrorOdds(odds: number): void;
+  /**
+   * A latent sector error: one aligned sector (`sectorBytes`) of a file's durable bytes becomes
+   * unreadable, for good: every read that touches it fails with EIO until a write covers the whole
+   * sector (or a truncate cuts it off), which remaps it, as a drive does. Without `at`, on a random
+   * sector of a random non-empty file, drawn from the disk's own stream `latent`. Traced
+   * `FaultLatentSectorError`; each read it fails is `DiskReadFailed` with `latentSector`. Returns
+   * `path@sectorStart`, or null when no file has durable bytes (or `at` lies past the durable end).
+   */
+  plantLatentSectorError(at?: { path: string; position: number }): string | null;
+  /**
+   * From now on each write lands, with odds `writes`, a whole number of sectors before where it was
+   * aimed, in the same file (the size still grows as the write asked, its intended range keeps its
+   * old bytes, or zeros where it grew the file); and each read is served, with odds `reads`, from a
+   * whole number of sectors away (once: the next read of the same bytes is right). Only where such
+   * a place exists inside the file. Drawn from the disk's own stream `misdirect`; traced
+   * `FaultMisdirection` when the odds change, then `DiskWriteMisdirected` and `DiskReadMisdirected`.
+   */
+  setMisdirectionOdds(odds: { writes: number; reads: number }): void;
   latency: DiskLatency;
 }
 
@@ -166,6 +285,17 @@ export class SimDiskState {
   private readErrorOdds = 0;
   /** Reads failed with an injected EIO so far. */
   readErrors = 0;
+  /** Storage faults (TigerBeetle's model): streams forked at first use, so seeds that never use them keep their trace hashes. */
+  private latentRandomMade: Random | null = null;
+  private misdirectRandomMade: Random | null = null;
+  private misdirection = { writes: 0, reads: 0 };
+  /** What the storage faults did so far. */
+  readonly storageCounts = { latentSectorsPlanted: 0, latentReadErrors: 0, misdirectedWrites: 0, misdirectedReads: 0 };
+  /**
+   * Told of every stretch a storage fault destroys, as it happens (a checker maps it to the records
+   * it held, from `pristineRead`, while the file still holds them).
+   */
+  onDamage: ((path: string, damage: DiskDamage) => void) | null = null;
   readonly bugs: DiskBugs = { syncIsNoop: false };
   readonly faults: DiskFaults;
 
@@ -197,6 +327,12 @@ export class SimDiskState {
         if (odds !== this.readErrorOdds) onEvent('FaultReadErrors', { odds });
         this.readErrorOdds = odds;
       },
+      plantLatentSectorError: (at) => this.plantLatentSectorError(at),
+      setMisdirectionOdds: ({ writes, reads }) => {
+        assert(writes >= 0 && writes <= 1 && reads >= 0 && reads <= 1, 'misdirection odds are probabilities');
+        if (writes !== this.misdirection.writes || reads !== this.misdirection.reads) onEvent('FaultMisdirection', { writeOdds: writes, readOdds: reads });
+        this.misdirection = { writes, reads };
+      },
       latency,
     };
   }
@@ -226,8 +362,7 @@ export class SimDiskState {
       if (tornBytes >= 0) filesTorn++;
       if (zeroFilled) filesZeroFilled++;
       inode.persist(kept, tornBytes, zeroFilled);
-      inode.pending = [];
-      inode.size = inode.durableSize;
+      inode.dropPending();
     }
     this.entries = new Map(this.durableEntries);
     return { filesTorn, filesZeroFilled, opsLost };
@@ -286,16 +421,123 @@ export class SimDiskState {
     }
   }
 
-  write(inode: Inode, position: number, data: Uint8Array): void {
+  write(inode: Inode, position: number, data: Uint8Array, path: string): void {
     const end = position + data.length;
     if (this.full && end > inode.size) throw new DiskError('ENOSPC', 'no space left on simulated disk');
-    inode.pending.push({ kind: 'write', seq: inode.opSeqNext++, position, data: data.slice() });
+    const landed = this.misdirectWrite(inode, position, data.length, path);
+    inode.push({ kind: 'write', seq: inode.opSeqNext++, position, data: data.slice(), ...(landed === null ? {} : { landed }) });
     if (end > inode.size) inode.size = end;
+    if (landed === null) return;
+    // Noted once the write is in place, so that a checker reading the intended twin sees it there.
+    this.noteDamage(inode, path, { kind: 'misdirected-intended', start: position, end });
+    this.noteDamage(inode, path, { kind: 'misdirected-landed', start: landed, end: landed + data.length });
   }
 
   truncate(inode: Inode, size: number): void {
-    inode.pending.push({ kind: 'truncate', seq: inode.opSeqNext++, size });
+    inode.push({ kind: 'truncate', seq: inode.opSeqNext++, size });
     inode.size = size;
+  }
+
+  private get latentRandom(): Random {
+    return (this.latentRandomMade ??= this.random.fork('latent'));
+  }
+
+  private get misdirectRandom(): Random {
+    return (this.misdirectRandomMade ??= this.random.fork('misdirect'));
+  }
+
+  /** Where a write of `length` bytes at `position` lands instead, or null (drawn only while the odds are above 0). */
+  private misdirectWrite(inode: Inode, position: number, length: number, path: string): number | null {
+    if (this.misdirection.writes === 0 || length === 0 || !this.misdirectRandom.chance(this.misdirection.writes)) return null;
+    const sectorsBack = Math.floor(position / sectorBytes);
+    if (sectorsBack === 0) return null; // no other aligned place inside the file
+    const landed = position - sectorBytes * (1 + this.misdirectRandom.int(sectorsBack));
+    inode.makeTwin();
+    this.storageCounts.misdirectedWrites++;
+    this.onEvent('DiskWriteMisdirected', { path, position, landed, bytes: length });
+    return landed;
+  }
+
+  /** Where a read of [position, position + length) is served from instead, or null. */
+  misdirectRead(inode: Inode, position: number, length: number, path: string): number | null {
+    if (this.misdirection.reads === 0 || !this.misdirectRandom.chance(this.misdirection.reads)) return null;
+    const want = Math.min(length, inode.size - position);
+    if (want <= 0) return null;
+    const back = Math.floor(position / sectorBytes);
+    const ahead = Math.floor((inode.size - position - want) / sectorBytes);
+    if (back + ahead === 0) return null;
+    const pick = this.misdirectRandom.int(back + ahead);
+    const servedFrom = pick < back ? position - sectorBytes * (pick + 1) : position + sectorBytes * (pick - back + 1);
+    this.storageCounts.misdirectedReads++;
+    this.onEvent('DiskReadMisdirected', { path, position, servedFrom, bytes: want });
+    return servedFrom;
+  }
+
+  private noteDamage(inode: Inode, path: string, damage: DiskDamage): void {
+    inode.damage.push(damage);
+    this.onDamage?.(path, damage);
+  }
+
+  private plantLatentSectorError(at?: { path: string; position: number }): string | null {
+    let path: string;
+    let inode: Inode;
+    let sector: number;
+    if (at === undefined) {
+      const candidates = [...this.durableEntries.entries()].filter(([, i]) => i.durableSize > 0);
+      candidates.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      if (candidates.length === 0) return null;
+      [path, inode] = candidates[this.latentRandom.int(candidates.length)]!;
+      sector = this.latentRandom.int(Math.ceil(inode.durableSize / sectorBytes));
+    } else {
+      const found = this.entries.get(at.path);
+      if (found === undefined || at.position < 0 || at.position >= found.durableSize) return null;
+      [path, inode, sector] = [at.path, found, Math.floor(at.position / sectorBytes)];
+    }
+    const start = sector * sectorBytes;
+    const end = Math.min(start + sectorBytes, inode.durableSize);
+    inode.latent.add(sector);
+    this.storageCounts.latentSectorsPlanted++;
+    this.onEvent('FaultLatentSectorError', { path, position: start, bytes: end - start });
+    this.noteDamage(inode, path, { kind: 'latent-sector', start, end });
+    return `${path}@${start}`;
+  }
+
+  /** The first latent sector a read of [position, position + length) meets (traced, counted), or null. */
+  latentReadFails(inode: Inode, path: string, position: number, length: number): number | null {
+    const hit = inode.latentSectorsIn(position, length);
+    if (hit.length === 0) return null;
+    const start = hit[0]! * sectorBytes;
+    this.storageCounts.latentReadErrors++;
+    this.onEvent('DiskReadFailed', { path, position, latentSector: start });
+    return start;
+  }
+
+  // ---- for checkers (never for the code under test) ----
+
+  /** Every stretch of the file at `path` a storage fault destroyed (empty for an unknown path). */
+  damage(path: string): readonly DiskDamage[] {
+    return this.entries.get(path)?.damage ?? [];
+  }
+
+  /** The start of every latent sector of `path` not yet remapped. */
+  latentSectors(path: string): number[] {
+    return [...(this.entries.get(path)?.latent ?? [])].sort((a, b) => a - b).map((sector) => sector * sectorBytes);
+  }
+
+  /**
+   * The whole file as reads would see it had no write been misdirected and no sector gone bad,
+   * or null for an unknown path. Reads no latent sector and draws nothing.
+   */
+  pristineRead(path: string): Uint8Array | null {
+    const inode = this.entries.get(path);
+    if (inode === undefined) return null;
+    const source = inode.twin ?? inode;
+    return source.read(0, source.size);
+  }
+
+  /** Paths of the files that exist now, sorted. */
+  paths(): string[] {
+    return [...this.entries.keys()].sort();
   }
 
   /** The op sequence a sync issued now must make durable up to; throws EIO when a failure was injected. */
@@ -425,7 +667,7 @@ class SimFile implements DiskFile {
   append(data: Uint8Array): Promise<void> {
     return this.disk.settle('disk.append', data.length, () => {
       this.checkOpen();
-      this.state.write(this.inode, this.inode.size, data);
+      this.state.write(this.inode, this.inode.size, data, this.path);
     });
   }
 
@@ -444,7 +686,7 @@ class SimFile implements DiskFile {
   write(position: number, data: Uint8Array): Promise<void> {
     return this.disk.settle('disk.write', data.length, () => {
       this.checkOpen();
-      this.state.write(this.inode, position, data);
+      this.state.write(this.inode, position, data, this.path);
     });
   }
 
@@ -452,7 +694,11 @@ class SimFile implements DiskFile {
     return this.disk.settle('disk.read', length, () => {
       this.checkOpen();
       if (this.state.readFails(this.path, position)) throw new DiskError('EIO', `read of ${length} bytes at ${position} of '${this.path}' failed`);
-      return this.inode.read(position, length);
+      const latent = this.state.latentReadFails(this.inode, this.path, position, length);
+      if (latent !== null) throw new DiskError('EIO', `read of ${length} bytes at ${position} of '${this.path}' failed: unreadable sector at ${latent}`);
+      const servedFrom = this.state.misdirectRead(this.inode, position, length, this.path);
+      if (servedFrom === null) return this.inode.read(position, length);
+      return this.inode.read(servedFrom, Math.min(length, this.inode.size - position));
     });
   }
 

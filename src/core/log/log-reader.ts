@@ -75,6 +75,8 @@ export async function readSegment(
   maxBytes: number,
   offsetLimit: bigint,
   batchBytesMax: number,
+  /** Test only (PartitionLogBugs.readSkipsCrc): hand the bytes out unchecked. */
+  skipCrc = false,
 ): Promise<Uint8Array> {
   const reader = new ChunkReader(segment.file, segment.sizeBytes, Math.max(readChunkBytesMin, maxBytes + batchHeaderBytes));
   const first = await locate(segment, reader, segment.index.floor(Number(offset - segment.baseOffset)), offset, batchBytesMax);
@@ -93,14 +95,27 @@ export async function readSegment(
       if (count === 0) throw error;
       break; // serve the good batches before the damage; the next read meets it
     }
-    if (lastOffsetOf(found.header) >= offsetLimit) break;
+    if (lastOffsetOf(found.header) >= offsetLimit) {
+      // Nothing to serve below the limit. A batch whose header claims offsets past it, where the
+      // offset asked for should be, is checked whole first: a damaged header (a misdirected write
+      // over it) would otherwise answer "nothing yet" for offsets the log holds.
+      if (count === 0) await checkedWhole(segment, reader, found, batchBytesMax);
+      break;
+    }
     if (count > 0 && end + found.size - first.position > maxBytes) break;
     end += found.size;
     expected = lastOffsetOf(found.header) + 1n;
     count++;
   }
   const bytes = (await reader.bytes(first.position, end - first.position)).slice();
-  return verifiedPrefix(segment, bytes, first.position, batchBytesMax);
+  return skipCrc ? bytes : verifiedPrefix(segment, bytes, first.position, batchBytesMax);
+}
+
+/** Throws CorruptRecordError unless the batch at `found` is whole and passes its CRC. */
+async function checkedWhole(segment: Segment, reader: ChunkReader, found: Located, batchBytesMax: number): Promise<void> {
+  const whole = await reader.bytes(found.position, found.size);
+  const check = checkBatch(whole, 0, batchBytesMax);
+  if (!check.ok) throw corrupt(segment, found.position, describeBatchProblem(check.problem));
 }
 
 /** The CRC-checked batches at the front of `bytes`; throws if the very first fails. */

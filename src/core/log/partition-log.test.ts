@@ -479,3 +479,88 @@ describe('PartitionLog: graceful stop', () => {
     expect(reopened.logEndOffset).toBe(20n);
   });
 });
+
+describe('PartitionLog: storage faults (latent sector errors, misdirected writes)', () => {
+  it('refuses to open, every time, while a sector of its last segment is unreadable, and cuts nothing', async () => {
+    const h = new LogHarness(21);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 60, 'u', 1, 100); // about 10 KiB: three sectors
+    const path = joinPath(testLogDir, segmentFileName(0n, 'log'));
+    const size = (await h.run(h.io.disk.open(path))).size();
+    await h.crashAndRestart();
+    expect(h.node.disk.faults.plantLatentSectorError({ path, position: 5000 })).toBe(`${path}@4096`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const error = await h.open(config).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(LogError);
+      expect((error as LogError).code).toBe('IO_ERROR');
+      expect((error as LogError).kafkaErrorCode).toBe(56);
+      await h.crashAndRestart();
+    }
+    expect((await h.run(h.io.disk.open(path))).size()).toBe(size);
+    // The planted bug takes the read error for the end of the log and cuts every batch after it.
+    const { log: cut, recovery } = await h.open(config, { bugs: { recoveryEndsAtReadError: true } });
+    expect(recovery.truncatedBytes).toBeGreaterThan(0);
+    expect(cut.logEndOffset).toBeLessThan(60n);
+  });
+
+  it("an older segment's damaged rest keeps its offsets up to the next segment: reading them fails, never serves the next segment's batch", async () => {
+    const h = new LogHarness(22);
+    const { log } = await h.open();
+    await appendMany(h, log, 60, 'o', 2, 60);
+    expect(log.segmentCount).toBeGreaterThan(2);
+    const second = (await h.run(h.io.disk.list(testLogDir))).filter((n) => n.endsWith('.log')).sort()[1]!;
+    const nextBase = BigInt(second.slice(0, 20));
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    // The last batch of the first segment: damage its body (a misdirected write over it, say), and
+    // lose its index files, so recovery scans the segment and meets damage with nothing after it.
+    const lastBatchBytes = testBatch('o0', 2, 60).length;
+    await h.run(file.write(file.size() - 10, new Uint8Array(4).fill(0xee)));
+    await h.run(file.sync());
+    for (const kind of ['index', 'timeindex'] as const) await h.run(h.io.disk.remove(joinPath(testLogDir, segmentFileName(0n, kind))));
+    await h.run(h.io.disk.syncDir(testLogDir));
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open();
+    expect(recovery.corruptRanges.join()).toMatch(/rest of an older segment unreadable/);
+    const damagedFirst = nextBase - 2n; // the damaged batch held the two offsets before the next segment
+    expect(lastBatchBytes).toBeGreaterThan(10);
+    for (const offset of [damagedFirst, damagedFirst + 1n]) expect(await errorOf(h, reopened.read(offset, 1 << 20))).toBeInstanceOf(CorruptRecordError);
+    expect(batchesOf(await h.run(reopened.read(nextBase, 1 << 20)))[0]!.header.baseOffset).toBe(nextBase);
+  });
+
+  it('after a misdirected write, recovery resumes at the intact batches, not at the misplaced copy, and loses only what it overwrote', async () => {
+    const h = new LogHarness(24);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 60, 'w', 1, 100); // about 10 KiB
+    h.node.disk.faults.setMisdirectionOdds({ writes: 1, reads: 0 });
+    // One group commit of two batches (offsets 60, 61): one write, landing whole sectors earlier.
+    await h.run(Promise.all([log.append(testBatch('moved0', 1, 100)), log.append(testBatch('moved1', 1, 100))]));
+    h.node.disk.faults.setMisdirectionOdds({ writes: 0, reads: 0 });
+    const damage = h.node.diskState.damage(joinPath(testLogDir, segmentFileName(0n, 'log')));
+    expect(damage.map((d) => d.kind)).toEqual(['misdirected-intended', 'misdirected-landed']);
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open(config);
+    expect(recovery.corruptRanges).toHaveLength(1); // the batches the landed copy overwrote
+    let readable = 0;
+    for (let offset = 0n; offset < 60n; offset++) {
+      const got = await h.run(reopened.read(offset, 1).then((bytes) => batchesOf(bytes)[0]?.header.baseOffset, () => null));
+      if (got === offset) readable++;
+    }
+    // The copy (about 320 bytes) overwrote at most three of the 60 batches; the zeros it left at the
+    // tail were cut. Resuming at the copy, recovery once skipped and cut every batch after it.
+    expect(readable).toBeGreaterThanOrEqual(57);
+    expect(reopened.logEndOffset).toBe(60n);
+  });
+
+  it('a read over a batch whose damaged header claims offsets past the limit answers CORRUPT_RECORD, not "nothing"', async () => {
+    const h = new LogHarness(23);
+    const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });
+    await appendMany(h, log, 4, 'h', 1, 40);
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    // lastOffsetDelta (bytes 23..26 of the batch) of batch 0 now claims 4096 more offsets.
+    await h.run(file.write(23, new Uint8Array([0, 0, 0x10, 0])));
+    const error = await errorOf(h, log.read(0n, 1000));
+    expect(error).toBeInstanceOf(CorruptRecordError);
+  });
+});

@@ -76,6 +76,17 @@ export interface PartitionLogBugs {
    * roll age holds the active segment open until the clock catches up.
    */
   segmentAgeByWallClock?: boolean;
+  /**
+   * Recovery takes a read error in the last segment (a latent sector error: EIO on every read of
+   * one sector) for the end of the log and cuts the segment where its scan got to, silently
+   * dropping the acknowledged batches there and after, instead of failing the open.
+   */
+  recoveryEndsAtReadError?: boolean;
+  /**
+   * Reads hand out batches without checking their CRC, so bytes a misdirected write left where a
+   * batch should be are served as records when their header still fits.
+   */
+  readSkipsCrc?: boolean;
 }
 
 export interface PartitionLogOptions {
@@ -179,7 +190,7 @@ export class PartitionLog implements PartitionLogApi {
     validateConfig(config);
     let recovered: Awaited<ReturnType<typeof recoverSegments>>;
     try {
-      recovered = await recoverSegments(io, dir, config, logAppendBytesMax, options.bugs?.recoverySkipsCrc === true);
+      recovered = await recoverSegments(io, dir, config, logAppendBytesMax, options.bugs?.recoverySkipsCrc === true, options.bugs?.recoveryEndsAtReadError === true);
     } catch (error) {
       if (error instanceof DiskError) throw new LogError('IO_ERROR', `opening ${dir}: ${error.message}`, { cause: error });
       throw error;
@@ -575,7 +586,7 @@ export class PartitionLog implements PartitionLogApi {
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
       const segment = this.segments[i]!;
       if (offset >= segment.nextOffset) continue;
-      return readSegment(segment, offset, maxBytes, offsetLimit, this.batchBytesMax);
+      return readSegment(segment, offset, maxBytes, offsetLimit, this.batchBytesMax, this.bugs.readSkipsCrc === true);
     }
     return new Uint8Array(0);
   }

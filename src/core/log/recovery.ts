@@ -39,6 +39,8 @@ export async function recoverSegments(
   batchBytesMax: number,
   /** Test only (PartitionLogBugs.recoverySkipsCrc): a bad checksum passes. */
   skipCrc = false,
+  /** Test only (PartitionLogBugs.recoveryEndsAtReadError): a read error ends the last segment. */
+  endsAtReadError = false,
 ): Promise<{ segments: Segment[]; report: RecoveryReport; startOffsetProblem: string | null }> {
   await io.disk.mkdir(dir);
   const names = await io.disk.list(dir);
@@ -58,7 +60,7 @@ export async function recoverSegments(
   for (let i = 0; i < segments.length - 1; i++) {
     await recoverOlderSegment(io, segments[i]!, segments[i + 1]!.baseOffset, batchBytesMax, notes, skipCrc);
   }
-  await recoverLastSegment(io, segments[segments.length - 1]!, clean, batchBytesMax, notes, skipCrc);
+  await recoverLastSegment(io, segments[segments.length - 1]!, clean, batchBytesMax, notes, skipCrc, endsAtReadError);
   if (clean) {
     await io.disk.remove(joinPath(dir, cleanShutdownMarker));
     await io.disk.syncDir(dir);
@@ -156,13 +158,13 @@ async function recoverOlderSegment(io: Io, segment: Segment, nextBase: bigint, b
   if (problem === null) return;
   indexUntrusted(io, problem);
   segment.resetInMemory();
-  await scanAll(io, segment, 0, batchBytesMax, notes, false, skipCrc);
+  await scanAll(io, segment, 0, batchBytesMax, notes, false, skipCrc, false, nextBase);
   notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
   await segment.writeIndexFiles(io.disk);
   await io.disk.syncDir(segment.dir);
 }
 
-async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batchBytesMax: number, notes: RecoveryNotes, skipCrc: boolean): Promise<void> {
+async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batchBytesMax: number, notes: RecoveryNotes, skipCrc: boolean, endsAtReadError = false): Promise<void> {
   // Synced before it is read: after a failed fsync (of an earlier process that stopped without a
   // crash) reads may still show bytes no fsync will ever write, and a log built on them would leave
   // a hole once they vanish. After this sync, what is read is what the disk holds.
@@ -176,7 +178,7 @@ async function recoverLastSegment(io: Io, segment: Segment, clean: boolean, batc
     segment.resetInMemory();
     if (segment.file.size() > 0) notes.indexesRebuilt.push(`${segmentFileName(segment.baseOffset, 'index')} (${problem})`);
   }
-  await scanAll(io, segment, from, batchBytesMax, notes, true, skipCrc);
+  await scanAll(io, segment, from, batchBytesMax, notes, true, skipCrc, endsAtReadError);
   // Bytes that survived a crash may still sit only in the page cache: make them durable before
   // anyone is told they are.
   await segment.file.sync();
@@ -194,14 +196,47 @@ function indexUntrusted(io: Io, problem: string): void {
  * segment the end is cut off the file; in an older one (which cannot have a torn tail) it is only
  * reported.
  */
-async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: number, notes: RecoveryNotes, isLast: boolean, skipCrc: boolean): Promise<void> {
+async function scanAll(
+  io: Io,
+  segment: Segment,
+  from: number,
+  batchBytesMax: number,
+  notes: RecoveryNotes,
+  isLast: boolean,
+  skipCrc: boolean,
+  endsAtReadError = false,
+  /** For an older segment: the next segment's base, where its offsets end. */
+  nextBase: bigint | null = null,
+): Promise<void> {
   const fileBytes = segment.file.size();
-  const reader = new ChunkReader(segment.file, fileBytes);
+  let reader = new ChunkReader(segment.file, fileBytes);
   let position = from;
+  let rereadAt = -1;
   for (;;) {
-    const { stop, batches } = await scanInto(segment, reader, position, batchBytesMax, null, skipCrc);
+    let scanned: Awaited<ReturnType<typeof scanInto>>;
+    try {
+      scanned = await scanInto(segment, reader, position, batchBytesMax, null, skipCrc);
+    } catch (error) {
+      if (!(endsAtReadError && isLast && error instanceof DiskError)) throw error;
+      // The planted bug: an unreadable stretch taken for the end of the log, and cut.
+      notes.truncatedBytes += fileBytes - segment.sizeBytes;
+      notes.truncationReason = `read error taken for the end: ${String(error)}`;
+      await segment.file.truncate(segment.sizeBytes);
+      await segment.file.sync();
+      return;
+    }
+    const { stop, batches } = scanned;
     notes.batchesScanned += batches;
     if (stop === null) return;
+    // A read can be wrong once: a misdirected read serves the bytes of another place. Read the
+    // stretch from the disk again before taking it for damage, which would cut or skip durable
+    // batches that are whole on the platter.
+    if (stop.position !== rereadAt) {
+      rereadAt = stop.position;
+      reader = new ChunkReader(segment.file, fileBytes);
+      position = stop.position;
+      continue;
+    }
     const skip = await findResume(reader, segment, stop, batchBytesMax);
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
     if (skip !== null) {
@@ -214,7 +249,9 @@ async function scanAll(io: Io, segment: Segment, from: number, batchBytesMax: nu
     if (!isLast) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; rest of an older segment unreadable`);
       io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, hint: 'the damaged bytes were cut at recovery (only unacknowledged data can be there after a crash); if this happens without a crash, check the disk' });
-      segment.noteCorruptRegion(fileBytes, segment.nextOffset);
+      // The damaged rest holds every offset up to the next segment's base: they stay taken (reads
+      // of them fail), or a read of one would be served from the next segment.
+      segment.noteCorruptRegion(fileBytes, nextBase !== null && nextBase > segment.nextOffset ? nextBase : segment.nextOffset);
       return;
     }
     reached(io, 'log.torn-tail-cut');
@@ -259,19 +296,25 @@ async function findResume(
       if (next?.baseOffset === nextOffset) return { end: p + size, nextOffset };
     }
   }
-  // Otherwise look for a valid batch with a later offset within one batch's reach.
+  // Otherwise look for a valid batch with a later offset within one batch's reach: the one with the
+  // lowest offset, not the first in the file. A misdirected write leaves whole, valid batches with
+  // later offsets in the middle of older ones; resuming there would skip (and, at the next problem,
+  // cut) the intact batches between.
   const limit = Math.min(reader.end, p + batchBytesMax + 1);
+  let best: { end: number; nextOffset: bigint } | null = null;
   for (let q = p + 1; q + batchHeaderBytes <= limit; q++) {
     if ((await reader.bytes(q + 16, 1))[0] !== 2) continue;
     const found = await validBatchAt(reader, q, batchBytesMax);
-    if (found === null || found.baseOffset < segment.nextOffset) continue;
+    if (found === null || found.baseOffset < segment.nextOffset || (best !== null && found.baseOffset >= best.nextOffset)) continue;
     // Demand a second link (or the exact end) so that a batch embedded in a record value of a torn
     // tail is not mistaken for a place to resume.
     const after = q + found.size;
     const second = after === reader.end ? null : await validBatchAt(reader, after, batchBytesMax);
-    if (after === reader.end || second?.baseOffset === found.nextOffset) return { end: q, nextOffset: found.baseOffset };
+    if (after !== reader.end && second?.baseOffset !== found.nextOffset) continue;
+    best = { end: q, nextOffset: found.baseOffset };
+    if (found.baseOffset === segment.nextOffset) break; // nothing can resume lower
   }
-  return null;
+  return best;
 }
 
 /** The offsets and size of a whole, valid batch at `position`, or null. */
