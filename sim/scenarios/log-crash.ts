@@ -128,11 +128,8 @@ const logDir = 'data/orders-0';
 const readChunkBytes = 16 * 1024;
 
 function keyOf(batch: Uint8Array): string {
-  const copy = batch.slice();
-  new DataView(copy.buffer).setBigInt64(0, 0n);
-  let text = '';
-  for (const byte of copy) text += byte.toString(16).padStart(2, '0');
-  return text;
+  // One character per byte (latin1 maps bytes to characters one to one), past the base offset.
+  return Buffer.from(batch.buffer, batch.byteOffset + 8, batch.byteLength - 8).toString('latin1');
 }
 
 /** Drives the plan against one simulated node and checks (a) to (d). */
