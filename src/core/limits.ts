@@ -156,6 +156,11 @@ export const producerStateRebuildOffsetsMax = 1_000_000;
 export const producerStateRebuildReadBytes = 1024 * 1024;
 /** Reads of one chunk of the log tail tried before the rebuild of a partition's producer state gives up (a transient EIO passes). */
 export const producerStateRebuildReadAttemptsMax = 5;
+/**
+ * Times log recovery reads a bad stretch again before it takes it for damage (and cuts or skips
+ * it): a misdirected read is wrong for that read only, and may happen twice in a row.
+ */
+export const recoveryRereadsMax = 3;
 /** HTTP connections the `--metrics-listen` endpoint holds at once; one more is closed on arrival (a scraper needs one). */
 export const metricsConnectionsMax = 16;
 
