@@ -244,7 +244,12 @@ async function scanAll(
       position = stop.position;
       continue;
     }
-    const skip = await findResume(reader, segment, stop, batchBytesMax);
+    // The search for where good batches resume reads too, and a misdirected read there would end
+    // the segment at damage that valid batches follow: before cutting, search again on fresh reads.
+    let skip = await findResume(reader, segment, stop, batchBytesMax);
+    for (let attempt = 0; skip === null && attempt < recoveryRereadsMax; attempt++) {
+      skip = await findResume(new ChunkReader(segment.file, fileBytes), segment, stop, batchBytesMax);
+    }
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
     if (skip !== null) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; ${skip.end - stop.position} bytes, offsets ${segment.nextOffset}..${skip.nextOffset - 1n} unreadable`);
