@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import SlowFirstSequencer from './src/tools/slow-first-sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -13,8 +12,6 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Three files at once on 2 cores: the real-process tests spend much of their time waiting on
     // their brokers and clients, so a third fork uses what they leave (measured: 345 s with 2, 295 s with 3).
-    // The slowest files first, also in a fresh clone with no timings cached (src/tools/slow-first-sequencer.ts).
-    sequence: { sequencer: SlowFirstSequencer },
     pool: 'forks',
     poolOptions: { forks: { maxForks: 3, minForks: 1 } },
   },
