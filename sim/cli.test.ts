@@ -121,18 +121,19 @@ describe('sim command flags', () => {
   it('--shrink prints a smaller schedule and a command that reproduces the failure with it', async () => {
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
-    vi.stubEnv('CHRONIK_TEST_ONLY_BUGS', '{"replication":{"acksAllBeforeIsr":true}}');
+    // A single-node run costs half a cluster run; sim/shrink.test.ts shrinks a cluster run.
+    vi.stubEnv('CHRONIK_TEST_ONLY_BUGS', '{"broker":{"stopSkipsFlush":true}}');
     try {
-      expect(await runSimCommand(flags({ seed: 6, shrink: true, shrinkRuns: 4, save: false }))).toBe(simExitCode.fail);
+      expect(await runSimCommand(flags({ scenario: 'single-node', seed: 9, shrink: true, shrinkRuns: 4, save: false }))).toBe(simExitCode.fail);
       const shrunk = lines.find((l) => l.startsWith('shrunk '));
-      expect(shrunk).toMatch(/^shrunk 16 faults to \d+ in 4 runs \(stopped by --shrink-runs 4; it may shrink further\):$/);
+      expect(shrunk).toMatch(/^shrunk 9 faults to \d+ in 4 runs \(stopped by --shrink-runs 4; it may shrink further\):$/);
       const reproduce = lines.find((l) => l.startsWith('reproduce: ') && l.includes('--faults'))!;
-      expect(reproduce).toMatch(/^reproduce: CHRONIK_TEST_ONLY_BUGS='\{"replication":\{"acksAllBeforeIsr":true\}\}' npm run sim -- --scenario cluster --seed 6 --nodes 3 --faults \S+$/);
+      expect(reproduce).toMatch(/^reproduce: CHRONIK_TEST_ONLY_BUGS='\{"broker":\{"stopSkipsFlush":true\}\}' npm run sim -- --scenario single-node --seed 9 --nodes 1 --faults \S+$/);
       const file = reproduce.split(' --faults ')[1]!;
       const kept = (JSON.parse(readFileSync(file, 'utf8')) as { faults: unknown[] }).faults.length;
-      expect(kept).toBeLessThan(16);
+      expect(kept).toBeLessThan(9);
       lines.length = 0;
-      expect(await runSimCommand(flags({ seed: 6, faults: file, save: false }))).toBe(simExitCode.fail);
+      expect(await runSimCommand(flags({ scenario: 'single-node', seed: 9, faults: file, save: false }))).toBe(simExitCode.fail);
       expect(lines.some((l) => l.startsWith('  lost-write: '))).toBe(true);
       rmSync(file, { force: true });
     } finally {
