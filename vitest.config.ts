@@ -10,10 +10,9 @@ export default defineConfig({
     // at least 5x the slowest of them takes on a 2-core machine with the other core busy.
     testTimeout: 300_000,
     hookTimeout: 300_000,
-    // Four files at once on 2 cores: the real-process tests spend much of their time waiting on
-    // their brokers and clients, so more forks use what they leave (measured: 345 s with 2, 295 s
-    // with 3; with 3, fresh clones took 278-320 s on 2026-12-01, as the suite had grown).
+    // Three files at once on 2 cores: the real-process tests spend much of their time waiting on
+    // their brokers and clients, so a third fork uses what they leave (measured: 345 s with 2, 295 s with 3).
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 4, minForks: 1 } },
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
   },
 });
