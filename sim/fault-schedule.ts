@@ -66,6 +66,26 @@ export function faultScheduleError(value: unknown, kinds: FaultKinds, targets: F
   return null;
 }
 
+/**
+ * Throws FaultScheduleError unless `faults` (when given) is a schedule of `kinds` for `targets`
+ * (faultScheduleError) and, with `phase`, every fault it does not exempt comes before `phase.ms`.
+ * `run` names the run at the head of a schedule error (`cluster with 3 nodes ...`).
+ */
+export function checkFaultSchedule(
+  faults: FaultSchedule | undefined,
+  run: string,
+  kinds: FaultKinds,
+  targets: FaultTargets,
+  phase?: { readonly ms: number; readonly exempt?: (fault: PlannedFault) => boolean },
+): void {
+  if (faults === undefined) return;
+  const wrong = faultScheduleError(faults, kinds, targets);
+  if (wrong !== null) throw new FaultScheduleError(`${run}: ${wrong}`);
+  if (phase === undefined) return;
+  const late = faults.find((f) => phase.exempt?.(f) !== true && f.atMs >= phase.ms);
+  if (late !== undefined) throw new FaultScheduleError(`a ${late.kind} at ${late.atMs} ms is not within the fault phase of ${phase.ms} ms`);
+}
+
 /** One line per fault, for people: `  3  1840 ms  crash node=1 durationMs=420`. */
 export function renderFaultSchedule(schedule: FaultSchedule): string[] {
   return schedule.map((f, i) => {

@@ -12,7 +12,7 @@ import { RaftSafetyChecker, digest } from '../../src/core/raft/safety-checker.ts
 import type { Random } from '../../src/core/io/index.ts';
 import type { Simulation } from '../../src/io-sim/index.ts';
 import type { CoverageGoal, Scenario, ScenarioResult } from '../scenario.ts';
-import { faultScheduleError, FaultScheduleError, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
+import { checkFaultSchedule, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
 import { announceSwarm, betweenStep, drawKinds } from '../swarm.ts';
 import { raftSample } from '../timeline/samples.ts';
 import { startFigure8Nemesis } from './raft-figure8.ts';
@@ -578,12 +578,7 @@ export async function runRaftScenario(sim: Simulation, options: RaftScenarioOpti
   // all the same, so that a run's own schedule replays that run exactly). The leader crashes, stalls
   // and the figure-8 nemesis react to the run as it goes: they are not in the schedule.
   const drawn = drawFaults(r.fork('faults'), c.size, swarm, phaseMs);
-  if (options.faults !== undefined) {
-    const wrong = faultScheduleError(options.faults, raftFaultKinds, { nodes: c.size, hosts: c.size });
-    if (wrong !== null) throw new FaultScheduleError(`raft with ${c.size} nodes: ${wrong}`);
-    const late = options.faults.find((f) => f.atMs >= phaseMs);
-    if (late !== undefined) throw new FaultScheduleError(`a ${late.kind} at ${late.atMs} ms is not within the fault phase of ${phaseMs} ms`);
-  }
+  checkFaultSchedule(options.faults, `raft with ${c.size} nodes`, raftFaultKinds, { nodes: c.size, hosts: c.size }, { ms: phaseMs });
   const schedule = options.faults ?? drawn;
   scheduleFaults(c, schedule);
   crashNewLeaders(c, r.fork('leader-crashes'), phaseMs);

@@ -7,7 +7,7 @@ import type { Simulation, SimNode } from '../../src/io-sim/index.ts';
 import { KafkaWireClient } from '../../src/testing/kafka-wire-client.ts';
 import { tpKey, type Acks, type Outcome, type ProduceOp } from '../checkers/kafka-history.ts';
 import { checkSegmentRolls, type AckedWrite } from '../checkers/segment-roll.ts';
-import { faultScheduleError, FaultScheduleError, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
+import { checkFaultSchedule, type FaultKinds, type FaultSchedule, type PlannedFault } from '../fault-schedule.ts';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.ts';
 import { announceSwarm, betweenStep, drawKinds, oddsBetween } from '../swarm.ts';
 import { drawClockFaults, planClockFaults, type ClockFaultsSwarm, type ClockJump, type ClockPlan } from '../clock-faults.ts';
@@ -580,12 +580,9 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   // seed's are drawn all the same, so that a run's own schedule replays that run exactly).
   const drawn = drawFaults(sim.random.fork('faults'), swarm);
   const phaseMs = options.faultPhaseMs ?? faultsMs;
-  if (options.faults !== undefined) {
-    const wrong = faultScheduleError(options.faults, singleNodeFaultKinds, { nodes: 1, hosts: sim.nodes.length });
-    if (wrong !== null) throw new FaultScheduleError(`single-node: ${wrong}`);
-    // Not checked against the phase: the seed's own plan may put its last fault just past the end
-    // of the phase (it always could), where it meets the liveness phase.
-  }
+  // Not checked against the phase: the seed's own plan may put its last fault just past the end of
+  // the phase (it always could), where it meets the liveness phase.
+  checkFaultSchedule(options.faults, 'single-node', singleNodeFaultKinds, { nodes: 1, hosts: sim.nodes.length });
   const schedule = options.faults ?? drawn;
   scheduleFaults(sim, node, run, schedule);
   await sim.run({ untilMs: phaseMs });
