@@ -1,5 +1,5 @@
 import { Broker } from '../../src/core/broker/index.ts';
-import { sleep, type Io } from '../../src/core/io/index.ts';
+import { DiskError, sleep, type Io } from '../../src/core/io/index.ts';
 import type { Random } from '../../src/core/io/random.ts';
 import type { FlushPolicy } from '../../src/core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../src/core/protocol/index.ts';
@@ -135,7 +135,7 @@ function drawSingleNode(root: Random): { swarm: SingleNodeSwarm; clock: ClockPla
   return { swarm: { ...base, ...clock.swarm }, clock: clock.plan };
 }
 
-const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0, clockJumpsBack: 0, clockJumpsForward: 0, retentionDeleted: 0 };
+const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0, bootFailures: 0, clockJumpsBack: 0, clockJumpsForward: 0, retentionDeleted: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   /** The LogAppendTime each acknowledged produce was answered with (by operation id; -1 when none). */
@@ -152,6 +152,17 @@ class Run extends WorkloadRun<typeof initialCounts> {
 }
 
 /** Starts the node again (it crashed or stopped), noting when: a restart reopens every log. */
+/** How long the supervisor waits before it starts a broker whose start failed. */
+const supervisorRestartMs = 200;
+
+/** Whether a DiskError is somewhere in the error's cause chain. */
+function causedByDisk(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof DiskError) return true;
+  }
+  return false;
+}
+
 function restart(sim: Simulation, node: SimNode, run: Run): void {
   run.restartsMs.push(sim.nowMs());
   node.restart();
@@ -543,7 +554,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   const config = sim.random.fork('broker-config');
   const flush: FlushPolicy = config.chance(0.5) ? { mode: 'interval', intervalMs: config.between(1, 20), bytesMax: config.between(4096, 65536) } : { mode: 'per-append' };
   run.counts.intervalFlush = flush.mode === 'interval' ? 1 : 0;
-  const node = sim.addNode('n1', async (io) =>
+  const node: SimNode = sim.addNode('n1', async (io) =>
     Broker.start(io, {
       nodeId: 1,
       listen: { host: 'n1', port },
@@ -556,6 +567,19 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
       // Time limits: retention runs often, and a partition that failed is reopened soon (a reopen
       // restarts its segment's age, which the roll check must know has settled).
       ...(swarm.timeLimits ? { retentionCheckIntervalMs: swarm.retentionCheckIntervalMs, partitionReopenIntervalMs: 200 } : {}),
+    }).catch((error: unknown) => {
+      // A start that meets a storage error (an injected fsync failure while recovering) exits the
+      // process, and the supervisor (systemd, Kubernetes) starts `chronik start` again. Any other
+      // failure to start is a bug, and fails the run.
+      if (!causedByDisk(error)) throw error;
+      io.log.error('NodeStartFailed', { error: String(error) });
+      run.counts.bootFailures++;
+      sim.schedule(0, () => {
+        if (!node.isUp) return;
+        node.crash();
+        sim.schedule(supervisorRestartMs, () => node.isUp || restart(sim, node, run));
+      });
+      return { stop: async () => undefined };
     }),
   );
   planClockFaults(sim, draw.clock, 'faults', (jump) => noteJump(sim, run, jump));

@@ -5,8 +5,10 @@ import type { EventOwner, Scheduler } from './scheduler.ts';
 import { tracedKnobs } from './traced-knobs.ts';
 
 /**
- * An unsynced write or truncate. `orphaned`: a failed fsync covered it and did not write it (Linux
- * then marks its pages clean: reads still see it, no later fsync writes it, a crash loses it).
+ * An unsynced write or truncate. `orphaned` (writes only): a failed fsync covered it and did not
+ * write it (Linux then marks its pages clean: reads still see it, no later fsync writes it, a crash
+ * loses it). A truncate is never orphaned: it changes the in-memory inode, which stays dirty, so the
+ * next good fsync writes it.
  */
 type PendingOp = (
   | { kind: 'write'; seq: number; position: number; data: Uint8Array; landed?: number }
@@ -96,11 +98,11 @@ class Inode {
     this.twin?.persist(count, tornBytes, zeroFilled);
   }
 
-  /** fsyncgate: a failed fsync wrote the first `count` pending ops and orphaned the rest. */
+  /** fsyncgate: a failed fsync wrote the first `count` pending ops and orphaned the other writes. */
   failSync(count: number): void {
     this.persist(count);
-    for (const op of this.pending) op.orphaned = true;
-    if (this.twin !== null) for (const op of this.twin.pending) op.orphaned = true;
+    for (const op of this.pending) if (op.kind === 'write') op.orphaned = true;
+    if (this.twin !== null) for (const op of this.twin.pending) if (op.kind === 'write') op.orphaned = true;
   }
 
   /** A crash: the unsynced ops not persisted are gone. */

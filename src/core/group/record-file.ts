@@ -13,8 +13,13 @@
  * write and one fsync. replaceAll() rewrites the whole file atomically (temp file, fsync, rename,
  * syncDir), used for compaction.
  *
- * After a failed fsync the file's state is unknown: the RecordFile refuses further work (every call
- * rejects with the first error) until it is opened again, which re-verifies the file.
+ * A failed fsync rejects the appends it carried. Their bytes may still read back from the page cache
+ * though no fsync will ever write them (Linux marks the failed pages clean: "fsyncgate"), and a
+ * later open, even by the next process, would take them for records and append after a hole that
+ * a crash then exposes, cutting acknowledged records behind it. So the file is cut back at once to
+ * what the last good fsync made durable, and fsynced; when that works the RecordFile carries on.
+ * When it fails too, the RecordFile refuses further work (every call rejects with the first error)
+ * until it is opened again.
  */
 import { crc32c } from '@node-rs/crc32';
 import { assert } from '../assert.ts';
@@ -47,13 +52,17 @@ export class RecordFile {
   private running = false;
   private failure: unknown = null;
   private closed = false;
+  /** The file's size after the last good fsync (or as opened): what a crash leaves. */
+  private syncedBytes: number;
 
   private constructor(
     private readonly disk: Disk,
     readonly path: string,
     private file: DiskFile,
     private readonly options: RecordFileOptions,
-  ) {}
+  ) {
+    this.syncedBytes = file.size();
+  }
 
   /** Opens (creating if missing) and verifies the file; see RecordFileOpened. */
   static async open(disk: Disk, path: string, options: RecordFileOptions = {}): Promise<RecordFileOpened> {
@@ -148,15 +157,34 @@ export class RecordFile {
       await work();
       for (const op of ops) op.resolve();
     } catch (error) {
-      // ENOSPC stores nothing of the failed write (disk contract): the file is still good.
-      if (!(error instanceof DiskError && error.code === 'ENOSPC')) this.failure = error;
+      if (!(await this.cutBack(error))) this.failure = error;
       for (const op of ops) op.reject(error);
+    }
+  }
+
+  /**
+   * After a failed write or fsync: cuts the file back to its last durable size and fsyncs that.
+   * True when the file is known good again.
+   */
+  private async cutBack(error: unknown): Promise<boolean> {
+    // ENOSPC stores nothing of the failed write (disk contract): the file is still good.
+    if (error instanceof DiskError && error.code === 'ENOSPC') return true;
+    if (!(error instanceof DiskError) || this.options.ackBeforeSync === true) return false;
+    try {
+      if (this.file.size() !== this.syncedBytes) await this.file.truncate(this.syncedBytes);
+      await this.file.sync();
+      return true;
+    } catch {
+      // The cut stays queued in the page cache even when its fsync failed, so reads (and the next
+      // open) see the file end where the durable bytes do.
+      return false;
     }
   }
 
   private async writeAndSync(chunks: readonly Uint8Array[]): Promise<void> {
     if (chunks.length > 0) await this.file.appendChunks(chunks);
     await this.file.sync();
+    this.syncedBytes = this.file.size();
   }
 
   private async rewrite(payloads: readonly Uint8Array[]): Promise<void> {
@@ -171,6 +199,7 @@ export class RecordFile {
     await this.disk.rename(tempPath, this.path);
     await this.disk.syncDir(dir);
     this.file = await this.disk.open(this.path);
+    this.syncedBytes = this.file.size();
   }
 }
 

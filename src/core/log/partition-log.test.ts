@@ -447,6 +447,31 @@ describe('PartitionLog: faults', () => {
     expect(batchesOf(await h.run(reopened.read(0n, 1 << 20))).length).toBeGreaterThanOrEqual(3);
   });
 
+  // fsyncgate: after the failed fsync the unwritten batch still reads back from the page cache. A
+  // log opened again without a power loss (a graceful restart) must not take it for a batch and
+  // append after it: the next good fsync writes the new batch but never the failed one, and a crash
+  // then cuts the segment at the hole, with the acknowledged batch behind it.
+  it('after a failed fsync (and a failed fsync of its cut), a log reopened without a crash loses nothing it acknowledges later', async () => {
+    const h = new LogHarness(23);
+    const { log } = await h.open();
+    await appendMany(h, log, 3);
+    const durableBytes = (await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))))).size();
+    h.node.disk.faults.failNextSync();
+    h.node.disk.faults.failNextSync();
+    expect(await errorOf(h, log.append(testBatch('lost')))).toMatchObject({ code: 'LOG_FAILED' });
+    // Whatever the failed writeback wrote, the file no longer reads past the durable bytes.
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    expect(file.size()).toBe(durableBytes);
+    await h.run(file.close());
+    expect(await errorOf(h, log.stop())).toMatchObject({ code: 'LOG_FAILED' });
+    const { log: again } = await h.open();
+    expect(again.logEndOffset).toBe(3n);
+    expect(await h.run(again.append(testBatch('acked')))).toEqual({ baseOffset: 3n, lastOffset: 3n });
+    await h.crashAndRestart();
+    const { log: reopened } = await h.open();
+    expect(reopened.logEndOffset).toBe(4n);
+  });
+
   it('answers DISK_FULL without losing anything acknowledged, and carries on when space returns', async () => {
     const h = new LogHarness(20);
     const { log } = await h.open();

@@ -12,8 +12,11 @@
  *    name is made durable with syncDir before anything is written to it), so only the last segment
  *    can ever hold unsynced bytes: recovery needs to scan only that one.
  * 3. A failed fsync or a failed write other than "disk full" fails the log: everything pending and
- *    everything later rejects with LOG_FAILED. A full disk cuts the partial write back and rejects
- *    just the appends of that write with DISK_FULL.
+ *    everything later rejects with LOG_FAILED, and the active segment is cut back at once to the
+ *    bytes the last good fsync made durable (after a failed fsync Linux may go on serving the
+ *    unwritten bytes from the page cache, "fsyncgate"; left there, the next process to open the
+ *    log would take them for batches and append after a hole). A full disk cuts the partial write
+ *    back and rejects just the appends of that write with DISK_FULL.
  * 4. stop() refuses new appends, writes and fsyncs what was accepted, writes the index files and a
  *    clean-shutdown marker, and closes the files.
  */
@@ -155,6 +158,8 @@ export class PartitionLog implements PartitionLogApi {
   private unsynced: PendingAppend[] = [];
   private unsyncedBytes = 0;
   private durableEnd: bigint;
+  /** The active segment's size up to durableEnd: what a crash leaves of it. */
+  private durableBytes: number;
   private failure: LogError | null = null;
   private stopping = false;
   private stopped: Promise<void> | null = null;
@@ -177,6 +182,7 @@ export class PartitionLog implements PartitionLogApi {
     this.bugs = options.bugs ?? {};
     this.metrics = options.metrics ?? noopLogMetrics;
     this.durableEnd = this.active.nextOffset;
+    this.durableBytes = this.active.sizeBytes;
     if (!this.active.isEmpty) this.active.rollReferenceMs = this.ageClockMs();
   }
 
@@ -468,6 +474,7 @@ export class PartitionLog implements PartitionLogApi {
   private async writeFailed(error: unknown, segment: Segment, startPosition: number, group: PendingAppend[]): Promise<void> {
     if (!(error instanceof DiskError) || error.code !== 'ENOSPC') {
       this.markFailed(error, group);
+      await this.cutBackToDurable(segment);
       return;
     }
     try {
@@ -486,6 +493,7 @@ export class PartitionLog implements PartitionLogApi {
     const segment = this.active;
     const appends = this.unsynced;
     const target = segment.nextOffset;
+    const targetBytes = segment.sizeBytes;
     this.unsynced = [];
     this.unsyncedBytes = 0;
     this.flushTimerFired = false;
@@ -500,6 +508,7 @@ export class PartitionLog implements PartitionLogApi {
       const retried = this.bugs.retryFailedSync === true && error instanceof DiskError && (await segment.file.sync().then(() => true, () => false));
       if (!retried) {
         this.markFailed(error, appends);
+        await this.cutBackToDurable(segment);
         return;
       }
     } finally {
@@ -508,6 +517,7 @@ export class PartitionLog implements PartitionLogApi {
     this.metrics.fsyncDurationSeconds.observe(secondsBetween(startMs, this.io.clock.nowMs()));
     this.metrics.appendsPerFsync.observe(appends.length);
     this.durableEnd = target;
+    this.durableBytes = targetBytes;
     for (const append of appends) append.resolve({ baseOffset: append.baseOffset, lastOffset: append.lastOffset });
   }
 
@@ -534,9 +544,27 @@ export class PartitionLog implements PartitionLogApi {
       return false;
     }
     this.durableEnd = old.nextOffset;
+    this.durableBytes = 0;
     this.log.info('LogRolled', { base: old.nextOffset, previousBytes: old.sizeBytes });
     await this.enforceRetentionLocked();
     return true;
+  }
+
+  /**
+   * After the failed log's write or fsync: cuts the active segment's file back to durableBytes and
+   * fsyncs, best effort. Even when that fsync fails the cut stays in the page cache, so whatever
+   * reads the file next (this process's reopen, or the next process after a graceful stop) sees it
+   * end where its durable bytes do; a crash leaves the same. (Simulator single-node seed 40596 lost
+   * an acknowledged offset commit this way in the offsets file; the log had the same gap.)
+   */
+  private async cutBackToDurable(segment: Segment): Promise<void> {
+    if (segment !== this.active) return;
+    try {
+      if (segment.file.size() > this.durableBytes) await segment.file.truncate(this.durableBytes);
+      await segment.file.sync();
+    } catch {
+      // The log is failed already; its reopen recovers from the disk.
+    }
   }
 
   /** Fails the log: every pending and later append rejects with LOG_FAILED. */
@@ -708,6 +736,7 @@ export class PartitionLog implements PartitionLogApi {
         throw this.failure ?? error;
       }
       this.durableEnd = this.active.nextOffset;
+      this.durableBytes = this.active.sizeBytes;
       this.log.info('LogTruncated', { requested: offset, end: this.active.nextOffset });
     });
   }
