@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess, tempDataDir } from '../../chaos/broker-process.ts';
-import { lines, runChronik, startChronik, type CommandResult } from '../testing/chronik-command.ts';
+import { lines, runChronik, runChronikHere, startChronik, type CommandResult } from '../testing/chronik-command.ts';
 
-/** `chronik produce`, `consume` and `groups ...` as real processes against one real broker. */
+/**
+ * `chronik produce`, `consume` and `groups ...` against one real broker: produce and consume (standard
+ * input, output, SIGTERM) as real processes, the groups commands in this process (runChronikHere)
+ * but one `groups list`, which runs as a process.
+ */
 const data = tempDataDir('cli-groups');
 let broker: BrokerProcess;
 let bootstrap: string[];
@@ -46,7 +50,7 @@ describe('chronik produce, consume and groups', () => {
   });
 
   it('groups list and describe show the group, its committed offsets, log end offsets and lag', async () => {
-    const [list, described] = await Promise.all([runChronik(['groups', 'list', ...bootstrap]), runChronik(['groups', 'describe', 'readers', ...bootstrap])]);
+    const [list, described] = await Promise.all([runChronik(['groups', 'list', ...bootstrap]), runChronikHere(['groups', 'describe', 'readers', ...bootstrap])]);
     expect(list.status).toBe(0);
     expect(lines(list.stdout)[0]).toMatch(/^GROUP +STATE +PROTOCOL-TYPE$/);
     expect(lines(list.stdout)).toContainEqual(expect.stringMatching(/^readers +Empty +consumer$/));
@@ -63,11 +67,11 @@ describe('chronik produce, consume and groups', () => {
   });
 
   it('reset-offsets only prints its plan unless --execute, then commits it', async () => {
-    const dryRun = await runChronik(['groups', 'reset-offsets', 'readers', '--topic', 'events', '--to-earliest', ...bootstrap]);
+    const dryRun = await runChronikHere(['groups', 'reset-offsets', 'readers', '--topic', 'events', '--to-earliest', ...bootstrap]);
     expect(dryRun.status).toBe(0);
     expect(lines(dryRun.stdout).at(-1)).toBe('Dry run: nothing changed. Add --execute to commit these offsets for group readers.');
 
-    const executed = await runChronik(['groups', 'reset-offsets', 'readers', '--topic', 'events', '--to-earliest', '--execute', ...bootstrap]);
+    const executed = await runChronikHere(['groups', 'reset-offsets', 'readers', '--topic', 'events', '--to-earliest', '--execute', ...bootstrap]);
     expect(executed.status).toBe(0);
     const plan = lines(executed.stdout).filter((l) => l.startsWith('events '));
     // CURRENT-OFFSET is still the end of each partition: the dry run changed nothing.
@@ -75,7 +79,7 @@ describe('chronik produce, consume and groups', () => {
     expect(plan.reduce((sum, l) => sum + Number(l.split(/ +/)[2]), 0)).toBe(sent.length);
     expect(lines(executed.stdout).at(-1)).toBe('Committed the new offsets of group readers on 2 partition(s) of events.');
 
-    const described = await runChronik(['groups', 'describe', 'readers', ...bootstrap]);
+    const described = await runChronikHere(['groups', 'describe', 'readers', ...bootstrap]);
     const rows = offsetRows(described.stdout);
     expect(rows.map((r) => r[2])).toEqual(['0', '0']);
     expect(rows.reduce((sum, r) => sum + Number(r[4]), 0)).toBe(sent.length);
@@ -84,15 +88,15 @@ describe('chronik produce, consume and groups', () => {
   it('refuses to reset a group with active members; SIGTERM ends a consume cleanly', async () => {
     const live = startChronik(['consume', 'events', '--group', 'live', ...bootstrap]);
     try {
-      let described = await runChronik(['groups', 'describe', 'live', ...bootstrap]);
+      let described = await runChronikHere(['groups', 'describe', 'live', ...bootstrap]);
       for (let attempt = 0; attempt < 30 && !described.stdout.includes('State: Stable'); attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 500));
-        described = await runChronik(['groups', 'describe', 'live', ...bootstrap]);
+        described = await runChronikHere(['groups', 'describe', 'live', ...bootstrap]);
       }
       expect(lines(described.stdout)[0]).toMatch(/^Group: live {2}State: Stable {2}Protocol: consumer\/\S+ {2}Members: 1$/);
       expect(lines(described.stdout)[2]).toMatch(/ chronik-cli +\S+ +2$/); // the member, with both partitions
 
-      const refused = await runChronik(['groups', 'reset-offsets', 'live', '--topic', 'events', '--to-latest', '--execute', ...bootstrap]);
+      const refused = await runChronikHere(['groups', 'reset-offsets', 'live', '--topic', 'events', '--to-latest', '--execute', ...bootstrap]);
       expect(expectOneLineFailure(refused, 1, 'groups reset-offsets')).toContain("group 'live' has 1 active member(s) (state Stable): stop its consumers first");
     } finally {
       live.signal('SIGTERM');
@@ -106,9 +110,9 @@ describe('chronik produce, consume and groups', () => {
       runChronik(['produce', 'events', '--key', 'k', '--acks', '1', ...bootstrap], { input: 'x\ny\nz\n' }),
       runChronik(['produce', 'events', '--acks', '0', ...bootstrap], { input: 'p\nq\n' }),
       runChronik(['consume', 'no-such-topic', ...bootstrap]),
-      runChronik(['groups', 'describe', 'no-such-group', ...bootstrap]),
+      runChronikHere(['groups', 'describe', 'no-such-group', ...bootstrap]),
       runChronik(['produce', 'events', '--acks', '2', ...bootstrap], { input: 'a\n' }),
-      runChronik(['groups', 'reset-offsets', 'readers', '--topic', 'events', ...bootstrap]),
+      runChronikHere(['groups', 'reset-offsets', 'readers', '--topic', 'events', ...bootstrap]),
     ]);
     expect(idle.status).toBe(0);
     expect(idle.stderr).toMatch(/^Processed a total of \d+ message\(s\)\.\n$/);

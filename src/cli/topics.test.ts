@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess, freePort, tempDataDir } from '../../chaos/broker-process.ts';
-import { lines, runChronik } from '../testing/chronik-command.ts';
+import { lines, runChronik, runChronikHere } from '../testing/chronik-command.ts';
 
-/** `chronik topics ...` as real processes against one real broker, and what every command does when no broker answers. */
+/**
+ * `chronik topics ...` against one real broker, and what every command does when no broker answers.
+ * The runs that check the process boundary (exit status and streams of the executable, commander's
+ * own usage errors) are real processes; the rest run the same program in this process (runChronikHere).
+ */
 const data = tempDataDir('cli-topics');
 let broker: BrokerProcess;
 let bootstrap: string[];
@@ -12,8 +16,8 @@ beforeAll(async () => {
   bootstrap = ['--bootstrap', `127.0.0.1:${broker.port}`];
   const created = await Promise.all([
     runChronik(['topics', 'create', 'orders', '--partitions', '3', ...bootstrap]),
-    runChronik(['topics', 'create', 'tuned', '--partitions', '1', ...bootstrap]),
-    runChronik(['topics', 'create', 'doomed', ...bootstrap]),
+    runChronikHere(['topics', 'create', 'tuned', '--partitions', '1', ...bootstrap]),
+    runChronikHere(['topics', 'create', 'doomed', ...bootstrap]),
   ]);
   for (const [i, name] of ['orders', 'tuned', 'doomed'].entries()) expect(created[i]).toMatchObject({ status: 0, stdout: `Created topic ${name}.\n`, stderr: '' });
 });
@@ -37,7 +41,7 @@ describe('chronik topics', () => {
     const [again, list, described] = await Promise.all([
       runChronik(['topics', 'create', 'orders', ...bootstrap]),
       runChronik(['topics', 'list', ...bootstrap]),
-      runChronik(['topics', 'describe', 'orders', ...bootstrap]),
+      runChronikHere(['topics', 'describe', 'orders', ...bootstrap]),
     ]);
     expect(expectOneLineFailure(again, 1, 'topics create')).toBe("chronik topics create: topic 'orders' already exists");
     expect(list.status).toBe(0);
@@ -54,11 +58,11 @@ describe('chronik topics', () => {
 
   it('fails: a name the broker refuses (with its reason), an unknown topic, nothing to change, a bad number', async () => {
     const [badName, ...rest] = await Promise.all([
-      runChronik(['topics', 'create', 'bad/name', ...bootstrap]),
-      runChronik(['topics', 'describe', 'no-such-topic', ...bootstrap]),
-      runChronik(['topics', 'delete', 'no-such-topic', ...bootstrap]),
-      runChronik(['topics', 'alter-config', 'no-such-topic', '--set', 'retention.ms=1000', ...bootstrap]),
-      runChronik(['topics', 'alter-config', 'tuned', ...bootstrap]),
+      runChronikHere(['topics', 'create', 'bad/name', ...bootstrap]),
+      runChronikHere(['topics', 'describe', 'no-such-topic', ...bootstrap]),
+      runChronikHere(['topics', 'delete', 'no-such-topic', ...bootstrap]),
+      runChronikHere(['topics', 'alter-config', 'no-such-topic', '--set', 'retention.ms=1000', ...bootstrap]),
+      runChronikHere(['topics', 'alter-config', 'tuned', ...bootstrap]),
       runChronik(['topics', 'create', 'many', '--partitions', 'lots', ...bootstrap]),
     ]);
     expect(expectOneLineFailure(badName, 1, 'topics create')).toContain('the broker answered INVALID_TOPIC_EXCEPTION (17)');
@@ -73,20 +77,20 @@ describe('chronik topics', () => {
   });
 
   it('alter-config changes a topic config with IncrementalAlterConfigs, and reports a refused one on one line', async () => {
-    const result = await runChronik(['topics', 'alter-config', 'tuned', '--set', 'retention.ms=3600000', ...bootstrap]);
+    const result = await runChronikHere(['topics', 'alter-config', 'tuned', '--set', 'retention.ms=3600000', ...bootstrap]);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('Altered configs of topic tuned (IncrementalAlterConfigs): set retention.ms=3600000.\n');
-    const described = await runChronik(['topics', 'describe', 'tuned', ...bootstrap]);
+    const described = await runChronikHere(['topics', 'describe', 'tuned', ...bootstrap]);
     const retention = lines(described.stdout).find((l) => l.trimStart().startsWith('retention.ms '));
     expect(retention).toMatch(/^ {2}retention\.ms +3600000 +topic$/);
-    const refused = await runChronik(['topics', 'alter-config', 'tuned', '--set', 'no.such.key=1', ...bootstrap]);
+    const refused = await runChronikHere(['topics', 'alter-config', 'tuned', '--set', 'no.such.key=1', ...bootstrap]);
     expect(expectOneLineFailure(refused, 1, 'topics alter-config')).toMatch(/altering the configs of topic 'tuned': the broker answered INVALID_CONFIG \(40\): .*no\.such\.key/);
   });
 
   it('deletes topics', async () => {
-    const deleted = await runChronik(['topics', 'delete', 'doomed', ...bootstrap]);
+    const deleted = await runChronikHere(['topics', 'delete', 'doomed', ...bootstrap]);
     expect(deleted).toMatchObject({ status: 0, stdout: 'Deleted topic doomed.\n' });
-    const list = await runChronik(['topics', 'list', ...bootstrap]);
+    const list = await runChronikHere(['topics', 'list', ...bootstrap]);
     expect(lines(list.stdout)).not.toContain('doomed');
   });
 });

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -65,4 +66,44 @@ export function runChronik(args: readonly string[], options: RunOptions = {}): P
 /** The non-empty lines of a text. */
 export function lines(text: string): string[] {
   return text.split('\n').filter((line) => line.length > 0);
+}
+
+let hereQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs a `topics` or `groups` command inside this process: the same commander program and command
+ * code as the `chronik` executable, without the second of CPU a new node process with tsx costs.
+ * For commands whose process boundary (exit status, output streams) other runChronik runs in the
+ * same file cover already. Standard output is what the command logs, standard error what it writes
+ * there; runs are serialized, since the capture is process-wide. Not for arguments that commander
+ * itself refuses: its usage errors exit the process.
+ */
+export function runChronikHere(args: readonly string[]): Promise<CommandResult> {
+  const run = hereQueue.then(() => runHere(args));
+  hereQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function runHere(args: readonly string[]): Promise<CommandResult> {
+  if (args[0] !== 'topics' && args[0] !== 'groups') throw new Error(`runChronikHere runs topics and groups commands, not '${args[0]}'`);
+  const { buildClientProgram } = await import('../cli/client-commands.ts');
+  let stdout = '';
+  let stderr = '';
+  const saved = { log: console.log, error: console.error, write: process.stderr.write, exitCode: process.exitCode };
+  console.log = (...parts: unknown[]) => void (stdout += `${format(...parts)}\n`);
+  console.error = (...parts: unknown[]) => void (stderr += `${format(...parts)}\n`);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  try {
+    await buildClientProgram().parseAsync(['node', 'chronik', ...args]);
+    return { status: Number(process.exitCode ?? 0), stdout, stderr };
+  } finally {
+    console.log = saved.log;
+    console.error = saved.error;
+    process.stderr.write = saved.write;
+    process.exitCode = saved.exitCode;
+  }
 }
