@@ -119,6 +119,16 @@ describe('swarm configs', () => {
     for (const c of clock) expect(c.retentionMs).toBeGreaterThan(c.segmentMs);
   });
 
+  it('single-node: the storage faults come after the clock, and seeds draw each of them on and off', () => {
+    const drawn = seeds.map((seed) => singleNodeSwarm(root(seed)));
+    for (const field of ['diskFull', 'readErrorOdds', 'misdirectedReadOdds'] as const) {
+      const on = drawn.filter((c) => Boolean(c[field])).length;
+      expect(on, field).toBeGreaterThan(0);
+      expect(on, field).toBeLessThan(drawn.length);
+    }
+    for (const c of drawn) expect(c.readErrorOdds === 0 || (c.readErrorOdds >= 0.001 && c.readErrorOdds <= 0.02)).toBe(true);
+  });
+
   it('a run reports the config its seed draws, in the outcome (--json) and in the trace', async () => {
     const outcome = await runOne({ scenario: 'kernel', seed: 12 });
     expect(outcome.swarm).toEqual(kernelSwarm(root(12)));

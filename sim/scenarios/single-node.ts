@@ -75,7 +75,30 @@ export type SingleNodeSwarm = {
   readonly consumerFetchBytes: number;
   /** Derived: 2000 ms plus what the longer timeouts add. */
   readonly livenessMs: number;
-} & ClockSwarm;
+} & ClockSwarm &
+  StorageSwarm;
+
+/**
+ * Storage faults that destroy nothing, drawn last (after the clock): a full disk now and then
+ * (odds 0.4; 'disk-full' entries of the schedule, from their own stream), and through the fault
+ * phase transient read errors (odds 0.4 of 0.001..0.02 per read) and misdirected reads (odds 0.3 of
+ * 0.001..0.01 per read: served once from a whole number of sectors away). Faults that destroy
+ * stored bytes (latent sector errors, misdirected writes) are in log-crash and kernel, whose
+ * checkers tell bytes the disk destroyed from bytes the code lost.
+ */
+export type StorageSwarm = {
+  readonly diskFull: boolean;
+  readonly readErrorOdds: number;
+  readonly misdirectedReadOdds: number;
+};
+
+function drawStorage(random: Random): StorageSwarm {
+  return {
+    diskFull: random.chance(0.4),
+    readErrorOdds: random.chance(0.4) ? Math.round((0.001 + random.next() * 0.019) * 1000) / 1000 : 0,
+    misdirectedReadOdds: random.chance(0.3) ? Math.round((0.001 + random.next() * 0.009) * 1000) / 1000 : 0,
+  };
+}
 
 /**
  * Wall-clock faults on the broker's host (sim/clock-faults.ts) and the time limits that can see
@@ -132,10 +155,11 @@ function drawSingleNode(root: Random): { swarm: SingleNodeSwarm; clock: ClockPla
     livenessMs: 2000 + Math.max(0, requestTimeoutMs - 2000) + Math.max(0, connectTimeoutMs - 500),
   };
   const clock = drawClock(random, base.livenessMs);
-  return { swarm: { ...base, ...clock.swarm }, clock: clock.plan };
+  const storage = drawStorage(random);
+  return { swarm: { ...base, ...clock.swarm, ...storage }, clock: clock.plan };
 }
 
-const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0, bootFailures: 0, clockJumpsBack: 0, clockJumpsForward: 0, retentionDeleted: 0 };
+const initialCounts = { produced: 0, retries: 0, pipelined: 0, crashes: 0, stops: 0, powerLossesAfterStop: 0, intervalFlush: 0, resets: 0, syncFailures: 0, consumerRestarts: 0, consumerOutOfRange: 0, bootFailures: 0, diskFull: 0, clockJumpsBack: 0, clockJumpsForward: 0, retentionDeleted: 0 };
 
 class Run extends WorkloadRun<typeof initialCounts> {
   /** The LogAppendTime each acknowledged produce was answered with (by operation id; -1 when none). */
@@ -417,6 +441,7 @@ export const singleNodeFaultKinds = {
   reset: {},
   'sync-fail': { downMs: 'number' },
   'slow-disk': { downMs: 'number' },
+  'disk-full': { downMs: 'number' },
 } as const satisfies FaultKinds;
 
 /** A fault every 50..faultGapMsMax ms; a kind the seed switched off is drawn and then skipped. */
@@ -430,6 +455,19 @@ function drawFaults(random: Random, swarm: SingleNodeSwarm): PlannedFault[] {
     const downMs = random.between(10, swarm.downMsMax);
     if (!swarm.faults.includes(kind)) continue;
     plan.push(kind === 'reset' ? { kind: 'reset', atMs } : { kind: names[kind], atMs, downMs });
+  }
+  return plan;
+}
+
+/** Full disks for 50..downMsMax ms, from their own stream (StorageSwarm.diskFull). */
+function drawDiskFull(random: Random, swarm: SingleNodeSwarm): PlannedFault[] {
+  const plan: PlannedFault[] = [];
+  let atMs = 200;
+  for (;;) {
+    atMs += random.between(200, 3 * swarm.faultGapMsMax);
+    const downMs = random.between(50, swarm.downMsMax);
+    if (atMs + downMs >= faultsMs) break;
+    plan.push({ kind: 'disk-full', atMs, downMs });
   }
   return plan;
 }
@@ -470,6 +508,11 @@ function scheduleFaults(sim: Simulation, node: SimNode, run: Run, faults: FaultS
           run.counts.syncFailures++;
           node.disk.faults.failNextSync();
           sim.schedule(downMs, () => node.isUp && restart(sim, node, run));
+          return;
+        case 'disk-full':
+          run.counts.diskFull++;
+          node.disk.faults.setFull(true);
+          sim.schedule(downMs, () => node.disk.faults.setFull(false));
           return;
         case 'slow-disk':
           node.disk.faults.latency.syncMsMax = 25;
@@ -602,15 +645,20 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   });
   // The seed's faults, as data (sim/fault-schedule.ts); a given schedule runs in their place (the
   // seed's are drawn all the same, so that a run's own schedule replays that run exactly).
-  const drawn = drawFaults(sim.random.fork('faults'), swarm);
+  const drawn = [...drawFaults(sim.random.fork('faults'), swarm), ...(swarm.diskFull ? drawDiskFull(sim.random.fork('disk-full'), swarm) : [])];
   const phaseMs = options.faultPhaseMs ?? faultsMs;
   // Not checked against the phase: the seed's own plan may put its last fault just past the end of
   // the phase (it always could), where it meets the liveness phase.
   checkFaultSchedule(options.faults, 'single-node', singleNodeFaultKinds, { nodes: 1, hosts: sim.nodes.length });
   const schedule = options.faults ?? drawn;
   scheduleFaults(sim, node, run, schedule);
+  node.disk.faults.setReadErrorOdds(swarm.readErrorOdds);
+  node.disk.faults.setMisdirectionOdds({ writes: 0, reads: swarm.misdirectedReadOdds });
   await sim.run({ untilMs: phaseMs });
   const healedMs = sim.nowMs();
+  node.disk.faults.setReadErrorOdds(0);
+  node.disk.faults.setMisdirectionOdds({ writes: 0, reads: 0 });
+  node.disk.faults.setFull(false);
   node.disk.faults.latency.syncMsMax = 3;
   // With time limits, no fsync failure armed in the fault phase may fail a log later (the roll check
   // needs every log open from shortly after the faults to the end).
@@ -639,6 +687,8 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     for (let i = 0; i < rolls.rollsAcrossBackwardJumps; i++) sim.coverage.reached('clock.roll-across-backward-jump');
   }
   const retention = { logStarts: run.logStarts, mayBeDeleted: (op: ProduceOp) => retentionMayDelete(run, node, swarm, op) };
+  if (node.diskState.readErrors > 0) sim.coverage.reached('sim.read-failed');
+  if (node.diskState.storageCounts.misdirectedReads > 0) sim.coverage.reached('sim.read-misdirected');
   const judged = run.judge({ denseFinalLog: true, retention });
   const clock = { clockDrift: swarm.clockDrift.join(',') || '-', clockJumps: swarm.clockJumps.join(',') || '-' };
   return { ...judged, summary: { ...judged.summary, ...clock }, swarm, faultSchedule: schedule };
@@ -654,6 +704,8 @@ const coverageTargets = [
   'log.crash-with-acks-pending',
   'log.fsync-failed-with-waiters',
   'log.torn-tail-cut',
+  'log.disk-full-rejected',
+  'sim.read-failed',
   'producer.duplicate-retry',
   'buggify.broker.delayed-reply',
   'buggify.log.small-group-commit',
