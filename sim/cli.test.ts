@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,25 @@ describe('sim command flags', () => {
       vi.unstubAllEnvs();
     }
   }, 300_000);
+
+  it('a sweep runs CHRONIK_TEST_ONLY_BUGS too: it says so, prints reproduce commands with it, and saves nothing', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(...String(line).split('\n')));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(...String(chunk).split('\n')), true));
+    const corpusBefore = readdirSync(path.join(root, 'sim', 'corpus')).length;
+    vi.stubEnv('CHRONIK_TEST_ONLY_BUGS', '{"log":{"ackBeforeSync":true}}');
+    try {
+      expect(await runSimCommand(flags({ scenario: 'single-node', seeds: { first: 1, last: 3 }, jobs: 1, save: true }))).toBe(simExitCode.fail);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(lines).toContain(`planted (test only): CHRONIK_TEST_ONLY_BUGS='{"log":{"ackBeforeSync":true}}'`);
+    const reproduce = lines.filter((l) => l.trimStart().startsWith('reproduce: '));
+    expect(reproduce.length).toBeGreaterThan(0);
+    for (const l of reproduce) expect(l.trim()).toMatch(/^reproduce: CHRONIK_TEST_ONLY_BUGS='\{"log":\{"ackBeforeSync":true\}\}' npm run sim -- --scenario single-node --seed \d+ --nodes 1$/);
+    expect(lines.some((l) => l.includes('saved as'))).toBe(false);
+    expect(readdirSync(path.join(root, 'sim', 'corpus')).length).toBe(corpusBefore);
+  });
 
   it('a replay says when its trace hash is not the one the case recorded, and passes all the same', async () => {
     const lines: string[] = [];

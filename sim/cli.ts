@@ -208,7 +208,20 @@ export async function runSimCommand(options: SimCommandOptions): Promise<number>
     return outcome.ok ? simExitCode.pass : simExitCode.fail;
   }
   if (options.seeds !== undefined) {
-    const request = { scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save, coverageGate: options.coverageGate };
+    let planted: ReturnType<typeof parseTestOnlyBugs>;
+    try {
+      planted = parseTestOnlyBugs(process.env);
+    } catch (error) {
+      if (error instanceof TestOnlyBugsError) return usageError(error.message);
+      throw error;
+    }
+    const request: SweepRequest = { scenario: options.scenario ?? scenarios[0]!.name, nodes: options.nodes, range: options.seeds, save: options.save, coverageGate: options.coverageGate };
+    if (Object.keys(planted).length > 0) {
+      // Test only, as for one seed: every run of the sweep has the bugs, and none is saved.
+      const prefix = `${testOnlyBugsVariable}='${process.env[testOnlyBugsVariable]}' `;
+      console.log(`planted (test only): ${prefix.trim()}`);
+      Object.assign(request, { plantedBugs: planted, save: false, reproducePrefix: prefix });
+    }
     return runSweep(request, options.jobs ?? availableParallelism());
   }
   try {

@@ -20,6 +20,8 @@ export interface SweepRequest {
   corpusDir?: string;
   /** Test-only: planted bugs for every run. Plain data, so it reaches worker threads too. */
   plantedBugs?: RunRequest['plantedBugs'];
+  /** Put before each failing seed's reproduce command (the CLI's CHRONIK_TEST_ONLY_BUGS='...'). */
+  reproducePrefix?: string;
   /** Aborted on Ctrl-C: no run starts after it, and the sweep reports the seeds that finished. */
   signal?: AbortSignal;
   /**
@@ -202,7 +204,7 @@ class SweepReport {
     this.coverage.add(outcome.coverage);
     if (!outcome.ok) {
       this.failed.push(outcome);
-      this.print(`FAIL seed ${outcome.seed}: ${outcome.failures[0] ?? ''}\n  reproduce: ${reproduceCommand(outcome)}`);
+      this.print(`FAIL seed ${outcome.seed}: ${outcome.failures[0] ?? ''}\n  reproduce: ${this.request.reproducePrefix ?? ''}${reproduceCommand(outcome)}`);
       if (this.request.save) this.print(`  saved as ${saveCase(outcome, new Date().toISOString(), this.request.corpusDir ?? corpusDir)}`);
     }
     if (slot.rerun) this.printRerun(outcome, slot.again!);
