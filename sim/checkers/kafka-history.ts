@@ -101,22 +101,33 @@ export class KafkaHistory {
   readonly lostDisks: LostDisk[] = [];
   private eventNext = 0;
 
+  // Each op is built as one object literal (no Object.assign onto a spread copy): the simulator
+  // records tens of thousands per sweep, and the literal gives them one shape per kind.
+
   /** A produce sent at `nowMs`; its outcome is info until completed. */
   produce(fields: NewOp<ProduceOp>, nowMs: number): ProduceOp {
-    return this.add({ ...fields, kind: 'produce', outcome: pending }, nowMs);
+    const op: ProduceOp = { ...fields, kind: 'produce', outcome: pending, id: this.ops.length, invokeMs: nowMs, invokeAt: this.eventNext++, completeMs: null, completeAt: null };
+    this.ops.push(op);
+    return op;
   }
 
   commit(fields: NewOp<CommitOp>, nowMs: number): CommitOp {
-    return this.add({ ...fields, kind: 'commit', outcome: pending }, nowMs);
+    const op: CommitOp = { ...fields, kind: 'commit', outcome: pending, id: this.ops.length, invokeMs: nowMs, invokeAt: this.eventNext++, completeMs: null, completeAt: null };
+    this.ops.push(op);
+    return op;
   }
 
   /** A fetch answered with data; reads and OffsetFetch answers are recorded once they complete. */
   read(fields: NewOp<ReadOp>, invokeMs: number, invokeAt: number, nowMs: number): ReadOp {
-    return this.addCompleted({ ...fields, kind: 'read' }, invokeMs, invokeAt, nowMs);
+    const op: ReadOp = { ...fields, kind: 'read', id: this.ops.length, invokeMs, invokeAt, completeMs: nowMs, completeAt: this.eventNext++ };
+    this.ops.push(op);
+    return op;
   }
 
   fetchCommitted(fields: NewOp<FetchCommittedOp>, invokeMs: number, invokeAt: number, nowMs: number): FetchCommittedOp {
-    return this.addCompleted({ ...fields, kind: 'fetchCommitted' }, invokeMs, invokeAt, nowMs);
+    const op: FetchCommittedOp = { ...fields, kind: 'fetchCommitted', id: this.ops.length, invokeMs, invokeAt, completeMs: nowMs, completeAt: this.eventNext++ };
+    this.ops.push(op);
+    return op;
   }
 
   /** The event position a read or OffsetFetch takes when it is sent (pass it to read()/fetchCommitted()). */
@@ -134,18 +145,6 @@ export class KafkaHistory {
 
   lostDisk(node: string, atMs: number): void {
     this.lostDisks.push({ node, atMs, at: this.eventNext++ });
-  }
-
-  private add<T extends KafkaOp>(fields: Omit<T, 'id' | 'invokeMs' | 'invokeAt' | 'completeMs' | 'completeAt'>, nowMs: number): T {
-    const op = Object.assign(fields, { id: this.ops.length, invokeMs: nowMs, invokeAt: this.eventNext++, completeMs: null, completeAt: null }) as unknown as T;
-    this.ops.push(op);
-    return op;
-  }
-
-  private addCompleted<T extends KafkaOp>(fields: Omit<T, 'id' | 'invokeMs' | 'invokeAt' | 'completeMs' | 'completeAt'>, invokeMs: number, invokeAt: number, nowMs: number): T {
-    const op = Object.assign(fields, { id: this.ops.length, invokeMs, invokeAt, completeMs: nowMs, completeAt: this.eventNext++ }) as unknown as T;
-    this.ops.push(op);
-    return op;
   }
 }
 
@@ -411,7 +410,9 @@ function checkProducerOrder(produces: readonly ProduceOp[], findings: Findings):
     const key = `${op.process} ${op.values[0]}`;
     if (!firstSentAt.has(key)) firstSentAt.set(key, op.invokeAt);
   }
-  const invokedAt = (op: ProduceOp): number => firstSentAt.get(`${op.process} ${op.values[0]}`)!;
+  const invokedAtOf = new Map<ProduceOp, number>();
+  for (const op of produces) invokedAtOf.set(op, firstSentAt.get(`${op.process} ${op.values[0]}`)!);
+  const invokedAt = (op: ProduceOp): number => invokedAtOf.get(op)!;
   const byProducer = new Map<string, ProduceOp[]>();
   for (const op of produces) {
     if (op.outcome.type !== 'ok') continue;

@@ -69,31 +69,66 @@ export class ReplicaMonitor {
    * need not, since it cannot commit anything more without the ISR that moved on.
    */
   private readonly highest = new Map<string, Map<number, { hw: bigint; broker: number }>>();
+  private readonly keys = new Map<string, string[]>();
   private observations = 0;
 
-  /** Checks one moment's views; `atMs` is the virtual time, for the finding's message. */
+  /**
+   * Checks one moment's views; `atMs` is the virtual time, for the finding's message. Called between
+   * every two events of a cluster run, so it allocates nothing unless it finds something.
+   */
   observe(views: readonly ReplicaView[], atMs: number): void {
     this.observations++;
-    const note = (f: ReplicaFinding, key: string): void => {
-      if (!this.found.has(key)) this.found.set(key, { text: `${f.kind}: at ${Math.round(atMs)} ms ${f.message}`, atMs });
-    };
     for (const v of views) {
       if (!v.leading || v.durableEnd === null) continue;
-      const key = `${v.topic}/${v.partition}`;
-      const byEpoch = this.highest.get(key) ?? new Map<number, { hw: bigint; broker: number }>();
-      this.highest.set(key, byEpoch);
-      let before: { hw: bigint; broker: number; epoch: number } | null = null;
-      for (const [epoch, shown] of byEpoch) {
-        if (epoch <= v.leaderEpoch && (before === null || shown.hw > before.hw)) before = { ...shown, epoch };
+      const key = this.partitionKey(v.topic, v.partition);
+      let byEpoch = this.highest.get(key);
+      if (byEpoch === undefined) {
+        byEpoch = new Map();
+        this.highest.set(key, byEpoch);
+      }
+      let before: { hw: bigint; broker: number } | null = null;
+      let beforeEpoch = -1;
+      for (const epoch of byEpoch.keys()) {
+        const shown = byEpoch.get(epoch)!;
+        if (epoch <= v.leaderEpoch && (before === null || shown.hw > before.hw)) {
+          before = shown;
+          beforeEpoch = epoch;
+        }
       }
       if (before !== null && v.durableEnd < before.hw) {
-        const message = `${key}: leader ${v.broker} (epoch ${v.leaderEpoch}) holds durably only up to ${v.durableEnd}, below the high watermark ${before.hw} that leader ${before.broker} (epoch ${before.epoch}) showed`;
-        note({ kind: 'leader-behind-hw', message }, `${key} leader ${v.broker} epoch ${v.leaderEpoch}`);
+        const message = `${key}: leader ${v.broker} (epoch ${v.leaderEpoch}) holds durably only up to ${v.durableEnd}, below the high watermark ${before.hw} that leader ${before.broker} (epoch ${beforeEpoch}) showed`;
+        this.note({ kind: 'leader-behind-hw', message }, `${key} leader ${v.broker} epoch ${v.leaderEpoch}`, atMs);
       }
       const mine = byEpoch.get(v.leaderEpoch);
-      if (mine === undefined || v.highWatermark > mine.hw) byEpoch.set(v.leaderEpoch, { hw: v.highWatermark, broker: v.broker });
+      if (mine === undefined) byEpoch.set(v.leaderEpoch, { hw: v.highWatermark, broker: v.broker });
+      else if (v.highWatermark > mine.hw) {
+        mine.hw = v.highWatermark;
+        mine.broker = v.broker;
+      }
     }
-    for (const f of checkIsrHoldsHighWatermark(views)) note(f, f.message.slice(0, f.message.indexOf(' holds durably ')));
+    // (r1), as checkIsrHoldsHighWatermark, building a finding only when there is one.
+    for (const leader of views) {
+      if (!leader.leading) continue;
+      for (const member of views) {
+        if (member === leader || member.partition !== leader.partition || member.topic !== leader.topic || member.durableEnd === null) continue;
+        if (member.durableEnd >= leader.highWatermark || !leader.isr.includes(member.broker)) continue;
+        for (const f of checkIsrHoldsHighWatermark([leader, member])) this.note(f, f.message.slice(0, f.message.indexOf(' holds durably ')), atMs);
+      }
+    }
+  }
+
+  private note(f: ReplicaFinding, key: string, atMs: number): void {
+    if (!this.found.has(key)) this.found.set(key, { text: `${f.kind}: at ${Math.round(atMs)} ms ${f.message}`, atMs });
+  }
+
+  /** `topic/partition`, made once per partition. */
+  private partitionKey(topic: string, partition: number): string {
+    let keys = this.keys.get(topic);
+    if (keys === undefined) {
+      keys = [];
+      this.keys.set(topic, keys);
+    }
+    return (keys[partition] ??= `${topic}/${partition}`);
   }
 
   /** Failure lines, one per (partition, member) that was ever behind. */

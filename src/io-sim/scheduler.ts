@@ -21,19 +21,27 @@ export const worldOwner: EventOwner = { name: 'world', alive: () => true };
  */
 export type FireListener = (kind: string, timeMs: number, owner: string, bytes: number, seq: number) => void;
 
-interface SimEvent {
-  /** Moved later only while its owner is paused. */
-  timeMs: number;
-  readonly seq: number;
-  readonly owner: EventOwner;
-  readonly fn: () => void;
-  readonly kind: string;
-  readonly bytes: number;
-  cancelled: boolean;
-}
-
 export interface ScheduledEvent {
   cancel(): void;
+}
+
+/** A queued event; it is its own handle (a class, so that scheduling allocates no closure). */
+class SimEvent implements ScheduledEvent {
+  cancelled = false;
+
+  constructor(
+    /** Moved later only while its owner is paused. */
+    public timeMs: number,
+    readonly seq: number,
+    readonly owner: EventOwner,
+    readonly fn: () => void,
+    readonly kind: string,
+    readonly bytes: number,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /**
@@ -59,13 +67,9 @@ export class Scheduler {
    */
   schedule(delayMs: number, owner: EventOwner, fn: () => void, kind: string, bytes = 0): ScheduledEvent {
     assert(Number.isFinite(delayMs) && delayMs >= 0, `event delay ${delayMs}`);
-    const event: SimEvent = { timeMs: this.nowMsValue + delayMs, seq: this.seqNext++, owner, fn, kind, bytes, cancelled: false };
+    const event = new SimEvent(this.nowMsValue + delayMs, this.seqNext++, owner, fn, kind, bytes);
     this.push(event);
-    return {
-      cancel: () => {
-        event.cancelled = true;
-      },
-    };
+    return event;
   }
 
   /** Time of the next live event, or undefined when none is left. */
