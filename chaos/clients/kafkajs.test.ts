@@ -8,7 +8,9 @@ let broker: BrokerProcess;
 let kafka: Kafka;
 
 beforeAll(async () => {
-  broker = await BrokerProcess.start({ dataDir: data.dir });
+  // Groups form at once (no 3 s wait of an empty group for more members), as Kafka's own tests set
+  // group.initial.rebalance.delay.ms=0.
+  broker = await BrokerProcess.start({ dataDir: data.dir, args: ['--group-initial-rebalance-delay-ms', '0'] });
   kafka = new Kafka({ clientId: 'chronik-test', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 });
 
@@ -190,6 +192,8 @@ describe('kafkajs', () => {
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'js-offsets-a', numPartitions: 2 }, { topic: 'js-offsets-b', numPartitions: 1 }], waitForLeaders: true });
+    // Each setOffsets costs kafkajs's maxWaitTime (5 s): its consumer pauses the topic, and a fetch
+    // loop with every partition paused sleeps that long before the fetch event it waits for.
     await admin.setOffsets({ groupId: 'js-offsets', topic: 'js-offsets-a', partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '4' }] });
     await admin.setOffsets({ groupId: 'js-offsets', topic: 'js-offsets-b', partitions: [{ partition: 0, offset: '5' }] });
     // No topics: kafkajs sends OffsetFetch v4 with a null topic array.

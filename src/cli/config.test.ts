@@ -64,6 +64,13 @@ describe('broker configuration', () => {
     expect(resolveConfig({ config: typed }, {})).toMatchObject({ nodeId: 7, autoCreateTopics: false, logFormat: 'json' });
   });
 
+  it("takes Kafka's group.initial.rebalance.delay.ms, 3000 by default, 0 for tests, never negative", () => {
+    expect(defaultConfig.groupInitialRebalanceDelayMs).toBe(3000);
+    expect(resolveConfig({ groupInitialRebalanceDelayMs: '0' }, {}).groupInitialRebalanceDelayMs).toBe(0);
+    expect(resolveConfig({}, { CHRONIK_GROUP_INITIAL_REBALANCE_DELAY_MS: '500' }).groupInitialRebalanceDelayMs).toBe(500);
+    expect(() => resolveConfig({ groupInitialRebalanceDelayMs: '-1' }, {})).toThrow(/--group-initial-rebalance-delay-ms/);
+  });
+
   it('takes --log-format auto, json or pretty, and names the option for anything else', () => {
     expect(resolveConfig({}, {}).logFormat).toBe('auto');
     expect(resolveConfig({ logFormat: 'pretty' }, { CHRONIK_LOG_FORMAT: 'json' }).logFormat).toBe('pretty');

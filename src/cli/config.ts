@@ -26,6 +26,8 @@ export interface BrokerConfig {
   defaultReplicationFactor: number;
   replicaLagTimeMaxMs: number;
   brokerSessionTimeoutMs: number;
+  /** How long the first JoinGroup of an empty group waits for more members (Kafka group.initial.rebalance.delay.ms). */
+  groupInitialRebalanceDelayMs: number;
   /** Where `GET /metrics` (Prometheus text format) is served; null: not served. */
   metricsListen: { host: string; port: number } | null;
   requestBytesHeldMax: number;
@@ -163,6 +165,11 @@ const specs: OptionSpec<keyof BrokerConfig>[] = [
     key: 'brokerSessionTimeoutMs', flag: '--broker-session-timeout-ms', arg: '<ms>', env: 'CHRONIK_BROKER_SESSION_TIMEOUT_MS', default: '3000',
     description: "cluster: a broker whose heartbeats stop for this long is fenced and its partitions get new leaders (Kafka broker.session.timeout.ms, 9000 there; heartbeats go every sixth of it), 300 to 600000",
     parse: integer(300, 600_000),
+  },
+  {
+    key: 'groupInitialRebalanceDelayMs', flag: '--group-initial-rebalance-delay-ms', arg: '<ms>', env: 'CHRONIK_GROUP_INITIAL_REBALANCE_DELAY_MS', default: '3000',
+    description: "how long an empty consumer group's first join waits for more members before it assigns partitions (Kafka group.initial.rebalance.delay.ms; 0 for tests), 0 to 300000",
+    parse: integer(0, 300_000),
   },
   {
     key: 'metricsListen', flag: '--metrics-listen', arg: '<host:port>', env: 'CHRONIK_METRICS_LISTEN', default: 'off',

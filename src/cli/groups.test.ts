@@ -13,7 +13,9 @@ let bootstrap: string[];
 const sent = Array.from({ length: 10 }, (_, i) => `event-${i}`);
 
 beforeAll(async () => {
-  broker = await BrokerProcess.start({ dataDir: data.dir });
+  // Groups form at once (no 3 s wait of an empty group for more members), as Kafka's own tests set
+  // group.initial.rebalance.delay.ms=0.
+  broker = await BrokerProcess.start({ dataDir: data.dir, args: ['--group-initial-rebalance-delay-ms', '0'] });
   bootstrap = ['--bootstrap', `127.0.0.1:${broker.port}`];
   const created = await runChronik(['topics', 'create', 'events', '--partitions', '2', ...bootstrap]);
   expect(created.status).toBe(0);

@@ -225,6 +225,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
       defaultPartitions: config.defaultPartitions,
       requestBytesMax: config.requestBytesMax,
       requestBytesHeldMax: config.requestBytesHeldMax,
+      groups: { initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs },
       ...(controller === null
         ? {}
         : {
