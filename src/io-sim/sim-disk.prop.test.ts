@@ -82,9 +82,15 @@ async function readAll(sim: Simulation, file: DiskFile): Promise<Uint8Array> {
 
 describe('simulated disk', () => {
   it('a crash keeps exactly the synced bytes, plus at most a torn prefix of the rest (with zeros after the tear, or not)', async () => {
-    zeroFilledTails = 0;
     await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), ops, (seed, script) => check(seed, script)), { numRuns: 80 });
-    // The zero-filled kind of tear happens (a torn write that kept its length: zeros after the tear).
+  });
+
+  // That the zero-filled kind of tear (a torn write that kept its length: zeros after the tear) is
+  // among what the property above checks, under a fixed seed: with fast-check's random seed, 80
+  // runs drew none now and then, and a coverage check must not depend on luck.
+  it('the zero-filled kind of tear happens in those runs', async () => {
+    zeroFilledTails = 0;
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), ops, (seed, script) => check(seed, script)), { numRuns: 80, seed: 20261201 });
     expect(zeroFilledTails).toBeGreaterThan(0);
   });
 
