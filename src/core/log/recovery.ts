@@ -318,15 +318,24 @@ async function findResume(
     if ((await reader.bytes(q + 16, 1))[0] !== 2) continue;
     const found = await validBatchAt(reader, q, batchBytesMax);
     if (found === null || found.baseOffset < segment.nextOffset || (best !== null && found.baseOffset >= best.nextOffset)) continue;
-    // Demand a second link (or the exact end) so that a batch embedded in a record value of a torn
-    // tail is not mistaken for a place to resume.
+    // Demand a second link (or the end: the exact end, or nothing but zeros up to it, which a
+    // misdirected write leaves where it was aimed at the end of the file) so that a batch embedded
+    // in a record value of a torn tail is not mistaken for a place to resume.
     const after = q + found.size;
-    const second = after === reader.end ? null : await validBatchAt(reader, after, batchBytesMax);
-    if (after !== reader.end && second?.baseOffset !== found.nextOffset) continue;
+    const atEnd = after === reader.end || (await zerosToEnd(reader, after, batchBytesMax));
+    const second = atEnd ? null : await validBatchAt(reader, after, batchBytesMax);
+    if (!atEnd && second?.baseOffset !== found.nextOffset) continue;
     best = { end: q, nextOffset: found.baseOffset };
     if (found.baseOffset === segment.nextOffset) break; // nothing can resume lower
   }
   return best;
+}
+
+/** Whether every byte from `position` to the end is zero, and there are at most `bytesMax` of them. */
+async function zerosToEnd(reader: ChunkReader, position: number, bytesMax: number): Promise<boolean> {
+  if (reader.end - position > bytesMax) return false;
+  const rest = await reader.bytes(position, reader.end - position);
+  return rest.length === reader.end - position && rest.every((b) => b === 0);
 }
 
 /** The offsets and size of a whole, valid batch at `position`, or null. */
