@@ -132,6 +132,12 @@ export type ClusterSwarm = {
    * the Raft log's and the offsets store's. Drawn after diskFull.
    */
   readonly readErrorOdds: number;
+  /**
+   * Odds that a read of any node's disk is served once from a whole number of sectors away during
+   * the fault phase (0.001..0.01 in 3 seeds of 10; 0: never): a misdirected read (TigerBeetle's
+   * storage fault model), which destroys nothing. Drawn after readErrorOdds.
+   */
+  readonly misdirectedReadOdds: number;
 };
 
 /** The liveness bound, 8 s at the old fixed timeouts, longer by what slower timeouts can add. */
@@ -179,6 +185,7 @@ export function clusterSwarm(root: Random): ClusterSwarm {
     slowLinkFactorMax: random.chance(0.5) ? betweenStep(random, 5, 50, 5) : 0,
     diskFull: random.chance(0.5),
     readErrorOdds: random.chance(0.5) ? Math.round((0.001 + random.next() * 0.019) * 1000) / 1000 : 0,
+    misdirectedReadOdds: random.chance(0.3) ? Math.round((0.001 + random.next() * 0.009) * 1000) / 1000 : 0,
   };
 }
 
@@ -1020,7 +1027,10 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   drawn.push(...clocks.faults);
   const schedule: PlannedFault[] = options.faults === undefined ? drawn : options.faults.filter((f) => f.kind !== 'rolling-restart');
   scheduleFaults(faultContext, schedule);
-  for (const node of nodes) node.disk.faults.setReadErrorOdds(swarm.readErrorOdds);
+  for (const node of nodes) {
+    node.disk.faults.setReadErrorOdds(swarm.readErrorOdds);
+    node.disk.faults.setMisdirectionOdds({ writes: 0, reads: swarm.misdirectedReadOdds });
+  }
   // The replica checks (sim/checkers/replica-consistency.ts) look at every replica between any two
   // events of the whole run (a look adds no event, so the trace is the same with or without it).
   const monitor = new ReplicaMonitor();
@@ -1042,6 +1052,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
     node.disk.faults.latency.syncMsMax = 3;
     node.disk.faults.cancelSyncFailures();
     node.disk.faults.setReadErrorOdds(0);
+    node.disk.faults.setMisdirectionOdds({ writes: 0, reads: 0 });
     if (!node.isUp) node.restart();
   }
   let health: string | null = 'not checked';
@@ -1082,6 +1093,8 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   if (readError === undefined) run.fail('the final read did not finish within 10 s');
   else if (readError !== null) run.fail(readError);
   // Every acks=all write must survive (crashes here lose unsynced bytes, never a whole disk).
+  if (nodes.some((n) => n.diskState.readErrors > 0)) sim.coverage.reached('sim.read-failed');
+  if (nodes.some((n) => n.diskState.storageCounts.misdirectedReads > 0)) sim.coverage.reached('sim.read-misdirected');
   return { ...run.judge({ denseFinalLog: true, mustSurvive: (op: ProduceOp) => op.acks === -1 }), swarm: { ...swarm, ...clocks.swarm }, faultSchedule: schedule };
 }
 
