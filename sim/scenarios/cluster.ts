@@ -837,6 +837,38 @@ function unhealthy(controllers: ReadonlyMap<string, ControllerNode>, brokers: Re
   return null;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * replicaViews for the replica monitor, which looks between every two events: the same views, in
+ * objects reused from one look to the next (the monitor keeps none of them), so a look allocates
+ * nothing. `pool` keeps every object made so far; `out` is refilled with those of this look.
+ */
+function replicaViewsInto(pool: Mutable<ReplicaView>[], out: ReplicaView[], brokers: ReadonlyMap<string, Broker>, names: readonly string[], partitions: number): ReplicaView[] {
+  let n = 0;
+  for (const [name, broker] of brokers) {
+    for (let partition = 0; partition < partitions; partition++) {
+      const p = broker.topics.partition(topic, partition);
+      const replica = p?.replica ?? null;
+      if (p === undefined || replica === null) continue;
+      const log = p.failure === null ? p.log : null;
+      const durableEnd = log === null || log.failedWith !== null ? null : log.durableEndOffset;
+      const view = (pool[n++] ??= { broker: 0, topic, partition: 0, leading: false, leaderEpoch: 0, isr: [], highWatermark: 0n, durableEnd: null });
+      view.broker = names.indexOf(name) + 1;
+      view.topic = topic;
+      view.partition = partition;
+      view.leading = replica.leading;
+      view.leaderEpoch = replica.leaderEpoch;
+      view.isr = replica.isr;
+      view.highWatermark = replica.highWatermark;
+      view.durableEnd = durableEnd;
+    }
+  }
+  out.length = 0;
+  for (let i = 0; i < n; i++) out.push(pool[i]!);
+  return out;
+}
+
 /** Every open replica of the topic on the running brokers, as the replica checks read them. */
 function replicaViews(brokers: ReadonlyMap<string, Broker>, names: readonly string[], partitions: number): ReplicaView[] {
   const views: ReplicaView[] = [];
@@ -1034,10 +1066,12 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
   // The replica checks (sim/checkers/replica-consistency.ts) look at every replica between any two
   // events of the whole run (a look adds no event, so the trace is the same with or without it).
   const monitor = new ReplicaMonitor();
+  const viewPool: Mutable<ReplicaView>[] = [];
+  const views: ReplicaView[] = [];
   const watched =
     (until: () => boolean = () => false): (() => boolean) =>
     () => {
-      monitor.observe(replicaViews(brokers, names, swarm.partitions), sim.nowMs());
+      monitor.observe(replicaViewsInto(viewPool, views, brokers, names, swarm.partitions), sim.nowMs());
       return until();
     };
   await sim.run({ untilMs: topicWaitMsMax, until: watched(() => faultsEndMs !== null) });
