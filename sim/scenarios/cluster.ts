@@ -871,18 +871,7 @@ function replicaViewsInto(pool: Mutable<ReplicaView>[], out: ReplicaView[], brok
 
 /** Every open replica of the topic on the running brokers, as the replica checks read them. */
 function replicaViews(brokers: ReadonlyMap<string, Broker>, names: readonly string[], partitions: number): ReplicaView[] {
-  const views: ReplicaView[] = [];
-  for (const [name, broker] of brokers) {
-    for (let partition = 0; partition < partitions; partition++) {
-      const p = broker.topics.partition(topic, partition);
-      const replica = p?.replica ?? null;
-      if (p === undefined || replica === null) continue;
-      const log = p.failure === null ? p.log : null;
-      const durableEnd = log === null || log.failedWith !== null ? null : log.durableEndOffset;
-      views.push({ broker: names.indexOf(name) + 1, topic, partition, leading: replica.leading, leaderEpoch: replica.leaderEpoch, isr: replica.isr, highWatermark: replica.highWatermark, durableEnd });
-    }
-  }
-  return views;
+  return replicaViewsInto([], [], brokers, names, partitions);
 }
 
 /**
