@@ -175,7 +175,6 @@ class Run extends WorkloadRun<typeof initialCounts> {
   }
 }
 
-/** Starts the node again (it crashed or stopped), noting when: a restart reopens every log. */
 /** How long the supervisor waits before it starts a broker whose start failed. */
 const supervisorRestartMs = 200;
 
@@ -187,6 +186,7 @@ function causedByDisk(error: unknown): boolean {
   return false;
 }
 
+/** Starts the node again (it crashed or stopped), noting when: a restart reopens every log. */
 function restart(sim: Simulation, node: SimNode, run: Run): void {
   run.restartsMs.push(sim.nowMs());
   node.restart();
