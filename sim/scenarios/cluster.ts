@@ -341,7 +341,7 @@ const producerFenced = new Set<number>([ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 
 
 /** Sends one batch to its partition's leader and records it; resolves with the error code (undefined: no answer). */
 async function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send: PendingBatch, acks: Acks, identity: Identity, timeoutMs: number): Promise<number | undefined> {
-  const records = valuesBatch(send.values, identity === null ? undefined : { ...identity, sequence: send.sequence });
+  const records = valuesBatch(send.values, identity === null ? undefined : { producerId: identity.producerId, epoch: identity.epoch, sequence: send.sequence });
   const body = { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
   run.counts.produced += send.values.length;
   const op = run.history.produce({ process: name, idempotent: identity !== null, acks, topic, partition: send.partition, values: send.values }, io.clock.nowMs());

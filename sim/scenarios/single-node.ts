@@ -240,7 +240,7 @@ type Identity = { producerId: bigint; epoch: number } | null;
 
 /** Sends one batch as one Produce request and records it; resolves with the partition's error code (undefined: no answer). */
 function sendBatch(io: Io, run: Run, name: string, client: KafkaWireClient, send: PendingBatch, acks: Acks, identity: Identity, timeoutMs: number): Promise<number | undefined> {
-  const records = valuesBatch(send.values, identity === null ? undefined : { ...identity, sequence: send.sequence });
+  const records = valuesBatch(send.values, identity === null ? undefined : { producerId: identity.producerId, epoch: identity.epoch, sequence: send.sequence });
   const body = { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: send.partition, records }] }] };
   run.counts.produced += send.values.length;
   const fields = { process: name, idempotent: identity !== null, acks, topic, partition: send.partition, values: send.values };

@@ -82,7 +82,7 @@ class SimLog implements Log {
   private emit(level: string, event: string, fields?: LogFields): void {
     if (!this.owner.alive()) return;
     if (level === 'debug' && !this.sim.traceDebug) return;
-    this.sim.addTrace(this.node, level, event, fields === undefined ? this.bound : { ...this.bound, ...fields });
+    this.sim.addTrace(this.node, level, event, fields === undefined ? this.bound : Object.assign({}, this.bound, fields));
   }
   debug(event: string, fields?: LogFields): void {
     this.emit('debug', event, fields);
@@ -97,7 +97,7 @@ class SimLog implements Log {
     this.emit('error', event, fields);
   }
   child(fields: LogFields): Log {
-    return new SimLog(this.sim, this.node, this.owner, { ...this.bound, ...fields });
+    return new SimLog(this.sim, this.node, this.owner, Object.assign({}, this.bound, fields));
   }
 }
 

@@ -25,7 +25,7 @@ interface FetchRound {
 
 const noRecords = new Uint8Array(0);
 
-function partitionResult(index: number, errorCode: number, partition?: Partition): FetchPartitionData {
+function partitionResult(index: number, errorCode: number, partition?: Partition, records: Uint8Array = noRecords): FetchPartitionData {
   const log = partition?.log ?? null;
   const hw = log === null || partition === undefined ? -1n : partition.highWatermark;
   return {
@@ -36,7 +36,7 @@ function partitionResult(index: number, errorCode: number, partition?: Partition
     logStartOffset: log === null ? -1n : log.logStartOffset,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: noRecords,
+    records,
   };
 }
 
@@ -74,7 +74,7 @@ async function readPartition(state: BrokerState, topic: string, asked: FetchPart
   try {
     const records = await log.read(asked.fetchOffset, Math.max(limit, 0), hw);
     if (!first && records.length > budgetBytes) return partitionResult(asked.partition, ErrorCode.NONE, partition);
-    return { ...partitionResult(asked.partition, ErrorCode.NONE, partition), records };
+    return partitionResult(asked.partition, ErrorCode.NONE, partition, records);
   } catch (error) {
     if (!isLogError(error)) throw error;
     state.log.warn('FetchReadFailed', { topic, partition: asked.partition, offset: asked.fetchOffset, error: error.message, hint: 'the consumer got KAFKA_STORAGE_ERROR and retries; if this repeats, check the disk' });

@@ -86,7 +86,7 @@ export class PartitionProducers {
       rejectOffsets = reject;
     });
     offsets.catch(() => undefined); // only a retry of this batch ever awaits it
-    const entry: PendingBatch = { ...batch, offsets };
+    const entry: PendingBatch = Object.assign({}, batch, { offsets });
     const queue = this.pending.get(batch.producerId) ?? [];
     queue.push(entry);
     this.pending.set(batch.producerId, queue);
@@ -95,7 +95,7 @@ export class PartitionProducers {
       settle: (result) => {
         this.unqueue(batch.producerId, entry);
         if (result === null) return rejectOffsets(new Error('the first attempt of this batch failed'));
-        if (this.table.check(batch).kind === 'append') this.table.recordAppend({ ...batch, ...result });
+        if (this.table.check(batch).kind === 'append') this.table.recordAppend(Object.assign({}, batch, result));
         resolveOffsets(result);
       },
     };
