@@ -287,12 +287,16 @@ async function producer(io: Io, name: string, idempotent: boolean, pipelineMax: 
       run.close(name, client);
       client = await connect(io, name, swarm);
       if (client === null) continue;
-      if (idempotent && producerId < 0n) {
-        const init = await client.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }).catch(() => null);
-        if (init === null || init.errorCode !== ErrorCode.NONE) continue;
-        producerId = init.producerId;
-        epoch = init.producerEpoch;
-      }
+    }
+    // An idempotent producer sends nothing without a producer id: when InitProducerId fails (a full
+    // disk cannot persist a block) it asks again, on the same connection. (Asking only on a new
+    // connection let it send its next batches with producer id -1, untracked, and their retries
+    // were stored twice: single-node seed 70669.)
+    if (idempotent && producerId < 0n) {
+      const init = await client.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }).catch(() => null);
+      if (init === null || init.errorCode !== ErrorCode.NONE) continue;
+      producerId = init.producerId;
+      epoch = init.producerEpoch;
     }
     if (!idempotent) {
       const depth = pipelineMax > 1 ? random.between(1, pipelineMax) : 1;
