@@ -1146,8 +1146,9 @@ function clusterCoverageGoal(nodes: number): CoverageGoal {
     'buggify.raft.drop-heartbeat',
     'buggify.raft.early-election-timeout',
     'buggify.replication.short-follower-fetch',
+    'sim.read-failed',
   ];
-  if (nodes === 3) return { targets: [...targets, 'log.torn-tail-cut'], seedsMin: 150 };
+  if (nodes === 3) return { targets: [...targets, 'log.torn-tail-cut', 'sim.read-misdirected'], seedsMin: 150 };
   return { targets, seedsMin: 50 };
 }
 
