@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { planCluster } from './cluster-up.ts';
-import { buildProgram } from './main.ts';
+import { runChronikHere } from '../testing/chronik-command.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'chronik-cluster-up-'));
@@ -32,26 +32,10 @@ async function freeBase(): Promise<number> {
   throw new Error('no free base port found');
 }
 
-/**
- * Runs `chronik ARGS` inside this process (the same commander program and command code, without
- * the 1-2 s a new node process with tsx costs): its exit status and output. For the commands whose
- * process boundary other tests cover already.
- */
-async function cliHere(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const capture = (...parts: unknown[]): void => void lines.push(parts.map(String).join(' '));
-  const log = vi.spyOn(console, 'log').mockImplementation(capture);
-  const error = vi.spyOn(console, 'error').mockImplementation(capture);
-  const exitCodeBefore = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await buildProgram().parseAsync(['node', 'chronik', ...args]);
-    return { code: Number(process.exitCode ?? 0), out: lines.join('\n') };
-  } finally {
-    process.exitCode = exitCodeBefore;
-    log.mockRestore();
-    error.mockRestore();
-  }
+/** A topics or groups command in this process (runChronikHere), shaped like cli()'s result. */
+async function here(args: string[]): Promise<{ code: number | null; out: string }> {
+  const result = await runChronikHere(args);
+  return { code: result.status, out: result.stdout + result.stderr };
 }
 
 /** Runs `chronik ARGS` to its end; its exit code and output (stdout and stderr together). */
@@ -131,26 +115,26 @@ describe('chronik cluster up, status, down', () => {
       expect(described.out).toMatch(/cli-events\s+\d\s+\d/);
       // The rest of the topic and group commands (in this process: the ones above crossed the
       // process boundary already).
-      const listed = await cliHere(['topics', 'list', ...b]);
+      const listed = await here(['topics', 'list', ...b]);
       expect(listed.code).toBe(0);
       expect(listed.out.split('\n')).toContain('cli-events');
-      const topicDescribed = await cliHere(['topics', 'describe', 'cli-events', ...b]);
+      const topicDescribed = await here(['topics', 'describe', 'cli-events', ...b]);
       expect(topicDescribed.code).toBe(0);
       expect(topicDescribed.out).toMatch(/Topic: cli-events\s+Partitions: 2\s+ReplicationFactor: 3/);
-      expect((await cliHere(['groups', 'list', ...b])).out).toContain('cli-readers');
-      expect((await cliHere(['topics', 'alter-config', 'cli-events', '--set', 'retention.ms=3600000', ...b])).code).toBe(0);
+      expect((await here(['groups', 'list', ...b])).out).toContain('cli-readers');
+      expect((await here(['topics', 'alter-config', 'cli-events', '--set', 'retention.ms=3600000', ...b])).code).toBe(0);
       // The change goes through the controller's log: every broker shows it once its image has it.
       let configs = '';
       for (let tries = 0; tries < 100 && !/retention\.ms\s+3600000\s+topic/.test(configs); tries++) {
         if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-        configs = (await cliHere(['topics', 'describe', 'cli-events', ...b])).out;
+        configs = (await here(['topics', 'describe', 'cli-events', ...b])).out;
       }
       expect(configs).toMatch(/retention\.ms\s+3600000\s+topic/);
-      const reset = await cliHere(['groups', 'reset-offsets', 'cli-readers', '--topic', 'cli-events', '--to-earliest', '--execute', ...b]);
+      const reset = await here(['groups', 'reset-offsets', 'cli-readers', '--topic', 'cli-events', '--to-earliest', '--execute', ...b]);
       expect(reset.code).toBe(0);
       expect(reset.out).toContain('Committed the new offsets of group cli-readers');
-      expect((await cliHere(['topics', 'delete', 'cli-events', ...b])).out).toContain('Deleted topic cli-events.');
-      expect((await cliHere(['topics', 'list', ...b])).out.split('\n')).not.toContain('cli-events');
+      expect((await here(['topics', 'delete', 'cli-events', ...b])).out).toContain('Deleted topic cli-events.');
+      expect((await here(['topics', 'list', ...b])).out.split('\n')).not.toContain('cli-events');
       const metrics = await (await fetch(`http://127.0.0.1:${planCluster(3, base, dataDir).nodes[0]!.metricsPort}/metrics`)).text();
       expect(metrics).toMatch(/^chronik_raft_term [1-9]/m);
       const status = await cli(['cluster', 'status', '--data-dir', dataDir]);
