@@ -419,23 +419,34 @@ export class Simulation {
     const onUnhandled = (reason: unknown): void => this.fail(`unhandled rejection: ${describe(reason)}`);
     process.on('unhandledRejection', onUnhandled);
     let drained = false;
-    // The macrotask boundary between two events: a message to ourselves, a third of the cost of a
-    // setImmediate turn (cluster seeds: 19-21 us an event instead of 23-26 us). Closed when run()
-    // returns: an open port is never collected and would keep the whole simulation alive (a sweep
-    // grew by 3 MB a seed before it was closed).
+    // Between two events every promise continuation the first one queued must run, however long
+    // its chain. A macrotask boundary does that, but costs one turn of Node's event loop an event.
+    // A tick queued from a microtask does it too: Node drains the whole microtask queue before it
+    // runs the next tick. Node reports unhandled rejections only once the tick queue is empty,
+    // so every `macrotaskEvery`-th event still takes a macrotask: a message to ourselves, a third
+    // of a setImmediate turn. The port is closed when run() returns: an open port is never
+    // collected and would keep the whole simulation alive (a sweep grew by 3 MB a seed before it was).
     const turns = new MessageChannel();
     let turnDone: (() => void) | null = null;
     turns.port1.on('message', () => turnDone?.());
     /** Resolves once every promise continuation queued so far has run (the next macrotask). */
-    const nextTurn = (): Promise<void> =>
+    const nextMacrotask = (): Promise<void> =>
       new Promise<void>((resolve) => {
         turnDone = resolve;
         turns.port2.postMessage(null);
       });
+    const tickAfterMicrotasks = (resolve: () => void): void => queueMicrotask(() => process.nextTick(resolve));
+    let sinceMacrotask = 0;
+    /** Resolves once every promise continuation queued so far has run. */
+    const nextTurn = (): Promise<void> => {
+      if (++sinceMacrotask < macrotaskEvery) return new Promise<void>(tickAfterMicrotasks);
+      sinceMacrotask = 0;
+      return nextMacrotask();
+    };
     try {
       // Let continuations already queued run first: an operation the caller started just before
       // run() may not have scheduled its first event yet.
-      await nextTurn();
+      await nextMacrotask();
       while (this.failures.length === 0) {
         if (options.until?.() === true) break;
         const nextMs = this.scheduler.peekTimeMs();
@@ -454,6 +465,9 @@ export class Simulation {
         await nextTurn();
         if (this.observer !== null && this.sampler !== null) this.observer.sampled(this.scheduler.nowMs(), this.sampler());
       }
+      // Node reports unhandled rejections only at a macrotask boundary: take one before the
+      // listener goes, so a rejection left by the last events still becomes a failure.
+      await nextMacrotask();
       // Time moves to the deadline only when nothing is left before it (not when `until()` stopped the run).
       if (drained && options.untilMs !== undefined && this.scheduler.nowMs() < options.untilMs) {
         this.scheduler.advanceTo(options.untilMs);
@@ -502,6 +516,12 @@ export class Simulation {
     };
   }
 }
+
+/**
+ * How often run() takes a real macrotask between two events (the others settle on a tick): an
+ * unhandled rejection becomes a failure at most this many events late.
+ */
+const macrotaskEvery = 32;
 
 class SimClock implements Clock {
   constructor(

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Simulation } from './index.ts';
+
+/** A promise chain `depth` continuations long that calls `done` at its end. */
+function chain(depth: number, done: () => void): void {
+  let p: Promise<number> = Promise.resolve(0);
+  for (let i = 0; i < depth; i++) p = p.then((n) => n + 1);
+  void p.then(done);
+}
+
+describe('Simulation.run', () => {
+  it('runs every continuation an event queued, however long its chain, before the next event fires', async () => {
+    const sim = new Simulation({ seed: 1 });
+    const order: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      // Events at the same virtual time: nothing but run() keeps one's continuations before the next.
+      sim.schedule(0, () => {
+        order.push(`event ${i}`);
+        chain(1 + ((i * 37) % 200), () => order.push(`chain ${i} done`));
+      });
+    }
+    await sim.run();
+    expect(sim.failed).toEqual([]);
+    expect(order).toEqual(Array.from({ length: 100 }, (_, i) => [`event ${i}`, `chain ${i} done`]).flat());
+  });
+
+  it('turns a rejection nobody handles into a failure, in the middle of a run and after its last event', async () => {
+    const middle = new Simulation({ seed: 1 });
+    let fired = 0;
+    for (let i = 0; i < 200; i++) {
+      middle.schedule(i, () => {
+        fired++;
+        if (i === 10) void Promise.reject(new Error('nobody listens'));
+      });
+    }
+    await middle.run();
+    expect(middle.failed).toEqual(['unhandled rejection: Error: nobody listens']);
+    expect(fired).toBeLessThan(200); // it stopped the run
+
+    const last = new Simulation({ seed: 1 });
+    last.schedule(5, () => void Promise.reject(new Error('left by the last event')));
+    await last.run();
+    expect(last.failed).toEqual(['unhandled rejection: Error: left by the last event']);
+  });
+});
