@@ -121,10 +121,12 @@ export class Scheduler {
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      const above = heap[parent]!;
+      if (!this.less(event, above)) break;
+      heap[i] = above;
       i = parent;
     }
+    heap[i] = event;
   }
 
   private pop(): SimEvent | undefined {
@@ -141,7 +143,9 @@ export class Scheduler {
       if (left < heap.length && this.less(heap[left]!, heap[smallest]!)) smallest = left;
       if (right < heap.length && this.less(heap[right]!, heap[smallest]!)) smallest = right;
       if (smallest === i) break;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      const below = heap[smallest]!;
+      heap[smallest] = heap[i]!;
+      heap[i] = below;
       i = smallest;
     }
     return top;

@@ -59,6 +59,7 @@ class Inode {
   read(position: number, length: number): Uint8Array {
     const end = Math.min(position + length, this.size);
     if (end <= position) return new Uint8Array(0);
+    if (this.pending.length === 0 && end <= this.durableSize) return this.durable.slice(position, end);
     const out = new Uint8Array(end - position);
     out.set(this.durable.subarray(position, Math.min(end, this.durableSize)));
     let sizeSoFar = this.durableSize;

@@ -284,8 +284,7 @@ export class SimNetworkWorld {
   // ---- internals ----------------------------------------------------------------------------------
 
   private readyAt(direction: Direction): number {
-    const pair = direction.from.host < direction.to.host ? `${direction.from.host}|${direction.to.host}` : `${direction.to.host}|${direction.from.host}`;
-    const factor = this.slowFactors.get(pair) ?? 1;
+    const factor = this.slowFactors.size === 0 ? 1 : (this.slowFactors.get(direction.from.host < direction.to.host ? `${direction.from.host}|${direction.to.host}` : `${direction.to.host}|${direction.from.host}`) ?? 1);
     const delayMs = (this.latency.minMs + this.random.next() * (this.latency.maxMs - this.latency.minMs)) * factor;
     return this.scheduler.nowMs() + delayMs;
   }
