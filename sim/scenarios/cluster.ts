@@ -1148,7 +1148,7 @@ function clusterCoverageGoal(nodes: number): CoverageGoal {
     'buggify.replication.short-follower-fetch',
     'sim.read-failed',
   ];
-  if (nodes === 3) return { targets: [...targets, 'log.torn-tail-cut', 'sim.read-misdirected'], seedsMin: 150 };
+  if (nodes === 3) return { targets: [...targets, 'log.torn-tail-cut', 'sim.read-misdirected', 'cluster.reregister'], seedsMin: 150 };
   return { targets, seedsMin: 50 };
 }
 

@@ -11,6 +11,7 @@
  */
 import { AsyncLock } from '../async-lock.ts';
 import { buggify, sleep, type Io, type Log, type Timer } from '../io/index.ts';
+import { reached } from '../io/probes.ts';
 import type { AlterPartitionResult, AlterTopicConfigsRequest, BrokerResult, CreatePartitionsRequest, CreateTopicRequest, ProducerIdsResult, TopicResult } from '../metadata/controller.ts';
 import type { MetadataImage, TopicInfo } from '../metadata/image.ts';
 import type { AlterPartitionRequest } from '../metadata/partition-policy.ts';
@@ -49,6 +50,8 @@ export class ClusterMember {
   private reconcileQueued = false;
   private stopped = false;
   private shuttingDown = false;
+  /** What every pending waitUntil() calls to look at its condition again. */
+  private readonly waiters = new Set<() => void>();
   private registering = false;
   private advertised: { host: string; port: number } | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -120,6 +123,7 @@ export class ClusterMember {
   async controlledShutdown(timeoutMs: number): Promise<{ moved: boolean; waitedMs: number }> {
     const startMs = this.io.clock.nowMs();
     this.shuttingDown = true;
+    this.wakeWaiters();
     this.heartbeatTimer?.cancel();
     const leadsSomething = (): boolean => this.link.image().topics().some((t) => t.partitions.some((p) => p.leader === this.brokerId));
     const deadlineMs = startMs + timeoutMs;
@@ -128,7 +132,7 @@ export class ClusterMember {
       if (result !== null && result.errorCode === ErrorCode.NONE && result.fenced) break;
       await sleep(this.io.clock, Math.min(this.config.brokerHeartbeatIntervalMs, Math.max(1, deadlineMs - this.io.clock.nowMs())));
     }
-    while (leadsSomething() && this.io.clock.nowMs() < deadlineMs) await sleep(this.io.clock, 20);
+    await this.waitUntil(() => !leadsSomething(), deadlineMs);
     return { moved: !leadsSomething(), waitedMs: this.io.clock.nowMs() - startMs };
   }
 
@@ -145,6 +149,7 @@ export class ClusterMember {
     if (this.advertised === null) return false;
     while (this.registering && !this.stopped) await sleep(this.io.clock, this.config.brokerHeartbeatIntervalMs);
     if (this.stopped || this.shuttingDown) return false;
+    reached(this.io, 'cluster.reregister');
     this.log.warn('BrokerReregistering', { reason, brokerEpoch: this.epoch, hint: 'this broker lost records a follower may hold; it registers again so that its leaderships move under new leader epochs' });
     this.heartbeatTimer?.cancel();
     // Bounded (as long as a controlled shutdown waits for leaderships to move), so that a stop is
@@ -152,14 +157,15 @@ export class ClusterMember {
     // the next reopen tries again.
     const deadlineMs = this.io.clock.nowMs() + this.config.controlledShutdownTimeoutMs;
     void this.register(this.advertised);
-    while (this.registering && !this.stopped && !this.shuttingDown && this.io.clock.nowMs() < deadlineMs) await sleep(this.io.clock, 20);
+    await this.waitUntil(() => !this.registering || this.stopped || this.shuttingDown, deadlineMs);
     const applied = (): boolean => this.link.image().broker(this.brokerId)?.epoch === this.epoch;
-    while (!this.stopped && !this.shuttingDown && !this.registering && !applied() && this.io.clock.nowMs() < deadlineMs) await sleep(this.io.clock, 20);
+    await this.waitUntil(() => this.stopped || this.shuttingDown || this.registering || applied(), deadlineMs);
     return !this.stopped && !this.shuttingDown && !this.registering && applied();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wakeWaiters();
     this.unsubscribe?.();
     this.heartbeatTimer?.cancel();
     await this.reconcileLock.run(async () => {
@@ -170,11 +176,41 @@ export class ClusterMember {
 
   private async register(advertised: { host: string; port: number }): Promise<void> {
     this.registering = true;
+    this.wakeWaiters();
     try {
       await this.registerUntilDone(advertised);
     } finally {
       this.registering = false;
+      this.wakeWaiters();
     }
+  }
+
+  /**
+   * Resolves once `done()` holds, or when virtual time reaches `deadlineMs`. `done()` is looked at
+   * again whenever the image changes or this member's own state does (wakeWaiters): nothing polls.
+   */
+  private waitUntil(done: () => boolean, deadlineMs: number): Promise<void> {
+    const leftMs = deadlineMs - this.io.clock.nowMs();
+    if (done() || leftMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const finish = (): void => {
+        timer.cancel();
+        unsubscribe();
+        this.waiters.delete(look);
+        resolve();
+      };
+      const look = (): void => {
+        if (done()) finish();
+      };
+      const unsubscribe = this.link.onImageChanged(look);
+      this.waiters.add(look);
+      const timer = this.io.clock.setTimer(leftMs, finish);
+    });
+  }
+
+  /** Has every waitUntil() look again: called when `registering`, `stopped` or `shuttingDown` changes. */
+  private wakeWaiters(): void {
+    for (const look of [...this.waiters]) look();
   }
 
   private async registerUntilDone(advertised: { host: string; port: number }): Promise<void> {
