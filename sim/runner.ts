@@ -103,6 +103,8 @@ async function runRecorded(request: RunRequest, observer: SimObserver | null): P
   try {
     request.beforeRun?.(sim);
     result = await scenario.run(sim, options);
+    // A rejection nobody handled, left by the last events, is one of sim.failed after a macrotask.
+    await sim.settled();
   } catch (error) {
     // A schedule that does not fit is the caller's mistake, not a finding of the run.
     if (error instanceof FaultScheduleError) throw error;
@@ -164,6 +166,7 @@ export async function firstFailingSeed(
   for (let seed = firstSeed; seed < firstSeed + seedsMax; seed++) {
     const sim = new Simulation({ ...simOptions, seed });
     const result = await runSeed(sim);
+    await sim.settled();
     const failures = [...result.failures, ...sim.failed];
     if (failures.length > 0) return { seed, failure: failures[0]! };
   }

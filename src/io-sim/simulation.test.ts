@@ -40,6 +40,25 @@ describe('Simulation.run', () => {
     const last = new Simulation({ seed: 1 });
     last.schedule(5, () => void Promise.reject(new Error('left by the last event')));
     await last.run();
+    await last.settled();
     expect(last.failed).toEqual(['unhandled rejection: Error: left by the last event']);
+  });
+
+  it('keeps one channel and one listener across many short runs, and lets both go once no run is going', async () => {
+    await new Promise((resolve) => setImmediate(resolve)); // simulations of earlier tests let theirs go
+    const listenersBefore = process.listenerCount('unhandledRejection');
+    const sim = new Simulation({ seed: 1 });
+    for (let i = 0; i < 50; i++) {
+      sim.schedule(1, () => undefined);
+      await sim.run();
+      expect(process.listenerCount('unhandledRejection')).toBe(listenersBefore + 1);
+    }
+    // A rejection left by the last event of a short run is still caught by the next macrotask.
+    sim.schedule(1, () => void Promise.reject(new Error('after a short run')));
+    await sim.run();
+    await sim.settled();
+    expect(sim.failed).toEqual(['unhandled rejection: Error: after a short run']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.listenerCount('unhandledRejection')).toBe(listenersBefore);
   });
 });

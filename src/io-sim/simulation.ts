@@ -291,6 +291,9 @@ export class Simulation {
   private readonly traceSink: Trace;
   private readonly traceFd: number | null;
   private readonly failures: string[] = [];
+  /** run() calls going now (see turns()). */
+  private activeRuns = 0;
+  private turnsValue: Turns | null = null;
   private readonly observer: SimObserver | null;
   private sampler: StateSampler | null = null;
   eventsProcessed = 0;
@@ -416,37 +419,14 @@ export class Simulation {
    * become failures.
    */
   async run(options: { untilMs?: number; until?: () => boolean } = {}): Promise<void> {
-    const onUnhandled = (reason: unknown): void => this.fail(`unhandled rejection: ${describe(reason)}`);
-    process.on('unhandledRejection', onUnhandled);
+    this.activeRuns++;
+    const turns = this.turns();
     let drained = false;
-    // Between two events every promise continuation the first one queued must run, however long
-    // its chain. A macrotask boundary does that, but costs one turn of Node's event loop an event.
-    // A tick queued from a microtask does it too: Node drains the whole microtask queue before it
-    // runs the next tick. Node reports unhandled rejections only once the tick queue is empty,
-    // so every `macrotaskEvery`-th event still takes a macrotask: a message to ourselves, a third
-    // of a setImmediate turn. The port is closed when run() returns: an open port is never
-    // collected and would keep the whole simulation alive (a sweep grew by 3 MB a seed before it was).
-    const turns = new MessageChannel();
-    let turnDone: (() => void) | null = null;
-    turns.port1.on('message', () => turnDone?.());
-    /** Resolves once every promise continuation queued so far has run (the next macrotask). */
-    const nextMacrotask = (): Promise<void> =>
-      new Promise<void>((resolve) => {
-        turnDone = resolve;
-        turns.port2.postMessage(null);
-      });
-    const tickAfterMicrotasks = (resolve: () => void): void => queueMicrotask(() => process.nextTick(resolve));
     let sinceMacrotask = 0;
-    /** Resolves once every promise continuation queued so far has run. */
-    const nextTurn = (): Promise<void> => {
-      if (++sinceMacrotask < macrotaskEvery) return new Promise<void>(tickAfterMicrotasks);
-      sinceMacrotask = 0;
-      return nextMacrotask();
-    };
     try {
       // Let continuations already queued run first: an operation the caller started just before
       // run() may not have scheduled its first event yet.
-      await nextMacrotask();
+      await new Promise<void>(tickAfterMicrotasks);
       while (this.failures.length === 0) {
         if (options.until?.() === true) break;
         const nextMs = this.scheduler.peekTimeMs();
@@ -462,20 +442,81 @@ export class Simulation {
         } catch (error) {
           this.fail(`event threw: ${describe(error)}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
         }
-        await nextTurn();
+        // Every continuation the event queued runs before the next event (see turns()).
+        if (++sinceMacrotask < macrotaskEvery) {
+          await new Promise<void>(tickAfterMicrotasks);
+        } else {
+          sinceMacrotask = 0;
+          await turns.macrotask();
+        }
         if (this.observer !== null && this.sampler !== null) this.observer.sampled(this.scheduler.nowMs(), this.sampler());
       }
-      // Node reports unhandled rejections only at a macrotask boundary: take one before the
-      // listener goes, so a rejection left by the last events still becomes a failure.
-      await nextMacrotask();
       // Time moves to the deadline only when nothing is left before it (not when `until()` stopped the run).
       if (drained && options.untilMs !== undefined && this.scheduler.nowMs() < options.untilMs) {
         this.scheduler.advanceTo(options.untilMs);
       }
     } finally {
-      turns.port1.close();
-      process.off('unhandledRejection', onUnhandled);
+      this.activeRuns--;
+      turns.releaseWhenIdle();
     }
+  }
+
+  /**
+   * Resolves after one macrotask: by then a rejection that nobody handled, left by the events run so
+   * far, is one of `failed`. Call it before judging a run (the runner does).
+   */
+  async settled(): Promise<void> {
+    await this.turns().macrotask();
+    this.turns().releaseWhenIdle();
+  }
+
+  /**
+   * The simulation's turn machinery, made at the first run() and released at the first macrotask
+   * after the last one ends. Between two events every promise continuation the first one queued must
+   * run, however long its chain. A tick queued from a microtask does that: Node drains the whole
+   * microtask queue before it runs the next tick. But Node reports unhandled rejections only once
+   * the tick queue is empty, so every `macrotaskEvery`-th event takes a real macrotask instead (a
+   * message to ourselves on a MessageChannel, a third of a setImmediate turn), while a listener
+   * turns such a rejection into a failure. The listener stays until a macrotask finds no run()
+   * going: a rejection the last events of a run() left then still becomes a failure (by the next
+   * macrotask, see settled()), and a scenario's many short runs share one channel and one listener.
+   * The port is closed on release: an open port is never collected and would keep the whole
+   * simulation alive (a sweep grew by 3 MB a seed before it was).
+   */
+  private turns(): Turns {
+    if (this.turnsValue !== null) return this.turnsValue;
+    const channel = new MessageChannel();
+    const onUnhandled = (reason: unknown): void => this.fail(`unhandled rejection: ${describe(reason)}`);
+    process.on('unhandledRejection', onUnhandled);
+    let macrotaskDone: (() => void) | null = null;
+    let releaseAsked = false;
+    const turns: Turns = {
+      macrotask: () =>
+        new Promise<void>((resolve) => {
+          macrotaskDone = resolve;
+          channel.port2.postMessage(turnMessage);
+        }),
+      releaseWhenIdle: () => {
+        if (releaseAsked || this.activeRuns > 0) return;
+        releaseAsked = true;
+        channel.port2.postMessage(releaseMessage);
+      },
+    };
+    channel.port1.on('message', (message: number) => {
+      if (message === turnMessage) {
+        const done = macrotaskDone;
+        macrotaskDone = null;
+        done?.();
+        return;
+      }
+      releaseAsked = false;
+      if (this.activeRuns > 0 || macrotaskDone !== null) return; // a run() started since: it releases when it ends
+      channel.port1.close();
+      process.off('unhandledRejection', onUnhandled);
+      if (this.turnsValue === turns) this.turnsValue = null;
+    });
+    this.turnsValue = turns;
+    return turns;
   }
 
   /**
@@ -489,6 +530,7 @@ export class Simulation {
       () => (settled = true),
     );
     await this.run({ until: () => settled });
+    await this.settled();
     if (this.failures.length > 0) throw new Error(`simulation failed: ${this.failures.join('; ')}`);
     if (!settled) throw new Error('simulation ran out of events before the operation settled');
     return promise;
@@ -522,6 +564,21 @@ export class Simulation {
  * unhandled rejection becomes a failure at most this many events late.
  */
 const macrotaskEvery = 32;
+
+const turnMessage = 0;
+const releaseMessage = 1;
+
+/** Resolves once every promise continuation queued so far has run (on a tick: see Simulation.turns). */
+function tickAfterMicrotasks(resolve: () => void): void {
+  queueMicrotask(() => process.nextTick(resolve));
+}
+
+interface Turns {
+  /** Resolves at the next macrotask. */
+  macrotask(): Promise<void>;
+  /** Asks to release the channel and the listener at the next macrotask, if no run() is going then. */
+  releaseWhenIdle(): void;
+}
 
 class SimClock implements Clock {
   constructor(
