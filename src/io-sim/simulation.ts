@@ -415,8 +415,8 @@ export class Simulation {
 
   /**
    * Fires events in (time, sequence) order until virtual time passes `untilMs`, `until()` holds, no
-   * event is left, or a failure is recorded. Errors thrown by events or left unhandled by promises
-   * become failures.
+   * event is left, or a failure is recorded. Errors thrown by events become failures at once; a
+   * rejection nobody handles becomes one within 32 events, or by settled() after the last one.
    */
   async run(options: { untilMs?: number; until?: () => boolean } = {}): Promise<void> {
     this.activeRuns++;
@@ -466,8 +466,9 @@ export class Simulation {
    * far, is one of `failed`. Call it before judging a run (the runner does).
    */
   async settled(): Promise<void> {
-    await this.turns().macrotask();
-    this.turns().releaseWhenIdle();
+    const turns = this.turns();
+    await turns.macrotask();
+    turns.releaseWhenIdle();
   }
 
   /**
