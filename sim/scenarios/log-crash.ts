@@ -483,9 +483,17 @@ function batchesIn(bytes: Uint8Array | null): Array<{ start: number; end: number
   const out: Array<{ start: number; end: number; bytes: Uint8Array }> = [];
   if (bytes === null) return out;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Every whole, valid batch, not only the chain from the start: the twin is fed the recoveries the
+  // real file went through (truncations at places the real file's damage chose), so its chain can
+  // break at a torn batch with intact batches after it, and those must still be found (log-crash
+  // seed 38098: acknowledged batches written after such a break, then misdirected, were not marked
+  // touched). A stretch that is no batch is stepped over a byte at a time.
   for (let p = 0; p + batchHeaderBytes <= bytes.length; ) {
     const size = 12 + view.getInt32(p + 8);
-    if (bytes[p + 16] !== 2 || size < batchHeaderBytes || p + size > bytes.length) break;
+    if (bytes[p + 16] !== 2 || size < batchHeaderBytes || p + size > bytes.length || !checkBatch(bytes, p, size).ok) {
+      p++;
+      continue;
+    }
     out.push({ start: p, end: p + size, bytes: bytes.subarray(p, p + size) });
     p += size;
   }
