@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { joinPath } from '../io/index.ts';
 import { CorruptRecordError, LogError, OffsetOutOfRangeError } from './errors.ts';
-import { readBatchHeader, splitBatches } from './record-batch.ts';
+import { batchHeaderBytes, readBatchHeader, splitBatches, writeBaseOffset } from './record-batch.ts';
 import { segmentFileName } from './segment.ts';
 import { LogHarness, concatBytes, hex, smallConfig, testBatch, testLogDir, withoutBaseOffset } from '../../testing/log-harness.ts';
 import type { PartitionLog, PartitionLogOptions } from './partition-log.ts';
@@ -576,6 +576,65 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     // tail were cut. Resuming at the copy, recovery once skipped and cut every batch after it.
     expect(readable).toBeGreaterThanOrEqual(57);
     expect(reopened.logEndOffset).toBe(60n);
+  });
+
+  it('keeps an intact batch after a hole when the batch after it is torn: the torn header with the next offset links it', async () => {
+    const h = new LogHarness(25);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 6, 'k', 1, 40);
+    const size = testBatch('k0', 1, 40).length;
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    await h.run(file.write(2 * size, new Uint8Array(2 * size))); // a hole where batches 2 and 3 were
+    await h.run(file.write(5 * size + batchHeaderBytes, new Uint8Array(size - batchHeaderBytes))); // batch 5 torn after its header
+    await h.run(file.sync());
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open(config);
+    // Batch 4 is kept (it could be acknowledged: it was synced); the torn batch 5 is cut. Without the
+    // torn header as a link, the hole was taken for a zero-filled torn tail and batch 4 cut with it.
+    expect(recovery.corruptRanges).toHaveLength(1);
+    expect(recovery.truncatedBytes).toBe(size);
+    expect(reopened.logEndOffset).toBe(5n);
+    expect(batchesOf(await h.run(reopened.read(4n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([4n]);
+    expect(await errorOf(h, reopened.read(2n, 1000))).toBeInstanceOf(CorruptRecordError);
+  });
+
+  it('of two copies of an offset after damage resumes at the later one, and zeros the stretch it stepped over so the next recovery agrees', async () => {
+    const h = new LogHarness(26);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 8, 'r', 1, 40);
+    const size = testBatch('r0', 1, 40).length;
+    const real5 = withoutBaseOffset(batchesOf(await h.run(log.read(5n, size)))[0]!.bytes);
+    const path = joinPath(testLogDir, segmentFileName(0n, 'log'));
+    const file = await h.run(h.io.disk.open(path));
+    // Damage where batch 2 was, then a stale copy of offsets 5 and 6 (other values: a misdirected
+    // write of batches a recovery later cut and the log wrote again) where batches 3 and 4 were,
+    // before the real 5 and 6.
+    await h.run(file.write(2 * size, new Uint8Array(size)));
+    for (const [slot, offset] of [[3, 5n], [4, 6n]] as const) {
+      const stale = testBatch(`x${offset}`, 1, 40);
+      writeBaseOffset(stale, 0, offset);
+      await h.run(file.write(slot * size, stale));
+    }
+    await h.run(file.sync());
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open(config);
+    expect(recovery.corruptRanges).toHaveLength(1);
+    expect(reopened.logEndOffset).toBe(8n);
+    const check = async (at: PartitionLog) => {
+      expect(await errorOf(h, at.read(2n, 1000))).toBeInstanceOf(CorruptRecordError);
+      const read = batchesOf(await h.run(at.read(5n, 1 << 20)));
+      expect(read.map((b) => b.header.baseOffset)).toEqual([5n, 6n, 7n]);
+      expect(hex(withoutBaseOffset(read[0]!.bytes))).toBe(hex(real5)); // the real batch, not the stale copy
+    };
+    await check(reopened);
+    // The stretch it stepped over is zeros on disk now: a later recovery cannot resume in it.
+    const after = await h.run(h.io.disk.open(path));
+    expect([...(await h.run(after.read(2 * size, 3 * size)))].every((b) => b === 0)).toBe(true);
+    await h.crashAndRestart();
+    const { log: again } = await h.open(config);
+    await check(again);
   });
 
   it('a read over a batch whose damaged header claims offsets past the limit answers CORRUPT_RECORD, not "nothing"', async () => {

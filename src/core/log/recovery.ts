@@ -244,17 +244,18 @@ async function scanAll(
       position = stop.position;
       continue;
     }
-    // The search for where good batches resume reads too, and a misdirected read there would end
-    // the segment at damage that valid batches follow: before cutting, search again on fresh reads.
-    let skip = await findResume(reader, segment, stop, batchBytesMax);
-    for (let attempt = 0; skip === null && attempt < recoveryRereadsMax; attempt++) {
-      skip = await findResume(new ChunkReader(segment.file, fileBytes), segment, stop, batchBytesMax);
-    }
+    // The search for where good batches resume reads too, and a misdirected read there shows
+    // batches where they are not, or hides them: it would end the segment at damage that valid
+    // batches follow, or resume at the wrong place (log-crash seed 63640 resumed 4 KiB too far on
+    // a misread chunk). Search on fresh reads until two searches agree; without agreement, the
+    // first place found is used for this open only, and nothing is overwritten.
+    const { skip, agreed } = await agreedResume(segment, fileBytes, stop, batchBytesMax);
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
     if (skip !== null) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; ${skip.end - stop.position} bytes, offsets ${segment.nextOffset}..${skip.nextOffset - 1n} unreadable`);
       io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: skip.end - stop.position, hint: 'the damaged bytes were cut at recovery (only unacknowledged data can be there after a crash); if this happens without a crash, check the disk' });
       segment.noteCorruptRegion(skip.end, skip.nextOffset);
+      if (agreed) await forgetStretch(segment, stop.position, skip.end);
       position = skip.end;
       continue;
     }
@@ -276,10 +277,41 @@ async function scanAll(
   }
 }
 
+/**
+ * Overwrites a stretch recovery stepped over with zeros, durably. What damage leaves there can hold
+ * whole, valid batches that are not the log's: a misdirected write's copy of batches whose offsets a
+ * later recovery cut and the log wrote anew elsewhere. Left in place, a later recovery (after more
+ * damage moved where it resumes) could resume at that stale copy and then skip, as below its offsets,
+ * the real batches after it (log-crash seed 214900 lost acknowledged offsets 65..73 so). Zeros read as
+ * a hole, which is what this recovery decided the stretch is; its offsets stay unreadable either way.
+ */
+async function forgetStretch(segment: Segment, start: number, end: number): Promise<void> {
+  await segment.file.write(start, new Uint8Array(end - start));
+  await segment.file.sync();
+}
+
 function describeStop(stop: ScanStop): string {
   const problem = stop.problem;
   if (problem.kind === 'offset-gap') return `baseOffset ${problem.found}, expected ${problem.expected}`;
   return describeBatchProblem(problem);
+}
+
+type Resume = { end: number; nextOffset: bigint };
+
+/**
+ * `findResume` on fresh reads, up to `recoveryRereadsMax` + 2 times, until two answers name the same
+ * place (a misdirected read changes one search's answer, rarely two alike). Nowhere to resume (a cut)
+ * only when every search says so. Otherwise, without agreement, the first place found.
+ */
+async function agreedResume(segment: Segment, fileBytes: number, stop: ScanStop, batchBytesMax: number): Promise<{ skip: Resume | null; agreed: boolean }> {
+  const found: Resume[] = [];
+  for (let attempt = 0; attempt < recoveryRereadsMax + 2; attempt++) {
+    const resume = await findResume(new ChunkReader(segment.file, fileBytes), segment, stop, batchBytesMax);
+    if (resume === null) continue;
+    if (found.some((f) => f.end === resume.end && f.nextOffset === resume.nextOffset)) return { skip: resume, agreed: true };
+    found.push(resume);
+  }
+  return { skip: found[0] ?? null, agreed: false };
 }
 
 /**
@@ -291,7 +323,7 @@ async function findResume(
   segment: Segment,
   stop: ScanStop,
   batchBytesMax: number,
-): Promise<{ end: number; nextOffset: bigint } | null> {
+): Promise<Resume | null> {
   const p = stop.position;
   const head = await reader.bytes(p, batchHeaderBytes);
   if (head.length === batchHeaderBytes && (stop.problem.kind === 'bad-crc' || stop.problem.kind === 'bad-header')) {
@@ -313,22 +345,38 @@ async function findResume(
   // later offsets in the middle of older ones; resuming there would skip (and, at the next problem,
   // cut) the intact batches between.
   const limit = Math.min(reader.end, p + batchBytesMax + 1);
-  let best: { end: number; nextOffset: bigint } | null = null;
+  let best: Resume | null = null;
   for (let q = p + 1; q + batchHeaderBytes <= limit; q++) {
     if ((await reader.bytes(q + 16, 1))[0] !== 2) continue;
     const found = await validBatchAt(reader, q, batchBytesMax);
-    if (found === null || found.baseOffset < segment.nextOffset || (best !== null && found.baseOffset >= best.nextOffset)) continue;
+    if (found === null || found.baseOffset < segment.nextOffset || (best !== null && found.baseOffset > best.nextOffset)) continue;
     // Demand a second link (or the end: the exact end, or nothing but zeros up to it, which a
     // misdirected write leaves where it was aimed at the end of the file) so that a batch embedded
-    // in a record value of a torn tail is not mistaken for a place to resume.
+    // in a record value of a torn tail is not mistaken for a place to resume. The link may be the
+    // header of a torn batch: an acknowledged batch is often followed by an unsynced one a crash
+    // tore, and its header (the next offset, magic 2, a length that fits) links as well as a whole
+    // batch would (log-crash seed 46816 cut an acknowledged batch after a hole for want of it).
     const after = q + found.size;
     const atEnd = after === reader.end || (await zerosToEnd(reader, after, batchBytesMax));
-    const second = atEnd ? null : await validBatchAt(reader, after, batchBytesMax);
-    if (!atEnd && second?.baseOffset !== found.nextOffset) continue;
+    if (!atEnd && !(await linksAt(reader, after, found.nextOffset, batchBytesMax))) continue;
     best = { end: q, nextOffset: found.baseOffset };
-    if (found.baseOffset === segment.nextOffset) break; // nothing can resume lower
   }
   return best;
+}
+
+/**
+ * Whether a batch starts at `position` with the offset `nextOffset`: a whole, valid one, or the
+ * header of one a crash tore (magic 2, the offset, a length that fits the limit), which is as good a
+ * link, since a torn tail rarely repeats the next offset by chance.
+ */
+async function linksAt(reader: ChunkReader, position: number, nextOffset: bigint, batchBytesMax: number): Promise<boolean> {
+  const whole = await validBatchAt(reader, position, batchBytesMax);
+  if (whole !== null) return whole.baseOffset === nextOffset;
+  const head = await reader.bytes(position, batchHeaderBytes);
+  if (head.length < batchHeaderBytes || head[16] !== 2) return false;
+  const header = readBatchHeader(head, 0);
+  const size = 12 + header.batchLength;
+  return header.baseOffset === nextOffset && size >= batchHeaderBytes && size <= batchBytesMax;
 }
 
 /** Whether every byte from `position` to the end is zero, and there are at most `bytesMax` of them. */
