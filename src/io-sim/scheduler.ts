@@ -1,4 +1,4 @@
-import { assert } from '../core/assert.ts';
+import { assert, assertionFailed } from '../core/assert.ts';
 
 /** Who an event belongs to: a node incarnation (dropped when that incarnation dies) or the world. */
 export interface EventOwner {
@@ -81,7 +81,7 @@ export class Scheduler {
    * both are hashed into the trace when the event fires.
    */
   schedule(delayMs: number, owner: EventOwner, fn: () => void, kind: string, bytes = 0): ScheduledEvent {
-    assert(Number.isFinite(delayMs) && delayMs >= 0, `event delay ${delayMs}`);
+    if (!(Number.isFinite(delayMs) && delayMs >= 0)) assertionFailed(`event delay ${delayMs}`);
     const event = new SimEvent(this, this.nowMsValue + delayMs, this.seqNext++, owner, fn, kind, bytes);
     if (this.cancelledQueued >= compactCancelledMin && 2 * this.cancelledQueued >= this.heap.length) this.compact();
     this.push(event);

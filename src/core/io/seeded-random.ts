@@ -1,5 +1,5 @@
 import seedrandom from 'seedrandom';
-import { assert } from '../assert.ts';
+import { assertionFailed } from '../assert.ts';
 import type { Random } from './random.ts';
 
 /**
@@ -29,12 +29,12 @@ export class SeededRandom implements Random {
   }
 
   int(maxExclusive: number): number {
-    assert(Number.isInteger(maxExclusive) && maxExclusive > 0, `int() bound ${maxExclusive}`);
+    if (!(Number.isInteger(maxExclusive) && maxExclusive > 0)) assertionFailed(`int() bound ${maxExclusive}`);
     return Math.floor(this.prng.double() * maxExclusive);
   }
 
   between(min: number, max: number): number {
-    assert(Number.isInteger(min) && Number.isInteger(max) && min <= max, `between(${min}, ${max})`);
+    if (!(Number.isInteger(min) && Number.isInteger(max) && min <= max)) assertionFailed(`between(${min}, ${max})`);
     return min + this.int(max - min + 1);
   }
 

@@ -4,7 +4,7 @@
  * same image. A record that no longer fits the image when it is applied (a topic created twice by
  * two racing proposals, a change for a deleted topic) is skipped, the same way everywhere.
  */
-import { assert, unreachable } from '../assert.ts';
+import { assertionFailed, unreachable } from '../assert.ts';
 import type { Entry } from '../raft/types.ts';
 import type { StateMachine } from '../raft/raft-node.ts';
 import type { BrokerInfo, MetadataImage, PartitionInfo, ProducerIdBlock, TopicInfo } from './image.ts';
@@ -57,7 +57,7 @@ export class MetadataStateMachine implements StateMachine, MetadataImage {
   // ---- StateMachine -----------------------------------------------------------------------------
 
   apply(entry: Entry): void {
-    assert(entry.index > this.appliedIndex, `apply ${entry.index} after ${this.appliedIndex}`);
+    if (entry.index <= this.appliedIndex) assertionFailed(`apply ${entry.index} after ${this.appliedIndex}`);
     const record = decodeRecord(entry.data);
     const applied = this.applyRecord(record, entry.index);
     this.appliedIndex = entry.index;

@@ -3,7 +3,7 @@
  * __cluster_metadata records). Encoded as a version byte plus JSON with a fixed key order, which is
  * deterministic and small enough for metadata; every field is an integer, a string or a list of those.
  */
-import { assert } from '../assert.ts';
+import { assert, assertionFailed } from '../assert.ts';
 
 export type MetadataRecord =
   /** The broker's epoch becomes the log index of this record (a re-registration fences the old one). */
@@ -52,7 +52,7 @@ export function encodeRecord(record: MetadataRecord): Uint8Array {
 
 /** Decodes a record written by encodeRecord. Committed entries are trusted: a bad one is a bug. */
 export function decodeRecord(bytes: Uint8Array): MetadataRecord {
-  assert(bytes[0] === recordFormatVersion, `metadata record version ${bytes[0]}`);
+  if (bytes[0] !== recordFormatVersion) assertionFailed(`metadata record version ${bytes[0]}`);
   const value = JSON.parse(new TextDecoder().decode(bytes.subarray(1))) as MetadataRecord;
   assert(typeof value === 'object' && value !== null && typeof value.type === 'string', 'metadata record shape');
   return value;

@@ -26,7 +26,7 @@
  * rebuildFromBatch(), oldest first; it then answers exactly as it did before the restart for every
  * producer whose batches are still in the log.
  */
-import { assert } from '../assert.ts';
+import { assert, assertionFailed } from '../assert.ts';
 import { producerBatchesRetained, producersPerPartitionMax } from '../limits.ts';
 import { ProducerErrorCode } from './error-codes.ts';
 
@@ -106,7 +106,7 @@ export class ProducerStateTable {
   recordAppend(batch: AppendedProducerBatch): void {
     if (batch.producerId < 0n) return;
     const verdict = this.check(batch);
-    assert(verdict.kind === 'append', `recordAppend of a batch check() did not allow (${verdict.kind})`);
+    if (verdict.kind !== 'append') assertionFailed(`recordAppend of a batch check() did not allow (${verdict.kind})`);
     this.remember(batch);
   }
 

@@ -8,7 +8,7 @@
  * Frames here are the bytes after the 4-byte size prefix (what FrameDecoder yields); the encoders
  * return chunks that include the size prefix, ready for Connection.write in order.
  */
-import { assert } from '../assert.ts';
+import { assert, assertionFailed } from '../assert.ts';
 import { advertisedApiVersions, apiCodec, type ApiTypes, type RequestBody, type ResponseBody, type SupportedApiKey } from './apis/index.ts';
 import { apiVersionsApi } from './apis/api-versions.ts';
 import { DecodeError, isDecodeError } from './decode-error.ts';
@@ -114,7 +114,7 @@ export function encodeResponse<K extends SupportedApiKey>(
 ): Uint8Array[] {
   const codec = apiCodec(apiKey);
   assert(codec !== undefined, `encodeResponse for unsupported api key ${apiKey}`);
-  assert(apiVersion >= codec.versionMin && apiVersion <= codec.versionMax, `encodeResponse ${codec.name} v${apiVersion}`);
+  if (!(apiVersion >= codec.versionMin && apiVersion <= codec.versionMax)) assertionFailed(`encodeResponse ${codec.name} v${apiVersion}`);
   const w = startFramed(256);
   encodeResponseHeader(w, correlationId, responseHeaderVersion(apiKey, apiVersion, codec.flexibleVersionMin));
   codec.encodeResponse(w, apiVersion, body);

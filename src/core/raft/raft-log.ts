@@ -7,7 +7,7 @@
  *   stable <= persisting <= lastIndex
  * (applied may trail snapshotIndex while a snapshot from the leader waits in pendingSnapshot.)
  */
-import { assert } from '../assert.ts';
+import { assert, assertionFailed } from '../assert.ts';
 import type { Entry, Snapshot, SnapshotMeta } from './types.ts';
 
 export class RaftLog {
@@ -123,7 +123,7 @@ export class RaftLog {
 
   commitTo(index: number): void {
     if (index <= this.committed) return;
-    assert(index <= this.lastIndex(), `commit ${index} beyond last index ${this.lastIndex()}`);
+    if (index > this.lastIndex()) assertionFailed(`commit ${index} beyond last index ${this.lastIndex()}`);
     this.committed = index;
   }
 

@@ -9,7 +9,7 @@
  * by term, commit by majority of durable matches, a bounded in-flight window per follower, snapshots
  * (sent to followers whose next entry was compacted away). Voters are static.
  */
-import { assert, unreachable } from '../assert.ts';
+import { assert, assertionFailed, unreachable } from '../assert.ts';
 import type { Log, Probes, Random } from '../io/index.ts';
 import { buggify, nullLog, reached } from '../io/index.ts';
 import {
@@ -143,7 +143,7 @@ export class Raft {
   }
 
   step(m: Message): void {
-    assert(m.to === this.id, `message for ${m.to} stepped into ${this.id}`);
+    if (m.to !== this.id) assertionFailed(`message for ${m.to} stepped into ${this.id}`);
     assert(Number.isSafeInteger(m.term) && Number.isSafeInteger(m.index), 'term and index are safe integers');
     if (!this.voters.includes(m.from)) return;
     if (m.term > this.term) {

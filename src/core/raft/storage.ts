@@ -23,7 +23,7 @@
  * entry (same index and term); otherwise the whole log is what the snapshot replaced, and it goes.
  */
 import { crc32c } from '@node-rs/crc32';
-import { assert } from '../assert.ts';
+import { assert, assertionFailed } from '../assert.ts';
 import type { Disk, DiskFile, Log } from '../io/index.ts';
 import { joinPath } from '../io/index.ts';
 import { raftSegmentBytesMax, raftSnapshotBytesMax } from '../limits.ts';
@@ -262,7 +262,7 @@ export class RaftStorage {
 
   private async appendEntries(entries: readonly Entry[]): Promise<void> {
     const first = entries[0] as Entry;
-    assert(first.index <= this.lastIndex() + 1, `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
+    if (first.index > this.lastIndex() + 1) assertionFailed(`append at ${first.index} leaves a gap after ${this.lastIndex()}`);
     if (first.index <= this.lastIndex()) await this.truncateFrom(first.index);
     const touched: Segment[] = [];
     let k = 0;

@@ -12,7 +12,7 @@
  *   kind 0 hello   payload = sender id:u32 (first frame on every connection)
  *   kind 2 ping    sent on outgoing connections; answered with kind 3 pong on the same connection
  */
-import { assert } from '../assert.ts';
+import { assertionFailed } from '../assert.ts';
 import type { Connection, Io, Listener, Log } from '../io/index.ts';
 import { NetError, reached, sleep } from '../io/index.ts';
 import {
@@ -125,7 +125,7 @@ export class RaftTransport {
   /** Queues a frame for a peer. Returns false when it was dropped. */
   send(to: NodeId, kind: number, payload: Uint8Array): boolean {
     const out = this.outbound.get(to);
-    assert(out !== undefined, `peer ${to} is configured`);
+    if (out === undefined) assertionFailed(`peer ${to} is configured`);
     const bytes = encodeFrame(kind, payload);
     const conn = out.connection;
     if (conn !== null && out.queue.length === 0) {

@@ -16,7 +16,7 @@
  * controller has it, and a follower being added already holds the HW back, so whichever way the
  * controller decides, the HW never got ahead of a member of the resulting ISR.
  */
-import { assert } from '../assert.ts';
+import { assert, assertionFailed } from '../assert.ts';
 
 export type BrokerId = number;
 
@@ -140,7 +140,7 @@ export class LeaderState {
    */
   onFollowerFetch(id: BrokerId, fetchOffset: bigint, nowMs: number): HighWatermarkUpdate {
     const f = this.follower(id);
-    assert(fetchOffset >= 0n && fetchOffset <= this.logEnd, `follower ${id} fetches at ${fetchOffset}, within the leader's log (end ${this.logEnd})`);
+    if (!(fetchOffset >= 0n && fetchOffset <= this.logEnd)) assertionFailed(`follower ${id} fetches at ${fetchOffset}, within the leader's log (end ${this.logEnd})`);
     if (fetchOffset >= this.logEnd) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, nowMs);
     else if (f.leaderEndAtLastFetch !== null && fetchOffset >= f.leaderEndAtLastFetch) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, f.lastFetchMs);
     f.leaderEndAtLastFetch = this.logEnd;
@@ -151,14 +151,14 @@ export class LeaderState {
 
   /** The leader appended to its log (not yet durable: the HW does not move). */
   onLeaderAppend(newLogEndOffset: bigint): void {
-    assert(newLogEndOffset >= this.logEnd, `the leader's log end only grows (${this.logEnd} -> ${newLogEndOffset})`);
+    if (newLogEndOffset < this.logEnd) assertionFailed(`the leader's log end only grows (${this.logEnd} -> ${newLogEndOffset})`);
     this.logEnd = newLogEndOffset;
   }
 
   /** The leader's log is durable up to `durableEnd`. */
   onLeaderDurable(durableEnd: bigint): HighWatermarkUpdate {
-    assert(durableEnd <= this.logEnd, `the durable end ${durableEnd} is within the log (end ${this.logEnd})`);
-    assert(durableEnd >= this.durable, `the leader's durable end only grows (${this.durable} -> ${durableEnd})`);
+    if (durableEnd > this.logEnd) assertionFailed(`the durable end ${durableEnd} is within the log (end ${this.logEnd})`);
+    if (durableEnd < this.durable) assertionFailed(`the leader's durable end only grows (${this.durable} -> ${durableEnd})`);
     this.durable = durableEnd;
     return this.recompute();
   }
@@ -232,14 +232,14 @@ export class LeaderState {
 
   private follower(id: BrokerId): FollowerProgress {
     const f = this.followers.get(id);
-    assert(f !== undefined, `broker ${id} is a follower of this partition (replicas ${this.replicas.join(',')}, leader ${this.leaderId})`);
+    if (f === undefined) assertionFailed(`broker ${id} is a follower of this partition (replicas ${this.replicas.join(',')}, leader ${this.leaderId})`);
     return f;
   }
 
   private checkedIsr(isr: readonly BrokerId[]): readonly BrokerId[] {
-    assert(isr.includes(this.leaderId), `the ISR [${isr.join(',')}] includes the leader ${this.leaderId}`);
+    if (!isr.includes(this.leaderId)) assertionFailed(`the ISR [${isr.join(',')}] includes the leader ${this.leaderId}`);
     assert(new Set(isr).size === isr.length, 'ISR members are distinct');
-    for (const id of isr) assert(this.replicas.includes(id), `ISR member ${id} is a replica`);
+    for (const id of isr) if (!this.replicas.includes(id)) assertionFailed(`ISR member ${id} is a replica`);
     return [...isr];
   }
 }

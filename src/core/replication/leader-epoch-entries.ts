@@ -7,7 +7,7 @@
  *
  * Pure; leader-epoch-cache.ts keeps it on disk.
  */
-import { assert } from '../assert.ts';
+import { assert, assertionFailed } from '../assert.ts';
 import { leaderEpochEntriesMax } from '../limits.ts';
 
 export interface EpochEntry {
@@ -160,8 +160,8 @@ export function rebuildFromBatches(batches: Iterable<BatchEpoch>): LeaderEpochEn
 }
 
 function assertValid(epoch: number, startOffset: bigint): void {
-  assert(Number.isInteger(epoch) && epoch >= 0 && epoch <= 0x7fff_ffff, `epoch ${epoch} is a non-negative int32`);
-  assert(startOffset >= 0n, `start offset ${startOffset} is not negative`);
+  if (!(Number.isInteger(epoch) && epoch >= 0 && epoch <= 0x7fff_ffff)) assertionFailed(`epoch ${epoch} is a non-negative int32`);
+  if (startOffset < 0n) assertionFailed(`start offset ${startOffset} is not negative`);
 }
 
 function describe(e: EpochEntry | null): string {
