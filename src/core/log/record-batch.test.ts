@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   batchHeaderBytes,
   checkBatch,
+  decodeRecords,
   encodeRecordBatch,
   readBatchHeader,
   recordTimestamps,
@@ -90,6 +92,25 @@ describe('record batches (magic 2)', () => {
     two[batch.length + batchHeaderBytes + 2]! ^= 1;
     const bad = splitBatches(two, 1 << 20);
     expect(bad).toMatchObject({ ok: false, position: batch.length, problem: { kind: 'bad-crc' } });
+  });
+
+  it('round-trips any records: lengths past one varint byte, timestamp deltas past int32, headers past the size estimate', () => {
+    const bytes = fc.option(fc.uint8Array({ maxLength: 600 }), { nil: null });
+    const record = fc.record({
+      key: bytes,
+      value: bytes,
+      timestampDelta: fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 })),
+      headers: fc.array(fc.record({ key: fc.string({ maxLength: 20 }), value: fc.option(fc.uint8Array({ maxLength: 3000 }), { nil: null }) }), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), (records) => {
+        const encoded = encodeRecordBatch({ records, baseTimestamp: 1_700_000_000_000n });
+        expect(checkBatch(encoded, 0, 1 << 24)).toEqual({ ok: true, size: encoded.length });
+        const decoded = decodeRecords(encoded, 0);
+        expect(decoded.map((r) => [r.key, r.value, r.timestampMs])).toEqual(records.map((r) => [r.key, r.value, 1_700_000_000_000n + BigInt(r.timestampDelta)]));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('reads record offsets and timestamps', () => {
