@@ -48,17 +48,34 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+let readViewBuffer: ArrayBufferLike | null = null;
+let readView: DataView | null = null;
+
+/**
+ * A DataView over the whole ArrayBuffer under `bytes`, kept for the last buffer asked about, for the
+ * reads run per batch (sizes, headers, checks): batches are read one after another from one buffer,
+ * and a DataView per call was a visible share of the broker's allocations. Positions must add
+ * `bytes.byteOffset`; callers stay within `bytes` (they check bounds first).
+ */
+function readViewOf(bytes: Uint8Array): DataView {
+  if (bytes.buffer !== readViewBuffer || readView === null) {
+    readViewBuffer = bytes.buffer;
+    readView = new DataView(bytes.buffer);
+  }
+  return readView;
+}
+
 /** Total size in bytes of the batch starting at `position`, read from its batchLength field. */
 export function batchSizeAt(bytes: Uint8Array, position: number): number {
   assert(position + batchLogOverheadBytes <= bytes.length, 'batch length field in range');
-  return batchLogOverheadBytes + view(bytes).getInt32(position + 8);
+  return batchLogOverheadBytes + readViewOf(bytes).getInt32(bytes.byteOffset + position + 8);
 }
 
 /** Parses the 61-byte header of the batch at `position` (no validation beyond bounds). */
 export function readBatchHeader(bytes: Uint8Array, position = 0): RecordBatchHeader {
   assert(position + batchHeaderBytes <= bytes.length, 'batch header in range');
-  const v = view(bytes);
-  const p = position;
+  const v = readViewOf(bytes);
+  const p = bytes.byteOffset + position;
   return {
     baseOffset: v.getBigInt64(p),
     batchLength: v.getInt32(p + 8),
@@ -130,18 +147,19 @@ export type BatchCheck = { readonly ok: true; readonly size: number } | { readon
 export function checkBatch(bytes: Uint8Array, position: number, sizeMax: number): BatchCheck {
   const available = bytes.length - position;
   if (available < batchHeaderBytes) return { ok: false, problem: { kind: 'short-header', available } };
-  const v = view(bytes);
-  const batchLength = v.getInt32(position + 8);
+  const v = readViewOf(bytes);
+  const p = bytes.byteOffset + position;
+  const batchLength = v.getInt32(p + 8);
   const size = batchLogOverheadBytes + batchLength;
   if (size < batchHeaderBytes || size > sizeMax) return { ok: false, problem: { kind: 'bad-length', batchLength } };
-  const magic = v.getInt8(position + 16);
+  const magic = v.getInt8(p + 16);
   if (magic !== batchMagic) return { ok: false, problem: { kind: 'bad-magic', magic } };
   if (available < size) return { ok: false, problem: { kind: 'short-body', size, available } };
-  const stored = v.getUint32(position + crcPosition);
+  const stored = v.getUint32(p + crcPosition);
   const computed = computeBatchCrc(bytes, position, size);
   if (stored !== computed) return { ok: false, problem: { kind: 'bad-crc', stored, computed } };
-  const lastOffsetDelta = v.getInt32(position + 23);
-  const recordCount = v.getInt32(position + 57);
+  const lastOffsetDelta = v.getInt32(p + 23);
+  const recordCount = v.getInt32(p + 57);
   if (lastOffsetDelta < 0 || recordCount < 0 || (recordCount > 0 && lastOffsetDelta < recordCount - 1)) {
     return { ok: false, problem: { kind: 'bad-header', detail: `lastOffsetDelta ${lastOffsetDelta}, recordCount ${recordCount}` } };
   }
