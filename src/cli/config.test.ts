@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig, resolveConfig } from './config.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chronik-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('broker configuration', () => {
   it('defaults to ./data and 127.0.0.1:9092', () => {
