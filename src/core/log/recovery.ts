@@ -7,7 +7,8 @@
  *   So only the last segment's tail is scanned (all of it after a crash, the part after its last index
  *   entry after a graceful stop, which leaves a `clean-shutdown` marker).
  * - A problem at position p of the last segment is a torn tail (cut at p) unless valid batches follow
- *   it: then the stretch is bit rot in the middle, kept and reported, and reads of it fail. A damaged
+ *   it: then the stretch is bit rot in the middle, reported, overwritten with zeros (once two searches
+ *   on fresh reads agree where the good batches resume), and reads of its offsets fail. A damaged
  *   last batch is always taken for torn, even when its length fits (a size journaled before data).
  * - Index files of older segments are validated (sizes, order, last entry points at its batch) and
  *   rebuilt by a full scan when they fail.
@@ -253,7 +254,7 @@ async function scanAll(
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
     if (skip !== null) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; ${skip.end - stop.position} bytes, offsets ${segment.nextOffset}..${skip.nextOffset - 1n} unreadable`);
-      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: skip.end - stop.position, hint: 'the damaged bytes were cut at recovery (only unacknowledged data can be there after a crash); if this happens without a crash, check the disk' });
+      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: skip.end - stop.position, hint: 'the damaged stretch was stepped over and its offsets answer CORRUPT_RECORD; if this happens without a crash or power loss, check the disk' });
       segment.noteCorruptRegion(skip.end, skip.nextOffset);
       if (agreed) await forgetStretch(segment, stop.position, skip.end);
       position = skip.end;
@@ -261,7 +262,7 @@ async function scanAll(
     }
     if (!isLast) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; rest of an older segment unreadable`);
-      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, hint: 'the damaged bytes were cut at recovery (only unacknowledged data can be there after a crash); if this happens without a crash, check the disk' });
+      io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, hint: 'the damaged rest of an older segment (fsynced before the next began) is unreadable and its offsets answer CORRUPT_RECORD: check the disk' });
       // The damaged rest holds every offset up to the next segment's base: they stay taken (reads
       // of them fail), or a read of one would be served from the next segment.
       segment.noteCorruptRegion(fileBytes, nextBase !== null && nextBase > segment.nextOffset ? nextBase : segment.nextOffset);
