@@ -44,6 +44,20 @@ describe('Simulation.run', () => {
     expect(last.failed).toEqual(['unhandled rejection: Error: left by the last event']);
   });
 
+  it('many simulations at once share one process listener, and a rejection still becomes a failure', async () => {
+    await new Promise((resolve) => setImmediate(resolve)); // simulations of earlier tests let theirs go
+    const listenersBefore = process.listenerCount('unhandledRejection');
+    const sims = Array.from({ length: 12 }, (_, i) => new Simulation({ seed: i + 1 }));
+    sims[0]!.schedule(5, () => void Promise.reject(new Error('in one of twelve')));
+    for (const sim of sims) sim.schedule(1, () => undefined);
+    await Promise.all(sims.map((sim) => sim.run()));
+    expect(process.listenerCount('unhandledRejection')).toBe(listenersBefore + 1);
+    await Promise.all(sims.map((sim) => sim.settled()));
+    expect(sims[0]!.failed).toContain('unhandled rejection: Error: in one of twelve');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.listenerCount('unhandledRejection')).toBe(listenersBefore);
+  });
+
   it('keeps one channel and one listener across many short runs, and lets both go once no run is going', async () => {
     await new Promise((resolve) => setImmediate(resolve)); // simulations of earlier tests let theirs go
     const listenersBefore = process.listenerCount('unhandledRejection');
