@@ -389,6 +389,30 @@ describe('PartitionLog: retention and truncation', () => {
   });
 });
 
+describe('PartitionLog: truncation scans only the stretch it cuts in', () => {
+  it('cuts from the index entry at or below the cut, so an unreadable sector earlier in the segment does not stop it', async () => {
+    const h = new LogHarness(22);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 60, 'd', 1, 100); // about 10 KiB: three sectors, an index entry every 512 bytes
+    const path = joinPath(testLogDir, segmentFileName(0n, 'log'));
+    expect(h.node.disk.faults.plantLatentSectorError({ path, position: 0 })).toBe(`${path}@0`);
+    // Scanning from the segment's start (as the cut did before) meets the sector and fails the log.
+    await h.run(log.truncateTo(51n));
+    expect(log.failedWith).toBeNull();
+    expect(log.logEndOffset).toBe(51n);
+    expect(batchesOf(await h.run(log.read(40n, 1 << 20))).map((b) => readBatchHeader(b.bytes).baseOffset)).toEqual([40n, 41n, 42n, 43n, 44n, 45n, 46n, 47n, 48n, 49n, 50n]);
+    expect(await h.run(log.append(testBatch('after')))).toEqual({ baseOffset: 51n, lastOffset: 51n });
+    // The index kept below the cut and rebuilt above it still finds every readable batch after a clean stop.
+    await h.run(log.stop());
+    const { log: reopened } = await h.open(config);
+    expect(reopened.logEndOffset).toBe(52n);
+    expect(batchesOf(await h.run(reopened.read(30n, 300))).map((b) => readBatchHeader(b.bytes).baseOffset)[0]).toBe(30n);
+    expect((await errorOf(h, reopened.read(5n, 300)) as LogError).code).toBe('IO_ERROR'); // the sector is still unreadable
+    expect(batchesOf(await h.run(reopened.read(51n, 1 << 20))).map((b) => readBatchHeader(b.bytes).baseOffset)).toEqual([51n]);
+  });
+});
+
 describe('PartitionLog: a truncation that meets a read error', () => {
   it('fails the log, which keeps the end it had (never one below what it recorded), and a reopen recovers it whole', async () => {
     const h = new LogHarness(19);

@@ -741,15 +741,23 @@ export class PartitionLog implements PartitionLogApi {
     });
   }
 
-  /** Cuts `segment` at the batch holding `offset` and rebuilds its in-memory index. */
+  /**
+   * Cuts `segment` at the batch holding `offset` and rebuilds its in-memory index from the last index
+   * entry at or below `offset` (the entries before it stay): the scan reads only the stretch it cuts
+   * in, so damage earlier in the segment (stepped over by recovery, with an entry of its own after
+   * it) does not stop a follower from cutting its divergent tail.
+   */
   private async cutSegment(segment: Segment, offset: bigint): Promise<void> {
     // The file can be shorter than the segment believes: bytes a failed fsync never wrote (read
     // back until the next good fsync) vanish then, and the cut ends where the file does.
     const reader = new ChunkReader(segment.file, Math.min(segment.sizeBytes, segment.file.size()));
     const endBefore = segment.nextOffset;
-    segment.resetInMemory();
+    const entry = segment.index.floor(Number(offset - segment.baseOffset));
+    const from = entry < 0 ? 0 : segment.index.entry(entry).position;
+    if (entry < 0 || from > reader.end) segment.resetInMemory();
+    else segment.rewindToEntry(entry);
     try {
-      const { stop } = await scanInto(segment, reader, 0, this.batchBytesMax, offset);
+      const { stop } = await scanInto(segment, reader, segment.sizeBytes, this.batchBytesMax, offset);
       if (stop !== null) throw new LogError('CORRUPT_RECORD', `cannot truncate ${this.dir} to ${offset}: damage at byte ${stop.position}`);
     } catch (error) {
       // The in-memory state is half rebuilt: its end is put back where it was (the caller fails the

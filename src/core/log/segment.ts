@@ -114,6 +114,25 @@ export class Segment {
     this.indexDirty = true;
   }
 
+  /**
+   * Forgets the batches from index entry `entry` on (before a rescan from its position): the entries
+   * before it stay, and so does what they say. The largest timestamp becomes the entry's running
+   * maximum, which counts the entry's own batch (too high by at most that batch's, when the rescan
+   * keeps none of it: safe, for it only makes a timestamp lookup look at this segment); the last
+   * batch's relative offset becomes the previous entry's until a batch is noted again.
+   */
+  rewindToEntry(entry: number): void {
+    const { relOffset, position, maxTimestampMs } = this.index.entry(entry);
+    this.lastBatchRelOffset = entry > 0 ? this.index.entry(entry - 1).relOffset : -1;
+    this.index.truncateToPosition(position);
+    this.sizeBytes = position;
+    this.nextOffset = this.baseOffset + BigInt(relOffset);
+    this.maxTimestampMs = entry > 0 ? maxTimestampMs : -1;
+    this.bytesSinceIndexEntry = 0;
+    this.forceIndexEntry = true; // the next batch noted (at this position) takes the entry back
+    this.indexDirty = true;
+  }
+
   /** Adopts a validated index loaded from disk, for a segment known to end at `sizeBytes`/`nextOffset`. */
   adoptIndex(index: SegmentIndex, sizeBytes: number, nextOffset: bigint, maxTimestampMs: number, lastBatchRelOffset: number): void {
     this.index = index;
