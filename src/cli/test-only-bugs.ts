@@ -37,7 +37,7 @@ export interface TestOnlyBugs {
 // Every switch of each interface, checked by the compiler both ways (`satisfies` a Record over the
 // interface's keys: a switch added there and not here, or a name here that is not there, fails tsc).
 const switches = {
-  replication: { hwIgnoresFollowers: true, truncateToHighWatermark: true, offsetsAckBeforeReplication: true, acksAllBeforeIsr: true, readsAboveHighWatermark: true, isrNeverExpands: true } satisfies Record<keyof ReplicationBugs, true>,
+  replication: { hwIgnoresFollowers: true, truncateToHighWatermark: true, offsetsAckBeforeReplication: true, acksAllBeforeIsr: true, readsAboveHighWatermark: true, isrNeverExpands: true, keepsLeadingUnreadableLog: true } satisfies Record<keyof ReplicationBugs, true>,
   broker: { stopSkipsFlush: true, reorderResponses: true, dropSecondFrameOfRead: true, produceOffsetOffByOne: true, metadataListsOnlySelf: true, duplicateRetriesAppended: true } satisfies Record<keyof BrokerBugs, true>,
   log: { ackBeforeSync: true, stopSkipsFlush: true, retryFailedSync: true, recoverySkipsCrc: true, segmentAgeByWallClock: true, recoveryEndsAtReadError: true, readSkipsCrc: true } satisfies Record<keyof PartitionLogBugs, true>,
   offsets: { ackBeforeSync: true } satisfies Record<keyof OffsetStoreBugs, true>,

@@ -187,6 +187,12 @@ assert(fetchResponseBytesMax <= logAppendQueueBytesMax, 'broker: a fetch respons
 export const leaderEpochEntriesMax = 16_384;
 /** The leader-epoch checkpoint file: its header plus 12 bytes an entry; a larger file is treated as corruption. */
 export const leaderEpochCheckpointBytesMax = 16 + 12 * leaderEpochEntriesMax;
+/**
+ * Failed reads of one offset of a partition this broker leads (CORRUPT_RECORD or IO_ERROR, none
+ * succeeding between: a damaged stretch of its disk) before the broker gives up its leaderships to
+ * replicas that can serve (cluster-member.ts, unreadableLeaderLog). One may be a transient fault.
+ */
+export const leaderReadFailuresBeforeStepDown = 3;
 
 // ---- simulator ----------------------------------------------------------------------------------
 /** Events one simulation run may process before it is declared stuck. */

@@ -10,7 +10,7 @@
  * Fetch sessions (KIP-227) are not kept: every response carries session id 0, which tells clients
  * to keep sending full fetches; an incremental fetch (session id != 0) gets FETCH_SESSION_ID_NOT_FOUND.
  */
-import { fetchResponseBytesMax, fetchWaitMsMax } from '../limits.ts';
+import { fetchResponseBytesMax, fetchWaitMsMax, leaderReadFailuresBeforeStepDown } from '../limits.ts';
 import { isLogError } from '../log/index.ts';
 import { ErrorCode, type FetchPartition, type FetchPartitionData, type FetchRequest, type FetchResponse } from '../protocol/index.ts';
 import { leadsHere, type BrokerState } from './broker-state.ts';
@@ -73,13 +73,31 @@ async function readPartition(state: BrokerState, topic: string, asked: FetchPart
   if (asked.fetchOffset >= hw || asked.partitionMaxBytes <= 0 || (!first && limit <= 0)) return partitionResult(asked.partition, ErrorCode.NONE, partition);
   try {
     const records = await log.read(asked.fetchOffset, Math.max(limit, 0), hw);
+    if (partition.unreadable?.offset === asked.fetchOffset) partition.unreadable = null;
     if (!first && records.length > budgetBytes) return partitionResult(asked.partition, ErrorCode.NONE, partition);
     return partitionResult(asked.partition, ErrorCode.NONE, partition, records);
   } catch (error) {
     if (!isLogError(error)) throw error;
     state.log.warn('FetchReadFailed', { topic, partition: asked.partition, offset: asked.fetchOffset, error: error.message, hint: 'the consumer got KAFKA_STORAGE_ERROR and retries; if this repeats, check the disk' });
+    if (error.code === 'CORRUPT_RECORD' || error.code === 'IO_ERROR') readFailed(state, partition, asked.fetchOffset, error.message);
     return partitionResult(asked.partition, kafkaCodeFor(error), partition);
   }
+}
+
+/**
+ * A read of what this broker holds failed at `offset`. On a cluster, a leader whose reads of one
+ * offset fail several times with none succeeding between has a damaged stretch on its disk: its
+ * followers cannot copy from it and consumers cannot read, so it gives up its leaderships to ISR
+ * members that can serve (as Kafka takes a failed log directory offline), before its followers fall
+ * out of the ISR for want of what it cannot read. Its own copy keeps the damage; it follows from there.
+ */
+function readFailed(state: BrokerState, partition: Partition, offset: bigint, detail: string): void {
+  const failures = partition.unreadable?.offset === offset ? partition.unreadable.failures + 1 : 1;
+  partition.unreadable = { offset, failures };
+  // With no other ISR member to lead, giving up would move nothing (an unclean election is off).
+  if (state.cluster === null || failures < leaderReadFailuresBeforeStepDown || !leadsHere(state, partition) || (partition.replica?.isr.length ?? 0) < 2) return;
+  partition.unreadable = null;
+  state.cluster.unreadableLeaderLog(`${partition.topic.name}-${partition.index}`, detail);
 }
 
 async function readRound(state: BrokerState, request: FetchRequest, version: number): Promise<FetchRound> {

@@ -40,6 +40,8 @@ export class Partition {
   readonly appendListeners = new Set<(bytes: number) => void>();
   /** Idempotent producers' sequence state (rebuilt from the log's batch headers on start). */
   readonly producers = new PartitionProducers();
+  /** The offset whose fetch reads failed with CORRUPT_RECORD or IO_ERROR, and how often since one succeeded (fetch.ts). */
+  unreadable: { offset: bigint; failures: number } | null = null;
   constructor(
     readonly topic: Topic,
     readonly index: number,

@@ -53,6 +53,8 @@ export class ClusterMember {
   /** What every pending waitUntil() calls to look at its condition again. */
   private readonly waiters = new Set<() => void>();
   private registering = false;
+  /** When this broker last gave up its leaderships over a log it could not read (unreadableLeaderLog). */
+  private unreadableSinceMs: number | null = null;
   private advertised: { host: string; port: number } | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly replicas = new Map<string, PartitionReplica>();
@@ -150,7 +152,7 @@ export class ClusterMember {
     while (this.registering && !this.stopped) await sleep(this.io.clock, this.config.brokerHeartbeatIntervalMs);
     if (this.stopped || this.shuttingDown) return false;
     reached(this.io, 'cluster.reregister');
-    this.log.warn('BrokerReregistering', { reason, brokerEpoch: this.epoch, hint: 'this broker lost records a follower may hold; it registers again so that its leaderships move under new leader epochs' });
+    this.log.warn('BrokerReregistering', { reason, brokerEpoch: this.epoch, hint: 'it registers again so that the controller moves its leaderships to other replicas under new leader epochs; the reason says what went wrong' });
     this.heartbeatTimer?.cancel();
     // Bounded (as long as a controlled shutdown waits for leaderships to move), so that a stop is
     // never held up behind a controller that does not answer: the partition then stays failed, and
@@ -161,6 +163,22 @@ export class ClusterMember {
     const applied = (): boolean => this.link.image().broker(this.brokerId)?.epoch === this.epoch;
     await this.waitUntil(() => this.stopped || this.shuttingDown || this.registering || applied(), deadlineMs);
     return !this.stopped && !this.shuttingDown && !this.registering && applied();
+  }
+
+  /**
+   * A partition this broker leads fails reads of what it holds (a damaged stretch of its disk): the
+   * broker registers again, so that the controller moves its leaderships to other ISR members under
+   * new epochs (where there are none, it keeps leading and the reads keep failing, since an unclean
+   * election is off). At most once per replicaLagTimeMaxMs, so that a broker elected again meanwhile
+   * does not flap.
+   */
+  unreadableLeaderLog(partition: string, detail: string): void {
+    if (this.host.bugs.keepsLeadingUnreadableLog === true) return;
+    const nowMs = this.io.clock.nowMs();
+    if (this.unreadableSinceMs !== null && nowMs - this.unreadableSinceMs < this.config.replicaLagTimeMaxMs) return;
+    this.unreadableSinceMs = nowMs;
+    reached(this.io, 'cluster.leader-gave-up-unreadable-log');
+    void this.registerAgain(`partition ${partition} cannot read what it holds: ${detail}`);
   }
 
   async stop(): Promise<void> {

@@ -71,6 +71,8 @@ export interface ReplicationBugs {
   acksAllBeforeIsr?: boolean;
   /** Consumer fetches read up to the leader's log end instead of stopping at the high watermark. */
   readsAboveHighWatermark?: boolean;
+  /** A leader whose reads of what it holds keep failing (a damaged disk) keeps its leaderships. */
+  keepsLeadingUnreadableLog?: boolean;
   /**
    * A leader never adds a follower back to the ISR, however far it catches up: the ISR only shrinks
    * (a follower that restarted stays out, and after one more loss min.insync.replicas refuses every
