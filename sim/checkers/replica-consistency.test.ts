@@ -88,4 +88,21 @@ describe('replica consistency (r2): below the HW every ISR member holds the lead
     expect(findings[0]!.message).toMatch(/broker 2 holds 3\.\.3 epoch 1 crc 21 where leader 1 holds 3\.\.3 epoch 2 crc 21 \(batch 1\)/);
     expect(findings[1]!.message).toMatch(/broker 3 holds nothing where leader 1 holds 4\.\.9 epoch 3/);
   });
+
+  it('excuses only the batches a damaged disk could not read, and still flags a different batch beside them', () => {
+    // Broker 2 could not read offset 3 (a latent sector): its batch there is missing, excused.
+    const excused = [
+      { view: view(1, { leading: true }), batches: leaderBatches },
+      { view: view(2), batches: [batch(0n, 2n, 1), batch(4n, 9n, 3)], unreadable: [3n] },
+    ];
+    expect(checkReplicasAgree(excused)).toEqual([]);
+    // The same gap, and a batch of another epoch after it: wrong bytes are never excused.
+    const wrong = [excused[0]!, { ...excused[1]!, batches: [batch(0n, 2n, 1), batch(4n, 9n, 2)] }];
+    const findings = checkReplicasAgree(wrong);
+    expect(findings.map((f) => f.kind)).toEqual(['replicas-diverge']);
+    expect(findings[0]!.message).toMatch(/broker 2 holds 4\.\.9 epoch 2 .* where leader 1 holds 4\.\.9 epoch 3 .* \(at offset 4\)/);
+    // A gap where nothing was unreadable is a missing batch, as before.
+    const missing = [excused[0]!, { ...excused[1]!, unreadable: [9n] }];
+    expect(checkReplicasAgree(missing)[0]!.message).toMatch(/broker 2 holds nothing where leader 1 holds 3\.\.3 epoch 2 .* \(at offset 3\)/);
+  });
 });

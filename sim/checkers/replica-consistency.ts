@@ -158,6 +158,16 @@ export interface ReplicaBatch {
 export interface ReplicaLog {
   readonly view: ReplicaView;
   readonly batches: readonly ReplicaBatch[];
+  /**
+   * Offsets whose read failed (CORRUPT_RECORD or IO_ERROR) on a broker whose disk a storage fault
+   * damaged: the batches there are excused from the comparison (an error, never wrong bytes).
+   */
+  readonly unreadable?: readonly bigint[];
+}
+
+/** Whether `log` could not read some offset of `batch`. */
+function unreadableIn(log: ReplicaLog, batch: ReplicaBatch): boolean {
+  return (log.unreadable ?? []).some((o) => o >= batch.baseOffset && o <= batch.lastOffset);
 }
 
 const batchText = (b: ReplicaBatch | undefined): string => (b === undefined ? 'nothing' : `${b.baseOffset}..${b.lastOffset} epoch ${b.leaderEpoch} crc ${b.crc >>> 0}`);
@@ -173,12 +183,24 @@ export function checkReplicasAgree(logs: readonly ReplicaLog[]): ReplicaFinding[
     for (const member of logs) {
       if (member === leader || member.view.topic !== topic || member.view.partition !== partition || !isr.includes(member.view.broker)) continue;
       const actual = below(member.batches);
-      const at = Array.from({ length: Math.max(expected.length, actual.length) }, (_, i) => i).find((i) => batchText(expected[i]) !== batchText(actual[i]));
-      if (at === undefined) continue;
-      findings.push({
-        kind: 'replicas-diverge',
-        message: `${topic}/${partition}: below the high watermark ${hw}, broker ${member.view.broker} holds ${batchText(actual[at])} where leader ${leader.view.broker} holds ${batchText(expected[at])} (batch ${at})`,
-      });
+      const diverge = (held: ReplicaBatch | undefined, leads: ReplicaBatch | undefined, where: string): void => {
+        findings.push({
+          kind: 'replicas-diverge',
+          message: `${topic}/${partition}: below the high watermark ${hw}, broker ${member.view.broker} holds ${batchText(held)} where leader ${leader.view.broker} holds ${batchText(leads)} (${where})`,
+        });
+      };
+      if ((leader.unreadable?.length ?? 0) + (member.unreadable?.length ?? 0) === 0) {
+        const at = Array.from({ length: Math.max(expected.length, actual.length) }, (_, i) => i).find((i) => batchText(expected[i]) !== batchText(actual[i]));
+        if (at !== undefined) diverge(actual[at], expected[at], `batch ${at}`);
+        continue;
+      }
+      // A damaged disk left gaps: batch for batch by base offset, where neither side is excused.
+      const held = new Map(actual.map((b) => [b.baseOffset, b]));
+      const led = new Map(expected.map((b) => [b.baseOffset, b]));
+      const first = expected.find((e) => (held.has(e.baseOffset) ? batchText(held.get(e.baseOffset)) !== batchText(e) : !unreadableIn(member, e)));
+      if (first !== undefined) diverge(held.get(first.baseOffset), first, `at offset ${first.baseOffset}`);
+      const extra = actual.find((a) => !led.has(a.baseOffset) && !unreadableIn(leader, a));
+      if (first === undefined && extra !== undefined) diverge(extra, undefined, `at offset ${extra.baseOffset}`);
     }
   }
   return findings;

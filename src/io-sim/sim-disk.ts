@@ -247,8 +247,9 @@ export interface DiskFaults {
    * sector of a random non-empty file, drawn from the disk's own stream `latent`. Traced
    * `FaultLatentSectorError`; each read it fails is `DiskReadFailed` with `latentSector`. Returns
    * `path@sectorStart`, or null when no file has durable bytes (or `at` lies past the durable end).
+   * With `at.inFiles`, on a random sector of a random non-empty file it accepts.
    */
-  plantLatentSectorError(at?: { path: string; position: number }): string | null;
+  plantLatentSectorError(at?: { path: string; position: number } | { inFiles: (path: string) => boolean }): string | null;
   /**
    * From now on each write lands, with odds `writes`, a whole number of sectors before where it was
    * aimed, in the same file (the size still grows as the write asked, its intended range keeps its
@@ -481,12 +482,12 @@ export class SimDiskState {
     this.onDamage?.(path, damage);
   }
 
-  private plantLatentSectorError(at?: { path: string; position: number }): string | null {
+  private plantLatentSectorError(at?: { path: string; position: number } | { inFiles: (path: string) => boolean }): string | null {
     let path: string;
     let inode: Inode;
     let sector: number;
-    if (at === undefined) {
-      const candidates = [...this.durableEntries.entries()].filter(([, i]) => i.durableSize > 0);
+    if (at === undefined || 'inFiles' in at) {
+      const candidates = [...this.durableEntries.entries()].filter(([p, i]) => i.durableSize > 0 && (at === undefined || at.inFiles(p)));
       candidates.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       if (candidates.length === 0) return null;
       [path, inode] = candidates[this.latentRandom.int(candidates.length)]!;
