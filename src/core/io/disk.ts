@@ -39,7 +39,7 @@ export interface DiskFile {
   appendChunks(chunks: readonly Uint8Array[]): Promise<void>;
   /** Writes at `position` (may extend the file). */
   write(position: number, data: Uint8Array): Promise<void>;
-  /** Reads up to `length` bytes at `position`; shorter only at end of file. */
+  /** Reads up to `length` bytes at `position` into a new buffer the caller owns; shorter only at end of file. */
   read(position: number, length: number): Promise<Uint8Array>;
   /** Makes every write so far durable (fdatasync). */
   sync(): Promise<void>;

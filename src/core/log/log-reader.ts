@@ -107,7 +107,9 @@ export async function readSegment(
     expected = lastOffsetOf(found.header) + 1n;
     count++;
   }
-  const bytes = (await reader.bytes(first.position, end - first.position)).slice();
+  // A view of the reader's own buffer (every read of the file gets a fresh one, and nothing writes
+  // into what a read returns): no second copy of every fetch response.
+  const bytes = await reader.bytes(first.position, end - first.position);
   return skipCrc ? bytes : verifiedPrefix(segment, bytes, first.position, batchBytesMax);
 }
 
