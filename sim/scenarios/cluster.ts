@@ -1047,6 +1047,7 @@ async function runScenario(sim: Simulation, options: ScenarioOptions): Promise<S
           minInsyncReplicas: 2,
           replicaLagTimeMaxMs: swarm.replicaLagMs,
           brokerHeartbeatIntervalMs: swarm.sessionMs / 6,
+          brokerSessionTimeoutMs: swarm.sessionMs,
           replicaFetchWaitMsMax: swarm.replicaFetchWaitMs,
           controlledShutdownTimeoutMs: swarm.shutdownTimeoutMs,
         },

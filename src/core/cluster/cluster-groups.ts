@@ -51,6 +51,9 @@ export class ClusterGroups implements GroupRouter {
   route(groupId: string): GroupDriver | number {
     const topic = this.topics.get(offsetsTopicName);
     if (topic === undefined || this.stopped) return ErrorCode.NOT_COORDINATOR;
+    // Out of its session lease, this broker may have been fenced and replaced as coordinator: its
+    // committed offsets may be stale (clients look the coordinator up again).
+    if (!this.member.sessionLeaseHeld()) return ErrorCode.NOT_COORDINATOR;
     const index = offsetsPartitionFor(groupId, topic.partitions.length);
     this.follow(index, topic.partitions[index]?.replica ?? null);
     const held = this.held.get(index);

@@ -53,6 +53,8 @@ export class ClusterMember {
   /** What every pending waitUntil() calls to look at its condition again. */
   private readonly waiters = new Set<() => void>();
   private registering = false;
+  /** When the last registration or heartbeat that the controller answered was sent (sessionLeaseHeld). */
+  private leaseFromMs: number | null = null;
   /** When this broker last gave up its leaderships over a log it could not read (unreadableLeaderLog). */
   private unreadableSinceMs: number | null = null;
   private advertised: { host: string; port: number } | null = null;
@@ -181,6 +183,22 @@ export class ClusterMember {
     void this.registerAgain(`partition ${partition} cannot read what it holds: ${detail}`);
   }
 
+  /**
+   * True while the controller cannot have fenced this broker for a lapsed session: its last answered
+   * registration or heartbeat was sent less than a session ago (the controller counts from when it
+   * received it, no earlier). A broker that was paused or cut off for longer may have lost its
+   * leaderships without knowing it yet, and must not answer from what it led (a group coordinator's
+   * committed offsets: simulator cluster seed 12732, where a paused and partitioned coordinator
+   * answered an OffsetFetch with offsets its successor had long replaced).
+   */
+  sessionLeaseHeld(): boolean {
+    return this.leaseFromMs !== null && this.io.clock.nowMs() - this.leaseFromMs < this.config.brokerSessionTimeoutMs;
+  }
+
+  private renewLease(sentMs: number): void {
+    if (this.leaseFromMs === null || sentMs > this.leaseFromMs) this.leaseFromMs = sentMs;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeWaiters();
@@ -233,9 +251,11 @@ export class ClusterMember {
 
   private async registerUntilDone(advertised: { host: string; port: number }): Promise<void> {
     while (!this.stopped && !this.shuttingDown) {
+      const sentMs = this.io.clock.nowMs();
       const result = await this.link.controller.registerBroker(this.brokerId, advertised.host, advertised.port).catch(() => null);
       if (result !== null && result.errorCode === ErrorCode.NONE) {
         this.epoch = result.brokerEpoch;
+        this.renewLease(sentMs);
         this.log.info('BrokerRegistered', { brokerEpoch: result.brokerEpoch, fenced: result.fenced });
         this.armHeartbeat(advertised);
         this.scheduleReconcile();
@@ -258,10 +278,12 @@ export class ClusterMember {
     this.heartbeatTimer = this.io.clock.setTimer(delayMs, () => {
       if (this.stopped || this.shuttingDown) return;
       const epoch = this.epoch;
+      const sentMs = this.io.clock.nowMs();
       this.armHeartbeat(advertised);
       void this.link.controller.brokerHeartbeat(this.brokerId, epoch).then(
         (result) => {
           if (this.stopped || this.shuttingDown || epoch !== this.epoch || this.registering) return;
+          if (result.errorCode === ErrorCode.NONE) this.renewLease(sentMs);
           if (result.errorCode === ErrorCode.STALE_BROKER_EPOCH || result.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED) {
             this.log.warn('BrokerReregistering', { errorCode: result.errorCode, brokerEpoch: this.epoch, hint: 'the controller no longer knows the registration of this broker (it was fenced, or the quorum lost it); it registers again by itself' });
             this.heartbeatTimer?.cancel();

@@ -16,6 +16,13 @@ export interface ReplicationConfig {
   readonly minInsyncReplicas: number;
   /** How often the broker heartbeats to the controller (Kafka's broker.heartbeat.interval.ms). */
   readonly brokerHeartbeatIntervalMs: number;
+  /**
+   * The controller's broker session (Kafka's broker.session.timeout.ms): a broker whose last answered
+   * heartbeat was sent longer ago than this may have been fenced and its leaderships moved, so it
+   * stops answering as a group coordinator until a heartbeat is answered again (cluster-member.ts,
+   * sessionLeaseHeld). Default: six heartbeat intervals, as `chronik start` derives the interval.
+   */
+  readonly brokerSessionTimeoutMs: number;
   /** Replication factor of topics created without one (Kafka's default.replication.factor). */
   readonly defaultReplicationFactor: number;
   /** How long a stopping broker waits for its leaderships to move away (bounded, then it stops anyway). */
@@ -35,6 +42,7 @@ export const defaultReplicationConfig: ReplicationConfig = {
   replicaFetchBackoffMs: 100,
   minInsyncReplicas: 1,
   brokerHeartbeatIntervalMs: 1000,
+  brokerSessionTimeoutMs: 6000,
   defaultReplicationFactor: 1,
   controlledShutdownTimeoutMs: 5000,
   offsetsTopicPartitions: 3,
@@ -43,12 +51,14 @@ export const defaultReplicationConfig: ReplicationConfig = {
 };
 
 export function resolveReplicationConfig(partial: Partial<ReplicationConfig> | undefined): ReplicationConfig {
-  const c = { ...defaultReplicationConfig, ...partial };
+  const merged = { ...defaultReplicationConfig, ...partial };
+  const c = { ...merged, brokerSessionTimeoutMs: partial?.brokerSessionTimeoutMs ?? 6 * merged.brokerHeartbeatIntervalMs };
   assert(c.replicaLagTimeMaxMs > 0 && c.replicaFetchWaitMsMax >= 0 && c.replicaFetchBackoffMs > 0, 'replication config: positive times');
   assert(c.replicaFetchWaitMsMax < c.replicaLagTimeMaxMs, 'replication config: a follower fetch returns before it could fall out of the ISR');
   assert(c.replicaFetchBytesMax >= 1024, 'replication config: replicaFetchBytesMax >= 1 KiB');
   assert(Number.isInteger(c.minInsyncReplicas) && c.minInsyncReplicas >= 1, 'replication config: minInsyncReplicas >= 1');
   assert(c.brokerHeartbeatIntervalMs > 0, 'replication config: brokerHeartbeatIntervalMs > 0');
+  assert(c.brokerSessionTimeoutMs > c.brokerHeartbeatIntervalMs, 'replication config: a session outlasts a heartbeat interval');
   assert(c.controlledShutdownTimeoutMs >= 0, 'replication config: controlledShutdownTimeoutMs >= 0');
   assert(Number.isInteger(c.defaultReplicationFactor) && c.defaultReplicationFactor >= 1, 'replication config: defaultReplicationFactor >= 1');
   assert(Number.isInteger(c.offsetsTopicPartitions) && c.offsetsTopicPartitions >= 1, 'replication config: offsetsTopicPartitions >= 1');
