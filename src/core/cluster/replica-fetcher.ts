@@ -135,8 +135,12 @@ export class ReplicaFetcher {
     if (target < log.logEndOffset) {
       this.host.log.info('ReplicaTruncating', { topic: this.replica.topic, partition: this.replica.partition.index, from: log.logEndOffset, to: target, why });
       await log.truncateTo(target);
-      if (this.stopped) throw new FetchStop('');
+      // Even when stopped meanwhile: the cut must reach the epoch history and the producer state.
+      // The replica may be about to lead (its takeover waits for this loop to end), and a producer
+      // state still holding a cut batch answers that producer's retry as a duplicate, at offsets
+      // that now hold other records (simulator cluster seed 19849: an acknowledged acks=all batch lost).
       await this.replica.followerTruncated(log.logEndOffset, true);
+      if (this.stopped) throw new FetchStop('');
     } else {
       await this.replica.followerTruncated(log.logEndOffset, false);
     }
