@@ -180,9 +180,10 @@ export class LogWorkload {
   private noteDamage(path: string, damage: DiskDamage): void {
     if (!path.startsWith(`${logDir}/`)) return;
     this.counts.damaged++;
-    // An index file is a hint for its whole segment: reads anywhere in it may go through it.
-    const hint = /\.(timeindex|index)$/.test(path);
-    const segmentPath = path.replace(/\.(timeindex|index)$/, '.log');
+    // An index or checksum file is a hint for its whole segment: reads anywhere in it may go through
+    // it, and damage to it makes recovery rescan the segment.
+    const hint = /\.(timeindex|index|checksums)$/.test(path);
+    const segmentPath = path.replace(/\.(timeindex|index|checksums)$/, '.log');
     for (const batch of batchesIn(this.node.diskState.pristineRead(segmentPath))) {
       if (!hint && (batch.end <= damage.start || damage.end <= batch.start)) continue;
       const sent = this.byKey.get(keyOf(batch.bytes));
@@ -199,10 +200,10 @@ export class LogWorkload {
     this.node.disk.faults.plantLatentSectorError();
   }
 
-  /** Whether a segment file, or its index files, lost bytes to a storage fault. */
+  /** Whether a segment file, or its index or checksum files, lost bytes to a storage fault. */
   private segmentDamaged(name: string): boolean {
-    const base = `${logDir}/${name.replace(/\.(log|index|timeindex)$/, '')}`;
-    return ['log', 'index', 'timeindex'].some((ext) => this.node.diskState.damage(`${base}.${ext}`).length > 0);
+    const base = `${logDir}/${name.replace(/\.(log|index|timeindex|checksums)$/, '')}`;
+    return ['log', 'index', 'timeindex', 'checksums'].some((ext) => this.node.diskState.damage(`${base}.${ext}`).length > 0);
   }
 
   /** The segment file (name) that holds `offset`, from the names on disk. */

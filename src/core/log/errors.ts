@@ -36,6 +36,8 @@ export class CorruptRecordError extends LogError {
     readonly segment: string,
     readonly position: number,
     message: string,
+    /** A whole, valid batch that is not the one the log wrote at its offset (batch-checksums.ts). */
+    readonly staleCopy = false,
   ) {
     super('CORRUPT_RECORD', `${segment} at byte ${position}: ${message}`);
   }

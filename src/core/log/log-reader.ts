@@ -1,12 +1,14 @@
 /**
  * Reads from segments: whole batches by offset, and offsets by timestamp. Readers run beside the
  * writer without a lock: they look only at bytes below a segment's `sizeBytes` as it was when the
- * read began, which the writer never changes. Every batch handed out is CRC-checked first; a
- * batch that fails, or a header that does not follow on from the one before, is a CorruptRecordError.
+ * read began, which the writer never changes. Every batch handed out is CRC-checked first, and its
+ * CRC compared with the one the segment keeps for that offset (batch-checksums.ts); a batch that
+ * fails either, or a header that does not follow on from the one before, is a CorruptRecordError.
  */
 import { assert } from '../assert.ts';
 import { CorruptRecordError } from './errors.ts';
 import {
+  batchCrcPosition,
   batchHeaderBytes,
   batchLogOverheadBytes,
   checkBatch,
@@ -28,8 +30,8 @@ interface Located {
   readonly header: RecordBatchHeader;
 }
 
-function corrupt(segment: Segment, position: number, message: string): CorruptRecordError {
-  return new CorruptRecordError(segmentFileName(segment.baseOffset, 'log'), position, message);
+function corrupt(segment: Segment, position: number, message: string, staleCopy = false): CorruptRecordError {
+  return new CorruptRecordError(segmentFileName(segment.baseOffset, 'log'), position, message, staleCopy);
 }
 
 /**
@@ -120,16 +122,34 @@ async function checkedWhole(segment: Segment, reader: ChunkReader, found: Locate
   if (!check.ok) throw corrupt(segment, found.position, describeBatchProblem(check.problem));
 }
 
-/** The CRC-checked batches at the front of `bytes`; throws if the very first fails. */
+/**
+ * The batches at the front of `bytes` that pass their CRC and are the batches the segment noted at
+ * their offsets (the same CRC as in its checksum table: a stale copy of other batches at the same
+ * offsets, which a misdirected read can serve, passes its own CRC and fails this); throws if the
+ * very first fails.
+ */
 function verifiedPrefix(segment: Segment, bytes: Uint8Array, filePosition: number, batchBytesMax: number): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let position = 0;
+  let slot = -1;
   while (position < bytes.length) {
     const check = checkBatch(bytes, position, batchBytesMax);
-    if (!check.ok) {
-      if (position === 0) throw corrupt(segment, filePosition, describeBatchProblem(check.problem));
+    let problem: string | null = null;
+    let stale = false;
+    let size = 0;
+    if (check.ok) {
+      size = check.size;
+      const relOffset = Number(view.getBigInt64(position) - segment.baseOffset);
+      slot = slot < 0 ? segment.checksums.find(relOffset) : slot + 1;
+      if (!segment.checksums.matches(slot, relOffset, view.getUint32(position + batchCrcPosition))) {
+        problem = 'not the batch written at this offset (its CRC differs from the checksum kept for it)'
+      }
+    } else problem = describeBatchProblem(check.problem);
+    if (problem !== null) {
+      if (position === 0) throw corrupt(segment, filePosition, problem, stale);
       return bytes.subarray(0, position);
     }
-    position += check.size;
+    position += size;
   }
   assert(position === bytes.length, 'read: batches fill the slice exactly');
   return bytes;

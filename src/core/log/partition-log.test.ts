@@ -661,6 +661,72 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     await check(again);
   });
 
+  it('never serves a whole, valid batch that is not the one written at its offset (a stale copy): its CRC differs from the checksum kept', async () => {
+    const h = new LogHarness(27);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 20, 's', 1, 40); // index entries at batches 0, 5, 10 and 15
+    const size = testBatch('s0', 1, 40).length;
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    // Where batch 5 is: a whole batch with offset 5 and another value, what a misdirected write
+    // leaves (or a misdirected read serves) when the log cut offset 5 once and wrote it anew.
+    const stale = testBatch('x5', 1, 40);
+    writeBaseOffset(stale, 0, 5n);
+    await h.run(file.write(5 * size, stale));
+    await h.run(file.sync());
+    const expectRefused = async (at: PartitionLog) => {
+      const error = await errorOf(h, at.read(5n, 1 << 20));
+      expect(error).toBeInstanceOf(CorruptRecordError);
+      expect(String(error)).toMatch(/not the batch written at this offset/);
+      // A read that starts before it serves the batches up to it, not the copy.
+      expect(batchesOf(await h.run(at.read(3n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([3n, 4n]);
+    };
+    await expectRefused(log);
+    // After a graceful stop the checksums come back from the .checksums file (recovery scans only
+    // from the last index entry, batch 15, so nothing rereads batch 5 before it is served).
+    await h.run(log.stop());
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open(config);
+    expect(recovery.cleanShutdown).toBe(true);
+    expect(recovery.indexesRebuilt).toEqual([]);
+    await expectRefused(reopened);
+  });
+
+  it("keeps an older segment's checksums across a crash, and rebuilds them by scanning when the file is missing or damaged", async () => {
+    const h = new LogHarness(28);
+    const { log } = await h.open();
+    await appendMany(h, log, 60, 'c', 2, 60);
+    expect(log.segmentCount).toBeGreaterThan(2);
+    const size = testBatch('c0', 2, 60).length;
+    const path = joinPath(testLogDir, segmentFileName(0n, 'log'));
+    const file = await h.run(h.io.disk.open(path));
+    const stale = testBatch('x2', 2, 60);
+    writeBaseOffset(stale, 0, 2n);
+    await h.run(file.write(size, stale)); // a stale copy of offsets 2..3 where batch 1 (offsets 2..3) is
+    await h.run(file.sync());
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open();
+    const rebuiltFirst = (r: { indexesRebuilt: readonly string[] }) => r.indexesRebuilt.filter((n) => n.startsWith(segmentFileName(0n, 'index')));
+    expect(rebuiltFirst(recovery)).toEqual([]); // only the last segment is scanned after a crash
+    expect(await errorOf(h, reopened.read(2n, 1 << 20))).toBeInstanceOf(CorruptRecordError);
+    const checksums = joinPath(testLogDir, segmentFileName(0n, 'checksums'));
+    // Damaged (a flipped byte, so its trailer fails), then missing: rebuilt by a scan each time, which
+    // meets the stale copy as a batch with the right offset and keeps its CRC (the scan cannot tell).
+    const table = await h.run(h.io.disk.open(checksums));
+    await h.run(table.write(3, new Uint8Array([0xff])));
+    await h.run(table.sync());
+    await h.crashAndRestart();
+    const { recovery: afterDamage } = await h.open();
+    expect(rebuiltFirst(afterDamage)).toEqual([`${segmentFileName(0n, 'index')} (checksums trailer mismatch)`]);
+    await h.run(h.io.disk.remove(checksums));
+    await h.run(h.io.disk.syncDir(testLogDir));
+    await h.crashAndRestart();
+    const { log: rebuilt, recovery: afterMissing } = await h.open();
+    expect(rebuiltFirst(afterMissing)).toEqual([`${segmentFileName(0n, 'index')} (missing)`]);
+    expect((await h.run(h.io.disk.list(testLogDir))).filter((n) => n.endsWith('.checksums')).length).toBe(rebuilt.segmentCount - 1);
+    expect(batchesOf(await h.run(rebuilt.read(0n, 1))).map((b) => b.header.baseOffset)).toEqual([0n]);
+  });
+
   it('a read over a batch whose damaged header claims offsets past the limit answers CORRUPT_RECORD, not "nothing"', async () => {
     const h = new LogHarness(23);
     const { log } = await h.open({ ...smallConfig, segmentBytesMax: 1 << 20 });

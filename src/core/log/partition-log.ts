@@ -32,12 +32,12 @@ import {
   logWriterRoundsPerLock,
 } from '../limits.ts';
 import { noopChild, secondsBetween, type Histogram } from '../metrics/index.ts';
-import { LogError, OffsetOutOfRangeError } from './errors.ts';
+import { CorruptRecordError, LogError, OffsetOutOfRangeError } from './errors.ts';
 import { offsetForTimestampInSegment, readSegment } from './log-reader.ts';
 import { writeLogStartOffset } from './log-start-offset.ts';
 import { batchLogOverheadBytes, readBatchHeader, splitBatches, writeBaseOffset, type BatchSpan } from './record-batch.ts';
 import { cleanShutdownMarker, recoverSegments } from './recovery.ts';
-import { ChunkReader, Segment, scanInto, segmentFileName } from './segment.ts';
+import { ChunkReader, Segment, scanInto, segmentFileKinds, segmentFileName } from './segment.ts';
 import type { AppendResult, PartitionLogApi, PartitionLogConfig, RecoveryReport } from './types.ts';
 
 /** Defaults (Kafka's, except the flush policy, which is fsync-before-ack). */
@@ -532,6 +532,7 @@ export class PartitionLog implements PartitionLogApi {
     const path = joinPath(this.dir, segmentFileName(old.nextOffset, 'log'));
     try {
       await this.writeIndexFiles(old);
+      old.checksums.compact();
       const file = await this.io.disk.open(path, { create: true });
       await this.io.disk.syncDir(this.dir);
       this.segments.push(new Segment(this.dir, old.nextOffset, file, this.config.indexIntervalBytes));
@@ -605,6 +606,7 @@ export class PartitionLog implements PartitionLogApi {
         // Retention or truncation closed the segment under us: look again (once).
         if (error instanceof DiskError && error.code === 'ECLOSED' && attempt === 0) continue;
         if (error instanceof DiskError) throw new LogError('IO_ERROR', `reading ${this.dir} at ${offset}: ${error.message}`, { cause: error });
+        if (error instanceof CorruptRecordError && error.staleCopy) reached(this.io, 'log.stale-copy-refused');
         throw error;
       }
     }
@@ -676,7 +678,7 @@ export class PartitionLog implements PartitionLogApi {
     for (const segment of doomed) {
       await segment.file.close().catch(() => undefined);
       // The .log goes first: a crash in between leaves index files without a segment, which open() removes.
-      for (const kind of ['log', 'index', 'timeindex'] as const) await this.io.disk.remove(segment.path(kind));
+      for (const kind of segmentFileKinds) await this.io.disk.remove(segment.path(kind));
     }
     await this.io.disk.syncDir(this.dir);
   }

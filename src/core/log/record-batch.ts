@@ -26,6 +26,7 @@ export const batchLogOverheadBytes = 12; // baseOffset + batchLength
 export const batchHeaderBytes = 61;
 export const batchMagic = 2;
 const crcPosition = 17;
+export const batchCrcPosition = crcPosition;
 const crcCoveredFrom = 21;
 
 export interface RecordBatchHeader {

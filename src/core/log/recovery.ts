@@ -19,6 +19,7 @@ import { reached } from '../io/probes.ts';
 import { recoveryRereadsMax } from '../limits.ts';
 import { logStartOffsetFileName, readLogStartOffset } from './log-start-offset.ts';
 import { batchHeaderBytes, checkBatch, describeBatchProblem, readBatchHeader } from './record-batch.ts';
+import { BatchChecksums } from './batch-checksums.ts';
 import { decodeIndexFiles } from './segment-index.ts';
 import { ChunkReader, Segment, parseSegmentFileName, scanInto, segmentFileName, type ScanStop } from './segment.ts';
 import type { PartitionLogConfig, RecoveryReport } from './types.ts';
@@ -125,20 +126,26 @@ async function readWhole(io: Io, path: string): Promise<Uint8Array | null> {
 }
 
 /**
- * Loads a segment's index files and checks them against the segment. Returns a reason when they
- * cannot be trusted. On success the segment ends at `sizeBytes` with offsets up to `nextOffset`
- * (for the last segment, the caller scans on from the last entry to find the real end).
+ * Loads a segment's index and checksum files and checks them against the segment. Returns a reason
+ * when they cannot be trusted. On success the segment ends at `sizeBytes` with offsets up to
+ * `nextOffset` (for the last segment, the caller scans on from the last entry to find the real end,
+ * and the checksums of the batches from there on are noted again by that scan).
  */
 async function loadIndex(io: Io, segment: Segment, nextOffset: bigint | null): Promise<string | null> {
   const offsetBytes = await readWhole(io, segment.path('index'));
   const timeBytes = await readWhole(io, segment.path('timeindex'));
-  if (offsetBytes === null || timeBytes === null) return 'missing';
+  const checksumBytes = await readWhole(io, segment.path('checksums'));
+  if (offsetBytes === null || timeBytes === null || checksumBytes === null) return 'missing';
   const sizeBytes = segment.file.size();
   const decoded = decodeIndexFiles(offsetBytes, timeBytes, sizeBytes);
   if (typeof decoded === 'string') return decoded;
   const { index } = decoded;
+  const indexRelOffsets: number[] = [];
+  for (let i = 0; i < index.entryCount; i++) indexRelOffsets.push(index.entry(i).relOffset);
+  const checksums = BatchChecksums.decode(checksumBytes, indexRelOffsets, decoded.lastBatchRelOffset);
+  if (typeof checksums === 'string') return checksums;
   if (index.entryCount === 0) {
-    segment.adoptIndex(index, 0, segment.baseOffset, -1, -1);
+    segment.adoptIndex(index, checksums, 0, segment.baseOffset, -1, -1);
     return nextOffset === null || nextOffset === segment.baseOffset ? null : 'empty index for a segment with offsets';
   }
   const last = index.entry(index.entryCount - 1);
@@ -148,10 +155,11 @@ async function loadIndex(io: Io, segment: Segment, nextOffset: bigint | null): P
   if (header.magic !== 2 || header.baseOffset !== segment.baseOffset + BigInt(last.relOffset)) return 'last entry does not point at its batch';
   if (nextOffset === null) {
     // The last segment: take the index up to its last entry; the caller scans the rest.
-    segment.adoptIndex(index, last.position, header.baseOffset, decoded.maxTimestampMs, last.relOffset);
+    checksums.truncateFrom(last.relOffset);
+    segment.adoptIndex(index, checksums, last.position, header.baseOffset, decoded.maxTimestampMs, last.relOffset);
     return null;
   }
-  segment.adoptIndex(index, sizeBytes, nextOffset, decoded.maxTimestampMs, decoded.lastBatchRelOffset);
+  segment.adoptIndex(index, checksums, sizeBytes, nextOffset, decoded.maxTimestampMs, decoded.lastBatchRelOffset);
   return null;
 }
 

@@ -1,7 +1,8 @@
 /**
  * One segment: a file of whole record batches, `<20-digit base offset>.log`, with its in-memory
- * sparse index (persisted as `.index` and `.timeindex`, see segment-index.ts) and what the log needs
- * to know about it without reading it (size, next offset, largest timestamp).
+ * sparse index (persisted as `.index` and `.timeindex`, see segment-index.ts), the CRC of every batch
+ * (`.checksums`, see batch-checksums.ts) and what the log needs to know about it without reading it
+ * (size, next offset, largest timestamp).
  */
 import { assert } from '../assert.ts';
 import { joinPath, type Disk, type DiskFile } from '../io/disk.ts';
@@ -14,11 +15,15 @@ import {
   type BatchProblem,
   type RecordBatchHeader,
 } from './record-batch.ts';
+import { BatchChecksums } from './batch-checksums.ts';
 import { SegmentIndex } from './segment-index.ts';
 
 const offsetDigits = 20;
 
-export type SegmentFileKind = 'log' | 'index' | 'timeindex';
+export type SegmentFileKind = 'log' | 'index' | 'timeindex' | 'checksums';
+
+/** Every file of a segment; the .log first (see PartitionLog.removeSegments). */
+export const segmentFileKinds: readonly SegmentFileKind[] = ['log', 'index', 'timeindex', 'checksums'];
 
 export function segmentFileName(baseOffset: bigint, kind: SegmentFileKind): string {
   return `${baseOffset.toString().padStart(offsetDigits, '0')}.${kind}`;
@@ -26,7 +31,7 @@ export function segmentFileName(baseOffset: bigint, kind: SegmentFileKind): stri
 
 /** Parses `00000000000000000042.log` and its siblings; null for any other name. */
 export function parseSegmentFileName(name: string): { baseOffset: bigint; kind: SegmentFileKind } | null {
-  const match = /^(\d{20})\.(log|index|timeindex)$/.exec(name);
+  const match = /^(\d{20})\.(log|index|timeindex|checksums)$/.exec(name);
   if (match === null) return null;
   return { baseOffset: BigInt(match[1]!), kind: match[2] as SegmentFileKind };
 }
@@ -35,6 +40,8 @@ export class Segment {
   sizeBytes = 0;
   nextOffset: bigint;
   index = new SegmentIndex();
+  /** The CRC of every batch, checked on every read (a whole batch at the right offset can still be a stale copy). */
+  checksums = new BatchChecksums();
   /** Largest batch maxTimestamp in the segment; -1 when empty. */
   maxTimestampMs = -1;
   /** Relative offset of the last batch; -1 when empty. */
@@ -81,6 +88,7 @@ export class Segment {
       this.bytesSinceIndexEntry = 0;
       this.forceIndexEntry = false;
     }
+    this.checksums.add(relOffset, header.crc);
     this.bytesSinceIndexEntry += size;
     this.sizeBytes = position + size;
     this.lastBatchRelOffset = relOffset;
@@ -106,6 +114,7 @@ export class Segment {
     this.sizeBytes = 0;
     this.nextOffset = this.baseOffset;
     this.index = new SegmentIndex();
+    this.checksums.clear();
     this.maxTimestampMs = -1;
     this.lastBatchRelOffset = -1;
     this.rollReferenceMs = null;
@@ -125,6 +134,7 @@ export class Segment {
     const { relOffset, position, maxTimestampMs } = this.index.entry(entry);
     this.lastBatchRelOffset = entry > 0 ? this.index.entry(entry - 1).relOffset : -1;
     this.index.truncateToPosition(position);
+    this.checksums.truncateFrom(relOffset);
     this.sizeBytes = position;
     this.nextOffset = this.baseOffset + BigInt(relOffset);
     this.maxTimestampMs = entry > 0 ? maxTimestampMs : -1;
@@ -134,8 +144,9 @@ export class Segment {
   }
 
   /** Adopts a validated index loaded from disk, for a segment known to end at `sizeBytes`/`nextOffset`. */
-  adoptIndex(index: SegmentIndex, sizeBytes: number, nextOffset: bigint, maxTimestampMs: number, lastBatchRelOffset: number): void {
+  adoptIndex(index: SegmentIndex, checksums: BatchChecksums, sizeBytes: number, nextOffset: bigint, maxTimestampMs: number, lastBatchRelOffset: number): void {
     this.index = index;
+    this.checksums = checksums;
     this.sizeBytes = sizeBytes;
     this.nextOffset = nextOffset;
     this.maxTimestampMs = maxTimestampMs;
@@ -144,11 +155,12 @@ export class Segment {
     this.indexDirty = false;
   }
 
-  /** Writes both index files in full and syncs them (their names need a syncDir by the caller). */
+  /** Writes the index and checksum files in full and syncs them (their names need a syncDir by the caller). */
   async writeIndexFiles(disk: Disk): Promise<void> {
     const contents: Array<[SegmentFileKind, Uint8Array]> = [
       ['index', this.index.encodeOffsetIndex()],
       ['timeindex', this.index.encodeTimeIndex(this.maxTimestampMs, this.lastBatchRelOffset)],
+      ['checksums', this.checksums.encode()],
     ];
     for (const [kind, bytes] of contents) {
       const file = await disk.open(this.path(kind), { create: true });
