@@ -356,7 +356,7 @@ async function findResume(
   const limit = Math.min(reader.end, p + batchBytesMax + 1);
   let best: Resume | null = null;
   for (let q = p + 1; q + batchHeaderBytes <= limit; q++) {
-    if ((await reader.bytes(q + 16, 1))[0] !== 2) continue;
+    if ((reader.peek(q + 16) ?? (await reader.bytes(q + 16, 1))[0]) !== 2) continue;
     const found = await validBatchAt(reader, q, batchBytesMax);
     if (found === null || found.baseOffset < segment.nextOffset || (best !== null && found.baseOffset > best.nextOffset)) continue;
     // Demand a second link (or the end: the exact end, or nothing but zeros up to it, which a

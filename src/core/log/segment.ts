@@ -188,6 +188,16 @@ export class ChunkReader {
     private readonly chunkBytes = logScanChunkBytes,
   ) {}
 
+  /**
+   * The byte at `position` when the window already holds it, else undefined (the caller reads it
+   * with bytes()): a search byte by byte costs no promise and no view per byte, and reads the disk
+   * exactly as bytes() alone would.
+   */
+  peek(position: number): number | undefined {
+    const offset = position - this.chunkStart;
+    return position < this.end && offset >= 0 && offset < this.chunk.length ? this.chunk[offset] : undefined;
+  }
+
   /** Bytes [position, position + length), shorter only at `end`. */
   async bytes(position: number, length: number): Promise<Uint8Array> {
     const want = Math.min(length, this.end - position);
