@@ -721,7 +721,7 @@ function drawClockSchedule(random: Random, names: readonly string[]): { swarm: C
  * node cannot read. Planted only when every replica holds what the sectors held: damage that takes
  * the only copy a lagging replica could get is not survivable without a repair from peers.
  */
-export interface StorageDamageSwarm {
+interface StorageDamageSwarm {
   /** The damaged node (index), or -1 for none. */
   readonly damagedNode: number;
   readonly latentSectors: number;
