@@ -142,7 +142,8 @@ function verifiedPrefix(segment: Segment, bytes: Uint8Array, filePosition: numbe
       const relOffset = Number(view.getBigInt64(position) - segment.baseOffset);
       slot = slot < 0 ? segment.checksums.find(relOffset) : slot + 1;
       if (!segment.checksums.matches(slot, relOffset, view.getUint32(position + batchCrcPosition))) {
-        problem = 'not the batch written at this offset (its CRC differs from the checksum kept for it)'
+        problem = 'not the batch written at this offset (its CRC differs from the checksum kept for it)';
+        stale = true;
       }
     } else problem = describeBatchProblem(check.problem);
     if (problem !== null) {

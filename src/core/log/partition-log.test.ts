@@ -678,10 +678,12 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
       const error = await errorOf(h, at.read(5n, 1 << 20));
       expect(error).toBeInstanceOf(CorruptRecordError);
       expect(String(error)).toMatch(/not the batch written at this offset/);
+      expect((error as CorruptRecordError).staleCopy).toBe(true);
       // A read that starts before it serves the batches up to it, not the copy.
       expect(batchesOf(await h.run(at.read(3n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([3n, 4n]);
     };
     await expectRefused(log);
+    expect(h.sim.coverage.counts()['log.stale-copy-refused']).toBe(1);
     // After a graceful stop the checksums come back from the .checksums file (recovery scans only
     // from the last index entry, batch 15, so nothing rereads batch 5 before it is served).
     await h.run(log.stop());
