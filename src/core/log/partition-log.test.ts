@@ -661,6 +661,36 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     await check(again);
   });
 
+  it('remembers where an earlier recovery found the log going on after a hole, so a torn tail after the next batch does not cut it', async () => {
+    const h = new LogHarness(29);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 7, 'm', 1, 40);
+    const size = testBatch('m0', 1, 40).length;
+    const path = joinPath(testLogDir, segmentFileName(0n, 'log'));
+    const file = await h.run(h.io.disk.open(path));
+    await h.run(file.write(2 * size, new Uint8Array(2 * size))); // a hole where batches 2 and 3 were
+    await h.run(file.sync());
+    await h.crashAndRestart();
+    const { log: first, recovery } = await h.open(config);
+    expect(recovery.corruptRanges).toHaveLength(1); // stepped over: batch 4 links to batch 5
+    expect(first.logEndOffset).toBe(7n);
+    expect(await h.run(h.io.disk.exists(joinPath(testLogDir, 'recovery-resumes')))).toBe(true);
+    // Then a crash tears what followed batch 4: 20 bytes of a batch header, nothing to link batch 4 to.
+    const again = await h.run(h.io.disk.open(path));
+    await h.run(again.truncate(5 * size));
+    await h.run(again.write(5 * size, testBatch('torn', 1, 40).subarray(0, 20)));
+    await h.run(again.sync());
+    await h.crashAndRestart();
+    const { log: second, recovery: secondRecovery } = await h.open(config);
+    // Without the record this is a hole, one valid batch and a torn header: indistinguishable from a
+    // torn tail with a batch inside a record's value, and recovery cut the hole with batch 4 after it.
+    expect(secondRecovery.truncatedBytes).toBe(20);
+    expect(second.logEndOffset).toBe(5n);
+    expect(batchesOf(await h.run(second.read(4n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([4n]);
+    expect(h.sim.coverage.counts()['log.resumed-at-recorded-point']).toBe(1);
+  });
+
   it('never serves a whole, valid batch that is not the one written at its offset (a stale copy): its CRC differs from the checksum kept', async () => {
     const h = new LogHarness(27);
     const config = { ...smallConfig, segmentBytesMax: 1 << 20 };

@@ -33,6 +33,7 @@ import {
 } from '../limits.ts';
 import { noopChild, secondsBetween, type Histogram } from '../metrics/index.ts';
 import { CorruptRecordError, LogError, OffsetOutOfRangeError } from './errors.ts';
+import { writeResumePoints, type ResumePoint } from './resume-points.ts';
 import { offsetForTimestampInSegment, readSegment } from './log-reader.ts';
 import { writeLogStartOffset } from './log-start-offset.ts';
 import { batchLogOverheadBytes, readBatchHeader, splitBatches, writeBaseOffset, type BatchSpan } from './record-batch.ts';
@@ -158,6 +159,8 @@ export class PartitionLog implements PartitionLogApi {
   private unsynced: PendingAppend[] = [];
   private unsyncedBytes = 0;
   private durableEnd: bigint;
+  /** What recovery recorded of where the last segment goes on after damage (resume-points.ts). */
+  private resumePoints: ResumePoint[] = [];
   /** The active segment's size up to durableEnd: what a crash leaves of it. */
   private durableBytes: number;
   private failure: LogError | null = null;
@@ -203,6 +206,7 @@ export class PartitionLog implements PartitionLogApi {
     }
     const r = recovered.report;
     const log = new PartitionLog(io, dir, config, recovered.segments, options, r.logStartOffset);
+    log.resumePoints = recovered.resumePoints;
     if (recovered.startOffsetProblem !== null) log.log.error('LogStartOffsetFileInvalid', { problem: recovered.startOffsetProblem, hint: 'the log start offset was taken from the segments instead; nothing to do unless it repeats (then check the disk)' });
     const fields = { segments: r.segmentCount, clean: r.cleanShutdown, scanned: r.batchesScanned, truncatedBytes: r.truncatedBytes };
     log.log.info('LogRecovered', { ...fields, start: r.logStartOffset, end: r.logEndOffset, rebuilt: r.indexesRebuilt.length, corrupt: r.corruptRanges.length });
@@ -729,6 +733,7 @@ export class PartitionLog implements PartitionLogApi {
       try {
         if (doomed.length > 0) await this.removeSegments(doomed);
         await this.cutSegment(this.active, offset);
+        await this.dropResumePointsPast(this.active);
       } catch (error) {
         // The cut may have stopped halfway (a read or write error, damage met while scanning), with
         // the segment's in-memory state already reset: the log cannot say where it ends any more.
@@ -741,6 +746,17 @@ export class PartitionLog implements PartitionLogApi {
       this.durableBytes = this.active.sizeBytes;
       this.log.info('LogTruncated', { requested: offset, end: this.active.nextOffset });
     });
+  }
+
+  /**
+   * Forgets the resume points recovery recorded (resume-points.ts) past the end of `segment`, which
+   * was just cut, and those of every other segment: they name bytes that are gone.
+   */
+  private async dropResumePointsPast(segment: Segment): Promise<void> {
+    const kept = this.resumePoints.filter((point) => point.segmentBase === segment.baseOffset && point.end <= segment.sizeBytes);
+    if (kept.length === this.resumePoints.length) return;
+    this.resumePoints = kept;
+    await writeResumePoints(this.io.disk, this.dir, kept);
   }
 
   /**

@@ -20,6 +20,7 @@ import { recoveryRereadsMax } from '../limits.ts';
 import { logStartOffsetFileName, readLogStartOffset } from './log-start-offset.ts';
 import { batchHeaderBytes, checkBatch, describeBatchProblem, readBatchHeader } from './record-batch.ts';
 import { BatchChecksums } from './batch-checksums.ts';
+import { readResumePoints, resumePointsFileName, writeResumePoints, type ResumePoint } from './resume-points.ts';
 import { decodeIndexFiles } from './segment-index.ts';
 import { ChunkReader, Segment, parseSegmentFileName, scanInto, segmentFileName, type ScanStop } from './segment.ts';
 import type { PartitionLogConfig, RecoveryReport } from './types.ts';
@@ -27,6 +28,8 @@ import type { PartitionLogConfig, RecoveryReport } from './types.ts';
 export const cleanShutdownMarker = 'clean-shutdown';
 
 interface RecoveryNotes {
+  /** The recorded resume points of the last segment (resume-points.ts), kept as recovery changes them. */
+  resumes: ResumePoint[];
   batchesScanned: number;
   truncatedBytes: number;
   truncationReason: string | null;
@@ -44,12 +47,13 @@ export async function recoverSegments(
   skipCrc = false,
   /** Test only (PartitionLogBugs.recoveryEndsAtReadError): a read error ends the last segment. */
   endsAtReadError = false,
-): Promise<{ segments: Segment[]; report: RecoveryReport; startOffsetProblem: string | null }> {
+): Promise<{ segments: Segment[]; report: RecoveryReport; startOffsetProblem: string | null; resumePoints: ResumePoint[] }> {
   await io.disk.mkdir(dir);
   const names = await io.disk.list(dir);
   const clean = names.includes(cleanShutdownMarker);
-  const notes: RecoveryNotes = { batchesScanned: 0, truncatedBytes: 0, truncationReason: null, indexesRebuilt: [], filesRemoved: [], corruptRanges: [] };
+  const notes: RecoveryNotes = { resumes: [], batchesScanned: 0, truncatedBytes: 0, truncationReason: null, indexesRebuilt: [], filesRemoved: [], corruptRanges: [] };
   const bases = await sortOutFiles(io, dir, names, notes);
+  const recorded = names.includes(resumePointsFileName) ? await readResumePoints(io.disk, dir) : [];
   const segments: Segment[] = [];
   for (const base of bases) {
     const file = await io.disk.open(joinPath(dir, segmentFileName(base, 'log')));
@@ -63,21 +67,25 @@ export async function recoverSegments(
   for (let i = 0; i < segments.length - 1; i++) {
     await recoverOlderSegment(io, segments[i]!, segments[i + 1]!.baseOffset, batchBytesMax, notes, skipCrc);
   }
+  // Only the last segment is ever cut, so only its resume points matter; the others are dropped.
+  notes.resumes = recorded.filter((point) => point.segmentBase === segments[segments.length - 1]!.baseOffset);
   await recoverLastSegment(io, segments[segments.length - 1]!, clean, batchBytesMax, notes, skipCrc, endsAtReadError);
+  if (notes.resumes.length !== recorded.length) await writeResumePoints(io.disk, dir, notes.resumes);
   if (clean) {
     await io.disk.remove(joinPath(dir, cleanShutdownMarker));
     await io.disk.syncDir(dir);
   }
   const last = segments[segments.length - 1]!;
   const start = await recoverStartOffset(io, dir, names, segments[0]!.baseOffset, last.nextOffset);
+  const { resumes: _resumes, ...reported } = notes;
   const report: RecoveryReport = {
     segmentCount: segments.length,
     cleanShutdown: clean,
-    ...notes,
+    ...reported,
     logStartOffset: start.offset,
     logEndOffset: last.nextOffset,
   };
-  return { segments, report, startOffsetProblem: start.problem };
+  return { segments, report, startOffsetProblem: start.problem, resumePoints: notes.resumes };
 }
 
 /**
@@ -258,8 +266,19 @@ async function scanAll(
     // batches follow, or resume at the wrong place (log-crash seed 63640 resumed 4 KiB too far on
     // a misread chunk). Search on fresh reads until two searches agree; without agreement, the
     // first place found is used for this open only, and nothing is overwritten.
-    const { skip, agreed } = await agreedResume(segment, fileBytes, stop, batchBytesMax);
+    const searched = await agreedResume(segment, fileBytes, stop, batchBytesMax);
+    let { skip, agreed } = searched;
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
+    if (skip === null && isLast) {
+      // Nowhere to resume by what follows: an earlier recovery may have found the log going on past
+      // this very stretch, and a crash since tore what linked it (resume-points.ts).
+      skip = await recordedResume(segment, fileBytes, stop, batchBytesMax, notes.resumes);
+      agreed = skip !== null;
+      if (skip !== null) reached(io, 'log.resumed-at-recorded-point');
+    } else if (skip !== null && agreed && isLast && !notes.resumes.some((p) => p.start === stop.position && p.end === skip!.end)) {
+      notes.resumes.push({ segmentBase: segment.baseOffset, start: stop.position, end: skip.end, nextOffset: skip.nextOffset });
+      await writeResumePoints(io.disk, segment.dir, notes.resumes);
+    }
     if (skip !== null) {
       notes.corruptRanges.push(`${where}: ${describeStop(stop)}; ${skip.end - stop.position} bytes, offsets ${segment.nextOffset}..${skip.nextOffset - 1n} unreadable`);
       io.log.error('LogCorruptionFound', { segment: segment.path('log'), position: stop.position, bytes: skip.end - stop.position, hint: 'the damaged stretch was stepped over and its offsets answer CORRUPT_RECORD; if this happens without a crash or power loss, check the disk' });
@@ -277,6 +296,11 @@ async function scanAll(
       return;
     }
     reached(io, 'log.torn-tail-cut');
+    const kept = notes.resumes.filter((point) => point.end <= stop.position);
+    if (kept.length !== notes.resumes.length) {
+      notes.resumes = kept;
+      await writeResumePoints(io.disk, segment.dir, kept);
+    }
     notes.truncatedBytes += fileBytes - stop.position;
     notes.truncationReason = `${where}: ${describeStop(stop)}`;
     io.log.warn('LogTailTruncated', { segment: segment.path('log'), position: stop.position, bytes: fileBytes - stop.position, reason: describeStop(stop), hint: 'expected after a crash or power loss: an unsynced tail was cut, nothing acknowledged was in it' });
@@ -321,6 +345,22 @@ async function agreedResume(segment: Segment, fileBytes: number, stop: ScanStop,
     found.push(resume);
   }
   return { skip: found[0] ?? null, agreed: false };
+}
+
+/**
+ * A recorded resume point whose stretch holds `stop.position`, when a whole, valid batch with the
+ * recorded offset is at its end (read afresh, up to `recoveryRereadsMax` + 1 times: a misdirected
+ * read must not hide it); null otherwise.
+ */
+async function recordedResume(segment: Segment, fileBytes: number, stop: ScanStop, batchBytesMax: number, points: readonly ResumePoint[]): Promise<Resume | null> {
+  for (const point of points) {
+    if (point.segmentBase !== segment.baseOffset || stop.position < point.start || stop.position >= point.end || point.nextOffset < segment.nextOffset) continue;
+    for (let attempt = 0; attempt <= recoveryRereadsMax; attempt++) {
+      const found = await validBatchAt(new ChunkReader(segment.file, fileBytes), point.end, batchBytesMax);
+      if (found?.baseOffset === point.nextOffset) return { end: point.end, nextOffset: point.nextOffset };
+    }
+  }
+  return null;
 }
 
 /**
