@@ -266,8 +266,7 @@ async function scanAll(
     // batches follow, or resume at the wrong place (log-crash seed 63640 resumed 4 KiB too far on
     // a misread chunk). Search on fresh reads until two searches agree; without agreement, the
     // first place found is used for this open only, and nothing is overwritten.
-    const searched = await agreedResume(segment, fileBytes, stop, batchBytesMax);
-    let { skip, agreed } = searched;
+    let { skip, agreed } = await agreedResume(segment, fileBytes, stop, batchBytesMax);
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
     if (skip === null && isLast) {
       // Nowhere to resume by what follows: an earlier recovery may have found the log going on past
