@@ -397,8 +397,11 @@ export class PartitionLog implements PartitionLogApi {
       if (this.needsRoll(next, groupBytes, groupOffsets)) {
         if (group.length > 0) break; // write what we have; roll on the next round
         if (!(await this.roll())) {
+          // A roll that failed the log answered (and emptied) the queue already: log-crash seed
+          // 843812 took `next` off the empty queue here, and stop() threw a TypeError.
+          if (this.failure !== null) return;
           this.dequeue();
-          if (this.failure === null) next.reject(new LogError('DISK_FULL', `no space to start a new segment in ${this.dir}`));
+          next.reject(new LogError('DISK_FULL', `no space to start a new segment in ${this.dir}`));
           continue;
         }
       }
