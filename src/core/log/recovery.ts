@@ -415,17 +415,24 @@ async function findResume(
 /**
  * Whether a batch starts at `position` with the offset `nextOffset`: a whole, valid one, or the
  * header of one a crash tore (magic 2, the offset, a length that fits the limit), which is as good a
- * link, since a torn tail rarely repeats the next offset by chance.
+ * link, since a torn tail rarely repeats the next offset by chance. The torn header may be cut short
+ * itself when it ends the file, down to its magic byte (17 bytes: baseOffset, batchLength,
+ * partitionLeaderEpoch, magic): log-crash seed 850834 cut an acknowledged batch that a hole preceded
+ * and 17 bytes of the next batch's header followed.
  */
 async function linksAt(reader: ChunkReader, position: number, nextOffset: bigint, batchBytesMax: number): Promise<boolean> {
   const whole = await validBatchAt(reader, position, batchBytesMax);
   if (whole !== null) return whole.baseOffset === nextOffset;
   const head = await reader.bytes(position, batchHeaderBytes);
-  if (head.length < batchHeaderBytes || head[16] !== 2) return false;
-  const header = readBatchHeader(head, 0);
-  const size = 12 + header.batchLength;
-  return header.baseOffset === nextOffset && size >= batchHeaderBytes && size <= batchBytesMax;
+  if (head.length < tornHeaderBytesMin || head[16] !== 2) return false;
+  if (head.length < batchHeaderBytes && position + head.length !== reader.end) return false;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const size = 12 + view.getInt32(8);
+  return view.getBigInt64(0) === nextOffset && size >= batchHeaderBytes && size <= batchBytesMax;
 }
+
+/** The shortest torn header that still links: through the magic byte. */
+const tornHeaderBytesMin = 17;
 
 /** Whether every byte from `position` to the end is zero, and there are at most `bytesMax` of them. */
 async function zerosToEnd(reader: ChunkReader, position: number, bytesMax: number): Promise<boolean> {
