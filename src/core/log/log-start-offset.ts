@@ -9,7 +9,8 @@
  * fails its check) the start is the first segment's base offset.
  */
 import { crc32c } from '@node-rs/crc32';
-import { DiskError, joinPath, type Disk } from '../io/disk.ts';
+import type { Disk } from '../io/disk.ts';
+import { readSmallFile, replaceSmallFile } from './small-file.ts';
 
 export const logStartOffsetFileName = 'log-start-offset';
 const magic = 1;
@@ -17,18 +18,8 @@ const fileBytes = 13;
 
 /** The stored start offset, null when there is none; a damaged file is reported through `problem`. */
 export async function readLogStartOffset(disk: Disk, dir: string): Promise<{ offset: bigint | null; problem: string | null }> {
-  let bytes: Uint8Array;
-  try {
-    const file = await disk.open(joinPath(dir, logStartOffsetFileName));
-    try {
-      bytes = await file.read(0, file.size());
-    } finally {
-      await file.close();
-    }
-  } catch (error) {
-    if (error instanceof DiskError && error.code === 'ENOENT') return { offset: null, problem: null };
-    throw error;
-  }
+  const bytes = await readSmallFile(disk, dir, logStartOffsetFileName);
+  if (bytes === null) return { offset: null, problem: null };
   if (bytes.length !== fileBytes) return { offset: null, problem: `${bytes.length} bytes, expected ${fileBytes}` };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint8(0) !== magic) return { offset: null, problem: `magic ${view.getUint8(0)}` };
@@ -43,15 +34,5 @@ export async function writeLogStartOffset(disk: Disk, dir: string, offset: bigin
   view.setUint8(0, magic);
   view.setBigInt64(1, offset);
   view.setUint32(9, crc32c(bytes.subarray(0, 9)) >>> 0);
-  const tmp = joinPath(dir, `${logStartOffsetFileName}.tmp`);
-  const file = await disk.open(tmp, { create: true });
-  try {
-    await file.truncate(0);
-    await file.write(0, bytes);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await disk.rename(tmp, joinPath(dir, logStartOffsetFileName));
-  await disk.syncDir(dir);
+  await replaceSmallFile(disk, dir, logStartOffsetFileName, bytes);
 }

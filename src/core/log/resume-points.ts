@@ -18,7 +18,8 @@
  * is an empty one: the records are only ever a reason to keep a batch that is whole and in place.
  */
 import { crc32c } from '@node-rs/crc32';
-import { DiskError, joinPath, type Disk } from '../io/disk.ts';
+import type { Disk } from '../io/disk.ts';
+import { readSmallFile, replaceSmallFile } from './small-file.ts';
 
 export const resumePointsFileName = 'recovery-resumes';
 const magic = 1;
@@ -33,18 +34,8 @@ export interface ResumePoint {
 
 /** The recorded resume points; none when the file is missing or fails its check. */
 export async function readResumePoints(disk: Disk, dir: string): Promise<ResumePoint[]> {
-  let bytes: Uint8Array;
-  try {
-    const file = await disk.open(joinPath(dir, resumePointsFileName));
-    try {
-      bytes = await file.read(0, file.size());
-    } finally {
-      await file.close();
-    }
-  } catch (error) {
-    if (error instanceof DiskError && error.code === 'ENOENT') return [];
-    throw error;
-  }
+  const bytes = await readSmallFile(disk, dir, resumePointsFileName);
+  if (bytes === null) return [];
   if (bytes.length < 9) return [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = view.getUint32(1);
@@ -72,15 +63,5 @@ export async function writeResumePoints(disk: Disk, dir: string, points: readonl
     view.setBigInt64(at + 16, point.nextOffset);
   });
   view.setUint32(bytes.length - 4, crc32c(bytes.subarray(0, bytes.length - 4)) >>> 0);
-  const tmp = joinPath(dir, `${resumePointsFileName}.tmp`);
-  const file = await disk.open(tmp, { create: true });
-  try {
-    await file.truncate(0);
-    await file.write(0, bytes);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await disk.rename(tmp, joinPath(dir, resumePointsFileName));
-  await disk.syncDir(dir);
+  await replaceSmallFile(disk, dir, resumePointsFileName, bytes);
 }
