@@ -9,8 +9,8 @@
  * fails its check) the start is the first segment's base offset.
  */
 import { crc32c } from '@node-rs/crc32';
-import type { Disk } from '../io/disk.ts';
-import { readSmallFile, replaceSmallFile } from './small-file.ts';
+import { joinPath, type Disk } from '../io/disk.ts';
+import { readFileIfExists, replaceSmallFile } from './small-file.ts';
 
 export const logStartOffsetFileName = 'log-start-offset';
 const magic = 1;
@@ -18,7 +18,7 @@ const fileBytes = 13;
 
 /** The stored start offset, null when there is none; a damaged file is reported through `problem`. */
 export async function readLogStartOffset(disk: Disk, dir: string): Promise<{ offset: bigint | null; problem: string | null }> {
-  const bytes = await readSmallFile(disk, dir, logStartOffsetFileName);
+  const bytes = await readFileIfExists(disk, joinPath(dir, logStartOffsetFileName));
   if (bytes === null) return { offset: null, problem: null };
   if (bytes.length !== fileBytes) return { offset: null, problem: `${bytes.length} bytes, expected ${fileBytes}` };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -602,7 +602,14 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     expect(reopened.logEndOffset).toBe(60n);
   });
 
-  it('keeps an intact batch after a hole when the batch after it is torn: the torn header with the next offset links it', async () => {
+  // Batch 4 is kept (it could be acknowledged: it was synced); the torn batch 5 is cut. Without the
+  // torn header as a link, the hole was taken for a zero-filled torn tail and batch 4 cut with it.
+  // Log-crash seed 850834 tore the header itself, leaving 17 bytes (baseOffset, batchLength, epoch,
+  // magic) at the end of the file.
+  it.each([
+    { torn: 'after its whole header, zeros to its end', keep: batchHeaderBytes, zeros: true },
+    { torn: 'inside its header, 17 bytes left at the end of the file', keep: 17, zeros: false },
+  ])('keeps an intact batch after a hole when the batch after it is torn $torn: the torn header with the next offset links it', async ({ keep, zeros }) => {
     const h = new LogHarness(25);
     const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
     const { log } = await h.open(config);
@@ -610,37 +617,16 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     const size = testBatch('k0', 1, 40).length;
     const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
     await h.run(file.write(2 * size, new Uint8Array(2 * size))); // a hole where batches 2 and 3 were
-    await h.run(file.write(5 * size + batchHeaderBytes, new Uint8Array(size - batchHeaderBytes))); // batch 5 torn after its header
+    if (zeros) await h.run(file.write(5 * size + keep, new Uint8Array(size - keep)));
+    else await h.run(file.truncate(5 * size + keep));
     await h.run(file.sync());
     await h.crashAndRestart();
     const { log: reopened, recovery } = await h.open(config);
-    // Batch 4 is kept (it could be acknowledged: it was synced); the torn batch 5 is cut. Without the
-    // torn header as a link, the hole was taken for a zero-filled torn tail and batch 4 cut with it.
     expect(recovery.corruptRanges).toHaveLength(1);
-    expect(recovery.truncatedBytes).toBe(size);
+    expect(recovery.truncatedBytes).toBe(zeros ? size : keep);
     expect(reopened.logEndOffset).toBe(5n);
     expect(batchesOf(await h.run(reopened.read(4n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([4n]);
     expect(await errorOf(h, reopened.read(2n, 1000))).toBeInstanceOf(CorruptRecordError);
-  });
-
-  it('keeps an intact batch after a hole when only 17 bytes of the next batch header survive at the end of the file', async () => {
-    // Log-crash seed 850834: a misdirected write's hole, an acknowledged batch, then a torn write
-    // that kept only the header's first 17 bytes (baseOffset, batchLength, epoch, magic).
-    const h = new LogHarness(31);
-    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
-    const { log } = await h.open(config);
-    await appendMany(h, log, 6, 'k', 1, 40);
-    const size = testBatch('k0', 1, 40).length;
-    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
-    await h.run(file.write(2 * size, new Uint8Array(2 * size))); // a hole where batches 2 and 3 were
-    await h.run(file.truncate(5 * size + 17)); // batch 5 torn 17 bytes in
-    await h.run(file.sync());
-    await h.crashAndRestart();
-    const { log: reopened, recovery } = await h.open(config);
-    expect(recovery.corruptRanges).toHaveLength(1);
-    expect(recovery.truncatedBytes).toBe(17);
-    expect(reopened.logEndOffset).toBe(5n);
-    expect(batchesOf(await h.run(reopened.read(4n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([4n]);
   });
 
   it('of two copies of an offset after damage resumes at the later one, and zeros the stretch it stepped over so the next recovery agrees', async () => {

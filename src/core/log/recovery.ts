@@ -20,6 +20,7 @@ import { recoveryRereadsMax } from '../limits.ts';
 import { logStartOffsetFileName, readLogStartOffset } from './log-start-offset.ts';
 import { batchHeaderBytes, checkBatch, describeBatchProblem, readBatchHeader } from './record-batch.ts';
 import { BatchChecksums } from './batch-checksums.ts';
+import { readFileIfExists } from './small-file.ts';
 import { readResumePoints, resumePointsFileName, writeResumePoints, type ResumePoint } from './resume-points.ts';
 import { decodeIndexFiles } from './segment-index.ts';
 import { ChunkReader, Segment, parseSegmentFileName, scanInto, segmentFileName, type ScanStop } from './segment.ts';
@@ -119,20 +120,6 @@ async function sortOutFiles(io: Io, dir: string, names: readonly string[], notes
   return [...logs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-async function readWhole(io: Io, path: string): Promise<Uint8Array | null> {
-  try {
-    const file = await io.disk.open(path);
-    try {
-      return await file.read(0, file.size());
-    } finally {
-      await file.close();
-    }
-  } catch (error) {
-    if (error instanceof DiskError && error.code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
 /**
  * Loads a segment's index and checksum files and checks them against the segment. Returns a reason
  * when they cannot be trusted. On success the segment ends at `sizeBytes` with offsets up to
@@ -140,9 +127,9 @@ async function readWhole(io: Io, path: string): Promise<Uint8Array | null> {
  * and the checksums of the batches from there on are noted again by that scan).
  */
 async function loadIndex(io: Io, segment: Segment, nextOffset: bigint | null): Promise<string | null> {
-  const offsetBytes = await readWhole(io, segment.path('index'));
-  const timeBytes = await readWhole(io, segment.path('timeindex'));
-  const checksumBytes = await readWhole(io, segment.path('checksums'));
+  const offsetBytes = await readFileIfExists(io.disk, segment.path('index'));
+  const timeBytes = await readFileIfExists(io.disk, segment.path('timeindex'));
+  const checksumBytes = await readFileIfExists(io.disk, segment.path('checksums'));
   if (offsetBytes === null || timeBytes === null || checksumBytes === null) return 'missing';
   const sizeBytes = segment.file.size();
   const decoded = decodeIndexFiles(offsetBytes, timeBytes, sizeBytes);

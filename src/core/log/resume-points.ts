@@ -18,8 +18,8 @@
  * is an empty one: the records are only ever a reason to keep a batch that is whole and in place.
  */
 import { crc32c } from '@node-rs/crc32';
-import type { Disk } from '../io/disk.ts';
-import { readSmallFile, replaceSmallFile } from './small-file.ts';
+import { joinPath, type Disk } from '../io/disk.ts';
+import { readFileIfExists, replaceSmallFile } from './small-file.ts';
 
 export const resumePointsFileName = 'recovery-resumes';
 const magic = 1;
@@ -34,7 +34,7 @@ export interface ResumePoint {
 
 /** The recorded resume points; none when the file is missing or fails its check. */
 export async function readResumePoints(disk: Disk, dir: string): Promise<ResumePoint[]> {
-  const bytes = await readSmallFile(disk, dir, resumePointsFileName);
+  const bytes = await readFileIfExists(disk, joinPath(dir, resumePointsFileName));
   if (bytes === null) return [];
   if (bytes.length < 9) return [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -6,10 +6,10 @@
  */
 import { DiskError, joinPath, type Disk } from '../io/disk.ts';
 
-/** The file's bytes, or null when it does not exist. */
-export async function readSmallFile(disk: Disk, dir: string, name: string): Promise<Uint8Array | null> {
+/** The whole file's bytes, or null when it does not exist. */
+export async function readFileIfExists(disk: Disk, path: string): Promise<Uint8Array | null> {
   try {
-    const file = await disk.open(joinPath(dir, name));
+    const file = await disk.open(path);
     try {
       return await file.read(0, file.size());
     } finally {
