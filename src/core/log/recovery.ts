@@ -218,6 +218,7 @@ async function scanAll(
   let position = from;
   let rereadAt = -1;
   let rereads = 0;
+  let misreadRestarts = 0;
   for (;;) {
     let scanned: Awaited<ReturnType<typeof scanInto>>;
     try {
@@ -253,7 +254,17 @@ async function scanAll(
     // batches follow, or resume at the wrong place (log-crash seed 63640 resumed 4 KiB too far on
     // a misread chunk). Search on fresh reads until two searches agree; without agreement, the
     // first place found is used for this open only, and nothing is overwritten.
-    let { skip, agreed } = await agreedResume(segment, fileBytes, stop, batchBytesMax);
+    let { skip, agreed, misread } = await agreedResume(segment, fileBytes, stop, batchBytesMax);
+    if (misread && misreadRestarts < recoveryRereadsMax) {
+      // A search's fresh read found the batch the scan expected, whole, right at the stop: the
+      // scan's reads were all misdirected (log-crash seed 1106059 met four in a row at one place
+      // and cut the acknowledged tail of a cleanly stopped log). Scan on from there.
+      misreadRestarts++;
+      rereadAt = -1;
+      reader = new ChunkReader(segment.file, fileBytes);
+      position = stop.position;
+      continue;
+    }
     const where = `${segmentFileName(segment.baseOffset, 'log')} at ${stop.position}`;
     if (skip === null && isLast) {
       // Nowhere to resume by what follows: an earlier recovery may have found the log going on past
@@ -320,17 +331,20 @@ type Resume = { end: number; nextOffset: bigint };
 /**
  * `findResume` on fresh reads, up to `recoveryRereadsMax` + 2 times, until two answers name the same
  * place (a misdirected read changes one search's answer, rarely two alike). Nowhere to resume (a cut)
- * only when every search says so. Otherwise, without agreement, the first place found.
+ * only when every search says so. Otherwise, without agreement, the first place found. `misread`
+ * when a search's read shows the expected batch, whole, at the stop itself: there was no damage.
  */
-async function agreedResume(segment: Segment, fileBytes: number, stop: ScanStop, batchBytesMax: number): Promise<{ skip: Resume | null; agreed: boolean }> {
+async function agreedResume(segment: Segment, fileBytes: number, stop: ScanStop, batchBytesMax: number): Promise<{ skip: Resume | null; agreed: boolean; misread: boolean }> {
   const found: Resume[] = [];
   for (let attempt = 0; attempt < recoveryRereadsMax + 2; attempt++) {
-    const resume = await findResume(new ChunkReader(segment.file, fileBytes), segment, stop, batchBytesMax);
+    const reader = new ChunkReader(segment.file, fileBytes);
+    if ((await validBatchAt(reader, stop.position, batchBytesMax))?.baseOffset === segment.nextOffset) return { skip: null, agreed: false, misread: true };
+    const resume = await findResume(reader, segment, stop, batchBytesMax);
     if (resume === null) continue;
-    if (found.some((f) => f.end === resume.end && f.nextOffset === resume.nextOffset)) return { skip: resume, agreed: true };
+    if (found.some((f) => f.end === resume.end && f.nextOffset === resume.nextOffset)) return { skip: resume, agreed: true, misread: false };
     found.push(resume);
   }
-  return { skip: found[0] ?? null, agreed: false };
+  return { skip: found[0] ?? null, agreed: false, misread: false };
 }
 
 /**
