@@ -629,6 +629,27 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     expect(await errorOf(h, reopened.read(2n, 1000))).toBeInstanceOf(CorruptRecordError);
   });
 
+  it('keeps an intact batch between two holes when a torn batch with a later offset follows the second', async () => {
+    // Log-crash seed 1214980: a misdirected write's copy destroyed the batches before an
+    // acknowledged one, its intended place after it stayed zeros, and a crash tore the next batch.
+    const h = new LogHarness(32);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 6, 'k', 1, 40);
+    const size = testBatch('k0', 1, 40).length;
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    await h.run(file.write(2 * size, new Uint8Array(size))); // batch 2 gone
+    await h.run(file.write(4 * size, new Uint8Array(size))); // batch 4 never landed
+    await h.run(file.write(5 * size + batchHeaderBytes, new Uint8Array(size - batchHeaderBytes))); // batch 5 torn after its header
+    await h.run(file.sync());
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open(config);
+    expect(recovery.corruptRanges).toHaveLength(1);
+    expect(recovery.truncatedBytes).toBe(2 * size);
+    expect(reopened.logEndOffset).toBe(4n);
+    expect(batchesOf(await h.run(reopened.read(3n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([3n]);
+  });
+
   it('of two copies of an offset after damage resumes at the later one, and zeros the stretch it stepped over so the next recovery agrees', async () => {
     const h = new LogHarness(26);
     const config = { ...smallConfig, segmentBytesMax: 1 << 20 };

@@ -407,7 +407,7 @@ async function findResume(
     // batch would (log-crash seed 46816 cut an acknowledged batch after a hole for want of it).
     const after = q + found.size;
     const atEnd = after === reader.end || (await zerosToEnd(reader, after, batchBytesMax));
-    if (!atEnd && !(await linksAt(reader, after, found.nextOffset, batchBytesMax))) continue;
+    if (!atEnd && !(await linksAt(reader, after, found.nextOffset, batchBytesMax)) && !(await linksAfterHole(reader, after, found.nextOffset, batchBytesMax))) continue;
     best = { end: q, nextOffset: found.baseOffset };
   }
   return best;
@@ -421,15 +421,36 @@ async function findResume(
  * partitionLeaderEpoch, magic): log-crash seed 850834 cut an acknowledged batch that a hole preceded
  * and 17 bytes of the next batch's header followed.
  */
-async function linksAt(reader: ChunkReader, position: number, nextOffset: bigint, batchBytesMax: number): Promise<boolean> {
+async function linksAt(reader: ChunkReader, position: number, nextOffset: bigint, batchBytesMax: number, later = false): Promise<boolean> {
+  const follows = (offset: bigint): boolean => (later ? offset > nextOffset : offset === nextOffset);
   const whole = await validBatchAt(reader, position, batchBytesMax);
-  if (whole !== null) return whole.baseOffset === nextOffset;
+  if (whole !== null) return follows(whole.baseOffset);
   const head = await reader.bytes(position, batchHeaderBytes);
   if (head.length < tornHeaderBytesMin || head[16] !== 2) return false;
   if (head.length < batchHeaderBytes && position + head.length !== reader.end) return false;
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const size = 12 + view.getInt32(8);
-  return view.getBigInt64(0) === nextOffset && size >= batchHeaderBytes && size <= batchBytesMax;
+  return follows(view.getBigInt64(0)) && size >= batchHeaderBytes && size <= batchBytesMax;
+}
+
+/**
+ * Whether a run of zeros starts at `position` (at most `batchBytesMax` of them) and a batch, whole or
+ * torn, with an offset past `nextOffset` follows it: the intended place of a misdirected write (its
+ * offsets lost to storage) between an intact batch and the rest. Log-crash seed 1214980: damage, an
+ * acknowledged batch, such a hole, then a torn batch; with no link after the intact batch, recovery
+ * cut it with the damage before it.
+ */
+async function linksAfterHole(reader: ChunkReader, position: number, nextOffset: bigint, batchBytesMax: number): Promise<boolean> {
+  const span = await reader.bytes(position, Math.min(batchBytesMax, reader.end - position));
+  let zeros = 0;
+  while (zeros < span.length && span[zeros] === 0) zeros++;
+  if (zeros === 0 || zeros === span.length) return false;
+  // The first byte that is not zero can lie inside the next header's baseOffset, whose high bytes are
+  // zeros themselves: the header starts at most 7 bytes before it.
+  for (let start = Math.max(position + 1, position + zeros - 7); start <= position + zeros; start++) {
+    if (await linksAt(reader, start, nextOffset, batchBytesMax, true)) return true;
+  }
+  return false;
 }
 
 /** The shortest torn header that still links: through the magic byte. */
