@@ -15,7 +15,7 @@
  * is valid (the broker then refuses to start rather than forget topics).
  */
 import { crc32c } from '@node-rs/crc32';
-import { joinPath, type Disk } from '../io/index.ts';
+import { joinPath, replaceFileAtomically, type Disk } from '../io/index.ts';
 import { topicMetadataFileBytesMax } from '../limits.ts';
 import type { TopicConfigOverrides } from '../metadata/topic-config.ts';
 
@@ -123,18 +123,5 @@ export async function loadTopicTable(disk: Disk, dir: string): Promise<{ table: 
 /** Replaces both copies with `table`, one after the other, each atomically and durably. */
 export async function storeTopicTable(disk: Disk, dir: string, table: TopicTable): Promise<void> {
   const bytes = encodeTopicTable(table);
-  for (const name of topicMetadataCopies) {
-    const path = joinPath(dir, name);
-    const temp = `${path}.tmp`;
-    await disk.remove(temp);
-    const file = await disk.open(temp, { create: true });
-    try {
-      await file.append(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await disk.rename(temp, path);
-    await disk.syncDir(dir);
-  }
+  for (const name of topicMetadataCopies) await replaceFileAtomically(disk, joinPath(dir, name), bytes);
 }

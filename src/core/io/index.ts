@@ -12,6 +12,7 @@ export * from './network.ts';
 export * from './probes.ts';
 export * from './random.ts';
 export * from './seeded-random.ts';
+export * from './whole-file.ts';
 
 /**
  * Everything a node's logic may use to touch the world. Production builds one from src/io-real;

@@ -10,7 +10,7 @@
  */
 import { crc32c } from '@node-rs/crc32';
 import { joinPath, type Disk } from '../io/disk.ts';
-import { readFileIfExists, replaceSmallFile } from './small-file.ts';
+import { readFileIfExists, replaceFileAtomically } from '../io/whole-file.ts';
 
 export const logStartOffsetFileName = 'log-start-offset';
 const magic = 1;
@@ -34,5 +34,5 @@ export async function writeLogStartOffset(disk: Disk, dir: string, offset: bigin
   view.setUint8(0, magic);
   view.setBigInt64(1, offset);
   view.setUint32(9, crc32c(bytes.subarray(0, 9)) >>> 0);
-  await replaceSmallFile(disk, dir, logStartOffsetFileName, bytes);
+  await replaceFileAtomically(disk, joinPath(dir, logStartOffsetFileName), bytes);
 }

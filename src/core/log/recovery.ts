@@ -20,7 +20,7 @@ import { recoveryRereadsMax } from '../limits.ts';
 import { logStartOffsetFileName, readLogStartOffset } from './log-start-offset.ts';
 import { batchHeaderBytes, checkBatch, describeBatchProblem, readBatchHeader } from './record-batch.ts';
 import { BatchChecksums } from './batch-checksums.ts';
-import { readFileIfExists } from './small-file.ts';
+import { readFileIfExists } from '../io/whole-file.ts';
 import { readResumePoints, resumePointsFileName, writeResumePoints, type ResumePoint } from './resume-points.ts';
 import { decodeIndexFiles } from './segment-index.ts';
 import { ChunkReader, Segment, parseSegmentFileName, scanInto, segmentFileName, type ScanStop } from './segment.ts';

@@ -14,12 +14,12 @@
  * 628620). So the decision is written down, and a recovery that would cut inside a recorded stretch
  * resumes at its end instead, when a whole, valid batch with the recorded offset is there.
  *
- * Written as `recovery-resumes.tmp`, fsynced, renamed, directory fsynced. A missing or damaged file
+ * Replaced atomically (io/whole-file.ts). A missing or damaged file
  * is an empty one: the records are only ever a reason to keep a batch that is whole and in place.
  */
 import { crc32c } from '@node-rs/crc32';
 import { joinPath, type Disk } from '../io/disk.ts';
-import { readFileIfExists, replaceSmallFile } from './small-file.ts';
+import { readFileIfExists, replaceFileAtomically } from '../io/whole-file.ts';
 
 export const resumePointsFileName = 'recovery-resumes';
 const magic = 1;
@@ -63,5 +63,5 @@ export async function writeResumePoints(disk: Disk, dir: string, points: readonl
     view.setBigInt64(at + 16, point.nextOffset);
   });
   view.setUint32(bytes.length - 4, crc32c(bytes.subarray(0, bytes.length - 4)) >>> 0);
-  await replaceSmallFile(disk, dir, resumePointsFileName, bytes);
+  await replaceFileAtomically(disk, joinPath(dir, resumePointsFileName), bytes);
 }

@@ -23,7 +23,7 @@
  */
 import { crc32c } from '@node-rs/crc32';
 import { AsyncLock } from '../async-lock.ts';
-import { joinPath, type Disk } from '../io/index.ts';
+import { joinPath, replaceFileAtomically, type Disk } from '../io/index.ts';
 import { leaderEpochCheckpointBytesMax, leaderEpochEntriesMax } from '../limits.ts';
 import { LeaderEpochEntries, type AssignResult, type EpochEndOffset, type EpochEntry } from './leader-epoch-entries.ts';
 
@@ -104,18 +104,7 @@ export async function readLeaderEpochCheckpoint(disk: Disk, dir: string): Promis
 
 /** Replaces the checkpoint in `dir` with `entries`, atomically and durably. */
 export async function writeLeaderEpochCheckpoint(disk: Disk, dir: string, entries: readonly EpochEntry[]): Promise<void> {
-  const path = joinPath(dir, leaderEpochCheckpointName);
-  const temp = `${path}.tmp`;
-  await disk.remove(temp);
-  const file = await disk.open(temp, { create: true });
-  try {
-    await file.append(encodeLeaderEpochCheckpoint(entries));
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await disk.rename(temp, path);
-  await disk.syncDir(dir);
+  await replaceFileAtomically(disk, joinPath(dir, leaderEpochCheckpointName), encodeLeaderEpochCheckpoint(entries));
 }
 
 /** What the partition log says about itself at open, for `reconcile`. */
