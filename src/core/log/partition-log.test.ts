@@ -605,10 +605,12 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
   // Batch 4 is kept (it could be acknowledged: it was synced); the torn batch 5 is cut. Without the
   // torn header as a link, the hole was taken for a zero-filled torn tail and batch 4 cut with it.
   // Log-crash seed 850834 tore the header itself, leaving 17 bytes (baseOffset, batchLength, epoch,
-  // magic) at the end of the file.
+  // magic) at the end of the file; seed 1358887 left 8, the baseOffset alone.
   it.each([
     { torn: 'after its whole header, zeros to its end', keep: batchHeaderBytes, zeros: true },
     { torn: 'inside its header, 17 bytes left at the end of the file', keep: 17, zeros: false },
+    { torn: 'inside its header, 13 bytes left at the end of the file', keep: 13, zeros: false },
+    { torn: 'inside its header, 8 bytes (the baseOffset) left at the end of the file', keep: 8, zeros: false },
   ])('keeps an intact batch after a hole when the batch after it is torn $torn: the torn header with the next offset links it', async ({ keep, zeros }) => {
     const h = new LogHarness(25);
     const config = { ...smallConfig, segmentBytesMax: 1 << 20 };

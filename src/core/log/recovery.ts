@@ -417,20 +417,32 @@ async function findResume(
  * Whether a batch starts at `position` with the offset `nextOffset`: a whole, valid one, or the
  * header of one a crash tore (magic 2, the offset, a length that fits the limit), which is as good a
  * link, since a torn tail rarely repeats the next offset by chance. The torn header may be cut short
- * itself when it ends the file, down to its magic byte (17 bytes: baseOffset, batchLength,
- * partitionLeaderEpoch, magic): log-crash seed 850834 cut an acknowledged batch that a hole preceded
- * and 17 bytes of the next batch's header followed.
+ * itself when it ends the file, to any length: what is left must match the header it would be (the
+ * offset's bytes as far as they go, then the length, then the magic byte). Log-crash seed 850834 cut
+ * an acknowledged batch that a hole preceded and 17 bytes of the next batch's header followed; seed
+ * 1358887 the same with 8 bytes, the next batch's baseOffset alone.
  */
 async function linksAt(reader: ChunkReader, position: number, nextOffset: bigint, batchBytesMax: number, later = false): Promise<boolean> {
   const follows = (offset: bigint): boolean => (later ? offset > nextOffset : offset === nextOffset);
   const whole = await validBatchAt(reader, position, batchBytesMax);
   if (whole !== null) return follows(whole.baseOffset);
   const head = await reader.bytes(position, batchHeaderBytes);
-  if (head.length < tornHeaderBytesMin || head[16] !== 2) return false;
   if (head.length < batchHeaderBytes && position + head.length !== reader.end) return false;
+  if (head.length < 8) {
+    // Part of the baseOffset only: it must be the next offset's first bytes (a later offset cannot
+    // be told from them, so a run of zeros before it does not link).
+    if (later || head.length === 0) return false;
+    const expected = new Uint8Array(8);
+    new DataView(expected.buffer).setBigInt64(0, nextOffset);
+    return head.every((b, i) => b === expected[i]);
+  }
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const size = 12 + view.getInt32(8);
-  return follows(view.getBigInt64(0)) && size >= batchHeaderBytes && size <= batchBytesMax;
+  if (!follows(view.getBigInt64(0))) return false;
+  if (head.length >= 12) {
+    const size = 12 + view.getInt32(8);
+    if (size < batchHeaderBytes || size > batchBytesMax) return false;
+  }
+  return head.length < 17 || head[16] === 2;
 }
 
 /**
@@ -452,9 +464,6 @@ async function linksAfterHole(reader: ChunkReader, position: number, nextOffset:
   }
   return false;
 }
-
-/** The shortest torn header that still links: through the magic byte. */
-const tornHeaderBytesMin = 17;
 
 /** Whether every byte from `position` to the end is zero, and there are at most `bytesMax` of them. */
 async function zerosToEnd(reader: ChunkReader, position: number, bytesMax: number): Promise<boolean> {
