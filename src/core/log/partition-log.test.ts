@@ -652,6 +652,27 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     expect(batchesOf(await h.run(reopened.read(3n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([3n]);
   });
 
+  it('does not resume at a batch whose baseOffset reads as the segment base after damage at the start', async () => {
+    // Log-crash seed 1406057: the end of a misdirected write's copy zeroed the baseOffset (outside
+    // the CRC) of a later batch, which then read as offset 0; recovery resumed there, skipping the
+    // intact batches before it as damage.
+    const h = new LogHarness(33);
+    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+    const { log } = await h.open(config);
+    await appendMany(h, log, 4, 'z', 1, 40);
+    const size = testBatch('z0', 1, 40).length;
+    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    await h.run(file.write(0, new Uint8Array(24))); // batch 0's header destroyed
+    await h.run(file.write(3 * size, new Uint8Array(8))); // batch 3's baseOffset zeroed
+    await h.run(file.sync());
+    await h.crashAndRestart();
+    const { log: reopened, recovery } = await h.open(config);
+    expect(recovery.corruptRanges).toHaveLength(1);
+    expect(recovery.truncatedBytes).toBe(size);
+    expect(reopened.logEndOffset).toBe(3n);
+    expect(batchesOf(await h.run(reopened.read(1n, 1 << 20))).map((b) => b.header.baseOffset)).toEqual([1n, 2n]);
+  });
+
   it('of two copies of an offset after damage resumes at the later one, and zeros the stretch it stepped over so the next recovery agrees', async () => {
     const h = new LogHarness(26);
     const config = { ...smallConfig, segmentBytesMax: 1 << 20 };

@@ -398,7 +398,11 @@ async function findResume(
   for (let q = p + 1; q + batchHeaderBytes <= limit; q++) {
     if ((reader.peek(q + 16) ?? (await reader.bytes(q + 16, 1))[0]) !== 2) continue;
     const found = await validBatchAt(reader, q, batchBytesMax);
-    if (found === null || found.baseOffset < segment.nextOffset || (best !== null && found.baseOffset > best.nextOffset)) continue;
+    // A batch with the segment's base offset starts the segment, at position 0, never here: one that
+    // says so has had its baseOffset (outside the CRC) overwritten, here with zeros by the end of a
+    // misdirected write's copy (log-crash seed 1406057 resumed at such a batch 9554 bytes in).
+    if (found === null || found.baseOffset < segment.nextOffset || found.baseOffset === segment.baseOffset) continue;
+    if (best !== null && found.baseOffset > best.nextOffset) continue;
     // Demand a second link (or the end: the exact end, or nothing but zeros up to it, which a
     // misdirected write leaves where it was aimed at the end of the file) so that a batch embedded
     // in a record value of a torn tail is not mistaken for a place to resume. The link may be the
