@@ -192,6 +192,26 @@ describe('cluster: 3 brokers on the metadata quorum', () => {
     sim.network.heal();
   });
 
+  it('fences a crashed active controller\'s broker as soon as the next controller is elected', async () => {
+    const sim = new Simulation({ seed: 6 });
+    const live = startCluster(sim);
+    const unfenced = (id: number): boolean => live.size === 3 && [...live.values()].every((r) => r.controller.image().broker(id)?.fenced === false);
+    await sim.run({ until: () => [1, 2, 3].every(unfenced), untilMs: 30_000 });
+    await sim.run({ untilMs: sim.nowMs() + 2000 });
+    const victim = [...live.values()][0]!.controller.controller.activeController();
+    const victimName = `n${victim}`;
+    sim.node(victimName).crash();
+    live.delete(victimName);
+    const survivors = [...live.values()];
+    await sim.run({ until: () => survivors.some((r) => r.controller.controller.isActive()), untilMs: sim.nowMs() + 10_000 });
+    const electedAtMs = sim.nowMs();
+    await sim.run({ until: () => survivors.every((r) => r.controller.image().broker(victim)?.fenced === true), untilMs: sim.nowMs() + 10_000 });
+    // The old controller's voter was found gone before the election; the next session check would
+    // come up to a quarter session (750 ms) later.
+    expect(survivors.every((r) => r.controller.image().broker(victim)?.fenced === true)).toBe(true);
+    expect(sim.nowMs() - electedAtMs).toBeLessThan(150);
+  });
+
   it('grows a topic with CreatePartitions through any broker; the new partitions replicate and take acks=all', async () => {
     const sim = new Simulation({ seed: 9 });
     const live = startCluster(sim);

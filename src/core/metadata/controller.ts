@@ -143,6 +143,14 @@ export class MetadataController {
     node.peerRefusedListeners.add((id) => {
       if (this.isActive()) this.checkSessions();
     });
+    // A new controller fences the brokers whose process its voter already found gone at once, not at
+    // the next session check (up to a quarter session later): when the old controller's process died
+    // with its broker, that broker's leaderships wait for this.
+    node.becameLeaderListeners.add(() => {
+      this.io.clock.setTimer(0, () => {
+        if (this.isActive()) this.checkSessions();
+      });
+    });
     sm.onApplied = (index, record) => {
       // A broker fenced or back: move partition leadership at once, not at the next session check.
       if ((record.type === 'FenceBroker' || record.type === 'UnfenceBroker') && this.isActive()) {

@@ -151,7 +151,10 @@ export class RaftNode {
         log: io.log,
         testHooks: config.testHooks,
         probes: io,
-        onBecameLeader: (r) => config.observer?.onBecameLeader?.(r),
+        onBecameLeader: (r) => {
+          config.observer?.onBecameLeader?.(r);
+          for (const listener of [...(node?.becameLeaderListeners ?? [])]) listener();
+        },
       },
       initial,
     );
@@ -238,6 +241,9 @@ export class RaftNode {
 
   private leaderSeen: NodeId = noNode;
   private leaderChangesSeen = 0;
+
+  /** Listeners told when this node wins an election (synchronously, inside the state machine: defer work). */
+  readonly becameLeaderListeners = new Set<() => void>();
 
   /** Listeners told when a peer's process is found gone (a dial refused); see RaftTransport.refusedSince. */
   readonly peerRefusedListeners = new Set<(id: NodeId) => void>();
