@@ -17,6 +17,8 @@
  * --skip-failover, --broker-session-timeout-ms N (passed to the cluster's nodes, to see what a
  * shorter session does to failover; the goals are about the default, so the goal line says so).
  */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { freePort } from '../chaos/broker-process.ts';
 import { BenchCluster, waitFullIsr } from './bench-cluster.ts';
 import { failoverTrials, summarizeFailover, type FailoverTrial } from './failover.ts';
@@ -45,6 +47,8 @@ const broken: string[] = [];
 
 interface ConfigResult {
   max: Record<'all' | '1', LoadResult>;
+  /** CPU seconds each broker process used during the max-rate run, and the machine's busy share. */
+  maxCpu: Record<'all' | '1', CpuUse>;
   paced50k: Record<'all' | '1', LoadResult>;
   pacedHalf: Record<'all' | '1', LoadResult>;
 }
@@ -73,12 +77,46 @@ async function ceiling(): Promise<Record<'all' | '1', LoadResult>> {
  * The five runs of one configuration, each on a fresh topic made by `topic(name)`. The max-rate
  * acks=all topic is counted afterwards: every message (and the warm-up) must be stored.
  */
-async function measure(label: string, bootstrap: string, topic: (name: string) => Promise<string>): Promise<ConfigResult> {
-  const result = { max: {}, paced50k: {}, pacedHalf: {} } as ConfigResult;
+interface CpuUse {
+  brokerSeconds: number[];
+  machineBusy: number;
+}
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+}
+
+/** Busy and total CPU time of the whole machine so far, in seconds (Linux /proc/stat). */
+function machineCpuSeconds(): { busy: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: (total - ticks[3]! - ticks[4]!) / clockTicksPerSecond, total: total / clockTicksPerSecond };
+}
+
+/** USER_HZ: 100 on Linux for every architecture Node runs on. */
+const clockTicksPerSecond = 100;
+
+async function withCpu<T>(pids: number[], run: () => Promise<T>): Promise<{ value: T; cpu: CpuUse }> {
+  const before = pids.map(processCpuSeconds);
+  const machineBefore = machineCpuSeconds();
+  const value = await run();
+  const machineAfter = machineCpuSeconds();
+  const brokerSeconds = pids.map((pid, k) => processCpuSeconds(pid) - before[k]!);
+  return { value, cpu: { brokerSeconds, machineBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total) } };
+}
+
+async function measure(label: string, cluster: BenchCluster, topic: (name: string) => Promise<string>): Promise<ConfigResult> {
+  const bootstrap = cluster.bootstrap();
+  const result = { max: {}, maxCpu: {}, paced50k: {}, pacedHalf: {} } as ConfigResult;
   for (const acks of ['all', '1'] as const) {
     progress(`${label}: ${count} msgs acks=${acks}, as fast as the client goes`);
     const name = await topic(`max-${acks}`);
-    result.max[acks] = checkDelivered(`${label} max acks=${acks}`, await load(['produce', bootstrap, name, acks, String(count)]));
+    const pids = cluster.nodes.map((n) => n.process!.pid);
+    const { value, cpu } = await withCpu(pids, () => load(['produce', bootstrap, name, acks, String(count)]));
+    result.max[acks] = checkDelivered(`${label} max acks=${acks}`, value);
+    result.maxCpu[acks] = cpu;
     if (acks === 'all') {
       const stored = await storedMessages(bootstrap.split(','), name);
       if (stored !== count + 1) broken.push(`${label}: ${stored} messages stored in ${name}, ${count + 1} produced`);
@@ -97,7 +135,7 @@ async function measure(label: string, bootstrap: string, topic: (name: string) =
 async function singleNode(): Promise<ConfigResult> {
   const cluster = await BenchCluster.start(1, 'bench-single');
   try {
-    return await measure('single node', cluster.bootstrap(), (name) => cluster.createTopic(name, 1));
+    return await measure('single node', cluster, (name) => cluster.createTopic(name, 1));
   } finally {
     await cluster.stop();
   }
@@ -106,7 +144,7 @@ async function singleNode(): Promise<ConfigResult> {
 async function threeNodes(): Promise<{ rf3?: ConfigResult; failover?: FailoverTrial[] }> {
   const cluster = await BenchCluster.start(3, 'bench-rf3', sessionTimeoutArg === null ? [] : ['--broker-session-timeout-ms', String(sessionTimeoutArg)]);
   try {
-    const rf3 = failoverOnly ? undefined : await measure('3 nodes RF=3', cluster.bootstrap(), (name) => cluster.createTopic(name, 3));
+    const rf3 = failoverOnly ? undefined : await measure('3 nodes RF=3', cluster, (name) => cluster.createTopic(name, 3));
     if (skipFailover) return { rf3 };
     const topic = await cluster.createTopic('failover', 3);
     await waitFullIsr(cluster, topic, 3);
@@ -133,6 +171,15 @@ function printThroughput(limit: Record<'all' | '1', LoadResult>, single: ConfigR
       console.log(
         `| ${name} | ${acks} | ${fmt(m.msgs_per_s)} | ${fmt(m.mb_per_s, 1)} | ${fmt((100 * m.msgs_per_s) / limit[acks].msgs_per_s, 1)}% | ${lat(m)} | ${lat(p)} (${fmt(p.msgs_per_s)}) | ${fmt(Math.floor(m.msgs_per_s / 2))} | ${lat(h)} (${fmt(h.msgs_per_s)}) |`,
       );
+    }
+  }
+  console.log('\n| configuration | acks | broker CPU s per 1M messages at max (each broker) | machine busy over the run |');
+  console.log('|---|---|---|---|');
+  for (const [name, r] of [['single node', single], ['3 nodes, RF=3, min ISR 2', rf3]] as const) {
+    for (const acks of ['all', '1'] as const) {
+      const per = (seconds: number): string => fmt((seconds * 1_000_000) / count, 2);
+      const cpu = r.maxCpu[acks];
+      console.log(`| ${name} | ${acks} | ${cpu.brokerSeconds.map(per).join(' + ')} | ${fmt(100 * cpu.machineBusy, 0)}% of ${availableParallelism()} cores |`);
     }
   }
   const ratioAll = rf3.max.all.msgs_per_s / single.max.all.msgs_per_s;
