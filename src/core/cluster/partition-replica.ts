@@ -24,7 +24,7 @@
  * divergent tail by leader epoch; its high watermark is the leader's, capped by its own durable end.
  */
 import { DiskError, reached, sleep, type Io, type Log, type Timer } from '../io/index.ts';
-import { readBatchHeader, splitBatches } from '../log/record-batch.ts';
+import { headersOfCheckedBatches, splitBatches } from '../log/record-batch.ts';
 import type { AlterPartitionResult } from '../metadata/controller.ts';
 import type { PartitionInfo } from '../metadata/image.ts';
 import type { AlterPartitionRequest } from '../metadata/partition-policy.ts';
@@ -462,19 +462,16 @@ export class PartitionReplica {
    * (cluster seed 30525: an idempotent write stored twice).
    */
   async followerAppended(bytes: Uint8Array, leaderHw: bigint): Promise<void> {
-    const split = splitBatches(bytes, bytes.length);
     let checkpointFailure: DiskError | null = null;
-    if (split.ok) {
-      for (const span of split.spans) {
-        const header = readBatchHeader(bytes, span.position);
-        this.partition.producers.load(header);
-        if (header.partitionLeaderEpoch < 0) continue;
-        try {
-          await this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
-        } catch (error) {
-          if (!(error instanceof DiskError)) throw error;
-          checkpointFailure ??= error;
-        }
+    // The log's append checked every batch (CRC included) before this: only the headers are read.
+    for (const header of headersOfCheckedBatches(bytes)) {
+      this.partition.producers.load(header);
+      if (header.partitionLeaderEpoch < 0) continue;
+      try {
+        await this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
+      } catch (error) {
+        if (!(error instanceof DiskError)) throw error;
+        checkpointFailure ??= error;
       }
     }
     this.followerHighWatermark(leaderHw);

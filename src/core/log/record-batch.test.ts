@@ -5,6 +5,7 @@ import {
   checkBatch,
   decodeRecords,
   encodeRecordBatch,
+  headersOfCheckedBatches,
   readBatchHeader,
   recordTimestamps,
   splitBatches,
@@ -92,6 +93,15 @@ describe('record batches (magic 2)', () => {
     two[batch.length + batchHeaderBytes + 2]! ^= 1;
     const bad = splitBatches(two, 1 << 20);
     expect(bad).toMatchObject({ ok: false, position: batch.length, problem: { kind: 'bad-crc' } });
+  });
+
+  it('reads the headers of checked batches without their CRC, and stops at a header that does not fit', () => {
+    const three = new Uint8Array(batch.length * 3);
+    for (let k = 0; k < 3; k++) three.set(batch, k * batch.length);
+    writeBaseOffset(three, batch.length, 7n);
+    expect(headersOfCheckedBatches(three).map((h) => h.baseOffset)).toEqual([readBatchHeader(batch).baseOffset, 7n, readBatchHeader(batch).baseOffset]);
+    expect(headersOfCheckedBatches(three.subarray(0, 3 * batch.length - 1))).toHaveLength(2);
+    expect(headersOfCheckedBatches(three.subarray(0, batch.length + batchHeaderBytes - 1))).toHaveLength(1);
   });
 
   it('round-trips any records: lengths past one varint byte, timestamp deltas past int32, headers past the size estimate', () => {

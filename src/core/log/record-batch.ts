@@ -194,6 +194,24 @@ export interface BatchSpan {
 }
 
 /**
+ * The headers of consecutive batches that were checked whole already (a PartitionLog append checked
+ * them): no CRC is computed again, which for a follower was a second pass over every replicated
+ * byte. Stops at the first header that does not fit.
+ */
+export function headersOfCheckedBatches(bytes: Uint8Array): RecordBatchHeader[] {
+  const headers: RecordBatchHeader[] = [];
+  let position = 0;
+  while (position + batchHeaderBytes <= bytes.length) {
+    const header = readBatchHeader(bytes, position);
+    const size = batchLogOverheadBytes + header.batchLength;
+    if (size < batchHeaderBytes || position + size > bytes.length) break;
+    headers.push(header);
+    position += size;
+  }
+  return headers;
+}
+
+/**
  * Splits a buffer of consecutive batches (a produce request's records, or a slice of a segment),
  * checking each one. Returns the spans, or the first problem and where it is.
  */
