@@ -432,10 +432,13 @@ async function linksAt(reader: ChunkReader, position: number, nextOffset: bigint
   if (whole !== null) return follows(whole.baseOffset);
   const head = await reader.bytes(position, batchHeaderBytes);
   if (head.length < batchHeaderBytes && position + head.length !== reader.end) return false;
+  // A later offset (after a hole, whose end is only guessed to within 7 bytes) links only through the
+  // magic byte: a shorter remnant read from a shifted start would take a header's length and epoch
+  // bytes for an offset (the resume-points test tears a header to 20 bytes and shows it).
+  if (later && head.length < tornHeaderBytesMin) return false;
   if (head.length < 8) {
-    // Part of the baseOffset only: it must be the next offset's first bytes (a later offset cannot
-    // be told from them, so a run of zeros before it does not link).
-    if (later || head.length === 0) return false;
+    // Part of the baseOffset only: it must be the next offset's first bytes.
+    if (head.length === 0) return false;
     const expected = new Uint8Array(8);
     new DataView(expected.buffer).setBigInt64(0, nextOffset);
     return head.every((b, i) => b === expected[i]);
@@ -446,8 +449,11 @@ async function linksAt(reader: ChunkReader, position: number, nextOffset: bigint
     const size = 12 + view.getInt32(8);
     if (size < batchHeaderBytes || size > batchBytesMax) return false;
   }
-  return head.length < 17 || head[16] === 2;
+  return head.length < tornHeaderBytesMin || head[16] === 2;
 }
+
+/** The shortest torn header that links a later offset: through the magic byte. */
+const tornHeaderBytesMin = 17;
 
 /**
  * Whether a run of zeros starts at `position` (at most `batchBytesMax` of them) and a batch, whole or
