@@ -421,8 +421,9 @@ async function findResume(
  * Whether a batch starts at `position` with the offset `nextOffset`: a whole, valid one, or the
  * header of one a crash tore (magic 2, the offset, a length that fits the limit), which is as good a
  * link, since a torn tail rarely repeats the next offset by chance. The torn header may be cut short
- * itself when it ends the file, to any length: what is left must match the header it would be (the
- * offset's bytes as far as they go, then the length, then the magic byte). Log-crash seed 850834 cut
+ * itself when it ends the file, to any length when it carries the very next offset: what is left must
+ * match the header it would be (the offset's bytes as far as they go, then the length, then the magic
+ * byte); a later offset (`later`) links only through the magic byte. Log-crash seed 850834 cut
  * an acknowledged batch that a hole preceded and 17 bytes of the next batch's header followed; seed
  * 1358887 the same with 8 bytes, the next batch's baseOffset alone.
  */
