@@ -90,14 +90,24 @@ async function produceAll(producer: Producer, values: string[], acked: Set<strin
 }
 
 beforeAll(async () => {
-  for (let id = 1; id <= 3; id++) {
-    nodes.push({ id, kafkaPort: await freePort(), metricsPort: await freePort(), dir: tempDataDir(`cluster-${id}`), process: null });
+  // A port freePort() found free can be taken before the broker binds it (another test file's client
+  // gets it as its ephemeral port: one run of the suite failed so). Such a start is tried again on
+  // fresh ports and fresh data directories; any other failure fails at once.
+  for (let attempt = 1; ; attempt++) {
+    nodes.length = 0;
+    for (let id = 1; id <= 3; id++) {
+      nodes.push({ id, kafkaPort: await freePort(), metricsPort: await freePort(), dir: tempDataDir(`cluster-${id}`), process: null });
+    }
+    const controllerPorts = [await freePort(), await freePort(), await freePort()];
+    voters = nodes.map((n, k) => `${n.id}@127.0.0.1:${controllerPorts[k]}`).join(',');
+    bootstrap = nodes.map((n) => `127.0.0.1:${n.kafkaPort}`);
+    const failed = (await Promise.allSettled(nodes.map(startNode))).find((r) => r.status === 'rejected');
+    if (failed === undefined) return;
+    await Promise.all(nodes.map((n) => n.process?.stop(30_000)));
+    for (const n of nodes) n.dir.remove();
+    if (attempt === 3 || !String(failed.reason).includes('address already in use')) throw failed.reason;
   }
-  const controllerPorts = [await freePort(), await freePort(), await freePort()];
-  voters = nodes.map((n, k) => `${n.id}@127.0.0.1:${controllerPorts[k]}`).join(',');
-  bootstrap = nodes.map((n) => `127.0.0.1:${n.kafkaPort}`);
-  await Promise.all(nodes.map(startNode));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.process?.stop(30_000)));
