@@ -62,7 +62,21 @@ export class BrokerProcess {
     /** Added to this process's environment (e.g. a test-only switch). */
     env?: Record<string, string>;
   }): Promise<BrokerProcess> {
-    const port = options.port ?? (await freePort());
+    // A port freePort() found free can be taken before the broker binds it (another test's client
+    // gets it as its ephemeral port). When the port is ours to choose, such a start is tried again
+    // on another port; a port the caller chose fails at once.
+    for (let attempt = 1; ; attempt++) {
+      const port = options.port ?? (await freePort());
+      try {
+        return await BrokerProcess.startOn(port, options);
+      } catch (error) {
+        const taken = String(error).includes(`127.0.0.1:${port}`) && String(error).includes('address already in use');
+        if (options.port !== undefined || !taken || attempt === 3) throw error;
+      }
+    }
+  }
+
+  private static async startOn(port: number, options: Parameters<typeof BrokerProcess.start>[0]): Promise<BrokerProcess> {
     const child = spawn(
       process.execPath,
       ['--initial-old-space-size=256', '--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
