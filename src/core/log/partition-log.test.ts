@@ -18,6 +18,19 @@ async function appendMany(h: LogHarness, log: PartitionLog, count: number, tag =
   return results;
 }
 
+/**
+ * A log in one large segment holding `count` batches of one 40-byte record each (`tag`0, `tag`1, ...),
+ * with the config to reopen it, each batch's size, and its segment file to damage.
+ */
+async function oneSegmentOf(h: LogHarness, count: number, tag: string) {
+  const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
+  const { log } = await h.open(config);
+  await appendMany(h, log, count, tag, 1, 40);
+  const size = testBatch(`${tag}0`, 1, 40).length;
+  const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+  return { config, size, file };
+}
+
 async function errorOf(h: LogHarness, promise: Promise<unknown>): Promise<unknown> {
   return h.run(promise.then(() => null, (error: unknown) => error));
 }
@@ -613,11 +626,7 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     { torn: 'inside its header, 8 bytes (the baseOffset) left at the end of the file', keep: 8, zeros: false },
   ])('keeps an intact batch after a hole when the batch after it is torn $torn: the torn header with the next offset links it', async ({ keep, zeros }) => {
     const h = new LogHarness(25);
-    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
-    const { log } = await h.open(config);
-    await appendMany(h, log, 6, 'k', 1, 40);
-    const size = testBatch('k0', 1, 40).length;
-    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    const { config, size, file } = await oneSegmentOf(h, 6, 'k');
     await h.run(file.write(2 * size, new Uint8Array(2 * size))); // a hole where batches 2 and 3 were
     if (zeros) await h.run(file.write(5 * size + keep, new Uint8Array(size - keep)));
     else await h.run(file.truncate(5 * size + keep));
@@ -635,11 +644,7 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     // Log-crash seed 1214980: a misdirected write's copy destroyed the batches before an
     // acknowledged one, its intended place after it stayed zeros, and a crash tore the next batch.
     const h = new LogHarness(32);
-    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
-    const { log } = await h.open(config);
-    await appendMany(h, log, 6, 'k', 1, 40);
-    const size = testBatch('k0', 1, 40).length;
-    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    const { config, size, file } = await oneSegmentOf(h, 6, 'k');
     await h.run(file.write(2 * size, new Uint8Array(size))); // batch 2 gone
     await h.run(file.write(4 * size, new Uint8Array(size))); // batch 4 never landed
     await h.run(file.write(5 * size + batchHeaderBytes, new Uint8Array(size - batchHeaderBytes))); // batch 5 torn after its header
@@ -657,11 +662,7 @@ describe('PartitionLog: storage faults (latent sector errors, misdirected writes
     // the CRC) of a later batch, which then read as offset 0; recovery resumed there, skipping the
     // intact batches before it as damage.
     const h = new LogHarness(33);
-    const config = { ...smallConfig, segmentBytesMax: 1 << 20 };
-    const { log } = await h.open(config);
-    await appendMany(h, log, 4, 'z', 1, 40);
-    const size = testBatch('z0', 1, 40).length;
-    const file = await h.run(h.io.disk.open(joinPath(testLogDir, segmentFileName(0n, 'log'))));
+    const { config, size, file } = await oneSegmentOf(h, 4, 'z');
     await h.run(file.write(0, new Uint8Array(24))); // batch 0's header destroyed
     await h.run(file.write(3 * size, new Uint8Array(8))); // batch 3's baseOffset zeroed
     await h.run(file.sync());
