@@ -88,6 +88,21 @@ describe('KafkaWireClient', () => {
     expect(client.orderViolations).toHaveLength(1);
   });
 
+  it('keeps the latest arrivals only: a follower connection lives for days', async () => {
+    const conn = new FakeConnection();
+    const client = new KafkaWireClient(conn);
+    for (let i = 0; i < 5000; i++) {
+      const answered = client.request(ApiKey.ApiVersions, 0, body);
+      conn.respond(i + 1);
+      await answered;
+    }
+    expect(client.arrivals.length).toBeGreaterThanOrEqual(1024);
+    expect(client.arrivals.length).toBeLessThan(2048);
+    expect(client.arrivals.at(-1)).toBe(5000);
+    expect(client.arrivals).toEqual(Array.from({ length: client.arrivals.length }, (_, k) => 5001 - client.arrivals.length + k));
+    expect(client.orderViolations).toEqual([]);
+  });
+
   it('a timeout on the clock rejects every pending request and closes the connection', async () => {
     const conn = new FakeConnection();
     const clock = new ManualClock();

@@ -5,8 +5,9 @@
  * It also checks what Kafka promises about a connection: responses come back in request order. A
  * response that overtakes an earlier request, or that answers no request, is noted in
  * `orderViolations` (a broker bug; the caller decides to fail) and still settles its own request.
- * `arrivals` keeps the correlation id of every response in arrival order, including responses to
- * bytes the test wrote itself with `writeRaw` (those are not order-checked).
+ * `arrivals` keeps the correlation ids of the latest responses (at least the last 1,024) in arrival
+ * order, including responses to bytes the test wrote itself with `writeRaw` (those are not
+ * order-checked); older ones are dropped, since a follower's fetch connection lives for days.
  *
  * Every failure (the connection closing, a request timing out, an oversized response, `close()`)
  * rejects every pending request: the caller treats their outcome as unknown. A timeout runs on the
@@ -23,6 +24,9 @@ import {
   type ResponseBody,
   type SupportedApiKey,
 } from './index.ts';
+
+/** Correlation ids `arrivals` keeps at least; it is cut back to this many at twice as many. */
+const arrivalsKept = 1024;
 
 /** Largest response the client accepts; a larger one fails the connection. */
 const responseBytesMax = 256 * 1024 * 1024;
@@ -56,7 +60,7 @@ interface Pending {
 }
 
 export class KafkaWireClient {
-  /** Correlation ids of responses, in arrival order. */
+  /** Correlation ids of the latest responses (at least arrivalsKept), in arrival order. */
   readonly arrivals: number[] = [];
   /** Responses that overtook an earlier request or answered none. */
   readonly orderViolations: string[] = [];
@@ -164,7 +168,10 @@ export class KafkaWireClient {
 
   private onFrame(frame: Uint8Array): void {
     const correlationId = peekResponseCorrelationId(frame);
-    if (correlationId !== null) this.arrivals.push(correlationId);
+    if (correlationId !== null) {
+      this.arrivals.push(correlationId);
+      if (this.arrivals.length >= 2 * arrivalsKept) this.arrivals.splice(0, this.arrivals.length - arrivalsKept);
+    }
     const next = this.pending.keys().next();
     const p = correlationId === null ? undefined : this.pending.get(correlationId);
     if (p === undefined) {
@@ -174,7 +181,7 @@ export class KafkaWireClient {
     if (next.value !== correlationId) this.orderViolations.push(`response #${correlationId} arrived while #${next.value} was next`);
     this.pending.delete(correlationId!);
     p.cancelTimer();
-    p.resolve(frame.slice());
+    p.resolve(frame);
   }
 
   private failAll(error: Error | NetError): void {
