@@ -25,6 +25,7 @@ export interface BrokerConfig {
   minInsyncReplicas: number;
   defaultReplicationFactor: number;
   replicaLagTimeMaxMs: number;
+  replicaFetchMaxBytes: number;
   brokerSessionTimeoutMs: number;
   /** How long the first JoinGroup of an empty group waits for more members (Kafka group.initial.rebalance.delay.ms). */
   groupInitialRebalanceDelayMs: number;
@@ -160,6 +161,11 @@ const specs: OptionSpec<keyof BrokerConfig>[] = [
     key: 'replicaLagTimeMaxMs', flag: '--replica-lag-time-max-ms', arg: '<ms>', env: 'CHRONIK_REPLICA_LAG_TIME_MAX_MS', default: '30000',
     description: 'cluster: a follower that has not caught up with its leader for this long leaves the ISR (Kafka replica.lag.time.max.ms), 1000 to 3600000',
     parse: integer(1000, 3_600_000),
+  },
+  {
+    key: 'replicaFetchMaxBytes', flag: '--replica-fetch-max-bytes', arg: '<bytes>', env: 'CHRONIK_REPLICA_FETCH_MAX_BYTES', default: '4194304', defaultShown: '4194304 = 4 MiB',
+    description: "cluster: bytes a follower asks its leader for in one fetch (Kafka replica.fetch.max.bytes, 1 MiB there; a follower here fsyncs every fetch before it reports it, so fewer, larger fetches cost less), 65536 to 134217728",
+    parse: integer(64 * 1024, 128 * 1024 * 1024),
   },
   {
     key: 'brokerSessionTimeoutMs', flag: '--broker-session-timeout-ms', arg: '<ms>', env: 'CHRONIK_BROKER_SESSION_TIMEOUT_MS', default: '3000',

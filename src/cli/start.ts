@@ -234,6 +234,7 @@ export async function startCommand(flags: Record<string, string>, env: Record<st
               minInsyncReplicas: config.minInsyncReplicas,
               defaultReplicationFactor: config.defaultReplicationFactor,
               replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+              replicaFetchBytesMax: config.replicaFetchMaxBytes,
               brokerHeartbeatIntervalMs: Math.max(50, Math.floor(config.brokerSessionTimeoutMs / 6)),
               brokerSessionTimeoutMs: config.brokerSessionTimeoutMs,
               // Kafka's offsets.topic.replication.factor (3), capped so a smaller cluster still gets group coordinators.
