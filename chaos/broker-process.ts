@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brokerMallocEnv, brokerNodeFlags } from '../src/cli/process-tuning.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,8 +80,8 @@ export class BrokerProcess {
   private static async startOn(port: number, options: Parameters<typeof BrokerProcess.start>[0]): Promise<BrokerProcess> {
     const child = spawn(
       process.execPath,
-      ['--initial-old-space-size=256', '--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+      [...(process.env.PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.PROF_DIR] : []), '--initial-old-space-size=256', '--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...brokerMallocEnv, ...options.env } },
     );
     const broker = new BrokerProcess(child, port, options.dataDir);
     try {

@@ -1,8 +1,6 @@
-#!/usr/bin/env -S node --initial-old-space-size=256
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456 node --initial-old-space-size=256
 // The `chronik` executable: loads tsx so the TypeScript sources run as they are, then the CLI.
-// --initial-old-space-size=256: a broker keeps each request's bytes until its fsync, which with V8's
-// small default old-generation limit meant a 7-26 ms mark-compact every few hundred ms under load;
-// starting the old generation at 256 MB removed them (docs/benchmarks.md). `npm start` passes it too.
+// The first line starts node as every broker is started: src/cli/process-tuning.ts says why.
 import { register } from 'tsx/esm/api';
 
 register();

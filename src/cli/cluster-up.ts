@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { ApiKey } from '../core/protocol/index.ts';
 import { WireConnection } from './wire.ts';
 import { formatTable } from './table.ts';
+import { brokerMallocEnv, brokerNodeFlags } from './process-tuning.ts';
 import { isAlive } from './start.ts';
 
 /** The `chronik` executable: it loads tsx from beside itself, so the nodes start from any working directory. */
@@ -218,13 +219,13 @@ async function clusterUp(flags: { nodes: number; basePort: number; dataDir: stri
   let stopping = false;
   for (const node of plan.nodes) {
     const args = [
-      '--initial-old-space-size=256', chronikPath, 'start',
+      ...brokerNodeFlags, chronikPath, 'start',
       '--node-id', String(node.id), '--voters', plan.voters, '--listen', `127.0.0.1:${node.kafkaPort}`,
       '--data-dir', node.dataDir, '--min-insync-replicas', minIsr, '--log-format', 'json', '--metrics-listen', `127.0.0.1:${node.metricsPort}`,
     ];
     mkdirSync(flags.dataDir, { recursive: true });
     const logFile = path.join(flags.dataDir, `node-${node.id}.log`);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', openSync(logFile, 'a'), 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', openSync(logFile, 'a'), 'pipe'], env: { ...process.env, ...brokerMallocEnv } });
     child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`node ${node.id}: ${chunk.toString()}`));
     children.set(node.id, child);
     exits.push(
