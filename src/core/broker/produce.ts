@@ -147,13 +147,18 @@ async function awaitAppend(
 ): Promise<ProducePartitionResponse> {
   const clock = state.io.clock;
   const startMs = clock.nowMs();
+  const bytes = data.records!.length;
   try {
     const result = await appended;
+    // Durable: let go of the request's bytes (the log reads back what followers fetch). An acks=all
+    // request still waits for its followers, and a MB-sized request kept alive that long is promoted
+    // to V8's old generation, whose collections cost a cluster's leader about a fifth of its CPU.
+    data.records = null;
     const durableMs = clock.nowMs();
     state.metrics.produceAppendSeconds.observe(secondsBetween(startMs, durableMs));
     settleChecks(checks, spans, result);
-    state.metrics.bytesIn.inc(data.records!.length);
-    partition.notifyAppended(data.records!.length);
+    state.metrics.bytesIn.inc(bytes);
+    partition.notifyAppended(bytes);
     const replicated = await awaitReplication(partition, data.index, result.lastOffset, ack);
     if (ack.acks === -1 && partition.replica !== null) state.metrics.produceReplicationSeconds.observe(secondsBetween(durableMs, clock.nowMs()));
     return replicated ?? succeeded(partition, data.index, result.baseOffset, logAppendTimeMs);
