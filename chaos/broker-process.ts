@@ -26,6 +26,22 @@ export function tempDataDir(name: string): { dir: string; remove(): void } {
 }
 
 /**
+ * Broker processes this process started and that have not exited. If this process ends without
+ * stopping them (a test or bench that threw past its cleanup), they are killed as it exits rather
+ * than left running with nobody to stop them (one such broker ran for half an hour once).
+ */
+const running = new Set<ChildProcess>();
+let killOnExitInstalled = false;
+
+function killRunningOnExit(): void {
+  if (killOnExitInstalled) return;
+  killOnExitInstalled = true;
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
+
+/**
  * A real broker process (`chronik start`) on 127.0.0.1, for tests with real clients and real
  * signals. It is always started with a bounded wait and stopped by PID (never by name).
  */
@@ -40,7 +56,14 @@ export class BrokerProcess {
     readonly port: number,
     readonly dataDir: string,
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    running.add(child);
+    killRunningOnExit();
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal });
+      }),
+    );
     const keep = (chunk: Buffer): void => {
       this.output.push(...chunk.toString().split('\n').filter((l) => l.length > 0));
       if (this.output.length > 5000) this.output.splice(0, this.output.length - 5000);
