@@ -103,7 +103,7 @@ export class BrokerProcess {
   private static async startOn(port: number, options: Parameters<typeof BrokerProcess.start>[0]): Promise<BrokerProcess> {
     const child = spawn(
       process.execPath,
-      [...(process.env.PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.PROF_DIR] : []), '--initial-old-space-size=256', '--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
+      [...brokerNodeFlags, '--import', 'tsx', 'src/cli/main.ts', 'start', '--data-dir', options.dataDir, '--listen', `127.0.0.1:${port}`, ...(options.args ?? [])],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...brokerMallocEnv, ...options.env } },
     );
     const broker = new BrokerProcess(child, port, options.dataDir);

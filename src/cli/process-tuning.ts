@@ -12,7 +12,7 @@
  *   heap (below 32 MiB, the most mallopt(3) takes on 64-bit) and keeping up to 256 MiB of freed heap
  *   makes them reuse warm pages; the threshold alone does not (the trim threshold must be set too). A
  *   3-node RF=3 cluster's followers use about a quarter less CPU with it (docs/benchmarks.md). The
- *   cost: a broker's resident memory does not shrink below its peak by less than 256 MiB.
+ *   cost: a broker keeps up to 256 MiB of freed heap instead of returning it to the system.
  */
 export const brokerNodeFlags: readonly string[] = ['--initial-old-space-size=256'];
 
